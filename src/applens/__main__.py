@@ -1,0 +1,3 @@
+from applens.cli import main
+
+main()

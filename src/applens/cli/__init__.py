@@ -1,0 +1,85 @@
+"""The ``applens`` command line: a thin shell over ``Workspace``.
+
+Every command module defines its own Typer app or command and is registered here. User
+errors (``ApplensError``) print one line ``Error: …`` and exit 1; usage errors exit 2;
+``--debug`` (or ``APPLENS_DEBUG=1``) shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import typer
+
+from applens import __version__
+from applens.cli._output import err_console
+from applens.errors import ApplensError
+
+app = typer.Typer(
+    name="applens",
+    help="Product analytics and app-health monitoring for mobile and web apps.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"applens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Product analytics and app-health monitoring for mobile and web apps."""
+
+
+def _register() -> None:
+    """Every ``applens/cli/*_cmd.py`` module adds its commands through ``register(app)``."""
+    import importlib
+    import pkgutil
+
+    import applens.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmd"):
+            importlib.import_module(f"applens.cli.{info.name}").register(app)
+
+
+_register()
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    return "--debug" in argv or os.environ.get("APPLENS_DEBUG", "") not in ("", "0")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="applens", standalone_mode=False)
+    except ApplensError as exc:
+        if _debug_requested(argv):
+            raise
+        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except click.exceptions.Abort:
+        err_console.print("Aborted.")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted: nothing was changed by the unfinished step.")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
