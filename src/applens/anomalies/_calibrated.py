@@ -1,0 +1,88 @@
+"""Shared machinery of the self-calibrated detectors (seasonal, levelshift, default).
+
+Each *component* is a causal baseline (what the row should be, and the noise around it)
+whose z-score is divided by the largest z of the previous ``memory`` rows: the ratio is
+1.0 when a row is as unusual as anything in the recent past. A detector takes the
+maximum ratio over its components and, after a crossing, caps the ratio for
+``suppress`` rows so one incident is one crossing.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from applens.anomalies._base import BaseDetector, _Judgement
+from applens.anomalies._stats import (
+    Baseline,
+    calibrated,
+    level_baseline,
+    seasonal_baseline,
+    shift_baseline,
+    suppress_after,
+)
+
+Component = Literal["level", "daily", "weekly", "shift"]
+
+_BASELINE_MIN_ROWS = 100  # rows before a baseline's median/IQR is trusted
+_DEFAULT_WARMUP = 288  # rows before calibration when the series has no daily season
+
+
+class CalibratedDetector(BaseDetector):
+    """Base of detectors built from record-calibrated components."""
+
+    components: tuple[Component, ...] = ()
+
+    def _validate_params(self) -> None:
+        self._check_number("memory", 10, integer=True)
+        self._check_number("threshold", 0.0)
+        self._check_number("suppress", 0, integer=True)
+        self._check_number("cooldown", 0, integer=True)
+        self._check_number("min_volume", 0.0)
+        self._check_number("min_abs_change", 0.0)
+        if self.warmup is not None:
+            self._check_number("warmup", 1, integer=True)
+
+    def _warmup(self) -> int:
+        if self.warmup is not None:
+            return int(self.warmup)
+        # Calibrate only after a full day has been seen, so the first daily peak is
+        # not mistaken for a record.
+        return self.period_ or _DEFAULT_WARMUP
+
+    def _baseline(self, kind: Component, x: pd.Series, ts: pd.Series) -> Baseline | None:
+        memory = int(self.memory)
+        minp = min(_BASELINE_MIN_ROWS, memory)
+        if kind == "level":
+            return level_baseline(x, memory, minp)
+        if kind == "shift":
+            return shift_baseline(x, int(getattr(self, "recent", 12)), memory, minp)
+        if not self.period_ or self.step_ is None:
+            return None  # no clock or no daily season: seasonal components sit out
+        if kind == "daily":
+            return seasonal_baseline(x, ts, pd.Timedelta(days=1), int(self.n_days), memory, minp)
+        return seasonal_baseline(x, ts, pd.Timedelta(days=7), int(self.n_weeks), memory, minp)
+
+    def _judge(self, x: pd.Series, ts: pd.Series) -> _Judgement:
+        warmup = self._warmup()
+        ratios, bands = [], []
+        for kind in self.components:
+            base = self._baseline(kind, x, ts)
+            if base is None:
+                continue
+            ratio, half = calibrated(base, int(self.memory), warmup)
+            ratios.append(ratio.to_numpy())
+            bands.append((base.expected.to_numpy(), half.to_numpy() * float(self.threshold)))
+        ratio = np.max(ratios, axis=0) if ratios else np.zeros(len(x))
+        ratio = suppress_after(ratio, float(self.threshold), int(self.suppress))
+        # The band shown is the first component with an opinion on the row (daily
+        # season before the plain level), so charts show the most specific expectation.
+        expected = np.full(len(x), np.nan)
+        half = np.full(len(x), np.nan)
+        for exp, hw in bands:
+            fill = np.isnan(expected) & ~np.isnan(exp) & ~np.isnan(hw)
+            expected[fill] = exp[fill]
+            half[fill] = hw[fill]
+        return _Judgement(ratio, expected, half)

@@ -1,0 +1,160 @@
+"""Causal rolling statistics shared by the detectors.
+
+Every function here is *causal*: the value at row ``t`` depends only on rows ``<= t``
+(baselines and scales use rows ``< t``). That is what makes a backtest on history
+measure what production will do on the newest slice.
+
+Inputs are a float ``pd.Series`` with a default ``RangeIndex`` and a matching
+``pd.Series`` of timestamps (naive, sorted). Missing values are NaN and simply do not
+contribute to the statistics.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Baseline",
+    "calibrated",
+    "lagged",
+    "level_baseline",
+    "ratio_to_score",
+    "record_ratio",
+    "seasonal_baseline",
+    "shift_baseline",
+    "suppress_after",
+]
+
+_EPS = 1e-9
+# IQR of a normal distribution in sigmas; MAD -> sigma factor.
+_IQR_SIGMA = 1.349
+_MAD_SIGMA = 1.4826
+
+
+class Baseline(NamedTuple):
+    """What a baseline predicts for each row and how far the row is from it."""
+
+    expected: pd.Series  # NaN where the history is too short
+    scale: pd.Series  # robust sigma of the noise around ``expected`` (> 0)
+    z: pd.Series  # |value - expected| / scale, NaN where unknown
+
+
+def _floor_scale(scale: pd.Series, level: pd.Series, rel_floor: float) -> pd.Series:
+    # A flat or quantised stretch has IQR = 0; without a floor relative to the level,
+    # any wiggle would be "infinitely" surprising.
+    return np.maximum(scale, rel_floor * level.abs()).clip(lower=_EPS)
+
+
+def level_baseline(
+    x: pd.Series, window: int, min_periods: int, rel_floor: float = 0.01
+) -> Baseline:
+    """Median and IQR-sigma of up to ``window`` previous rows."""
+    past = x.shift(1).rolling(window, min_periods=min_periods)
+    med = past.median()
+    scale = (past.quantile(0.75) - past.quantile(0.25)) / _IQR_SIGMA
+    scale = _floor_scale(scale, med, rel_floor)
+    return Baseline(med, scale, (x - med).abs() / scale)
+
+
+def shift_baseline(
+    x: pd.Series, recent: int, window: int, min_periods: int, rel_floor: float = 0.01
+) -> Baseline:
+    """Level shift: median of the last ``recent`` rows against the ``window`` rows before.
+
+    A single spike barely moves a median of ``recent`` rows, a sustained step moves it
+    fully, so this component is quiet on spikes and loud on shifts.
+    """
+    now = x.rolling(recent, min_periods=max(1, recent // 2 + 1)).median()
+    past = x.shift(recent).rolling(window, min_periods=min_periods)
+    med = past.median()
+    scale = (past.quantile(0.75) - past.quantile(0.25)) / _IQR_SIGMA
+    scale = _floor_scale(scale, med, rel_floor)
+    return Baseline(med, scale, (now - med).abs() / scale)
+
+
+def lagged(x: pd.Series, ts: pd.Series, lag: pd.Timedelta) -> pd.Series:
+    """The value at ``ts - lag`` for every row (NaN where that stamp is absent).
+
+    Repeated stamps resolve to their first row, and a source row at or after the
+    current row is ignored, so the lookup stays causal even when stamps step back.
+    """
+    stamps = pd.DatetimeIndex(ts)
+    first = pd.Series(np.arange(len(stamps)), index=stamps)
+    first = first[~first.index.duplicated(keep="first")]
+    pos = first.reindex(stamps - lag).to_numpy(dtype=float)
+    usable = ~np.isnan(pos) & (pos < np.arange(len(pos)))
+    out = np.full(len(pos), np.nan)
+    out[usable] = x.to_numpy()[pos[usable].astype(int)]
+    return pd.Series(out, index=x.index)
+
+
+def seasonal_baseline(
+    x: pd.Series,
+    ts: pd.Series,
+    season: pd.Timedelta,
+    n_seasons: int,
+    window: int,
+    min_periods: int,
+    min_seasons: int = 2,
+    rel_floor: float = 0.01,
+) -> Baseline:
+    """Median of the same slot in the previous ``n_seasons`` seasons (days or weeks).
+
+    The noise scale is the MAD of the seasonal residuals over the previous ``window``
+    rows, so a series whose shape repeats exactly gets a tight band.
+    """
+    lags = pd.concat([lagged(x, ts, season * k) for k in range(1, n_seasons + 1)], axis=1)
+    enough = lags.notna().sum(axis=1) >= min_seasons
+    expected = lags.median(axis=1).where(enough)
+    resid = (x - expected).abs()
+    scale = resid.shift(1).rolling(window, min_periods=min_periods).median() * _MAD_SIGMA
+    level = x.abs().shift(1).rolling(window, min_periods=min_periods).median()
+    scale = _floor_scale(scale, level, rel_floor)
+    return Baseline(expected, scale, resid / scale)
+
+
+def record_ratio(z: pd.Series, window: int, min_periods: int) -> pd.Series:
+    """``z`` divided by the largest ``z`` of the previous ``window`` rows.
+
+    This is the self-calibration: 1.0 means "as unusual as the most unusual point of
+    the recent past", whatever the series' own noise level, so spiky and smooth series
+    can share one threshold.
+    """
+    ref = z.shift(1).rolling(window, min_periods=min_periods).max()
+    return (z / ref.clip(lower=_EPS)).fillna(0.0)
+
+
+def calibrated(base: Baseline, window: int, min_periods: int) -> tuple[pd.Series, pd.Series]:
+    """Record ratio of a baseline's z, and the band half-width where that ratio is 1."""
+    z = base.z
+    ref = z.shift(1).rolling(window, min_periods=min_periods).max().clip(lower=_EPS)
+    ratio = (z / ref).fillna(0.0)
+    return ratio, ref * base.scale
+
+
+def suppress_after(ratio: np.ndarray, threshold: float, rows: int) -> np.ndarray:
+    """Cap the ratio just below ``threshold`` for ``rows`` rows after each crossing.
+
+    One incident produces one crossing instead of a storm; the cap is causal because it
+    only looks at earlier crossings.
+    """
+    out = np.asarray(ratio, dtype=float).copy()
+    if rows <= 0:
+        return out
+    cap = np.nextafter(threshold, -np.inf)
+    quiet_until = -1
+    for i, r in enumerate(out):
+        if i <= quiet_until:
+            out[i] = min(r, cap)
+        elif r >= threshold:
+            quiet_until = i + rows
+    return out
+
+
+def ratio_to_score(ratio: np.ndarray | pd.Series) -> np.ndarray:
+    """Map a non-negative ratio (1 = at the alert edge) to [0, 1) with 0.5 at the edge."""
+    r = np.nan_to_num(np.abs(np.asarray(ratio, dtype=float)), nan=0.0, posinf=1e12)
+    return r / (r + 1.0)

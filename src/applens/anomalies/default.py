@@ -1,0 +1,57 @@
+"""``default``: seasonal + level + level-shift components under one calibration."""
+
+from __future__ import annotations
+
+from applens.anomalies._calibrated import CalibratedDetector
+
+__all__ = ["DefaultDetector"]
+
+
+class DefaultDetector(CalibratedDetector):
+    """The combined detector applens uses unless told otherwise.
+
+    Four causal baselines, each self-calibrated against the series' own history (see
+    :class:`~applens.anomalies.SeasonalDetector`): the same slot on previous days, the
+    same slot on previous weeks, the trailing level (spikes and drops against the long
+    past) and a level shift (median of the last ``recent`` rows). The score is the
+    largest calibrated ratio, so whichever view finds the row most unusual decides; after
+    a crossing the score is capped for ``suppress`` rows so one incident is one alert.
+
+    Parameters are those of ``SeasonalDetector`` plus ``recent`` of
+    ``LevelShiftDetector``.
+    """
+
+    name = "default"
+    summary = "Combined: daily + weekly seasonal, level and level-shift, self-calibrated."
+    components = ("daily", "weekly", "level", "shift")
+
+    def __init__(
+        self,
+        *,
+        n_days: int = 7,
+        n_weeks: int = 4,
+        recent: int = 12,
+        memory: int = 8064,
+        threshold: float = 1.02,
+        suppress: int = 50,
+        cooldown: int = 0,
+        min_volume: float = 0.0,
+        min_abs_change: float = 0.0,
+        warmup: int | None = None,
+    ) -> None:
+        self.n_days = n_days
+        self.n_weeks = n_weeks
+        self.recent = recent
+        self.memory = memory
+        self.threshold = threshold
+        self.suppress = suppress
+        self.cooldown = cooldown
+        self.min_volume = min_volume
+        self.min_abs_change = min_abs_change
+        self.warmup = warmup
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_number("n_days", 2, integer=True)
+        self._check_number("n_weeks", 2, integer=True)
+        self._check_number("recent", 2, integer=True)
