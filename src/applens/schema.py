@@ -36,6 +36,7 @@ class TableSpec:
     columns: tuple[Column, ...]
     aliases: dict[str, tuple[str, ...]]  # canonical name -> common source names, lower-case
     description: str = ""
+    key: str | None = None  # rows with the same key replace older ones (person properties)
 
     @property
     def required(self) -> list[str]:
@@ -78,6 +79,7 @@ EVENTS = TableSpec(
 
 USERS = TableSpec(
     name="users",
+    key="user_id",
     description="One row per person, with person properties.",
     columns=(
         Column("user_id", "string", required=True, not_empty=True),
@@ -95,6 +97,7 @@ USERS = TableSpec(
 
 TICKETS = TableSpec(
     name="tickets",
+    key="ticket_id",
     description="Support tickets and other user-written texts.",
     columns=(
         Column("ticket_id", "string", required=True, not_empty=True),

@@ -1,0 +1,1 @@
+"""Engines: how applens reaches a warehouse. Driver errors are translated here only."""

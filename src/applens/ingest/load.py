@@ -1,0 +1,379 @@
+"""Loading sources into the warehouse: validate, reject, append — all or nothing.
+
+One command is one DuckDB transaction: a failure, a --max-rejects breach, Ctrl-C or a killed
+process leaves the warehouse exactly as it was. A source whose content was ingested before
+(same bytes for files, same rows for databases) adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from applens.errors import InvalidParameterError, SourceError, TooManyRejectsError
+from applens.ingest.detect import detect
+from applens.ingest.mapping import ResolvedMapping, resolve_mapping
+from applens.ingest.progress import ProgressCallback, watch_query
+from applens.ingest.sessionize import with_sessions
+from applens.ingest.sources import (
+    CSV_REJECTS, db_source, file_fingerprint, file_relation, is_db_url, stream_db_rows,
+    transcode_to_utf8,
+)
+from applens.ingest.sql import ident, literal
+from applens.ingest.validate import (
+    SQL_TYPES, ColumnPlan, infer_property_types, plan_column, property_plan, raw_text,
+)
+from applens.schema import TableSpec, table_spec
+
+if TYPE_CHECKING:
+    from applens.workspace import Workspace
+
+__all__ = ["IngestSummary", "ingest", "ingest_many", "parse_max_rejects"]
+
+STAGE = "_applens_stage"
+RAW = "_applens_raw"
+LEDGER_DDL = (
+    "CREATE TABLE IF NOT EXISTS ingests (ingest_id INTEGER, source VARCHAR, fingerprint VARCHAR,"
+    " target VARCHAR, format VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,"
+    " mapping VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS rejects (ingest_id INTEGER, source VARCHAR, target VARCHAR,"
+    ' line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR)',
+)
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    source: str
+    table: str
+    format: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    ingest_id: int | None = None
+    skipped_as_duplicate_of: int | None = None
+    mapping: str = ""
+    guessed: dict[str, str] = field(default_factory=dict)
+    sessions_derived: bool = False
+    seconds: float = 0.0
+    top_reasons: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Limit:
+    text: str
+    count: int | None = None
+    share: float | None = None
+
+    def exceeded(self, rejected: int, read: int) -> bool:
+        if self.count is not None:
+            return rejected > self.count
+        return read > 0 and rejected / read > (self.share or 0.0)
+
+
+def parse_max_rejects(value: str | int | None) -> _Limit | None:
+    """``"100"`` (rows) or ``"1%"`` (share of rows read); None means no limit."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", text)
+    if match:
+        return _Limit(text, share=float(match.group(1)) / 100)
+    if text.isdigit():
+        return _Limit(text, count=int(text))
+    raise InvalidParameterError(
+        f"--max-rejects must be a row count like 100 or a share like 1%. Got {text!r} instead."
+    )
+
+
+def ingest(ws: Workspace, source: str | Path, **options: Any) -> IngestSummary:
+    """Ingest one source; see ``ingest_many``."""
+    return ingest_many(ws, [source], **options)[0]
+
+
+def ingest_many(
+    ws: Workspace,
+    sources: Sequence[str | Path],
+    *,
+    table: str = "events",
+    mapping: Mapping[str, str | list[str]] | None = None,
+    fmt: str | None = None,
+    max_rejects: str | int | None = None,
+    ts_format: str | None = None,
+    db_table: str | None = None,
+    query: str | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> list[IngestSummary]:
+    """Load every source into ``table`` in one transaction (all or nothing)."""
+    spec = table_spec(table)
+    explicit = {**ws.settings.mapping.get(table, {}), **(mapping or {})}
+    limit = parse_max_rejects(max_rejects if max_rejects is not None else ws.settings.max_rejects)
+    con = ws.connection
+    con.execute(f"SET TimeZone = {literal(ws.settings.timezone)}")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ddl in LEDGER_DDL:
+            con.execute(ddl)
+        summaries = []
+        for source in sources:
+            loader = _Loader(ws, con, spec, explicit, limit, ts_format, progress)
+            summaries.append(loader.run(str(source), fmt=fmt, db_table=db_table, query=query))
+        con.execute("COMMIT")
+        return summaries
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("SET TimeZone = 'UTC'")
+        for temp in (STAGE, RAW, CSV_REJECTS, "_applens_csv_scans"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+
+
+class _Loader:
+    """One source into one canonical table, inside the caller's transaction."""
+
+    def __init__(self, ws, con, spec: TableSpec, explicit, limit, ts_format, progress) -> None:  # noqa: ANN001
+        self.ws, self.con, self.spec = ws, con, spec
+        self.explicit, self.limit, self.ts_format = explicit, limit, ts_format
+        self.progress = progress
+        self.started = time.monotonic()
+
+    # -- staging ------------------------------------------------------------------------
+    def run(self, source: str, *, fmt: str | None, db_table: str | None, query: str | None
+            ) -> IngestSummary:
+        for temp in (STAGE, RAW, CSV_REJECTS, "_applens_csv_scans"):
+            self.con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+        if is_db_url(source):
+            return self._run_db(source, db_table, query)
+        return self._run_file(Path(source), fmt)
+
+    def _run_file(self, path: Path, fmt: str | None) -> IngestSummary:
+        info = detect(path, fmt)  # type: ignore[arg-type]
+        label = str(path)
+        fingerprint = file_fingerprint(path)
+        previous = self._previous(fingerprint)
+        if previous is not None:
+            return IngestSummary(label, self.spec.name, info.format, skipped_as_duplicate_of=previous)
+        read_path = path
+        if info.format != "parquet" and info.encoding not in ("utf-8", "utf-8-sig", "ascii"):
+            read_path = transcode_to_utf8(info, self.ws.internal_dir / f"utf8-{path.name}")
+        try:
+            relation = file_relation(info, read_path)
+            columns = list(info.columns) or self._describe(f"SELECT * FROM {relation}", label)
+            mapping = resolve_mapping(self.spec, columns, self.explicit, label)
+            report = None
+            if self.progress is not None:
+                report: ProgressCallback = lambda f: self.progress(label, f)  # noqa: E731
+            with watch_query(self.con, report), self._errors(label, info.format):
+                self.con.execute(
+                    f"CREATE TEMP TABLE {STAGE} AS SELECT row_number() OVER () AS _row, * "
+                    f"FROM {relation}"
+                )
+        finally:
+            if read_path != path:
+                read_path.unlink(missing_ok=True)
+        return self._load(label, fingerprint, info.format, mapping, csv=info.format == "csv")
+
+    def _run_db(self, url: str, db_table: str | None, query: str | None) -> IngestSummary:
+        import pyarrow as pa
+
+        src = db_source(url, table=db_table, query=query)
+        names, batches = stream_db_rows(src)
+        mapping = resolve_mapping(self.spec, names, self.explicit, src.label)
+        columns = ", ".join(f"{ident(n)} VARCHAR" for n in names)
+        self.con.execute(f"CREATE TEMP TABLE {RAW} ({columns})")
+        schema = pa.schema([(n, pa.string()) for n in names])
+        for batch in batches:
+            # Text in, types out: the same parsing and checks as a CSV file.
+            arrays = [pa.array([None if v is None else str(v) for v in col], pa.string())
+                      for col in zip(*batch, strict=True)]
+            chunk = pa.Table.from_arrays(arrays, schema=schema)  # noqa: F841 - read by DuckDB
+            self.con.execute(f"INSERT INTO {RAW} SELECT * FROM chunk")
+        hashed = ", ".join(ident(n) for n in names)
+        count, total = self.con.execute(
+            f"SELECT count(*), coalesce(sum(hash({hashed})::HUGEINT), 0) FROM {RAW}"
+        ).fetchone()
+        fingerprint = f"rows:{count}:{total}"
+        previous = self._previous(fingerprint)
+        if previous is not None:
+            return IngestSummary(src.label, self.spec.name, "db", skipped_as_duplicate_of=previous)
+        self.con.execute(
+            f"CREATE TEMP TABLE {STAGE} AS SELECT row_number() OVER () AS _row, * FROM {RAW}"
+        )
+        return self._load(src.label, fingerprint, "db", mapping, csv=False)
+
+    def _previous(self, fingerprint: str) -> int | None:
+        row = self.con.execute(
+            "SELECT min(ingest_id) FROM ingests WHERE fingerprint = ? AND target = ?",
+            [fingerprint, self.spec.name],
+        ).fetchone()
+        return row[0] if row else None
+
+    def _describe(self, sql: str, label: str) -> list[str]:
+        with self._errors(label, "file"):
+            return [r[0] for r in self.con.execute(f"DESCRIBE {sql}").fetchall()]
+
+    def _errors(self, label: str, fmt: str):  # noqa: ANN202
+        from contextlib import contextmanager
+
+        @contextmanager
+        def translate():  # noqa: ANN202
+            try:
+                yield
+            except duckdb.InterruptException:
+                raise KeyboardInterrupt from None
+            except duckdb.Error as exc:
+                detail = str(exc).split("\n")[0]
+                raise SourceError(
+                    f"Cannot read {label} as {fmt.upper()}: {detail}. Check that the file is "
+                    "complete and in the format its name says."
+                ) from exc
+
+        return translate()
+
+    # -- typed insert -------------------------------------------------------------------
+    def _load(self, label: str, fingerprint: str, fmt: str, mapping: ResolvedMapping, *,
+              csv: bool) -> IngestSummary:
+        con, spec = self.con, self.spec
+        stage_types = dict(con.execute(f"SELECT column_name, column_type FROM "
+                                       f"(DESCRIBE {STAGE})").fetchall())
+        existing = self._existing_columns()
+        text_props = [src for src in mapping.extras.values() if stage_types[src] == "VARCHAR"]
+        inferred = infer_property_types(con, STAGE, text_props)
+
+        latest = (self.ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+        plans: list[ColumnPlan] = []
+        for column in spec.columns:
+            if column.name in mapping.columns:
+                raw = raw_text(mapping.columns[column.name])
+                plans.append(plan_column(column, raw, timezone=self.ws.settings.timezone,
+                                         latest=latest, ts_format=self.ts_format))
+        for prop, src in mapping.extras.items():
+            source_type = stage_types[src]
+            target = existing.get(prop) or inferred.get(src, source_type)
+            plans.append(property_plan(prop, src, source_type, target))
+
+        self._ensure_table(plans, existing)
+        ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
+        parsed = _parsed_select(plans)
+        good = f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM ({parsed}) " \
+               "WHERE _reason IS NULL"
+        derive = spec.name == "events" and "session_id" not in mapping.columns
+        if derive:
+            good = with_sessions(good, self.ws.settings.session_gap_minutes)
+        if spec.key:
+            good = f"SELECT * FROM ({good}) QUALIFY row_number() OVER " \
+                   f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1"
+            con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
+                        f"(SELECT {ident(spec.key)} FROM ({good}))")
+        names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
+        loaded = con.execute(
+            f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
+            f"FROM ({good})"
+        ).fetchone()[0]
+
+        line = _line_sql(csv=csv, structural=csv and self._has_csv_rejects())
+        con.execute(
+            f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
+            f"{line}, _reject_column, _reject_value, _reason FROM ({parsed}) "
+            "WHERE _reason IS NOT NULL"
+        )
+        if csv and self._has_csv_rejects():
+            con.execute(
+                f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
+                "line, any_value(column_name), any_value(csv_line), "
+                "'malformed CSV row: ' || string_agg(DISTINCT lower(error_type), ', ') "
+                f"FROM {CSV_REJECTS} GROUP BY line"
+            )
+        rejected, = con.execute("SELECT count(*) FROM rejects WHERE ingest_id = ?",
+                                [ingest_id]).fetchone()
+        read = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0] + rejected - con.execute(
+            f"SELECT count(*) FROM ({parsed}) WHERE _reason IS NOT NULL").fetchone()[0]
+        reasons = dict(con.execute(
+            "SELECT reason, count(*) FROM rejects WHERE ingest_id = ? GROUP BY reason "
+            "ORDER BY count(*) DESC LIMIT 5", [ingest_id]).fetchall())
+        if self.limit is not None and self.limit.exceeded(rejected, read):
+            raise TooManyRejectsError(self._too_many(label, ingest_id, rejected, read))
+        con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            [ingest_id, label, fingerprint, spec.name, fmt, read, loaded, rejected,
+             json.dumps({k: list(v) for k, v in mapping.columns.items()}),
+             self.ws.now().replace(tzinfo=None)],
+        )
+        return IngestSummary(
+            label, spec.name, fmt, read, loaded, rejected, ingest_id, None, mapping.describe(),
+            mapping.guessed, derive, round(time.monotonic() - self.started, 3), reasons,
+        )
+
+    def _has_csv_rejects(self) -> bool:
+        found = self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CSV_REJECTS]
+        ).fetchone()[0]
+        return bool(found) and self.con.execute(
+            f"SELECT count(*) > 0 FROM {CSV_REJECTS}").fetchone()[0]
+
+    def _existing_columns(self) -> dict[str, str]:
+        return dict(self.con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+            "AND NOT internal AND schema_name = 'main'", [self.spec.name]).fetchall())
+
+    def _ensure_table(self, plans: list[ColumnPlan], existing: dict[str, str]) -> None:
+        if not existing:
+            canonical = [f"{ident(c.name)} {SQL_TYPES[c.kind]}" for c in self.spec.columns]
+            props = [f"{ident(p.name)} {p.sql_type}" for p in plans
+                     if self.spec.column(p.name) is None]
+            self.con.execute(f"CREATE TABLE {self.spec.name} ({', '.join(canonical + props)}, "
+                             "_ingest_id INTEGER)")
+            return
+        for plan in plans:
+            if plan.name not in existing:
+                self.con.execute(f"ALTER TABLE {self.spec.name} ADD COLUMN {ident(plan.name)} "
+                                 f"{plan.sql_type}")
+
+    def _too_many(self, label: str, ingest_id: int, rejected: int, read: int) -> str:
+        examples = self.con.execute(
+            'SELECT line, "column", value, reason FROM rejects WHERE ingest_id = ? '
+            "ORDER BY line LIMIT 3", [ingest_id]).fetchall()
+        shown = "; ".join(f"line {ln}, column {col}, value {val!r}: {why}"
+                          for ln, col, val, why in examples)
+        return (
+            f"{label}: {rejected} of {read} rows were rejected, more than --max-rejects "
+            f"{self.limit.text} allows, so nothing was written. First problems: {shown}. "
+            "Fix the rows (or the column mapping) and retry, or raise --max-rejects."
+        )
+
+
+def _parsed_select(plans: list[ColumnPlan]) -> str:
+    """Typed columns plus the first failed check of each row (reason, column, raw value)."""
+    checks = [(plan, check) for plan in plans for check in plan.checks]
+    if checks:
+        reason = "CASE " + " ".join(f"WHEN {c.failed} THEN {c.reason}" for _, c in checks) + " END"
+        column = "CASE " + " ".join(f"WHEN {c.failed} THEN {literal(p.name)}"
+                                    for p, c in checks) + " END"
+        value = "CASE " + " ".join(f"WHEN {c.failed} THEN {p.raw}" for p, c in checks) + " END"
+    else:
+        reason = column = value = "CAST(NULL AS VARCHAR)"
+    typed = ", ".join(f"CAST({p.parsed} AS {p.sql_type}) AS {ident(p.name)}" for p in plans)
+    return (f"SELECT _row, {typed}, {reason} AS _reason, {column} AS _reject_column, "
+            f"{value} AS _reject_value FROM {STAGE}")
+
+
+def _line_sql(*, csv: bool, structural: bool) -> str:
+    """Source line of a staged row: header + row number + malformed lines skipped before it."""
+    if not csv:
+        return "_row"
+    if not structural:
+        return "_row + 1"
+    skipped = (f"(SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) AS t "
+               f"FROM (SELECT DISTINCT line FROM {CSV_REJECTS})) WHERE t <= _row)")
+    return f"_row + 1 + {skipped}"

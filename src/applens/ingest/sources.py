@@ -1,0 +1,167 @@
+"""Turning a file or a database query into something DuckDB can SELECT from."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from applens.errors import SourceError
+from applens.ingest.detect import FileInfo
+from applens.ingest.sql import ident, literal
+
+__all__ = ["DB_SCHEMES", "CSV_REJECTS", "file_fingerprint", "file_relation", "is_db_url",
+           "stream_db_rows", "transcode_to_utf8"]
+
+DB_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb")
+CSV_REJECTS = "_applens_csv_rejects"
+CSV_SCANS = "_applens_csv_scans"
+CHUNK = 1 << 20
+
+
+def is_db_url(source: str) -> bool:
+    return urlsplit(str(source)).scheme.split("+")[0] in DB_SCHEMES
+
+
+def file_fingerprint(path: Path) -> str:
+    """Content hash: the same bytes under another name are the same file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            digest.update(block)
+    return "sha256:" + digest.hexdigest()
+
+
+def transcode_to_utf8(info: FileInfo, target: Path) -> Path:
+    """Stream a non-UTF-8 text file into a UTF-8 copy (DuckDB reads UTF-8 only)."""
+    import gzip
+
+    opener = gzip.open if info.compression == "gzip" else open
+    decoder = codecs.getincrementaldecoder(info.encoding)(errors="strict")
+    try:
+        with opener(info.path, "rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+            while block := src.read(CHUNK):
+                dst.write(decoder.decode(block))
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{info.path} is not consistently {info.encoding}: byte {exc.start} of a block "
+            "cannot be decoded. Save the file as UTF-8 and retry."
+        ) from None
+    return target
+
+
+def file_relation(info: FileInfo, path: Path) -> str:
+    """A DuckDB table function reading ``path`` (the file, or its UTF-8 copy)."""
+    location = literal(str(path))
+    if info.format == "parquet":
+        return f"read_parquet({location})"
+    compression = literal(info.compression if path == info.path else "none")
+    if info.format == "json":
+        return f"read_json_auto({location}, compression={compression})"
+    columns = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in info.columns)
+    # Explicit dialect and all-VARCHAR columns: the sniffer guesses wrong on broken files,
+    # and typed reads would hide bad values instead of rejecting them with a reason.
+    return (
+        f"read_csv({location}, columns={{{columns}}}, auto_detect=false, header=true, "
+        f"delim={literal(info.delimiter)}, quote='\"', escape='\"', compression={compression}, "
+        f"store_rejects=true, rejects_table={literal(CSV_REJECTS)}, "
+        f"rejects_scan={literal(CSV_SCANS)}, max_line_size=10000000)"
+    )
+
+
+@dataclass(frozen=True)
+class DbSource:
+    url: str
+    scheme: str
+    sql: str
+    label: str  # the URL without its password, for messages and the ledger
+
+
+def db_source(url: str, *, table: str | None, query: str | None) -> DbSource:
+    parts = urlsplit(url)
+    scheme = parts.scheme.split("+")[0]
+    if bool(table) == bool(query):
+        raise SourceError(
+            f"Say what to read from {scheme}: pass --db-table NAME or --query 'SELECT …' "
+            "(exactly one)."
+        )
+    sql = query or f"SELECT * FROM {ident(table) if scheme.startswith('postgres') else '`' + table.replace('`', '``') + '`'}"  # noqa: E501
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    label = f"{scheme}://{netloc}{parts.path}" + (f"#{table}" if table else "#query")
+    return DbSource(url, scheme, sql, label)
+
+
+def stream_db_rows(source: DbSource, batch_rows: int = 50_000):  # noqa: ANN201
+    """(column names, iterator of row batches) from a server-side cursor: memory stays flat."""
+    if source.scheme.startswith("postgres"):
+        return _stream_postgres(source, batch_rows)
+    return _stream_mysql(source, batch_rows)
+
+
+def _stream_postgres(source: DbSource, batch_rows: int):  # noqa: ANN202
+    import psycopg
+
+    url = source.url.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        conn = psycopg.connect(url, connect_timeout=10)
+    except psycopg.Error as exc:
+        raise SourceError(f"Cannot connect to {source.label}: {str(exc).strip()}") from None
+    cursor = conn.cursor(name="applens_ingest")
+    cursor.itersize = batch_rows
+    try:
+        cursor.execute(source.sql)
+        first = cursor.fetchmany(batch_rows)
+    except psycopg.Error as exc:
+        conn.close()
+        raise SourceError(f"{source.label}: {str(exc).strip()}") from None
+    names = [d.name for d in cursor.description]
+
+    def batches():  # noqa: ANN202
+        try:
+            batch = first
+            while batch:
+                yield batch
+                batch = cursor.fetchmany(batch_rows)
+        finally:
+            conn.close()
+
+    return names, batches()
+
+
+def _stream_mysql(source: DbSource, batch_rows: int):  # noqa: ANN202
+    import pymysql
+    import pymysql.cursors
+
+    parts = urlsplit(source.url)
+    try:
+        conn = pymysql.connect(
+            host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
+            user=unquote(parts.username or "root"), password=unquote(parts.password or ""),
+            database=parts.path.lstrip("/") or None, charset="utf8mb4",
+            cursorclass=pymysql.cursors.SSCursor, connect_timeout=10,
+        )
+    except pymysql.Error as exc:
+        raise SourceError(f"Cannot connect to {source.label}: {exc.args[-1]}") from None
+    cursor = conn.cursor()
+    try:
+        cursor.execute(source.sql)
+    except pymysql.Error as exc:
+        conn.close()
+        raise SourceError(f"{source.label}: {exc.args[-1]}") from None
+    names = [d[0] for d in cursor.description]
+
+    def batches():  # noqa: ANN202
+        try:
+            while batch := cursor.fetchmany(batch_rows):
+                yield batch
+        finally:
+            conn.close()
+
+    return names, batches()

@@ -1,0 +1,144 @@
+"""Per-column parsing and the checks that turn bad rows into rejects, written as SQL.
+
+Each canonical column gets a *parsed* expression (its typed value) and a list of *checks*
+(condition, reason). A row is rejected for the first check that fails; the reject keeps the
+column, the raw value and a reason that says how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from applens.ingest.sql import ident, literal
+from applens.schema import Column
+
+__all__ = ["SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "plan_column", "property_plan", "raw_text"]
+
+EARLIEST = "1990-01-01"
+SQL_TYPES = {"timestamp": "TIMESTAMP", "string": "VARCHAR", "double": "DOUBLE", "integer": "BIGINT"}
+
+
+@dataclass(frozen=True)
+class Check:
+    failed: str  # SQL condition that is true when the row is bad
+    reason: str  # SQL expression giving the message
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    name: str
+    sql_type: str
+    raw: str  # SQL giving the raw source text (for rejects)
+    parsed: str  # SQL giving the typed value
+    checks: tuple[Check, ...]
+
+
+def raw_text(source_columns: tuple[str, ...]) -> str:
+    """The source value as text; several columns are joined with a space (date + time)."""
+    parts = [f"CAST({ident(c)} AS VARCHAR)" for c in source_columns]
+    return parts[0] if len(parts) == 1 else f"concat_ws(' ', {', '.join(parts)})"
+
+
+def _blank(raw: str) -> str:
+    return f"({raw} IS NULL OR trim({raw}) = '')"
+
+
+def _timestamp(raw: str, timezone: str, ts_format: str | None) -> str:
+    text = f"trim({raw})"
+    if ts_format:
+        parsed = f"try_strptime({text}, {literal(ts_format)})"
+        if "%z" not in ts_format and "%Z" not in ts_format:
+            parsed = f"timezone({literal(timezone)}, {parsed})"
+        return f"CASE WHEN {_blank(raw)} THEN NULL ELSE timezone('UTC', {parsed}) END"
+    # Naive text is wall-clock time in the session TimeZone (the workspace's, set by the
+    # loader); text with an offset keeps its instant. Bare numbers are Unix seconds or ms.
+    return (
+        f"CASE WHEN {_blank(raw)} THEN NULL "
+        f"WHEN regexp_full_match({text}, '[0-9]{{9,10}}([.][0-9]+)?') "
+        f"THEN timezone('UTC', to_timestamp(CAST({text} AS DOUBLE))) "
+        f"WHEN regexp_full_match({text}, '[0-9]{{12,13}}') "
+        f"THEN timezone('UTC', to_timestamp(CAST({text} AS DOUBLE) / 1000)) "
+        f"ELSE timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) END"
+    )
+
+
+def plan_column(
+    column: Column, raw: str, *, timezone: str, latest: str, ts_format: str | None = None
+) -> ColumnPlan:
+    """How to parse and check one canonical column whose raw text is ``raw``."""
+    name = column.name
+    checks: list[Check] = []
+    if column.required:
+        checks.append(Check(_blank(raw), literal(f"empty {name}: every row needs a {name}")))
+
+    if column.kind == "timestamp":
+        parsed = _timestamp(raw, timezone, ts_format)
+        hint = (f"does not match --ts-format {ts_format}" if ts_format else
+                "is not a timestamp (use ISO 8601 like 2024-06-01 12:30:00, Unix seconds, "
+                "or pass --ts-format)")
+        checks.append(Check(f"NOT {_blank(raw)} AND ({parsed}) IS NULL", literal(f"{name} {hint}")))
+        checks.append(Check(
+            f"({parsed}) < TIMESTAMP '{EARLIEST}' OR ({parsed}) > TIMESTAMP '{latest}'",
+            literal(f"impossible {name}: before {EARLIEST} or in the future"),
+        ))
+    elif column.kind in ("double", "integer"):
+        sql_type = SQL_TYPES[column.kind]
+        parsed = f"TRY_CAST(trim({raw}) AS {sql_type})"
+        if column.kind == "integer":  # accept "25" and "25.0", not "25.5" (a cast would round)
+            as_double = f"TRY_CAST(trim({raw}) AS DOUBLE)"
+            parsed = (f"CASE WHEN {as_double} = round({as_double}) "
+                      f"THEN CAST({as_double} AS BIGINT) END")
+        checks.append(Check(
+            f"NOT {_blank(raw)} AND ({parsed}) IS NULL",
+            literal(f"{name} is not {'an integer' if column.kind == 'integer' else 'a number'}"),
+        ))
+        if column.min_value is not None:
+            checks.append(Check(f"({parsed}) < {column.min_value}",
+                                literal(f"impossible {name}: below {column.min_value:g}")))
+        if column.max_value is not None:
+            checks.append(Check(f"({parsed}) > {column.max_value}",
+                                literal(f"impossible {name}: above {column.max_value:g}")))
+    else:
+        parsed = f"CASE WHEN {_blank(raw)} THEN NULL ELSE {raw} END"
+    return ColumnPlan(name, SQL_TYPES[column.kind], raw, parsed, tuple(checks))
+
+
+def property_plan(name: str, source: str, source_type: str, target_type: str) -> ColumnPlan:
+    """A property column: cast to the type it has in the warehouse, reject what will not cast."""
+    col = ident(source)
+    if source_type == target_type:
+        return ColumnPlan(name, target_type, f"CAST({col} AS VARCHAR)", col, ())
+    raw = f"CAST({col} AS VARCHAR)"
+    if target_type == "VARCHAR":
+        return ColumnPlan(name, target_type, raw, f"NULLIF({raw}, '')", ())
+    parsed = f"TRY_CAST(NULLIF(trim({raw}), '') AS {target_type})"
+    check = Check(
+        f"NOT {_blank(raw)} AND {parsed} IS NULL",
+        literal(f"property {name} is not a valid {target_type} like the rest of the column"),
+    )
+    return ColumnPlan(name, target_type, raw, parsed, (check,))
+
+
+def infer_property_types(con, table: str, columns: list[str]) -> dict[str, str]:  # noqa: ANN001
+    """Narrowest type (BIGINT, DOUBLE, BOOLEAN, TIMESTAMP, else VARCHAR) that every value fits."""
+    if not columns:
+        return {}
+    candidates = ("BIGINT", "DOUBLE", "BOOLEAN")
+    selects = []
+    for column in columns:
+        value = f"NULLIF(trim({ident(column)}), '')"
+        # A cast to BIGINT would round "1.5"; integers must look like integers.
+        fits = {
+            "BIGINT": f"CASE WHEN regexp_full_match({value}, '[+-]?[0-9]{{1,18}}') THEN 1 END",
+            "DOUBLE": f"TRY_CAST({value} AS DOUBLE)",
+            "BOOLEAN": f"CASE WHEN lower({value}) IN ('true', 'false') THEN 1 END",
+        }
+        selects.append(f"count({value})")
+        selects.extend(f"count({value}) - count({fits[t]})" for t in candidates)
+    row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
+    types = {}
+    for index, column in enumerate(columns):
+        present, *failures = row[index * 4:(index + 1) * 4]
+        fits = [t for t, f in zip(candidates, failures, strict=True) if present and f == 0]
+        types[column] = fits[0] if fits else "VARCHAR"
+    return types

@@ -1,0 +1,161 @@
+"""Workspace: the one object the CLI, the web app and the scheduler build.
+
+A workspace is a folder with ``applens.toml`` and an embedded DuckDB warehouse. Its clock is
+injected (``clock=``) so tests and replays can pin "now".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from applens.config import CONFIG_FILE, Settings, load_settings
+from applens.errors import ConfigError, NotFoundError
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+    from ibis.backends.duckdb import Backend
+
+__all__ = ["Workspace"]
+
+Clock = Callable[[], datetime]
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding applens.toml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return None
+
+
+class Workspace:
+    """A folder of settings, warehouse, models, alert state and reports.
+
+    >>> ws = Workspace.init("my-app")            # doctest: +SKIP
+    >>> ws.ingest("events.csv").rows_loaded      # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path, *, clock: Clock | None = None, **overrides: Any) -> None:
+        self.path = Path(path).resolve()
+        self.settings: Settings
+        self.settings, self.provenance = load_settings(self.path, overrides)
+        self._clock = clock or _system_clock
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._backend: Backend | None = None
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path | None = None, **kwargs: Any) -> Workspace:
+        """Open the workspace at ``path`` (or the nearest one above the current folder)."""
+        start = Path(path) if path is not None else Path.cwd()
+        root = find_root(start)
+        if root is None:
+            where = start.resolve()
+            raise NotFoundError(
+                f"No applens workspace at {where} (no {CONFIG_FILE} there or above). "
+                f"Create one with 'applens init {path or '.'}'."
+            )
+        return cls(root, **kwargs)
+
+    @classmethod
+    def init(cls, path: str | Path, **kwargs: Any) -> Workspace:
+        """Create a workspace folder with a commented applens.toml (kept if it exists)."""
+        folder = Path(path)
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"{folder} exists and is not a folder. Choose another path.")
+        folder.mkdir(parents=True, exist_ok=True)
+        config = folder / CONFIG_FILE
+        if not config.exists():
+            template = resources.files("applens").joinpath("workspace_template.toml").read_text()
+            config.write_text(template, encoding="utf-8")
+        workspace = cls(folder, **kwargs)
+        workspace.connection  # creates the warehouse file
+        return workspace
+
+    # -- paths --------------------------------------------------------------------------
+    @property
+    def warehouse_path(self) -> Path:
+        return self.path / self.settings.warehouse
+
+    @property
+    def internal_dir(self) -> Path:
+        """Scratch space (DuckDB spill files, transcoded inputs); safe to delete."""
+        folder = self.path / ".applens"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    # -- engine -------------------------------------------------------------------------
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw DuckDB connection of the warehouse (opened on first use)."""
+        if self._connection is None:
+            from applens.engines.duckdb import connect
+
+            self._connection = connect(
+                self.warehouse_path,
+                memory_limit=self.settings.memory_limit,
+                threads=self.settings.threads,
+                temp_directory=self.internal_dir / "tmp",
+            )
+        return self._connection
+
+    @property
+    def backend(self) -> Backend:
+        """An Ibis backend over the same warehouse connection."""
+        if self._backend is None:
+            import ibis
+
+            self._backend = ibis.duckdb.from_connection(self.connection)
+        return self._backend
+
+    def has_table(self, name: str) -> bool:
+        found = self.connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
+        ).fetchone()
+        return bool(found and found[0])
+
+    def table(self, name: str) -> ir.Table:
+        """An Ibis table of the warehouse; a clear error if nothing was ingested into it."""
+        if not self.has_table(name):
+            raise NotFoundError(
+                f"The workspace has no '{name}' table yet. Load data with "
+                f"'applens ingest FILE --table {name}' (or run 'applens demo')."
+            )
+        return self.backend.table(name)
+
+    def now(self) -> datetime:
+        """The current instant (aware, UTC) from the injected clock."""
+        moment = self._clock()
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    # -- operations ---------------------------------------------------------------------
+    def ingest(self, source: str | Path, **options: Any) -> Any:
+        """Load a file or database table into a canonical table; see ``applens.ingest``."""
+        from applens.ingest import ingest
+
+        return ingest(self, source, **options)
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+        self._connection = None
+        self._backend = None
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.path)!r})"
