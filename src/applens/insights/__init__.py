@@ -1,0 +1,73 @@
+"""The insight engine: one declarative spec in, one typed result out, on any Ibis backend.
+
+>>> import ibis, applens.insights as insights            # doctest: +SKIP
+>>> con = ibis.duckdb.connect(); con.create_table("events", df)  # doctest: +SKIP
+>>> insights.run({"kind": "active_users", "math": ["dau", "wau"]}, con).to_dict()  # doctest: +SKIP
+
+Semantics follow ``shared/docs/metric-definitions.md`` (PostHog-compatible).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from applens.insights.result import Result
+from applens.insights.spec import KINDS, SpecModel, parse_spec
+
+if TYPE_CHECKING:
+    from ibis.backends import BaseBackend
+
+    from applens.insights._context import Context
+
+__all__ = ["KINDS", "Result", "parse_spec", "query", "run"]
+
+# How far back each kind looks when the spec gives no date_from (None: kind-specific rule).
+_DEFAULT_FROM: dict[str, str | None] = {
+    "active_users": "-7d", "trends": "-7d", "stickiness": "-7d", "lifecycle": "-7d",
+    "funnel": "-7d", "retention": None,
+}
+
+
+def _runner(kind: str) -> Callable[[Context, Any], Result]:
+    # Imported lazily: one module per kind, loaded only when used.
+    import importlib
+
+    module = importlib.import_module(f"applens.insights.{kind}")
+    return getattr(module, kind)  # type: ignore[no-any-return]
+
+
+def run(
+    spec: dict[str, Any] | SpecModel,
+    backend: BaseBackend,
+    *,
+    timezone: str = "UTC",
+    week_start: Literal["sunday", "monday"] = "sunday",
+    now: datetime | None = None,
+) -> Result:
+    """Answer ``spec`` over the ``events`` (and ``users``) tables of ``backend``.
+
+    ``timezone``/``week_start`` are the workspace defaults (the spec may override them);
+    ``now`` anchors relative dates (default: the system clock; the spec's ``now`` wins).
+    """
+    from applens.insights._context import Context
+
+    model = parse_spec(spec)
+    if model.kind == "retention":
+        from applens.insights.retention import retention_context
+
+        ctx = retention_context(model, backend, timezone=timezone, week_start=week_start,
+                                now=now or datetime.now(UTC))
+    else:
+        ctx = Context(model, backend, timezone=timezone, week_start=week_start,
+                      now=now or datetime.now(UTC), default_from=_DEFAULT_FROM[model.kind])
+    return _runner(model.kind)(ctx, model)
+
+
+def query(spec: dict[str, Any] | SpecModel, source: Any) -> Result:
+    """``run`` against a ``Workspace`` (its timezone, week start and clock) or a backend."""
+    if hasattr(source, "backend") and hasattr(source, "settings"):
+        return run(spec, source.backend, timezone=source.settings.timezone,
+                   week_start=source.settings.week_start, now=source.now())
+    return run(spec, source)

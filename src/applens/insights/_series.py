@@ -1,0 +1,135 @@
+"""One event series aggregated per period: the engine behind active users and trends.
+
+``dau`` is distinct users per period whatever the interval. ``wau``/``mau`` are rolling
+7/30-day windows ending with each period when the window is longer than the interval
+(PostHog: day D counts users active in [D-6, D+1) local), else distinct users per
+calendar period (WAU at week interval, MAU at month interval).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from applens.errors import QueryError
+from applens.insights._context import Context
+from applens.insights._time import to_utc
+from applens.insights.spec import PropertyFilter
+
+__all__ = ["SeriesValues", "compute_series"]
+
+# bd label (None without breakdown) -> math -> one value per period
+SeriesValues = dict[str | None, dict[str, list[Any]]]
+_WINDOW_DAYS = {"wau": 7, "mau": 30}
+_LONGER_THAN = {"wau": ("hour", "day"), "mau": ("hour", "day", "week")}
+
+
+def _rolling(math: str, interval: str) -> bool:
+    return math in _WINDOW_DAYS and interval in _LONGER_THAN[math]
+
+
+def compute_series(
+    ctx: Context,
+    *,
+    event: str | None,
+    properties: Sequence[PropertyFilter],
+    maths: Sequence[str],
+    math_property: str | None = None,
+) -> tuple[list[str | None], SeriesValues]:
+    """Breakdown labels in rank order, and each math's values per period per label."""
+    n = ctx.n_periods
+    keep = []
+    if "unique_sessions" in maths:
+        if "session_id" not in ctx.events.columns:
+            raise QueryError("math 'unique_sessions' needs a session_id column in events.")
+        keep.append("session_id")
+    if math_property is not None:
+        if math_property not in ctx.events.columns:
+            raise QueryError(f"Spec field 'math_property': there is no event property "
+                             f"'{math_property}'.")
+        keep.append(math_property)
+    lookback = max((_WINDOW_DAYS[m] for m in maths if _rolling(m, ctx.range.interval)), default=0)
+    since = to_utc(ctx.range.shift(1) - timedelta(days=lookback), ctx.zone) if lookback else 0
+    base = ctx.select(event=event, properties=properties, first=since, last=n, keep=keep)
+    in_range = base.filter(base._p >= 0) if lookback else base
+    has_bd = "_bd" in base.columns
+    labels: list[str | None] = [None]
+    if has_bd:
+        from applens.insights import _filters
+
+        top, more = _filters.top_values(in_range, "_bd", None, ctx.spec.breakdown_limit)  # type: ignore[attr-defined]
+        if more:
+            base = base.mutate(_bd=_filters.fold_other(base._bd, top))
+            in_range = base.filter(base._p >= 0) if lookback else base
+            top = [*top, _filters.OTHER_LABEL]
+        labels = list(top)
+    keys = ["_p", "_bd"] if has_bd else ["_p"]
+
+    aggs: dict[str, ir.Scalar] = {"total": in_range.count(), "dau": in_range.user_id.nunique()}
+    if "unique_sessions" in maths:
+        aggs["unique_sessions"] = in_range.session_id.nunique()
+    if math_property is not None:
+        prop = in_range[math_property].cast("float64")
+        aggs.update(sum=prop.sum(), avg=prop.mean(), min=prop.min(), max=prop.max())
+    for m in maths:
+        if m in _WINDOW_DAYS and not _rolling(m, ctx.range.interval):
+            aggs[m] = in_range.user_id.nunique()
+    frame = in_range.group_by(keys).agg(**aggs).to_pandas()
+
+    values: SeriesValues = {label: {} for label in labels}
+    empty_zero = {"total", "dau", "wau", "mau", "unique_sessions", "sum"}
+    for label in labels:
+        rows = frame if not has_bd else frame[frame["_bd"] == label]
+        by_p = {int(r["_p"]): r for _, r in rows.iterrows()}
+        for m in maths:
+            if _rolling(m, ctx.range.interval):
+                continue
+            out: list[Any] = []
+            for i in range(n):
+                row = by_p.get(i)
+                if m == "per_user_avg":
+                    out.append(float(row["total"] / row["dau"]) if row is not None else 0.0)
+                elif row is None or row[m] != row[m]:  # missing period or NaN
+                    out.append(0 if m in empty_zero else None)
+                else:
+                    v = row[m]
+                    out.append(int(v) if m in empty_zero and m != "sum" else float(v))
+            values[label][m] = out
+    for m in maths:
+        if _rolling(m, ctx.range.interval):
+            _rolling_values(ctx, base, m, labels, has_bd, values)
+    return labels, values
+
+
+def _rolling_values(
+    ctx: Context,
+    base: ir.Table,
+    math: str,
+    labels: list[str | None],
+    has_bd: bool,
+    values: SeriesValues,
+) -> None:
+    """Distinct users over [end_i - L days, end_i) for every period i (local wall clock)."""
+    grain = "h" if ctx.range.interval == "hour" else "D"
+    days = _WINDOW_DAYS[math]
+    slot_keys = ["user_id", "_slot", "_bd"] if has_bd else ["user_id", "_slot"]
+    active = base.mutate(_slot=ctx.local(base.ts).truncate(grain)).select(slot_keys).distinct()
+    ends = [ctx.range.shift(i + 1) for i in range(ctx.n_periods)]
+    windows = ibis.memtable(
+        {
+            "_i": list(range(ctx.n_periods)),
+            "_lo": [e - timedelta(days=days) for e in ends],
+            "_hi": ends,
+        }
+    )
+    joined = active.join(windows, (active._slot >= windows._lo) & (active._slot < windows._hi))
+    group = ["_i", "_bd"] if has_bd else ["_i"]
+    frame = joined.group_by(group).agg(_n=joined.user_id.nunique()).to_pandas()
+    for label in labels:
+        rows = frame if not has_bd else frame[frame["_bd"] == label]
+        counts = dict(zip(rows["_i"].astype(int), rows["_n"].astype(int), strict=True))
+        values[label][math] = [counts.get(i, 0) for i in range(ctx.n_periods)]

@@ -1,0 +1,27 @@
+"""Active users: total events, DAU, rolling WAU/MAU, unique sessions, events per user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from applens.insights._context import Context
+from applens.insights._series import compute_series
+from applens.insights.result import Result
+from applens.insights.spec import ActiveUsersSpec
+
+__all__ = ["active_users"]
+
+
+def active_users(ctx: Context, spec: ActiveUsersSpec) -> Result:
+    maths = list(dict.fromkeys(spec.math))
+    labels, values = compute_series(
+        ctx, event=spec.event, properties=(), maths=maths
+    )
+    data: dict[str, Any] = {"periods": ctx.range.labels()}
+    if spec.breakdown is None:
+        data.update({m: values[None][m] for m in maths})
+    else:
+        data["by_breakdown"] = {
+            str(label): {m: values[label][m] for m in maths} for label in labels
+        }
+    return Result("active_users", data, spec.model_dump(mode="json"))

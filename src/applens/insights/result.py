@@ -1,0 +1,77 @@
+"""The typed answer to a query: the contract JSON plus a table view.
+
+``Result.to_dict()`` is exactly the JSON of the issue's contract (keys per kind);
+``to_frame()`` lays the same numbers out as a small pandas table for printing and CSV.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Result"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """An insight's numbers. ``data`` holds the contract keys for ``kind``."""
+
+    kind: str
+    data: Mapping[str, Any]
+    spec: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(dict(self.data))
+
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per period / bucket / cohort / step; a ``breakdown`` column if broken down."""
+        data = self.data
+        if "by_breakdown" in data:
+            parts = []
+            for value, inner in data["by_breakdown"].items():
+                merged = {k: v for k, v in data.items() if k != "by_breakdown"}
+                merged.update(inner if isinstance(inner, dict) else {"counts": inner})
+                frame = _flat(self.kind, merged)
+                frame.insert(0, "breakdown", value)
+                parts.append(frame)
+            return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return _flat(self.kind, dict(data))
+
+    to_pandas = to_frame
+
+
+def _flat(kind: str, data: dict[str, Any]) -> pd.DataFrame:
+    if kind == "retention":
+        counts = data.get("counts", [])
+        width = max((len(r) for r in counts), default=0)
+        frame = pd.DataFrame(counts, columns=[f"period_{k}" for k in range(width)])
+        frame.insert(0, "cohort_start", data["cohort_starts"][: len(frame)])
+        return frame
+    if kind == "stickiness":
+        return pd.DataFrame({"intervals": data["buckets"], "actors": data["data"]})
+    if kind == "funnel":
+        n = len(data["step_counts"])
+        columns = ("step_counts", "conversion_rates", "median_conversion_seconds",
+                   "average_conversion_seconds")
+        frame = pd.DataFrame({c.removesuffix("s"): data[c] for c in columns})
+        frame.insert(0, "step", list(range(n)))
+        if "step_events" in data:
+            frame.insert(1, "event", data["step_events"])
+        return frame
+    periods = data["periods"]
+    columns = {"period": periods}
+    for key, value in data.items():
+        if isinstance(value, list) and key != "periods" and len(value) == len(periods):
+            columns[key] = value
+        elif isinstance(value, dict):  # trends series {"A": [...]}
+            for name, values in value.items():
+                if isinstance(values, list) and len(values) == len(periods):
+                    columns[name] = values
+    return pd.DataFrame(columns)

@@ -1,0 +1,277 @@
+"""Query specs: the declarative description of every insight (validated with pydantic).
+
+A spec is data (JSON or TOML). ``parse_spec`` turns a dict into one of the ``*Spec`` models
+and turns pydantic's errors into a one-line ``QueryError`` naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from applens.errors import QueryError, did_you_mean
+
+__all__ = [
+    "ActiveUsersSpec",
+    "Breakdown",
+    "ConversionWindow",
+    "EventSelector",
+    "Exclusion",
+    "FunnelSpec",
+    "LifecycleSpec",
+    "PropertyFilter",
+    "RetentionSpec",
+    "Series",
+    "Spec",
+    "StickinessCriteria",
+    "StickinessSpec",
+    "TrendsSpec",
+    "parse_spec",
+]
+
+Interval = Literal["hour", "day", "week", "month"]
+Operator = Literal["exact", "is_not", "icontains", "gt", "lt", "is_set", "is_not_set"]
+ActiveMath = Literal["total", "dau", "wau", "mau", "unique_sessions", "per_user_avg"]
+TrendMath = Literal[
+    "total", "dau", "wau", "mau", "unique_sessions", "per_user_avg", "sum", "avg", "min", "max"
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PropertyFilter(_Model):
+    """``{"key", "type", "operator", "value"}``; ``exact`` takes a list (any match)."""
+
+    key: str = Field(min_length=1)
+    type: Literal["event", "person"] = "event"
+    operator: Operator = "exact"
+    value: Any = None
+
+    @field_validator("value")
+    @classmethod
+    def _no_nested(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            raise ValueError("must be a scalar or a list of scalars")
+        return value
+
+    def values(self) -> list[Any]:
+        """The value as a list (``exact``/``is_not`` accept a scalar too)."""
+        return list(self.value) if isinstance(self.value, (list, tuple)) else [self.value]
+
+    @model_validator(mode="after")
+    def _check(self) -> Any:
+        if self.operator in ("exact", "is_not", "icontains", "gt", "lt") and self.value is None:
+            raise ValueError(f"operator '{self.operator}' needs a value")
+        if self.operator in ("gt", "lt"):
+            try:
+                float(self.value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"operator '{self.operator}' needs a number, got {self.value!r}"
+                ) from None
+        return self
+
+
+class Breakdown(_Model):
+    type: Literal["event", "person"] = "event"
+    property: str = Field(min_length=1)
+
+
+class EventSelector(_Model):
+    """An event name (``None``: any event) plus filters that apply to it only."""
+
+    event: str | None = None
+    properties: list[PropertyFilter] = []
+
+
+class _Common(_Model):
+    timezone: str | None = None
+    week_start: Literal["sunday", "monday"] | None = None
+    interval: Interval = "day"
+    date_from: str | None = None
+    date_to: str | None = None
+    now: datetime | None = None
+    event: str | None = None
+    properties: list[PropertyFilter] = []
+    breakdown: Breakdown | None = None
+    breakdown_limit: int = Field(25, ge=1, le=10_000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"'{value}' is not an IANA timezone (e.g. 'Europe/Berlin')"
+                ) from None
+        return value
+
+
+class ActiveUsersSpec(_Common):
+    kind: Literal["active_users"]
+    math: list[ActiveMath] = Field(default_factory=lambda: ["dau"], min_length=1)
+
+
+class StickinessCriteria(_Model):
+    operator: Literal["gte", "lte", "exact"] = "gte"
+    value: int = Field(ge=0)
+
+
+class StickinessSpec(_Common):
+    kind: Literal["stickiness"]
+    interval_count: int = Field(1, ge=1)
+    criteria: StickinessCriteria | None = None
+    cumulative: bool = False
+
+
+class LifecycleSpec(_Common):
+    kind: Literal["lifecycle"]
+
+    @model_validator(mode="after")
+    def _check(self) -> Any:
+        if self.breakdown is not None:
+            raise ValueError("lifecycle does not support a breakdown")
+        return self
+
+
+class RetentionSpec(_Common):
+    kind: Literal["retention"]
+    total_intervals: int = Field(11, ge=1, le=1000)
+    retention_type: Literal["recurring", "first_time", "first_ever"] = "recurring"
+    target: EventSelector | None = None
+    returning: EventSelector | None = None
+    cumulative: bool = False
+    minimum_occurrences: int = Field(1, ge=1)
+
+
+class ConversionWindow(_Model):
+    value: int = 14
+    unit: Literal["second", "minute", "hour", "day", "week", "month"] = "day"
+
+
+class Exclusion(_Model):
+    event: str
+    from_step: int = Field(0, ge=0)
+    to_step: int = Field(1, ge=1)
+
+
+class FunnelSpec(_Common):
+    kind: Literal["funnel"]
+    steps: list[EventSelector] = Field(min_length=1, max_length=20)
+    order: Literal["ordered", "strict", "unordered"] = "ordered"
+    conversion_window: ConversionWindow = ConversionWindow()
+    exclusions: list[Exclusion] = []
+    breakdown_attribution: Literal["first_touch", "last_touch", "all_steps", "step"] = (
+        "first_touch"
+    )
+    breakdown_attribution_step: int | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> Any:
+        n = len(self.steps)
+        for i, exc in enumerate(self.exclusions):
+            if not exc.from_step < exc.to_step <= n - 1:
+                raise ValueError(
+                    f"exclusions[{i}] needs 0 <= from_step < to_step <= {n - 1} "
+                    f"(steps count from 0), got {exc.from_step}..{exc.to_step}"
+                )
+        if self.breakdown_attribution == "step":
+            step = self.breakdown_attribution_step
+            if step is None or step >= n:
+                raise ValueError(
+                    f"breakdown_attribution 'step' needs breakdown_attribution_step in 0..{n - 1}"
+                )
+        if self.exclusions and self.order == "unordered":
+            raise ValueError("exclusions need an ordered or strict funnel")
+        return self
+
+
+class Series(_Model):
+    """One trends series; it is named ``A``, ``B``… in formulas by its position."""
+
+    event: str | None = None
+    properties: list[PropertyFilter] = []
+    math: TrendMath = "total"
+    math_property: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Any:
+        if self.math in ("sum", "avg", "min", "max") and not self.math_property:
+            raise ValueError(f"math '{self.math}' needs math_property")
+        return self
+
+
+class TrendsSpec(_Common):
+    kind: Literal["trends"]
+    series: list[Series] = Field(min_length=1, max_length=26)
+    formula: str | None = None
+
+
+Spec = Annotated[
+    ActiveUsersSpec | StickinessSpec | LifecycleSpec | RetentionSpec | FunnelSpec | TrendsSpec,
+    Field(discriminator="kind"),
+]
+KINDS = ("active_users", "stickiness", "lifecycle", "retention", "funnel", "trends")
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Spec)
+SpecModel = (
+    ActiveUsersSpec | StickinessSpec | LifecycleSpec | RetentionSpec | FunnelSpec | TrendsSpec
+)
+
+
+def parse_spec(spec: Any) -> SpecModel:
+    """Validate a dict (or return a spec model as is); errors become one-line QueryErrors."""
+    if isinstance(spec, BaseModel):
+        return spec  # type: ignore[return-value]
+    if not isinstance(spec, dict):
+        raise QueryError(f"A query spec must be a JSON object, got {type(spec).__name__}.")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        hint = did_you_mean(str(kind), KINDS) if kind is not None else ""
+        raise QueryError(
+            f"Spec field 'kind': {'missing' if kind is None else repr(kind) + ' is unknown'}."
+            f"{hint} Choose one of: {', '.join(KINDS)}."
+        )
+    try:
+        return _ADAPTER.validate_python(spec)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise QueryError(_one_line(exc, kind)) from None
+
+
+def _one_line(exc: ValidationError, kind: str) -> str:
+    # An unknown field explains the rest (a misspelt required field is also "missing").
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    loc = [str(p) for p in err["loc"]]
+    if loc and loc[0] == kind:  # the discriminator tag is not a field name
+        loc = loc[1:]
+    field = ".".join(loc) or "spec"
+    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+    if err["type"] == "extra_forbidden":
+        model = _ADAPTER_FIELDS.get(kind, ())
+        hint = did_you_mean(loc[-1], model) if len(loc) == 1 else ""
+        return f"Spec field '{field}' is not a {kind} option.{hint}{more}"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return f"Spec field '{field}': {message}.{more}".replace("..", ".")
+
+
+_ADAPTER_FIELDS: dict[str, tuple[str, ...]] = {
+    model.model_fields["kind"].annotation.__args__[0]: tuple(model.model_fields)  # type: ignore[union-attr]
+    for model in (
+        ActiveUsersSpec, StickinessSpec, LifecycleSpec, RetentionSpec, FunnelSpec, TrendsSpec
+    )
+}
