@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
+from scipy import special
 
 from applens.errors import InvalidParameterError
 from applens.experiments import codes
@@ -108,15 +108,28 @@ def tails(
     estimate: float, se: float, dof: float, alternative: Alternative, alpha: float
 ) -> tuple[float, float, float, float]:
     """``(statistic, p_value, ci_low, ci_high)``; normal tails when ``dof`` is nan or inf."""
-    dist = stats.norm() if not math.isfinite(dof) else stats.t(dof)
     if not (se > 0) or math.isnan(estimate):
         return math.nan, math.nan, math.nan, math.nan
+    # scipy.special directly: frozen distributions cost ~0.5 ms a call, and A/A
+    # validation runs this 10,000 times.
+    if math.isfinite(dof):
+        def sf(x: float) -> float:
+            return float(special.stdtr(dof, -x))
+
+        def isf(q: float) -> float:
+            return float(-special.stdtrit(dof, q))
+    else:
+        def sf(x: float) -> float:
+            return float(special.ndtr(-x))
+
+        def isf(q: float) -> float:
+            return float(-special.ndtri(q))
     statistic = estimate / se
     if alternative == "two-sided":
-        p_value = 2 * float(dist.sf(abs(statistic)))
-        q = float(dist.isf(alpha / 2))
+        p_value = 2 * sf(abs(statistic))
+        q = isf(alpha / 2)
         return statistic, min(p_value, 1.0), estimate - q * se, estimate + q * se
-    q = float(dist.isf(alpha))
+    q = isf(alpha)
     if alternative == "greater":
-        return statistic, float(dist.sf(statistic)), estimate - q * se, math.inf
-    return statistic, float(dist.cdf(statistic)), -math.inf, estimate + q * se
+        return statistic, sf(statistic), estimate - q * se, math.inf
+    return statistic, sf(-statistic), -math.inf, estimate + q * se
