@@ -39,8 +39,10 @@ def compute_series(
     properties: Sequence[PropertyFilter],
     maths: Sequence[str],
     math_property: str | None = None,
-) -> tuple[list[str | None], SeriesValues]:
-    """Breakdown labels in rank order, and each math's values per period per label."""
+    ranking: tuple[list[str], bool] | None = None,
+) -> tuple[list[str | None], SeriesValues, tuple[list[str], bool] | None]:
+    """Breakdown labels in rank order, each math's values per period per label, and the
+    ranking used (pass it back for a second series so both share the same labels)."""
     n = ctx.n_periods
     keep = []
     if "unique_sessions" in maths:
@@ -61,7 +63,10 @@ def compute_series(
     if has_bd:
         from applens.insights import _filters
 
-        top, more = _filters.top_values(in_range, "_bd", None, ctx.spec.breakdown_limit)  # type: ignore[attr-defined]
+        if ranking is None:
+            limit = ctx.spec.breakdown_limit  # type: ignore[attr-defined]
+            ranking = _filters.top_values(in_range, "_bd", None, limit)
+        top, more = list(ranking[0]), ranking[1]
         if more:
             base = base.mutate(_bd=_filters.fold_other(base._bd, top))
             in_range = base.filter(base._p >= 0) if lookback else base
@@ -102,7 +107,7 @@ def compute_series(
     for m in maths:
         if _rolling(m, ctx.range.interval):
             _rolling_values(ctx, base, m, labels, has_bd, values)
-    return labels, values
+    return labels, values, ranking
 
 
 def _rolling_values(

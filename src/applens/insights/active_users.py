@@ -14,7 +14,7 @@ __all__ = ["active_users"]
 
 def active_users(ctx: Context, spec: ActiveUsersSpec) -> Result:
     maths = list(dict.fromkeys(spec.math))
-    labels, values = compute_series(
+    labels, values, _ = compute_series(
         ctx, event=spec.event, properties=(), maths=maths
     )
     data: dict[str, Any] = {"periods": ctx.range.labels()}

@@ -1,0 +1,50 @@
+"""Stickiness: how many actors were active in exactly k intervals of the range.
+
+An interval counts for an actor when they did the event in it (and, with ``criteria``, the
+number of events in it is >= / <= / == N). ``interval_count`` groups consecutive intervals;
+the buckets run 1..K where K is the number of (grouped) intervals the range touches,
+partial first and last weeks or months included. ``cumulative``: bucket k counts actors
+active in k or more intervals. Result: ``{"buckets": [1..K], "data": [...], "count": N}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from applens.insights._context import Context
+from applens.insights.result import Result
+from applens.insights.spec import StickinessSpec
+
+__all__ = ["stickiness"]
+
+
+def stickiness(ctx: Context, spec: StickinessSpec) -> Result:
+    k_max = -(-ctx.n_periods // spec.interval_count)
+    base = ctx.limit_breakdown(ctx.select(last=ctx.n_periods))
+    actor = ["user_id", "_bd"] if "_bd" in base.columns else ["user_id"]
+    grouped = base.mutate(_b=base._p // spec.interval_count)
+    per_interval = grouped.group_by([*actor, "_b"]).agg(_n=grouped.count())
+    if spec.criteria is not None:
+        n, v = per_interval._n, spec.criteria.value
+        keep = {"gte": n >= v, "lte": n <= v, "exact": n == v}[spec.criteria.operator]
+        per_interval = per_interval.filter(keep)
+    per_actor = per_interval.group_by(actor).agg(_k=per_interval._b.nunique())
+    group = ["_bd", "_k"] if "_bd" in actor else ["_k"]
+    frame = per_actor.group_by(group).agg(_actors=per_actor.count()).to_pandas()
+
+    def histogram(rows: Any) -> dict[str, Any]:
+        counts = dict(zip(rows["_k"].astype(int), rows["_actors"].astype(int), strict=True))
+        data = [counts.get(k, 0) for k in range(1, k_max + 1)]
+        if spec.cumulative:
+            data = [sum(data[i:]) for i in range(len(data))]
+        return {"data": data, "count": int(sum(counts.values()))}
+
+    result: dict[str, Any] = {"buckets": list(range(1, k_max + 1))}
+    if "_bd" not in actor:
+        result.update(histogram(frame))
+    else:
+        order = frame.groupby("_bd")["_actors"].sum().sort_values(ascending=False, kind="stable")
+        result["by_breakdown"] = {
+            str(v): histogram(frame[frame["_bd"] == v]) for v in order.index
+        }
+    return Result("stickiness", result, spec.model_dump(mode="json"))
