@@ -112,9 +112,12 @@ def ingest_many(
     ts_format: str | None = None,
     db_table: str | None = None,
     query: str | None = None,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Callable[[str, float, int], None] | None = None,
 ) -> list[IngestSummary]:
-    """Load every source into ``table`` in one transaction (all or nothing)."""
+    """Load every source into ``table`` in one transaction (all or nothing).
+
+    ``progress(label, fraction, estimated_rows)`` is called while a file is being read.
+    """
     spec = table_spec(table)
     explicit = {**ws.settings.mapping.get(table, {}), **(mapping or {})}
     limit = parse_max_rejects(max_rejects if max_rejects is not None else ws.settings.max_rejects)
@@ -173,7 +176,8 @@ class _Loader:
             mapping = resolve_mapping(self.spec, columns, self.explicit, label)
             report = None
             if self.progress is not None:
-                report: ProgressCallback = lambda f: self.progress(label, f)  # noqa: E731
+                estimate = int(info.size * info.sample_rows_per_byte)
+                report: ProgressCallback = lambda f: self.progress(label, f, estimate)  # noqa: E731
             with watch_query(self.con, report), self._errors(label, info.format):
                 self.con.execute(
                     f"CREATE TEMP TABLE {STAGE} AS SELECT row_number() OVER () AS _row, * "

@@ -1,0 +1,39 @@
+"""``applens init``: create a workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from applens.cli._output import console
+from applens.config import CONFIG_FILE
+from applens.workspace import Workspace
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create (or reuse).")] = Path("."),
+    timezone: Annotated[str | None, typer.Option(help="IANA timezone, e.g. Europe/Moscow.")] = None,
+) -> None:
+    """Create a workspace: applens.toml with commented defaults and a DuckDB warehouse.
+
+    Example: applens init my-app && cd my-app && applens ingest events.csv
+    """
+    existed = (directory / CONFIG_FILE).exists()
+    workspace = Workspace.init(directory)
+    if timezone and not existed:
+        config = workspace.path / CONFIG_FILE
+        text = config.read_text(encoding="utf-8").replace('timezone = "UTC"',
+                                                          f'timezone = "{timezone}"', 1)
+        config.write_text(text, encoding="utf-8")
+        workspace = Workspace(workspace.path)  # validates the timezone
+    workspace.close()
+    verb = "Kept the existing" if existed else "Wrote"
+    console.print(f"{verb} {workspace.path / CONFIG_FILE}")
+    console.print(f"Warehouse: {workspace.warehouse_path}")
+    console.print(f"Next: applens ingest FILE -w {directory}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
