@@ -1,0 +1,68 @@
+"""Lifecycle: new / returning / resurrecting / dormant actors per period (PostHog rules).
+
+For each actor's active periods p_1 < p_2 < … (periods with a matching event, one period
+of lookback before the range included):
+
+- new: p_1 is the period of the person's ``created_at`` (their first event ever when
+  ``users`` has no ``created_at``);
+- returning: i > 1 and p_{i-1} is the period right before p_i;
+- resurrecting: anything else (including a first active period after creation);
+- dormant: one row at p + 1 for every active p whose next period is inactive (negative).
+
+Result: ``{"periods", "new", "returning", "resurrecting", "dormant"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from applens.insights._context import Context
+from applens.insights.result import Result
+from applens.insights.spec import LifecycleSpec
+
+__all__ = ["lifecycle"]
+
+STATUSES = ("new", "returning", "resurrecting", "dormant")
+
+
+def _created(ctx: Context) -> ir.Table:
+    """Period of each person's creation: users.created_at, else their first event ever."""
+    ev = ctx.events.filter(ctx.events.user_id.notnull())
+    first = ev.group_by(ev.user_id).agg(_created=ev.ts.min())
+    users = ctx.users
+    if users is not None and "created_at" in users.columns:
+        known = users.select(_uid=users.user_id, _signup=users.created_at.cast("timestamp"))
+        first = first.left_join(known, first.user_id == known._uid)
+        first = first.select("user_id", _created=ibis.coalesce(first._signup, first._created))
+    return first.select(_cid=first.user_id, _cp=ctx.period(first._created))
+
+
+def lifecycle(ctx: Context, spec: LifecycleSpec) -> Result:
+    n = ctx.n_periods
+    base = ctx.select(first=-1, last=n)
+    active = base.select("user_id", "_p").distinct()
+    w = ibis.window(group_by="user_id", order_by="_p")
+    active = active.mutate(_prev=active._p.lag().over(w), _next=active._p.lead().over(w))
+    created = _created(ctx)
+    active = active.left_join(created, active.user_id == created._cid)
+    status = ibis.cases(
+        (active._prev.isnull() & (active._cp == active._p), "new"),
+        (active._prev.notnull() & (active._prev == active._p - 1), "returning"),
+        else_="resurrecting",
+    )
+    labelled = active.select("user_id", "_p", _s=status)
+    gone = active.filter(active._next.isnull() | (active._next != active._p + 1))
+    dormant = gone.select("user_id", _p=gone._p + 1, _s=ibis.literal("dormant"))
+    rows = ibis.union(labelled, dormant, distinct=False)
+    rows = rows.filter((rows._p >= 0) & (rows._p < n))
+    frame = rows.group_by(["_p", "_s"]).agg(_n=rows.user_id.nunique()).to_pandas()
+
+    counts = {(int(p), s): int(c) for p, s, c in frame[["_p", "_s", "_n"]].itertuples(index=False)}
+    data: dict[str, Any] = {"periods": ctx.range.labels()}
+    for s in STATUSES:
+        sign = -1 if s == "dormant" else 1
+        data[s] = [sign * counts.get((i, s), 0) for i in range(n)]
+    return Result("lifecycle", data, spec.model_dump(mode="json"))
