@@ -1,0 +1,141 @@
+"""Retention grid: cohorts by the period of a start event, then who came back k periods later.
+
+``counts[i][0]`` is the size of cohort ``i``; ``counts[i][k]`` counts its members who did the
+return event in period ``i + k`` (``cumulative``: in any period ``>= i + k``), with at least
+``minimum_occurrences`` return events in that period. Cohort membership:
+
+- ``recurring``: every period in which the actor did the start event;
+- ``first_time``: the period of the actor's first matching start event over all history
+  (actors whose first one is outside the cohort range are in no cohort);
+- ``first_ever``: the actor's very first event with the start event's name, regardless of
+  filters; actors whose first one does not match the filters are left out.
+
+With only ``date_to``: ``total_intervals`` cohorts ending with the period holding it, and
+returns after that period are not counted. With ``date_from`` too: one cohort per period
+and every row has ``total_intervals`` columns. An event-property breakdown takes the value
+on the start event, and a return counts only if it carries the same value.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from applens.insights import _filters
+from applens.insights._context import Context
+from applens.insights._time import TimeRange, add
+from applens.insights.result import Result
+from applens.insights.spec import EventSelector, RetentionSpec
+
+__all__ = ["retention", "retention_context"]
+
+
+def retention_context(
+    spec: RetentionSpec,
+    backend: BaseBackend,
+    *,
+    timezone: str,
+    week_start: Literal["sunday", "monday"],
+    now: datetime,
+) -> Context:
+    """A Context whose periods are the cohorts (date_to-only mode counts back from date_to)."""
+    only_to = spec.date_from is None
+    resolved = spec.model_copy(update={"date_from": spec.date_to or "-0d"}) if only_to else spec
+    ctx = Context(resolved, backend, timezone=timezone, week_start=week_start, now=now,
+                  pad=spec.total_intervals + 1)
+    if only_to:
+        last, r = ctx.range.periods[-1], ctx.range
+        periods = tuple(add(last, r.interval, -k) for k in reversed(range(spec.total_intervals)))
+        ctx.range = TimeRange(r.interval, r.zone, r.week_start, periods)
+    ctx.only_to = only_to  # type: ignore[attr-defined]
+    return ctx
+
+
+def _starts(ctx: Context, spec: RetentionSpec, target: EventSelector) -> ir.Table:
+    """(user_id, _c, [_bd]) cohort memberships."""
+    c = ctx.n_periods
+    if spec.retention_type == "recurring":
+        s = ctx.select(event=target.event, properties=target.properties, first=0, last=c)
+        cols = ["user_id", "_p", "_bd"] if "_bd" in s.columns else ["user_id", "_p"]
+        return s.select(cols).distinct().rename(_c="_p")
+    matching = ctx.select(event=target.event, properties=target.properties, first=None)
+    if spec.retention_type == "first_time":
+        pool = matching
+    else:  # first_ever: the first event by name, whatever its properties
+        pool = ctx.events.filter(ctx.events.user_id.notnull())
+        if target.event is not None:
+            pool = pool.filter(pool.event == target.event)
+    first = pool.group_by("user_id").agg(_t0=pool.ts.min())
+    hit = matching.join(first, (matching.user_id == first.user_id) & (matching.ts == first._t0))
+    hit = hit.filter((hit._p >= 0) & (hit._p < c))
+    if "_bd" in hit.columns:  # ties at the same instant: one value per actor
+        return hit.group_by(["user_id", "_p"]).agg(_bd=hit._bd.min()).rename(_c="_p")
+    return hit.select("user_id", "_p").distinct().rename(_c="_p")
+
+
+def retention(ctx: Context, spec: RetentionSpec) -> Result:
+    c, t = ctx.n_periods, spec.total_intervals
+    target = spec.target or EventSelector(event=spec.event)
+    back = spec.returning or target
+    end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
+    starts = _starts(ctx, spec, target)
+    ret = ctx.select(event=back.event, properties=back.properties, first=0, last=end)
+    keys = ["user_id", "_p", "_bd"] if "_bd" in ret.columns else ["user_id", "_p"]
+    ret = ret.group_by(keys).agg(_n=ret.count())
+    ret = ret.filter(ret._n >= spec.minimum_occurrences).drop("_n")
+    has_bd = "_bd" in starts.columns
+    labels: list[str] = []
+    if has_bd:
+        top, more = _filters.top_values(starts, "_bd", None, spec.breakdown_limit)
+        if more:
+            starts = starts.mutate(_bd=_filters.fold_other(starts._bd, top))
+            ret = ret.mutate(_bd=_filters.fold_other(ret._bd, top))
+            top = [*top, _filters.OTHER_LABEL]
+        labels = top
+
+    on = [starts.user_id == ret.user_id, ret._p > starts._c, ret._p < starts._c + t]
+    if has_bd:
+        on.append(starts._bd == ret._bd)
+    joined = starts.join(ret, on).select(
+        "user_id", "_c", *(["_bd"] if has_bd else []), _k=ret._p - starts._c
+    )
+    group = ["_c", "_bd"] if has_bd else ["_c"]
+    if spec.cumulative:
+        reach = joined.group_by(["user_id", *group]).agg(_k=joined._k.max())
+        cols = reach.group_by([*group, "_k"]).agg(_n=reach.count()).to_pandas()
+    else:
+        cols = joined.group_by([*group, "_k"]).agg(_n=joined.user_id.nunique()).to_pandas()
+    sizes = starts.group_by(group).agg(_n=starts.user_id.nunique()).to_pandas()
+
+    def grid(label: str | None) -> list[list[int]]:
+        def pick(frame: Any) -> Any:
+            return frame if label is None else frame[frame["_bd"] == label]
+
+        got, seen = pick(sizes), pick(cols)
+        size = {int(i): int(n) for i, n in zip(got["_c"], got["_n"], strict=True)}
+        cell = {
+            (int(i), int(k)): int(n)
+            for i, k, n in zip(seen["_c"], seen["_k"], seen["_n"], strict=True)
+        }
+        rows = []
+        for i in range(c):
+            row = [size.get(i, 0)] + [cell.get((i, k), 0) for k in range(1, t)]
+            if spec.cumulative:  # "on or after": reaching k means every column up to k
+                for k in range(t - 2, 0, -1):
+                    row[k] += row[k + 1]
+            rows.append(row)
+        return rows
+
+    data: dict[str, Any] = {
+        "cohort_starts": [p.replace(tzinfo=ctx.zone).isoformat() for p in ctx.range.periods]
+    }
+    if has_bd:
+        data["by_breakdown"] = {label: grid(label) for label in labels}
+    else:
+        data["counts"] = grid(None)
+    return Result("retention", data, spec.model_dump(mode="json"))
+
+
