@@ -96,9 +96,10 @@ def make_population(plan: DemoPlan, rng: np.random.Generator) -> Population:
     city = _choice(rng, [w for *_, w in cat.CITIES], n)
     bot_interval = np.zeros(n)
     ip_int = rng.integers(_ip(31, 0, 0, 0), _ip(223, 255, 255, 255), n)
-    # Humans draw from a pool a bit smaller than themselves: a few households share an IP.
-    human_pool = ip_int[: max(1, int(0.97 * (n - n_bots)))]
-    ip_int[: n - n_bots] = rng.choice(human_pool, n - n_bots)
+    # A few households share an address (pairs, mostly), far fewer than a bot farm's.
+    n_h = n - n_bots
+    shared = np.flatnonzero(rng.random(n_h) < 0.03)
+    ip_int[shared] = ip_int[rng.integers(0, n_h, len(shared))]
 
     # Bot farms: BOTS_PER_IP accounts behind one address, one phone model, one version,
     # a fixed action interval each.
