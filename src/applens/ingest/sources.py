@@ -119,7 +119,7 @@ def _stream_postgres(source: DbSource, batch_rows: int):  # noqa: ANN202
         cursor.execute(source.sql)
         first = cursor.fetchmany(batch_rows)
     except psycopg.Error as exc:
-        conn.close()
+        _close_quietly(cursor, conn)
         raise SourceError(f"{source.label}: {str(exc).strip()}") from None
     names = [d.name for d in cursor.description]
 
@@ -130,9 +130,18 @@ def _stream_postgres(source: DbSource, batch_rows: int):  # noqa: ANN202
                 yield batch
                 batch = cursor.fetchmany(batch_rows)
         finally:
-            conn.close()
+            _close_quietly(cursor, conn)
 
     return names, batches()
+
+
+def _close_quietly(cursor, conn) -> None:  # noqa: ANN001
+    """Close a server-side cursor and its connection, even after a failed statement."""
+    try:
+        cursor.close()
+    except Exception:  # noqa: BLE001 - the transaction may be aborted; closing is enough
+        pass
+    conn.close()
 
 
 def _stream_mysql(source: DbSource, batch_rows: int):  # noqa: ANN202
