@@ -77,7 +77,8 @@ def _resample(
 ) -> np.ndarray:
     """``n_resamples`` bootstrap replicates of ``statistic`` for one arm, in chunks."""
     n = values.shape[0]
-    chunk = max(1, _CHUNK_CELLS // max(n, 1))
+    binary = values.ndim == 1 and bool(np.isin(values, (0.0, 1.0)).all())
+    chunk = n_resamples if binary else max(1, _CHUNK_CELLS // max(n, 1))
     out = np.empty(n_resamples)
     for start in range(0, n_resamples, chunk):
         size = min(chunk, n_resamples - start)
@@ -90,6 +91,10 @@ def _resample(
                 out[start:start + size] = (w @ values) / w.sum(axis=1)
             else:
                 raise InvalidParameterError("poisson=True supports mean and ratio, not median.")
+            continue
+        if statistic == "mean" and binary:
+            # The mean of a resample of 0/1 values is exactly Binomial(n, p)/n.
+            out[start:start + size] = rng.binomial(n, values.mean(), size) / n
             continue
         idx = rng.integers(0, n, size=(size, n))
         sample = values[idx]

@@ -1,0 +1,263 @@
+"""A/B readout of a per-user table: SRM first, then every metric, then the correction.
+
+Input is one row per randomisation unit with a group column and metric columns (what
+``ab analyze --data FILE`` reads, and what the warehouse query produces). Metrics:
+
+- ``col`` — a mean, or a proportion when the column is boolean or only 0/1;
+- ``name=num/den`` (or ``num/den``) — a ratio metric ``Σnum/Σden`` such as CTR, tested with
+  the delta method, with linearization as a cross-check;
+- ``pre`` maps a metric to its pre-period column for CUPED.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from applens.errors import (
+    DataError, InsufficientDataError, InvalidParameterError, SchemaError, did_you_mean,
+)
+from applens.experiments.cuped import cuped
+from applens.experiments.frequentist import ratio_test, ttest
+from applens.experiments.multiple import Correction, adjust_pvalues
+from applens.experiments.nonparametric import bootstrap, mann_whitney
+from applens.experiments.srm import SRMResult, srm
+from applens.experiments.stats import RatioStats, SampleStats, control_ratio, linearize
+
+__all__ = ["MetricReadout", "MetricSpec", "Readout", "analyze_frame", "parse_metric"]
+
+Kind = Literal["mean", "proportion", "ratio"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    column: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.numerator is not None
+
+
+def parse_metric(text: str) -> MetricSpec:
+    """``"col"``, ``"num/den"`` or ``"name=num/den"``."""
+    name, _, body = text.partition("=") if "=" in text else (text, "", text)
+    if "/" in body:
+        num, den = (part.strip() for part in body.split("/", 1))
+        return MetricSpec(name.strip() if "=" in text else f"{num}/{den}", None, num, den)
+    return MetricSpec(text.strip(), text.strip())
+
+
+@dataclass(frozen=True)
+class MetricReadout:
+    metric: str
+    kind: Kind
+    control: str
+    treatment: str
+    n_control: int
+    n_treatment: int
+    control_mean: float
+    treatment_mean: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_adjusted: float
+    lift: float
+    lift_ci_low: float
+    lift_ci_high: float
+    method: str
+    prob_treatment_better: float | None = None  # bootstrap
+    mann_whitney_p: float | None = None
+    linearized_p: float | None = None
+    cuped_theta: float | None = None
+    status: str = "ok"
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class Readout:
+    control: str
+    treatments: tuple[str, ...]
+    srm: SRMResult
+    metrics: tuple[MetricReadout, ...]
+    alpha: float
+    correction: str
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "control": self.control, "treatments": list(self.treatments),
+            "srm": self.srm.to_dict(), "alpha": self.alpha, "correction": self.correction,
+            "notes": list(self.notes), "metrics": [m.to_dict() for m in self.metrics],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([m.to_dict() for m in self.metrics])
+
+    def metric(self, name: str, treatment: str | None = None) -> MetricReadout:
+        for item in self.metrics:
+            if item.metric == name and treatment in (None, item.treatment):
+                return item
+        raise KeyError(name)
+
+
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        raise SchemaError(
+            f"Metric column {column!r} is not in the data.{did_you_mean(column, frame.columns)}"
+            f" Columns: {', '.join(map(str, frame.columns))}."
+        )
+    series = frame[column]
+    if series.dtype == bool:
+        return series.to_numpy(dtype=float)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = series[converted.isna() & series.notna()]
+    if len(bad):
+        raise DataError(
+            f"Metric column {column!r} has non-numeric values such as {bad.iloc[0]!r} "
+            f"({len(bad)} rows). Fix or drop those rows."
+        )
+    if converted.isna().any():
+        raise DataError(f"Metric column {column!r} has {int(converted.isna().sum())} missing values.")
+    return converted.to_numpy(dtype=float)
+
+
+def _arms(labels: pd.Series, control: str | None, notes: list[str]) -> tuple[str, list[str]]:
+    names = sorted(labels.unique())
+    if len(names) < 2:
+        raise InsufficientDataError(f"Need at least 2 groups; the group column has {names}.")
+    if control is None:
+        if len(names) > 2:
+            raise InvalidParameterError(
+                f"There are {len(names)} groups ({', '.join(names)}); say which is the control "
+                "with --control."
+            )
+        control = names[0]
+        notes.append(f"No control given; using {control!r} (first in sorted order).")
+    if control not in names:
+        raise InvalidParameterError(
+            f"Unknown control arm {control!r}.{did_you_mean(control, names)} Arms: {', '.join(names)}."
+        )
+    return control, [n for n in names if n != control]
+
+
+def _is_binary(values: np.ndarray) -> bool:
+    return bool(np.isin(values, (0.0, 1.0)).all())
+
+
+def _one(
+    spec: MetricSpec, c: pd.DataFrame, t: pd.DataFrame, names: tuple[str, str], *, alpha: float,
+    pre: str | None, n_resamples: int, seed: int | None, robust: bool,
+) -> MetricReadout:
+    extra: dict[str, Any] = {}
+    if spec.is_ratio:
+        assert spec.numerator is not None and spec.denominator is not None
+        xc, yc = _numeric(c, spec.numerator), _numeric(c, spec.denominator)
+        xt, yt = _numeric(t, spec.numerator), _numeric(t, spec.denominator)
+        sc, st = RatioStats.from_values(xc, yc), RatioStats.from_values(xt, yt)
+        absolute = ratio_test(sc, st, alpha=alpha)
+        rel = ratio_test(sc, st, relative=True, alpha=alpha)
+        kind: Kind = "ratio"
+        if yc.sum() != 0:
+            k = control_ratio(xc, yc)
+            lin = ttest(SampleStats.from_values(linearize(xc, yc, k)),
+                        SampleStats.from_values(linearize(xt, yt, k)), alpha=alpha)
+            extra["linearized_p"] = lin.p_value
+    else:
+        assert spec.column is not None
+        vc, vt = _numeric(c, spec.column), _numeric(t, spec.column)
+        kind = "proportion" if _is_binary(vc) and _is_binary(vt) else "mean"
+        if pre is not None:
+            pc, pt = _numeric(c, pre), _numeric(t, pre)
+            absolute = cuped(vc, vt, pc, pt, alpha=alpha)
+            rel = cuped(vc, vt, pc, pt, relative=True, alpha=alpha)
+            extra["cuped_theta"] = absolute.theta
+        else:
+            sc, st = SampleStats.from_values(vc), SampleStats.from_values(vt)
+            absolute = ttest(sc, st, alpha=alpha)
+            rel = ttest(sc, st, relative=True, alpha=alpha)
+        if robust and vc.size >= 2 and vt.size >= 2:
+            boot = bootstrap(vc, vt, n_resamples=n_resamples, seed=seed, alpha=alpha)
+            extra["prob_treatment_better"] = boot.get("prob_treatment_better")
+            if kind == "mean":
+                extra["mann_whitney_p"] = mann_whitney(vc, vt).p_value
+    warnings = tuple(str(w) for w in absolute.warnings + rel.warnings)
+    return MetricReadout(
+        spec.name, kind, names[0], names[1], absolute.n_control, absolute.n_treatment,
+        absolute.control_mean, absolute.treatment_mean, absolute.estimate, absolute.ci_low,
+        absolute.ci_high, absolute.p_value, math.nan, rel.estimate, rel.ci_low, rel.ci_high,
+        absolute.method, status=absolute.status, warnings=tuple(dict.fromkeys(warnings)),
+        **extra,
+    )
+
+
+def analyze_frame(
+    frame: pd.DataFrame,
+    *,
+    group_col: str,
+    metrics: Sequence[str | MetricSpec] | None = None,
+    control: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    pre: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
+    correction: Correction = "holm",
+    n_resamples: int = 2000,
+    seed: int | None = 0,
+    robust: bool = True,
+) -> Readout:
+    """Read out an experiment from a per-unit table (see the module docstring).
+
+    ``metrics`` defaults to every numeric or boolean column except the group column;
+    ``weights`` maps arm → planned share for SRM (equal by default).
+    """
+    if group_col not in frame.columns:
+        raise SchemaError(
+            f"Group column {group_col!r} is not in the data.{did_you_mean(group_col, frame.columns)}"
+        )
+    notes: list[str] = []
+    labels = frame[group_col].astype(str)
+    control, treatments = _arms(labels, control, notes)
+    arms = [control, *treatments]
+    counts = [int((labels == arm).sum()) for arm in arms]
+    for arm, count in zip(arms, counts):
+        if count < 2:
+            raise InsufficientDataError(
+                f"Arm {arm!r} has {count} unit(s); each arm needs at least 2 to compare."
+            )
+    if weights is not None:
+        unknown = set(weights) - set(arms)
+        if unknown:
+            raise InvalidParameterError(f"Weights name unknown arms {sorted(unknown)}; arms: {arms}.")
+    plan = None if weights is None else [float(weights.get(arm, 0.0)) for arm in arms]
+    srm_result = srm(counts, plan)
+    if not srm_result.ok:
+        notes.insert(0, f"SAMPLE RATIO MISMATCH (p={srm_result.p_value:.3g}): the split does not "
+                        "match its weights; the results below are not trustworthy.")
+    if metrics is None:
+        metrics = [col for col in frame.columns if col != group_col
+                   and (frame[col].dtype == bool or pd.api.types.is_numeric_dtype(frame[col]))]
+    specs = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in metrics]
+    if not specs:
+        raise InvalidParameterError("No metrics to analyse; pass --metric COLUMN.")
+    pre = dict(pre or {})
+    c = frame[labels == control]
+    rows = [
+        _one(spec, c, frame[labels == arm], (control, arm), alpha=alpha, pre=pre.get(spec.name),
+             n_resamples=n_resamples, seed=seed, robust=robust)
+        for arm in treatments for spec in specs
+    ]
+    adjusted = adjust_pvalues([r.p_value for r in rows], correction)
+    rows = [MetricReadout(**{**asdict(r), "p_adjusted": p}) for r, p in zip(rows, adjusted)]
+    return Readout(control, tuple(treatments), srm_result, tuple(rows), alpha, correction,
+                   tuple(notes))
