@@ -54,8 +54,19 @@ class AAReport:
         return tuple(day for day, result in self.daily_srm if not result.ok)
 
     @property
+    def fpr_too_high(self) -> bool:
+        """More A/A rejections than alpha allows: the split (or the test) is broken."""
+        return self.fpr_p_value < _FPR_THRESHOLD and self.false_positive_rate > self.alpha
+
+    @property
+    def fpr_too_low(self) -> bool:
+        """Fewer rejections than alpha: the test is conservative on this metric (heavy
+        tails, outliers); that costs power but does not indict the split."""
+        return self.fpr_p_value < _FPR_THRESHOLD and self.false_positive_rate < self.alpha
+
+    @property
     def healthy(self) -> bool:
-        return self.srm.ok and not self.failed_days and self.fpr_p_value >= _FPR_THRESHOLD
+        return self.srm.ok and not self.failed_days and not self.fpr_too_high
 
     @property
     def verdict(self) -> str:
@@ -64,14 +75,20 @@ class AAReport:
             problems.append(f"sample-ratio mismatch overall (p={self.srm.p_value:.2g})")
         if self.failed_days:
             problems.append(f"sample-ratio mismatch on {len(self.failed_days)} day(s)")
-        if self.fpr_p_value < _FPR_THRESHOLD:
+        if self.fpr_too_high:
             problems.append(
                 f"A/A false-positive rate {self.false_positive_rate:.2%} differs from "
                 f"alpha={self.alpha:.0%} (binomial p={self.fpr_p_value:.2g})"
             )
         if not problems:
-            return (f"Healthy: the split matches its weights and {self.false_positive_rate:.2%} "
+            text = (f"Healthy: the split matches its weights and {self.false_positive_rate:.2%} "
                     f"of {self.n_runs} A/A tests were significant at alpha={self.alpha:.0%}.")
+            if self.fpr_too_low:
+                text += (f" The {self.test} test is conservative on {self.metric!r} (fewer false "
+                         "positives than alpha, binomial p="
+                         f"{self.fpr_p_value:.2g}): heavy tails or outliers cost power; "
+                         "consider a robust test, bucketing or capping.")
+            return text
         return "NOT healthy: " + "; ".join(problems) + "."
 
     def to_dict(self) -> dict[str, Any]:
