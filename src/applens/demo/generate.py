@@ -38,7 +38,7 @@ from applens.errors import InvalidParameterError
 __all__ = ["DEFAULT_CHUNK_USERS", "generate"]
 
 logger = logging.getLogger(__name__)
-DEFAULT_CHUNK_USERS = 50_000
+DEFAULT_CHUNK_USERS = 20_000
 
 
 def generate(
