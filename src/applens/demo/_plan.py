@@ -66,7 +66,9 @@ def make_plan(
     _check_int("days", days, MIN_DAYS)
     _check_int("chunk_users", chunk_users, 1)
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise InvalidParameterError(f"The 'seed' must be a non-negative int. Got {seed!r} instead.")
+        raise InvalidParameterError(
+            f"The 'seed' must be a non-negative int. Got {seed!r} instead."
+        )
     if isinstance(end_date, dt.datetime) or not isinstance(end_date, dt.date):
         raise InvalidParameterError(
             f"The 'end_date' must be a datetime.date (the data ends just before its midnight, "

@@ -161,7 +161,7 @@ def _signup_times(plan: DemoPlan, rng: np.random.Generator, kind: np.ndarray) ->
     in_day = (hour * 3600 + rng.random(n) * 3600) * 1000
     # Pre-existing users signed up in the half year before the data.
     created = start - (rng.random(n) * 180 * DAY_MS).astype(np.int64)
-    weekday = np.array([cat.WEEKDAY_FACTORS[plan.day_start(d).weekday()] for d in range(plan.days)])
+    weekday = [cat.WEEKDAY_FACTORS[plan.day_start(d).weekday()] for d in range(plan.days)]
     new_day = _choice(rng, weekday, n)
     created = np.where(kind == 1, start + new_day * DAY_MS + in_day, created)
     # The campaign push lands at 10:00 UTC; sign-ups follow over the next hours.

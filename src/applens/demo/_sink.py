@@ -41,7 +41,9 @@ class EventSink:
         self._kinds = pa.array(cat.EVENT_KINDS, pa.string())
         ts_type = pa.timestamp("us") if fmt == "parquet" else pa.timestamp("ms")
         fields = [pa.field("ts", ts_type, nullable=False)]
-        fields += [pa.field(c, pa.string(), nullable=c == "receiver_id") for c in EVENT_COLUMNS[1:]]
+        fields += [
+            pa.field(c, pa.string(), nullable=c == "receiver_id") for c in EVENT_COLUMNS[1:]
+        ]
         self.schema = pa.schema(fields)
         self._writer: pq.ParquetWriter | pacsv.CSVWriter
         if fmt == "parquet":
@@ -67,7 +69,8 @@ class EventSink:
         user = pa.array(batch.user)
         ts = pa.array(batch.ts_ms, pa.int64())
         ts = (pc.multiply(ts, 1000) if self._fmt == "parquet" else ts).cast(self.schema[0].type)
-        session = pc.binary_join_element_wise("s", pc.cast(pa.array(batch.session), pa.string()), "")
+        session_no = pc.cast(pa.array(batch.session), pa.string())
+        session = pc.binary_join_element_wise("s", session_no, "")
         receiver = pa.array(batch.receiver, mask=batch.receiver < 0)
         cols: dict[str, pa.Array] = {
             "ts": ts,

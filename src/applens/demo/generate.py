@@ -84,7 +84,9 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pop = make_population(plan, np.random.default_rng([seed, 0]))
-    pacsv.write_csv(pop.users_table(), out / "users.csv")
+    users_tmp = out / ".users.csv.partial"
+    pacsv.write_csv(pop.users_table(), users_tmp)
+    users_tmp.replace(out / "users.csv")
 
     sink = EventSink(out, events_format, pop)
     try:
