@@ -164,7 +164,7 @@ def funnel(ctx: Context, spec: FunnelSpec) -> Result:
     attempts = build(ctx, spec, window, by_bd)
     attempts = _exclude(ctx, spec, attempts, window)
     reached = sum(
-        (attempts[f"_t{k}"].notnull().cast("int64") for k in range(1, n)), ibis.literal(1)
+        (ibis.ifelse(attempts[f"_t{k}"].notnull(), 1, 0) for k in range(1, n)), ibis.literal(1)
     )
     attempts = attempts.mutate(_r=reached)
     actor = ["user_id", "_b0"] if by_bd else ["user_id"]
@@ -202,7 +202,7 @@ def _summary(best: ir.Table, n: int, has_bd: bool) -> ir.Table:
     secs = {k: best[f"_t{k}"].truncate("s").epoch_seconds().cast("int64") for k in range(n)}
     aggs: dict[str, Any] = {}
     for k in range(n):
-        aggs[f"_c{k}"] = (best._r >= k + 1).cast("int64").sum()
+        aggs[f"_c{k}"] = ibis.ifelse(best._r >= k + 1, 1, 0).sum()  # no bool->int cast on PG
         if k:
             gap = ibis.ifelse(best._r >= k + 1, (secs[k] - secs[k - 1]).cast("float64"),
                               ibis.null().cast("float64"))
