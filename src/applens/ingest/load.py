@@ -21,13 +21,15 @@ import duckdb
 from applens.errors import InvalidParameterError, SourceError, TooManyRejectsError
 from applens.ingest.detect import detect
 from applens.ingest.mapping import ResolvedMapping, resolve_mapping
-from applens.ingest.progress import ProgressCallback, watch_query
+from applens.ingest.progress import watch_query
 from applens.ingest.sessionize import with_sessions
 from applens.ingest.sources import (
     CSV_REJECTS, db_source, file_fingerprint, file_relation, is_db_url, stream_db_rows,
     transcode_to_utf8,
 )
 from applens.ingest.sql import ident, literal
+from applens.ingest.validate import RAW as RAW_REF
+from applens.ingest.validate import VALUE as VALUE_REF
 from applens.ingest.validate import (
     SQL_TYPES, ColumnPlan, infer_property_types, plan_column, property_plan, raw_text,
 )
@@ -172,21 +174,15 @@ class _Loader:
             read_path = transcode_to_utf8(info, self.ws.internal_dir / f"utf8-{path.name}")
         try:
             relation = file_relation(info, read_path)
-            columns = list(info.columns) or self._describe(f"SELECT * FROM {relation}", label)
-            mapping = resolve_mapping(self.spec, columns, self.explicit, label)
-            report = None
-            if self.progress is not None:
-                estimate = int(info.size * info.sample_rows_per_byte)
-                report: ProgressCallback = lambda f: self.progress(label, f, estimate)  # noqa: E731
-            with watch_query(self.con, report), self._errors(label, info.format):
-                self.con.execute(
-                    f"CREATE TEMP TABLE {STAGE} AS SELECT row_number() OVER () AS _row, * "
-                    f"FROM {relation}"
-                )
+            with self._errors(label, info.format):
+                types = self._types(f"SELECT * FROM {relation}")
+            mapping = resolve_mapping(self.spec, list(types), self.explicit, label)
+            estimate = int(info.size * info.sample_rows_per_byte)
+            return self._load(label, fingerprint, info.format, mapping, relation, types,
+                              csv=info.format == "csv", estimate=estimate)
         finally:
             if read_path != path:
                 read_path.unlink(missing_ok=True)
-        return self._load(label, fingerprint, info.format, mapping, csv=info.format == "csv")
 
     def _run_db(self, url: str, db_table: str | None, query: str | None) -> IngestSummary:
         import pyarrow as pa
@@ -211,10 +207,9 @@ class _Loader:
         previous = self._previous(fingerprint)
         if previous is not None:
             return IngestSummary(src.label, self.spec.name, "db", skipped_as_duplicate_of=previous)
-        self.con.execute(
-            f"CREATE TEMP TABLE {STAGE} AS SELECT row_number() OVER () AS _row, * FROM {RAW}"
-        )
-        return self._load(src.label, fingerprint, "db", mapping, csv=False)
+        types = {n: "VARCHAR" for n in names}
+        return self._load(src.label, fingerprint, "db", mapping, RAW, types, csv=False,
+                          estimate=count)
 
     def _previous(self, fingerprint: str) -> int | None:
         row = self.con.execute(
@@ -223,9 +218,9 @@ class _Loader:
         ).fetchone()
         return row[0] if row else None
 
-    def _describe(self, sql: str, label: str) -> list[str]:
-        with self._errors(label, "file"):
-            return [r[0] for r in self.con.execute(f"DESCRIBE {sql}").fetchall()]
+    def _types(self, sql: str) -> dict[str, str]:
+        return dict(self.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {sql})"
+                                     ).fetchall())
 
     def _errors(self, label: str, fmt: str):  # noqa: ANN202
         from contextlib import contextmanager
@@ -246,52 +241,58 @@ class _Loader:
         return translate()
 
     # -- typed insert -------------------------------------------------------------------
-    def _load(self, label: str, fingerprint: str, fmt: str, mapping: ResolvedMapping, *,
-              csv: bool) -> IngestSummary:
+    def _load(self, label: str, fingerprint: str, fmt: str, mapping: ResolvedMapping,
+              relation: str, types: dict[str, str], *, csv: bool, estimate: int
+              ) -> IngestSummary:
         con, spec = self.con, self.spec
-        stage_types = dict(con.execute(f"SELECT column_name, column_type FROM "
-                                       f"(DESCRIBE {STAGE})").fetchall())
         existing = self._existing_columns()
-        text_props = [src for src in mapping.extras.values() if stage_types[src] == "VARCHAR"]
-        inferred = infer_property_types(con, STAGE, text_props)
+        text_props = [src for prop, src in mapping.extras.items()
+                      if types[src] == "VARCHAR" and prop not in existing]
+        passes = 2 + bool(text_props)
+        inferred: dict[str, str] = {}
+        if text_props:
+            with self._errors(label, fmt), self._watch(label, estimate, 0, passes):
+                inferred = infer_property_types(con, relation, text_props)
 
         latest = (self.ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
         plans: list[ColumnPlan] = []
         for column in spec.columns:
             if column.name in mapping.columns:
-                raw = raw_text(mapping.columns[column.name])
-                plans.append(plan_column(column, raw, timezone=self.ws.settings.timezone,
-                                         latest=latest, ts_format=self.ts_format))
+                plans.append(plan_column(column, raw_text(mapping.columns[column.name]),
+                                         timezone=self.ws.settings.timezone, latest=latest,
+                                         ts_format=self.ts_format))
         for prop, src in mapping.extras.items():
-            source_type = stage_types[src]
-            target = existing.get(prop) or inferred.get(src, source_type)
-            plans.append(property_plan(prop, src, source_type, target))
+            target = existing.get(prop) or inferred.get(src, types[src])
+            plans.append(property_plan(prop, src, types[src], target))
 
         self._ensure_table(plans, existing)
         ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
-        parsed = _parsed_select(plans)
+        parsed = _parsed_select(plans, relation)
         good = f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM ({parsed}) " \
                "WHERE _reason IS NULL"
         derive = spec.name == "events" and "session_id" not in mapping.columns
         if derive:
             good = with_sessions(good, self.ws.settings.session_gap_minutes)
-        if spec.key:
-            good = f"SELECT * FROM ({good}) QUALIFY row_number() OVER " \
-                   f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1"
-            con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
-                        f"(SELECT {ident(spec.key)} FROM ({good}))")
         names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
-        loaded = con.execute(
-            f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
-            f"FROM ({good})"
-        ).fetchone()[0]
-
-        line = _line_sql(csv=csv, structural=csv and self._has_csv_rejects())
-        con.execute(
-            f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
-            f"{line}, _reject_column, _reject_value, _reason FROM ({parsed}) "
-            "WHERE _reason IS NOT NULL"
-        )
+        with self._errors(label, fmt), self._watch(label, estimate, passes - 2, passes):
+            if spec.key:
+                good = (f"SELECT * FROM ({good}) QUALIFY row_number() OVER "
+                        f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1")
+                con.execute(f"CREATE TEMP TABLE {STAGE} AS {good}")
+                good = f"SELECT * FROM {STAGE}"
+                con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
+                            f"(SELECT {ident(spec.key)} FROM {STAGE})")
+            loaded = con.execute(
+                f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
+                f"FROM ({good})"
+            ).fetchone()[0]
+        with self._errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
+            line = _line_sql(csv=csv, structural=csv and self._has_csv_rejects())
+            con.execute(
+                f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
+                f"{line}, _reject_column, _reject_value, _reason FROM ({parsed}) "
+                "WHERE _reason IS NOT NULL"
+            )
         if csv and self._has_csv_rejects():
             con.execute(
                 f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
@@ -301,8 +302,7 @@ class _Loader:
             )
         rejected, = con.execute("SELECT count(*) FROM rejects WHERE ingest_id = ?",
                                 [ingest_id]).fetchone()
-        read = con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()[0] + rejected - con.execute(
-            f"SELECT count(*) FROM ({parsed}) WHERE _reason IS NOT NULL").fetchone()[0]
+        read = loaded + rejected
         reasons = dict(con.execute(
             "SELECT reason, count(*) FROM rejects WHERE ingest_id = ? GROUP BY reason "
             "ORDER BY count(*) DESC LIMIT 5", [ingest_id]).fetchall())
@@ -318,6 +318,12 @@ class _Loader:
             label, spec.name, fmt, read, loaded, rejected, ingest_id, None, mapping.describe(),
             mapping.guessed, derive, round(time.monotonic() - self.started, 3), reasons,
         )
+
+    def _watch(self, label: str, estimate: int, done: int, passes: int):  # noqa: ANN202
+        """Progress of one pass over the source, as a share of all passes."""
+        if self.progress is None:
+            return watch_query(self.con, None)
+        return watch_query(self.con, lambda f: self.progress(label, (done + f) / passes, estimate))
 
     def _has_csv_rejects(self) -> bool:
         found = self.con.execute(
@@ -357,19 +363,31 @@ class _Loader:
         )
 
 
-def _parsed_select(plans: list[ColumnPlan]) -> str:
-    """Typed columns plus the first failed check of each row (reason, column, raw value)."""
-    checks = [(plan, check) for plan in plans for check in plan.checks]
+def _parsed_select(plans: list[ColumnPlan], relation: str) -> str:
+    """Typed columns plus the first failed check of each row (reason, column, raw value).
+
+    Each column is parsed once: raw text in the inner query, the parsed value in the middle
+    one, and the checks in the outer one refer to both by name.
+    """
+    raws = ", ".join(f"{p.raw} AS _r{i}" for i, p in enumerate(plans))
+    values = ", ".join(f"{_refer(p.parsed, i)} AS _v{i}" for i, p in enumerate(plans))
+    checks = [(p, _refer(c.failed, i), c.reason) for i, p in enumerate(plans) for c in p.checks]
     if checks:
-        reason = "CASE " + " ".join(f"WHEN {c.failed} THEN {c.reason}" for _, c in checks) + " END"
-        column = "CASE " + " ".join(f"WHEN {c.failed} THEN {literal(p.name)}"
-                                    for p, c in checks) + " END"
-        value = "CASE " + " ".join(f"WHEN {c.failed} THEN {p.raw}" for p, c in checks) + " END"
+        reason = "CASE " + " ".join(f"WHEN {f} THEN {r}" for _, f, r in checks) + " END"
+        column = "CASE " + " ".join(f"WHEN {f} THEN {literal(p.name)}" for p, f, _ in checks)
+        value = "CASE " + " ".join(f"WHEN {f} THEN _r{plans.index(p)}" for p, f, _ in checks)
+        column, value = column + " END", value + " END"
     else:
         reason = column = value = "CAST(NULL AS VARCHAR)"
-    typed = ", ".join(f"CAST({p.parsed} AS {p.sql_type}) AS {ident(p.name)}" for p in plans)
+    typed = ", ".join(f"CAST(_v{i} AS {p.sql_type}) AS {ident(p.name)}" for i, p in enumerate(plans))
+    inner = f"SELECT row_number() OVER () AS _row, {raws} FROM {relation}"
+    middle = f"SELECT _row, {', '.join(f'_r{i}' for i in range(len(plans)))}, {values} FROM ({inner})"
     return (f"SELECT _row, {typed}, {reason} AS _reason, {column} AS _reject_column, "
-            f"{value} AS _reject_value FROM {STAGE}")
+            f"{value} AS _reject_value FROM ({middle})")
+
+
+def _refer(sql: str, index: int) -> str:
+    return sql.replace(RAW_REF, f"_r{index}").replace(VALUE_REF, f"_v{index}")
 
 
 def _line_sql(*, csv: bool, structural: bool) -> str:

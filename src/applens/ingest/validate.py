@@ -26,11 +26,21 @@ class Check:
 
 @dataclass(frozen=True)
 class ColumnPlan:
+    """How one target column is computed from its source.
+
+    ``raw`` is SQL over the source giving the value as text. ``parsed`` and ``checks`` refer to
+    the raw text as ``RAW`` and (checks only) to the parsed value as ``VALUE``: the loader
+    computes each once per row and substitutes column references.
+    """
+
     name: str
     sql_type: str
-    raw: str  # SQL giving the raw source text (for rejects)
-    parsed: str  # SQL giving the typed value
+    raw: str
+    parsed: str
     checks: tuple[Check, ...]
+
+
+RAW, VALUE = "{raw}", "{value}"
 
 
 def raw_text(source_columns: tuple[str, ...]) -> str:
@@ -39,21 +49,26 @@ def raw_text(source_columns: tuple[str, ...]) -> str:
     return parts[0] if len(parts) == 1 else f"concat_ws(' ', {', '.join(parts)})"
 
 
-def _blank(raw: str) -> str:
-    return f"({raw} IS NULL OR trim({raw}) = '')"
+BLANK = f"({RAW} IS NULL OR trim({RAW}) = '')"
 
 
-def _timestamp(raw: str, timezone: str, ts_format: str | None) -> str:
-    text = f"trim({raw})"
+def _timestamp(timezone: str, ts_format: str | None) -> str:
+    text = f"trim({RAW})"
     if ts_format:
         parsed = f"try_strptime({text}, {literal(ts_format)})"
         if "%z" not in ts_format and "%Z" not in ts_format:
             parsed = f"timezone({literal(timezone)}, {parsed})"
-        return f"CASE WHEN {_blank(raw)} THEN NULL ELSE timezone('UTC', {parsed}) END"
-    # Naive text is wall-clock time in the session TimeZone (the workspace's, set by the
-    # loader); text with an offset keeps its instant. Bare numbers are Unix seconds or ms.
+        return f"timezone('UTC', {parsed})"
+    # Plain "YYYY-MM-DD[ HH:MM:SS]" text is wall-clock time in the workspace timezone (a
+    # fast cast, and no conversion at all for UTC workspaces); text with an offset keeps
+    # its instant; bare numbers are Unix seconds or milliseconds.
+    naive = f"TRY_CAST({text} AS TIMESTAMP)"
+    local = naive if timezone == "UTC" else f"timezone('UTC', timezone({literal(timezone)}, {naive}))"
+    # A cast to TIMESTAMP silently drops an offset ("10:00+03:00" -> 10:00), so text with
+    # anything zone-like after the date (+hh, -hh, Z, UTC, Europe/Berlin) takes the TZ path.
+    zoned = f"regexp_matches(substr({text}, 12), '[-+A-Za-z]')"
     return (
-        f"CASE WHEN {_blank(raw)} THEN NULL "
+        f"CASE WHEN {naive} IS NOT NULL AND NOT {zoned} THEN {local} "
         f"WHEN regexp_full_match({text}, '[0-9]{{9,10}}([.][0-9]+)?') "
         f"THEN timezone('UTC', to_timestamp(CAST({text} AS DOUBLE))) "
         f"WHEN regexp_full_match({text}, '[0-9]{{12,13}}') "
@@ -69,37 +84,34 @@ def plan_column(
     name = column.name
     checks: list[Check] = []
     if column.required:
-        checks.append(Check(_blank(raw), literal(f"empty {name}: every row needs a {name}")))
+        checks.append(Check(BLANK, literal(f"empty {name}: every row needs a {name}")))
 
     if column.kind == "timestamp":
-        parsed = _timestamp(raw, timezone, ts_format)
+        parsed = f"CASE WHEN {BLANK} THEN NULL ELSE {_timestamp(timezone, ts_format)} END"
         hint = (f"does not match --ts-format {ts_format}" if ts_format else
                 "is not a timestamp (use ISO 8601 like 2024-06-01 12:30:00, Unix seconds, "
                 "or pass --ts-format)")
-        checks.append(Check(f"NOT {_blank(raw)} AND ({parsed}) IS NULL", literal(f"{name} {hint}")))
+        checks.append(Check(f"NOT {BLANK} AND {VALUE} IS NULL", literal(f"{name} {hint}")))
         checks.append(Check(
-            f"({parsed}) < TIMESTAMP '{EARLIEST}' OR ({parsed}) > TIMESTAMP '{latest}'",
+            f"{VALUE} < TIMESTAMP '{EARLIEST}' OR {VALUE} > TIMESTAMP '{latest}'",
             literal(f"impossible {name}: before {EARLIEST} or in the future"),
         ))
     elif column.kind in ("double", "integer"):
-        sql_type = SQL_TYPES[column.kind]
-        parsed = f"TRY_CAST(trim({raw}) AS {sql_type})"
+        parsed = f"TRY_CAST(trim({RAW}) AS DOUBLE)"
         if column.kind == "integer":  # accept "25" and "25.0", not "25.5" (a cast would round)
-            as_double = f"TRY_CAST(trim({raw}) AS DOUBLE)"
-            parsed = (f"CASE WHEN {as_double} = round({as_double}) "
-                      f"THEN CAST({as_double} AS BIGINT) END")
+            parsed = f"CASE WHEN {parsed} = round({parsed}) THEN CAST({parsed} AS BIGINT) END"
         checks.append(Check(
-            f"NOT {_blank(raw)} AND ({parsed}) IS NULL",
+            f"NOT {BLANK} AND {VALUE} IS NULL",
             literal(f"{name} is not {'an integer' if column.kind == 'integer' else 'a number'}"),
         ))
         if column.min_value is not None:
-            checks.append(Check(f"({parsed}) < {column.min_value}",
+            checks.append(Check(f"{VALUE} < {column.min_value}",
                                 literal(f"impossible {name}: below {column.min_value:g}")))
         if column.max_value is not None:
-            checks.append(Check(f"({parsed}) > {column.max_value}",
+            checks.append(Check(f"{VALUE} > {column.max_value}",
                                 literal(f"impossible {name}: above {column.max_value:g}")))
     else:
-        parsed = f"CASE WHEN {_blank(raw)} THEN NULL ELSE {raw} END"
+        parsed = f"CASE WHEN {BLANK} THEN NULL ELSE {RAW} END"
     return ColumnPlan(name, SQL_TYPES[column.kind], raw, parsed, tuple(checks))
 
 
@@ -107,13 +119,13 @@ def property_plan(name: str, source: str, source_type: str, target_type: str) ->
     """A property column: cast to the type it has in the warehouse, reject what will not cast."""
     col = ident(source)
     if source_type == target_type:
-        return ColumnPlan(name, target_type, f"CAST({col} AS VARCHAR)", col, ())
+        return ColumnPlan(name, target_type, col, RAW, ())
     raw = f"CAST({col} AS VARCHAR)"
     if target_type == "VARCHAR":
-        return ColumnPlan(name, target_type, raw, f"NULLIF({raw}, '')", ())
-    parsed = f"TRY_CAST(NULLIF(trim({raw}), '') AS {target_type})"
+        return ColumnPlan(name, target_type, raw, f"NULLIF({RAW}, '')", ())
+    parsed = f"TRY_CAST(NULLIF(trim({RAW}), '') AS {target_type})"
     check = Check(
-        f"NOT {_blank(raw)} AND {parsed} IS NULL",
+        f"NOT {BLANK} AND {VALUE} IS NULL",
         literal(f"property {name} is not a valid {target_type} like the rest of the column"),
     )
     return ColumnPlan(name, target_type, raw, parsed, (check,))

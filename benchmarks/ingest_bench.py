@@ -1,0 +1,82 @@
+"""Ingest a 10-million-row event CSV: applens (DuckDB) vs pandas read_csv + to_parquet.
+
+Both run in child processes on the same file in the same run; we report rows/s, peak RSS and
+their ratios. Override the size with APPLENS_BENCH_ROWS.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _measure import run_child, write_result  # noqa: E402
+
+ROWS = int(os.environ.get("APPLENS_BENCH_ROWS", 10_000_000))
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """A realistic event log (12 columns) written by DuckDB, deterministic."""
+    import duckdb
+
+    duckdb.sql(f"""
+        COPY (SELECT
+            TIMESTAMP '2026-01-01' + INTERVAL (i * 3) SECOND AS ts,
+            'u' || (CAST(hash(i // 40) % 1000003 AS BIGINT) % 200000) AS user_id,
+            ['view', 'view', 'view', 'like', 'message', 'app_open'][1 + i % 6] AS event,
+            's' || (i // 40) AS session_id,
+            ['3.1.0', '3.2.0', '3.2.1'][1 + (CAST(hash(i // 40) % 1000003 AS BIGINT) % 3)] AS app_version,
+            ['ios', 'android', 'web'][1 + (CAST(hash(i // 40) % 1000003 AS BIGINT) % 3)] AS os,
+            'device-' || (CAST(hash(i // 40) % 1000003 AS BIGINT) % 50) AS device,
+            ['RU', 'US', 'DE', 'BR'][1 + (CAST(hash(i // 40) % 1000003 AS BIGINT) % 4)] AS country,
+            'city-' || (CAST(hash(i // 40) % 1000003 AS BIGINT) % 300) AS city,
+            CASE WHEN CAST(hash(i // 40) % 1000003 AS BIGINT) % 3 = 0 THEN 'ads' ELSE 'organic' END AS source,
+            '10.' || (CAST(hash(i // 40) % 1000003 AS BIGINT) % 250) || '.' || (i % 250) || '.7' AS ip,
+            CASE WHEN i % 6 = 4 THEN 'u' || (CAST(hash(i) % 200000 AS BIGINT)) END AS receiver_id
+        FROM range({rows}) t(i)) TO '{path}' (HEADER)""")
+
+
+APPLENS_JOB = """
+from applens.workspace import Workspace
+ws = Workspace.init({ws!r})
+summary = ws.ingest({csv!r})
+assert summary.rows_loaded == {rows}, summary
+"""
+
+PANDAS_JOB = """
+import pandas as pd
+frame = pd.read_csv({csv!r}, parse_dates=["ts"])
+frame.to_parquet({out!r})
+assert len(frame) == {rows}
+"""
+
+
+def main() -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="applens-bench-"))
+    try:
+        csv = scratch / "events.csv"
+        make_csv(csv, ROWS)
+        size_mib = csv.stat().st_size / 2**20
+        applens = run_child(APPLENS_JOB.format(ws=str(scratch / "ws"), csv=str(csv), rows=ROWS))
+        pandas = run_child(PANDAS_JOB.format(csv=str(csv), out=str(scratch / "p.parquet"),
+                                             rows=ROWS))
+        for result in (applens, pandas):
+            result["rows_per_second"] = round(ROWS / result["seconds"])
+        write_result("ingest", {
+            "rows": ROWS, "csv_mib": round(size_mib, 1),
+            "applens_ingest": applens, "pandas_read_csv_to_parquet": pandas,
+            "speed_ratio_applens_over_pandas": round(pandas["seconds"] / applens["seconds"], 2),
+            "memory_ratio_applens_over_pandas": round(
+                applens["peak_rss_mib"] / pandas["peak_rss_mib"], 3),
+            "note": "applens validates every row, derives nothing (session_id present), and "
+                    "writes a transactional DuckDB table; pandas only parses and writes Parquet.",
+        })
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
