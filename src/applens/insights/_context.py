@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
@@ -186,7 +185,3 @@ def _table(backend: BaseBackend, name: str) -> ir.Table | None:
     except Exception:  # each engine raises its own "no such table"
         return None
 
-
-def literal_index(values: Sequence[int]) -> ir.Table:
-    """A tiny table of period indexes (for windows that span several periods)."""
-    return ibis.memtable({"_i": list(values)})
