@@ -267,10 +267,11 @@ class _Loader:
 
         self._ensure_table(plans, existing)
         ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
-        parsed = _parsed_select(plans, relation)
-        good = f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM ({parsed}) " \
-               "WHERE _reason IS NULL"
         derive = spec.name == "events" and "session_id" not in mapping.columns
+        parsed = _parsed_select(plans, relation)
+        good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM "
+                f"({_parsed_select(plans, relation, numbered=derive or bool(spec.key))}) "
+                "WHERE _reason IS NULL")
         if derive:
             good = with_sessions(good, self.ws.settings.session_gap_minutes)
         names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
@@ -286,13 +287,15 @@ class _Loader:
                 f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
                 f"FROM ({good})"
             ).fetchone()[0]
+        scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
         with self._errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
             line = _line_sql(csv=csv, structural=csv and self._has_csv_rejects())
-            con.execute(
-                f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
-                f"{line}, _reject_column, _reject_value, _reason FROM ({parsed}) "
-                "WHERE _reason IS NOT NULL"
-            )
+            if scanned > loaded:  # a cheap count spares the second parse of a clean file
+                con.execute(
+                    f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, "
+                    f"{literal(spec.name)}, {line}, _reject_column, _reject_value, _reason "
+                    f"FROM ({parsed}) WHERE _reason IS NOT NULL"
+                )
         if csv and self._has_csv_rejects():
             con.execute(
                 f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
@@ -363,7 +366,7 @@ class _Loader:
         )
 
 
-def _parsed_select(plans: list[ColumnPlan], relation: str) -> str:
+def _parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = True) -> str:
     """Typed columns plus the first failed check of each row (reason, column, raw value).
 
     Each column is parsed once: raw text in the inner query, the parsed value in the middle
@@ -380,9 +383,11 @@ def _parsed_select(plans: list[ColumnPlan], relation: str) -> str:
     else:
         reason = column = value = "CAST(NULL AS VARCHAR)"
     typed = ", ".join(f"CAST(_v{i} AS {p.sql_type}) AS {ident(p.name)}" for i, p in enumerate(plans))
-    inner = f"SELECT row_number() OVER () AS _row, {raws} FROM {relation}"
-    middle = f"SELECT _row, {', '.join(f'_r{i}' for i in range(len(plans)))}, {values} FROM ({inner})"
-    return (f"SELECT _row, {typed}, {reason} AS _reason, {column} AS _reject_column, "
+    # Numbering rows costs a serial pass; only rejects, sessions and keys need it.
+    row = "_row, " if numbered else ""
+    inner = f"SELECT {'row_number() OVER () AS _row, ' if numbered else ''}{raws} FROM {relation}"
+    middle = f"SELECT {row}{', '.join(f'_r{i}' for i in range(len(plans)))}, {values} FROM ({inner})"
+    return (f"SELECT {row}{typed}, {reason} AS _reason, {column} AS _reject_column, "
             f"{value} AS _reject_value FROM ({middle})")
 
 
