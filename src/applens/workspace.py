@@ -121,7 +121,7 @@ class Workspace:
     def has_table(self, name: str) -> bool:
         found = self.connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
-        ).fetchone()
+        ).fetchall()[0]
         return bool(found and found[0])
 
     def table(self, name: str) -> ir.Table:

@@ -202,7 +202,7 @@ class _Loader:
         hashed = ", ".join(ident(n) for n in names)
         count, total = self.con.execute(
             f"SELECT count(*), coalesce(sum(hash({hashed})::HUGEINT), 0) FROM {RAW}"
-        ).fetchone()
+        ).fetchall()[0]
         fingerprint = f"rows:{count}:{total}"
         previous = self._previous(fingerprint)
         if previous is not None:
@@ -215,7 +215,7 @@ class _Loader:
         row = self.con.execute(
             "SELECT min(ingest_id) FROM ingests WHERE fingerprint = ? AND target = ?",
             [fingerprint, self.spec.name],
-        ).fetchone()
+        ).fetchall()[0]
         return row[0] if row else None
 
     def _types(self, sql: str) -> dict[str, str]:
@@ -266,7 +266,7 @@ class _Loader:
             plans.append(property_plan(prop, src, types[src], target))
 
         self._ensure_table(plans, existing)
-        ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
+        ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0]
         derive = spec.name == "events" and "session_id" not in mapping.columns
         parsed = _parsed_select(plans, relation)
         good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM "
@@ -286,8 +286,8 @@ class _Loader:
             loaded = con.execute(
                 f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
                 f"FROM ({good})"
-            ).fetchone()[0]
-        scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
+            ).fetchall()[0][0]
+        scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
         with self._errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
             line = _line_sql(csv=csv, structural=csv and self._has_csv_rejects())
             if scanned > loaded:  # a cheap count spares the second parse of a clean file
@@ -304,7 +304,7 @@ class _Loader:
                 f"FROM {CSV_REJECTS} GROUP BY line"
             )
         rejected, = con.execute("SELECT count(*) FROM rejects WHERE ingest_id = ?",
-                                [ingest_id]).fetchone()
+                                [ingest_id]).fetchall()[0]
         read = loaded + rejected
         reasons = dict(con.execute(
             "SELECT reason, count(*) FROM rejects WHERE ingest_id = ? GROUP BY reason "
@@ -331,9 +331,9 @@ class _Loader:
     def _has_csv_rejects(self) -> bool:
         found = self.con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [CSV_REJECTS]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         return bool(found) and self.con.execute(
-            f"SELECT count(*) > 0 FROM {CSV_REJECTS}").fetchone()[0]
+            f"SELECT count(*) > 0 FROM {CSV_REJECTS}").fetchall()[0][0]
 
     def _existing_columns(self) -> dict[str, str]:
         return dict(self.con.execute(

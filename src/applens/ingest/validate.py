@@ -147,7 +147,7 @@ def infer_property_types(con, table: str, columns: list[str]) -> dict[str, str]:
         }
         selects.append(f"count({value})")
         selects.extend(f"count({value}) - count({fits[t]})" for t in candidates)
-    row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchone()
+    row = con.execute(f"SELECT {', '.join(selects)} FROM {table}").fetchall()[0]
     types = {}
     for index, column in enumerate(columns):
         present, *failures = row[index * 4:(index + 1) * 4]

@@ -1,0 +1,194 @@
+"""``applens demo``: build a demo workspace, ingest it and run every analysis applens has.
+
+Each analysis is a small function from the workspace (and what was planted) to a finding.
+The job writes one JSON file per analysis under ``outputs/`` and returns the findings, so the
+CLI can print them and tests can check them against ``ground_truth.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from applens.demo._truth import GroundTruth
+from applens.demo.generate import generate
+from applens.workspace import Workspace
+
+__all__ = ["DemoRun", "Finding", "run_demo"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    section: str
+    headline: str  # one sentence for the console
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    workspace: Path
+    findings: list[Finding]
+    outputs: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workspace": str(self.workspace), "outputs": str(self.outputs),
+                "findings": [f.__dict__ for f in self.findings]}
+
+
+def _day(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.rstrip("Z"))
+
+
+def _overview(ws: Workspace, truth: GroundTruth) -> Finding:
+    events, users, first, last = ws.connection.execute(
+        "SELECT count(*), count(DISTINCT user_id), min(ts), max(ts) FROM events").fetchall()[0]
+    rejects = ws.connection.execute("SELECT count(*) FROM rejects").fetchall()[0][0]
+    return Finding("data", f"{events:,} events from {users:,} users, {first:%Y-%m-%d} to "
+                   f"{last:%Y-%m-%d}; {rejects} rows rejected",
+                   {"events": events, "users": users, "first": str(first), "last": str(last),
+                    "rejects": rejects})
+
+
+def _activity(ws: Workspace, truth: GroundTruth) -> Finding:
+    from applens.insights import query
+
+    end = _day(truth.data.end)
+    result = query({"kind": "active_users", "math": ["dau", "wau", "mau"], "interval": "day",
+                    "date_from": (end - dt.timedelta(days=28)).date().isoformat(),
+                    "date_to": (end - dt.timedelta(days=1)).date().isoformat()}, ws).to_dict()
+    dau, wau, mau = result["dau"][-1], result["wau"][-1], result["mau"][-1]
+    return Finding("activity", f"Last day: DAU {dau:,}, WAU {wau:,}, MAU {mau:,}; "
+                   f"stickiness DAU/MAU {dau / mau:.0%}", result)
+
+
+def _retention(ws: Workspace, truth: GroundTruth) -> Finding:
+    from applens.insights import query
+
+    start, end = _day(truth.data.start), _day(truth.data.end)
+    result = query({"kind": "retention", "interval": "day", "total_intervals": 8,
+                    "retention_type": "first_time",
+                    "date_from": start.date().isoformat(),
+                    "date_to": (end - dt.timedelta(days=8)).date().isoformat(),
+                    "breakdown": {"type": "person", "property": "source"}}, ws).to_dict()
+    day7 = {}
+    for source, grid in result["by_breakdown"].items():
+        cohorts = np.array([row for row in grid if row and row[0]], dtype=float)
+        day7[source] = float(cohorts[:, 7].sum() / cohorts[:, 0].sum()) if len(cohorts) else None
+    gap = (day7.get("organic") or 0) - (day7.get("ads") or 0)
+    return Finding("retention", f"Day-7 retention: organic {day7.get('organic', 0):.1%}, "
+                   f"ads {day7.get('ads', 0):.1%} ({gap * 100:+.1f} pp organic vs ads)",
+                   {"day7": day7, "grid": result})
+
+
+def _funnel(ws: Workspace, truth: GroundTruth) -> Finding:
+    from applens.insights import query
+
+    end = _day(truth.data.end)
+    result = query({"kind": "funnel", "steps": [{"event": "app_open"}, {"event": "view"},
+                                                {"event": "like"}, {"event": "message"}],
+                    "conversion_window": {"value": 1, "unit": "day"},
+                    "date_from": (end - dt.timedelta(days=7)).date().isoformat(),
+                    "date_to": (end - dt.timedelta(days=1)).date().isoformat()}, ws).to_dict()
+    rates = " → ".join(f"{r:.0%}" for r in result["conversion_rates"])
+    return Finding("funnel", f"Funnel app_open → view → like → message (1 day): {rates}", result)
+
+
+def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
+    from applens.experiments.analyze import analyze_frame
+    from applens.experiments.warehouse import EventMetric, per_user_metrics
+
+    exp = truth.experiment
+    per_user = per_user_metrics(
+        ws.table("events"), [EventMetric("likes", "like"), EventMetric("views", "view")],
+        start=_day(exp.start), end=_day(exp.end), salt=exp.salt, weights=exp.weights,
+        names=[str(g) for g in exp.groups],
+    ).execute()
+    per_user = per_user[per_user["views"] > 0]
+    readouts = {}
+    for label, (control, treatment) in {"ab": (exp.control, exp.treatment),
+                                        "aa": tuple(exp.aa_groups)}.items():
+        pair = per_user[per_user["group"].isin([str(control), str(treatment)])]
+        readout = analyze_frame(pair, group_col="group", metrics=["ctr=likes/views"],
+                                control=str(control), robust=False)
+        readouts[label] = readout.to_dict()
+    ab = readouts["ab"]["metrics"][0]
+    aa = readouts["aa"]["metrics"][0]
+    return Finding(
+        "experiment",
+        f"CTR test {exp.treatment} vs {exp.control}: {ab['difference']:+.4f} "
+        f"(p={ab['p_value']:.2g}); A/A {exp.aa_groups[0]} vs {exp.aa_groups[1]}: "
+        f"{aa['difference']:+.4f} (p={aa['p_value']:.2g})",
+        {"readouts": readouts, "planted_effect": exp.true_effect},
+    )
+
+
+def _anomalies(ws: Workspace, truth: GroundTruth) -> Finding:
+    """15-minute event counts per os × app_version slice, judged by the default detector."""
+    from applens.anomalies import get_detector
+
+    frame = ws.connection.execute(
+        "SELECT os, app_version, time_bucket(INTERVAL 15 MINUTE, ts) AS slot, count(*) AS n "
+        "FROM events GROUP BY ALL ORDER BY os, app_version, slot").df()
+    incidents = []
+    for (os_name, version), part in frame.groupby(["os", "app_version"]):
+        slots = part.set_index("slot")["n"].asfreq("15min", fill_value=0)
+        if slots.median() < 20:  # too small to page anyone about
+            continue
+        detection = get_detector("default", min_volume=20, min_abs_change=10).fit_detect(
+            slots.to_numpy(dtype=float), slots.index.to_numpy())
+        alerts = np.flatnonzero(detection.alert)
+        if len(alerts):
+            first = slots.index[alerts[0]]
+            incidents.append({"os": os_name, "app_version": version, "alerts": len(alerts),
+                              "first_alert": str(first),
+                              "value": float(slots.iloc[alerts[0]]),
+                              "expected": float(detection.expected[alerts[0]])})
+    outage = truth.outage
+    hit = [i for i in incidents if i["os"] == outage.os and i["app_version"] == outage.app_version
+           and _day(outage.start) <= dt.datetime.fromisoformat(i["first_alert"]) < _day(outage.end)]
+    return Finding("anomalies", f"{len(incidents)} slice(s) alerted; planted outage "
+                   f"{outage.os}/{outage.app_version} at {outage.start[:16]} "
+                   f"{'found' if hit else 'MISSED'}", {"incidents": incidents})
+
+
+ANALYSES: list[Callable[[Workspace, GroundTruth], Finding]] = [
+    _overview, _activity, _retention, _funnel, _experiment, _anomalies,
+]
+
+
+def run_demo(
+    path: str | Path = "applens-demo", *, users: int = 5_000, days: int = 35, seed: int = 0,
+    end_date: dt.date | None = None, progress: Callable[[str], None] | None = None,
+) -> DemoRun:
+    """Build (or rebuild) the demo workspace at ``path`` and run every analysis on it."""
+    folder = Path(path)
+    say = progress or (lambda message: None)
+    end_date = end_date or dt.datetime.now(dt.UTC).date()
+    say(f"Generating {users:,} users × {days} days of a social app (seed {seed})")
+    truth = generate(folder / "data", users=users, days=days, seed=seed, end_date=end_date)
+    warehouse = folder / "warehouse.duckdb"
+    warehouse.unlink(missing_ok=True)  # the demo is rebuilt from scratch every time
+    ws = Workspace.init(folder)
+    try:
+        say("Ingesting events and users")
+        ws.ingest(folder / "data" / "events.parquet")
+        ws.ingest(folder / "data" / "users.csv", table="users")
+        outputs = folder / "outputs"
+        outputs.mkdir(exist_ok=True)
+        findings = []
+        for analysis in ANALYSES:
+            name = analysis.__name__.lstrip("_")
+            say(f"Running {name}")
+            finding = analysis(ws, truth)
+            findings.append(finding)
+            (outputs / f"{name}.json").write_text(
+                json.dumps(finding.__dict__, indent=2, default=str) + "\n")
+    finally:
+        ws.close()
+    return DemoRun(ws.path, findings, outputs)
