@@ -24,7 +24,7 @@ def make_csv(path: Path, rows: int) -> None:
 
     duckdb.sql(f"""
         COPY (SELECT
-            TIMESTAMP '2026-01-01' + INTERVAL (i * 3) SECOND AS ts,
+            TIMESTAMP '2026-01-01' + INTERVAL (i) SECOND AS ts,
             'u' || (CAST(hash(i // 40) % 1000003 AS BIGINT) % 200000) AS user_id,
             ['view', 'view', 'view', 'like', 'message', 'app_open'][1 + i % 6] AS event,
             's' || (i // 40) AS session_id,
