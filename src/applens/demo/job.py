@@ -122,8 +122,8 @@ def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
     return Finding(
         "experiment",
         f"CTR test {exp.treatment} vs {exp.control}: {ab['difference']:+.4f} "
-        f"(p={ab['p_value']:.2g}); A/A {exp.aa_groups[0]} vs {exp.aa_groups[1]}: "
-        f"{aa['difference']:+.4f} (p={aa['p_value']:.2g})",
+        f"(p={ab['p_value']:.3g}); A/A {exp.aa_groups[0]} vs {exp.aa_groups[1]}: "
+        f"{aa['difference']:+.4f} (p={aa['p_value']:.3g})",
         {"readouts": readouts, "planted_effect": exp.true_effect},
     )
 
