@@ -10,12 +10,13 @@ import pandas as pd
 import typer
 
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
-from applens.errors import InvalidParameterError, NotFoundError, SchemaError, SourceError
+from applens.errors import InvalidParameterError, SchemaError
 from applens.experiments.aa import validate_split
 from applens.experiments.analyze import analyze_frame
 from applens.experiments.assignment import assign_group, bucket_bounds, bucket_of
 from applens.experiments.power import mde as mde_of
 from applens.experiments.power import sample_size as sample_size_of
+from applens.ingest.frame import read_frame
 
 ab_app = typer.Typer(
     help="A/B experiments: salted-hash assignment, A/A validation, readouts, power.",
@@ -25,22 +26,6 @@ ab_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(ab_app, name="ab")
-
-
-def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise NotFoundError(f"File not found: {path}.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True)
-        if suffix == ".json":
-            return pd.read_json(path)
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-    except (OSError, ValueError) as exc:
-        raise SourceError(f"Cannot read {path}: {exc}") from exc
 
 
 def _floats(text: str, what: str) -> list[float]:
@@ -89,7 +74,7 @@ def assign_cmd(
         raise InvalidParameterError(f"Got {len(labels)} names for {len(shares)} weights.")
     ids: list[Any] = list(user_ids or [])
     if data is not None:
-        frame = _read(data)
+        frame = read_frame(data)
         if user_col not in frame.columns:
             raise SchemaError(f"Column {user_col!r} is not in {data}.")
         ids += frame[user_col].tolist()
@@ -123,7 +108,7 @@ def aa_cmd(
     Example: applens ab aa --data cookie_cats.csv --where version=gate_30 --salt aa-1
     --user-col userid --metric sum_gamerounds
     """
-    frame = _where(_read(data), where or [])
+    frame = _where(read_frame(data), where or [])
     shares = _floats(weights, "--weights") if weights else None
     if (group_col is None) == (salt is None):
         raise InvalidParameterError("Give either --group-col (an existing split) or --salt.")
@@ -183,7 +168,7 @@ def analyze_cmd(
         raise InvalidParameterError(f"--correction must be holm, bh or bonferroni; got {correction!r}.")
     plan = {k: float(v) for k, v in _pairs(weights or [], "--weights").items()} or None
     readout = analyze_frame(
-        _read(data), group_col=group_col, metrics=metric or None, control=control,
+        read_frame(data), group_col=group_col, metrics=metric or None, control=control,
         weights=plan, pre=_pairs(pre or [], "--pre"), alpha=alpha,
         correction=correction, n_resamples=resamples, seed=seed,  # type: ignore[arg-type]
     )

@@ -12,11 +12,10 @@ from applens.cli._output import FormatOption, OutputFormat, emit
 from applens.errors import (
     DataError,
     InvalidParameterError,
-    NotFoundError,
     SchemaError,
-    SourceError,
     did_you_mean,
 )
+from applens.ingest.frame import read_frame
 
 anomalies_app = typer.Typer(
     help="Detect anomalies in metric series (causal detectors, NAB-evaluated).",
@@ -26,27 +25,6 @@ anomalies_app = typer.Typer(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(anomalies_app, name="anomalies")
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise NotFoundError(f"File not found: {path}.")
-    suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
-    try:
-        if suffix in (".csv", ".csv.gz", ".tsv"):
-            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(path, lines=True)
-        if suffix == ".json":
-            return pd.read_json(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise SourceError(f"Could not read {path}: {exc}") from exc
-    raise SourceError(
-        f"Unsupported file type '{path.suffix}' for {path}; use .csv, .tsv, .parquet, .json "
-        "or .jsonl."
-    )
 
 
 def _column(frame: pd.DataFrame, name: str, path: Path, option: str) -> pd.Series:
@@ -111,7 +89,7 @@ def score_cmd(
     """
     from applens.anomalies import get_detector
 
-    frame = _read_table(file)
+    frame = read_frame(file)
     if frame.empty:
         raise DataError(f"{file} has no rows to score.")
     values = pd.to_numeric(_column(frame, value_col, file, "--value-col"), errors="coerce")
