@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -58,6 +60,37 @@ def _read_head(path: Path, gzipped: bool) -> bytes:
         raise SourceError(f"{path} looks gzip-compressed but cannot be read: {exc}.") from None
 
 
+# Legacy single-byte encodings of the exports we meet most (Russian, Western, Central European).
+_LEGACY = ("cp1251", "cp1252", "koi8_r", "cp1250")
+
+
+def _plausibility(text: str) -> int:
+    """Words in one script count for, mixed-script or all-accented "Latin" words against."""
+    score = 0
+    for word in re.findall(r"[^\W\d_]+", text):
+        if word.isascii():
+            continue
+        scripts = {unicodedata.name(c, "?").split()[0] for c in word}
+        latin_only_accents = scripts == {"LATIN"} and not any(c.isascii() for c in word)
+        if len(scripts) > 1 or latin_only_accents:
+            score -= 2
+        else:  # real words are lower-case or capitalised; a wrong code page flips case
+            score += 2 if word.islower() or word.istitle() else 1
+    return score
+
+
+def _legacy_encoding(head: bytes) -> str | None:
+    """Statistical detectors fail on short samples; judge the usual suspects by their words."""
+    scored = []
+    for encoding in _LEGACY:
+        try:
+            scored.append((_plausibility(head.decode(encoding)), encoding))
+        except UnicodeDecodeError:
+            continue
+    best = max(scored, default=(0, None))
+    return best[1] if best[0] > 0 else None
+
+
 def _encoding(head: bytes, path: Path) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
@@ -67,6 +100,9 @@ def _encoding(head: bytes, path: Path) -> str:
     except UnicodeDecodeError as exc:
         if exc.start > len(head) - 4:  # the sample cut a multi-byte character
             return "utf-8"
+    legacy = _legacy_encoding(head)
+    if legacy is not None:
+        return legacy
     best = from_bytes(head).best()
     if best is None:
         raise SourceError(

@@ -65,3 +65,13 @@ def test_binary_garbage_empty_and_missing_files_are_refused(tmp_path):
 def test_duplicate_header_names_are_refused(tmp_path):
     with pytest.raises(SourceError, match="duplicate column names.*user_id"):
         detect(write(tmp_path / "d.csv", "ts,user_id,user_id\n1,2,3\n"))
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("группа;ctr\nA;0.5\n", "cp1251"),
+    ("город;Москва\n", "koi8_r"),
+    ("name,city\nJosé,Zürich\n", "cp1252"),
+])
+def test_short_legacy_encoded_files_are_recognised(tmp_path, text, encoding):
+    path = write(tmp_path / "short.csv", text, encoding)
+    assert detect(path).encoding == encoding
