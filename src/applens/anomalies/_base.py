@@ -10,8 +10,9 @@
   series (``step_``, ``period_``) and returns ``self``.
 * Causal: the result for row ``t`` depends only on rows ``<= t``. A monitor calls
   ``detect`` on each slice's trailing history and judges the newest rows.
-* Subclasses implement ``_judge`` which returns a ``_Judgement`` (ratio, expected,
-  half-width of the band at the alert edge); this class turns it into the public outputs.
+* Subclasses implement ``_judge`` which returns a ``_Judgement`` (ratio, expected, and
+  the band's lower and upper edges, which need not be symmetric); this class turns it
+  into the public outputs.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _DAY = pd.Timedelta(days=1)
 class _Judgement(NamedTuple):
     ratio: np.ndarray  # >= 0; 1.0 is the alert edge
     expected: np.ndarray  # NaN where unknown
-    half_width: np.ndarray  # band half-width at the alert edge; NaN where unknown
+    lower: np.ndarray  # band edges at the alert edge; NaN where unknown. Bands may be
+    upper: np.ndarray  # asymmetric (each direction is calibrated on its own)
 
 
 @dataclass(frozen=True)
@@ -205,8 +207,8 @@ class BaseDetector:
             score=score,
             alert=alert,
             expected=j.expected,
-            lower=j.expected - j.half_width,
-            upper=j.expected + j.half_width,
+            lower=j.lower,
+            upper=j.upper,
             detector=self.name,
         )
 

@@ -18,16 +18,23 @@ from applens.anomalies._base import BaseDetector, _Judgement
 from applens.anomalies._stats import (
     Baseline,
     calibrated,
+    count_like,
     level_baseline,
     seasonal_baseline,
     shift_baseline,
+    sustained_baseline,
     suppress_after,
 )
 
-Component = Literal["level", "daily", "weekly", "shift"]
+Component = Literal["level", "daily", "weekly", "shift", "sustained"]
 
 _BASELINE_MIN_ROWS = 100  # rows before a baseline's median/IQR is trusted
 _DEFAULT_WARMUP = 288  # rows before calibration when the series has no daily season
+
+
+def _squared(y: np.ndarray) -> np.ndarray:
+    """Back from the square-root scale (a band edge below zero means zero)."""
+    return np.clip(y, 0.0, None) ** 2
 
 
 class CalibratedDetector(BaseDetector):
@@ -63,9 +70,35 @@ class CalibratedDetector(BaseDetector):
             return None  # no clock or no daily season: seasonal components sit out
         if kind == "daily":
             return seasonal_baseline(x, ts, pd.Timedelta(days=1), int(self.n_days), memory, minp)
+        if kind == "sustained":
+            return sustained_baseline(
+                x, ts, pd.Timedelta(days=1), int(self.n_days), int(self.sustain), memory, minp
+            )
         return seasonal_baseline(x, ts, pd.Timedelta(days=7), int(self.n_weeks), memory, minp)
 
     def _judge(self, x: pd.Series, ts: pd.Series) -> _Judgement:
+        # Event counts are judged on the square-root scale, which stabilises their
+        # variance: a Poisson-like count's noise grows with its level, so on the raw
+        # scale the upward bursts of a busy slot set bands so wide (lower edge far below
+        # zero) that a drop to ~0 can never look unusual. Whether a series is a count is
+        # decided causally per row; each scale's pipeline is causal, so picking one per
+        # row keeps the result causal. Bands are mapped back, so they are asymmetric
+        # (the lower edge never goes below zero).
+        counts = count_like(x)
+        parts = []
+        if counts.any():
+            r, e, lo, hi = self._judge_scale(np.sqrt(x.clip(lower=0)), ts)
+            parts.append((counts, r, _squared(e), _squared(lo), _squared(hi)))
+        if not counts.all():
+            parts.append((~counts, *self._judge_scale(x, ts)))
+        if len(parts) == 1:
+            return _Judgement(*parts[0][1:])
+        pick = parts[0][0]
+        return _Judgement(*(np.where(pick, a, b) for a, b in zip(parts[0][1:], parts[1][1:])))
+
+    def _judge_scale(
+        self, x: pd.Series, ts: pd.Series
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         warmup = self._warmup()
         # Whichever view finds the row most unusual decides (max over components);
         # requiring daily AND weekly agreement (min) was tried and cost ~9 NAB points.
@@ -77,16 +110,23 @@ class CalibratedDetector(BaseDetector):
                 continue
             ratio, half = calibrated(base, int(self.memory), warmup)
             ratios[kind] = ratio.to_numpy()
-            bands.append((base.expected.to_numpy(), half.to_numpy() * float(self.threshold)))
+            if kind == "sustained":
+                continue  # same expectation as "daily"; its band is not a per-slot band
+            e = base.expected.to_numpy()
+            thr = float(self.threshold)
+            hw = half.to_numpy() * thr
+            bands.append((e, e - hw, e + hw))
         stacked = [np.nan_to_num(r, nan=0.0) for r in ratios.values()]
         ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
         ratio = suppress_after(ratio, float(self.threshold), int(self.suppress))
         # The band shown is the first component with an opinion on the row (daily
         # season before the plain level), so charts show the most specific expectation.
         expected = np.full(len(x), np.nan)
-        half = np.full(len(x), np.nan)
-        for exp, hw in bands:
-            fill = np.isnan(expected) & ~np.isnan(exp) & ~np.isnan(hw)
+        lower = np.full(len(x), np.nan)
+        upper = np.full(len(x), np.nan)
+        for exp, lo, hi in bands:
+            fill = np.isnan(expected) & ~np.isnan(exp) & ~np.isnan(lo) & ~np.isnan(hi)
             expected[fill] = exp[fill]
-            half[fill] = hw[fill]
-        return _Judgement(ratio, expected, half)
+            lower[fill] = lo[fill]
+            upper[fill] = hi[fill]
+        return ratio, expected, lower, upper

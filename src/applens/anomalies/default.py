@@ -23,7 +23,7 @@ class DefaultDetector(CalibratedDetector):
 
     name = "default"
     summary = "Combined: daily + weekly seasonal, level and level-shift, self-calibrated."
-    components = ("daily", "weekly", "level", "shift")
+    components = ("daily", "weekly", "level", "shift", "sustained")
 
     def __init__(
         self,
@@ -31,6 +31,7 @@ class DefaultDetector(CalibratedDetector):
         n_days: int = 7,
         n_weeks: int = 4,
         recent: int = 12,
+        sustain: int = 8,
         memory: int = 8064,
         threshold: float = 1.02,
         suppress: int = 50,
@@ -42,6 +43,7 @@ class DefaultDetector(CalibratedDetector):
         self.n_days = n_days
         self.n_weeks = n_weeks
         self.recent = recent
+        self.sustain = sustain
         self.memory = memory
         self.threshold = threshold
         self.suppress = suppress
@@ -55,3 +57,4 @@ class DefaultDetector(CalibratedDetector):
         self._check_number("n_days", 2, integer=True)
         self._check_number("n_weeks", 2, integer=True)
         self._check_number("recent", 2, integer=True)
+        self._check_number("sustain", 2, integer=True)

@@ -65,4 +65,4 @@ class SimpleIQRDetector(BaseDetector):
         half = ((up - low) / 2.0).to_numpy()
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = np.abs(x.to_numpy() - centre) / np.clip(half, 1e-9, None)
-        return _Judgement(np.nan_to_num(ratio, nan=0.0), centre, half)
+        return _Judgement(np.nan_to_num(ratio, nan=0.0), centre, centre - half, centre + half)
