@@ -42,9 +42,9 @@ def demo(
         return
     emit([{"section": f.section, "finding": f.headline} for f in result.findings], fmt,
          title="applens demo")
-    console.print(f"Workspace: {result.workspace}  (try: applens config show -w {directory})")
-    console.print(f"Results:   {result.outputs}/*.json")
-    console.print(f"Planted:   {result.workspace / 'data' / 'ground_truth.json'}")
+    console.print(f"Workspace: {directory}  (try: applens config show -w {directory})")
+    console.print(f"Results:   {directory / 'outputs'}/*.json")
+    console.print(f"Planted:   {directory / 'data' / 'ground_truth.json'}")
 
 
 def register(app: typer.Typer) -> None:

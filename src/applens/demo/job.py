@@ -135,26 +135,28 @@ def _anomalies(ws: Workspace, truth: GroundTruth) -> Finding:
     frame = ws.connection.execute(
         "SELECT os, app_version, time_bucket(INTERVAL 15 MINUTE, ts) AS slot, count(*) AS n "
         "FROM events GROUP BY ALL ORDER BY os, app_version, slot").df()
-    incidents = []
+    alerts: list[dict[str, Any]] = []
     for (os_name, version), part in frame.groupby(["os", "app_version"]):
         slots = part.set_index("slot")["n"].asfreq("15min", fill_value=0)
         if slots.median() < 20:  # too small to page anyone about
             continue
         detection = get_detector("default", min_volume=20, min_abs_change=10).fit_detect(
             slots.to_numpy(dtype=float), slots.index.to_numpy())
-        alerts = np.flatnonzero(detection.alert)
-        if len(alerts):
-            first = slots.index[alerts[0]]
-            incidents.append({"os": os_name, "app_version": version, "alerts": len(alerts),
-                              "first_alert": str(first),
-                              "value": float(slots.iloc[alerts[0]]),
-                              "expected": float(detection.expected[alerts[0]])})
+        for index in np.flatnonzero(detection.alert):
+            alerts.append({"os": os_name, "app_version": version, "slot": str(slots.index[index]),
+                           "value": float(slots.iloc[index]),
+                           "expected": round(float(detection.expected[index]), 1)})
     outage = truth.outage
-    hit = [i for i in incidents if i["os"] == outage.os and i["app_version"] == outage.app_version
-           and _day(outage.start) <= dt.datetime.fromisoformat(i["first_alert"]) < _day(outage.end)]
-    return Finding("anomalies", f"{len(incidents)} slice(s) alerted; planted outage "
-                   f"{outage.os}/{outage.app_version} at {outage.start[:16]} "
-                   f"{'found' if hit else 'MISSED'}", {"incidents": incidents})
+    start, end = _day(outage.start), _day(outage.end)
+    caught = [a for a in alerts if a["os"] == outage.os and a["app_version"] == outage.app_version
+              and start <= dt.datetime.fromisoformat(a["slot"]) < end]
+    verdict = (f"found at {caught[0]['slot'][11:16]} ({len(caught)} alert)" if len(caught) == 1
+               else f"found ({len(caught)} alerts)" if caught else "MISSED")
+    slices = len({(a["os"], a["app_version"]) for a in alerts})
+    return Finding("anomalies", f"{len(alerts)} alerts in {slices} os/app_version slices over "
+                   f"the month; planted outage {outage.os}/{outage.app_version} "
+                   f"{outage.start[5:16].replace('T', ' ')}: {verdict}",
+                   {"alerts": alerts, "outage_alerts": caught})
 
 
 ANALYSES: list[Callable[[Workspace, GroundTruth], Finding]] = [

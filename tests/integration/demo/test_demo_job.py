@@ -56,3 +56,11 @@ def test_demo_is_rebuilt_cleanly_when_run_again(tmp_path):
     first = run_demo(tmp_path, users=300, days=21, seed=1, end_date=END)
     again = run_demo(tmp_path, users=300, days=21, seed=1, end_date=END)
     assert first.findings[0].data == again.findings[0].data  # no duplicated rows
+
+
+def test_planted_outage_raises_one_alert_in_its_slice(demo):
+    _, findings, truth = demo
+    caught = findings["anomalies"].data["outage_alerts"]
+    assert len(caught) == 1, caught  # one alert for the incident, not one per slice
+    assert caught[0]["os"] == truth["outage"]["os"]
+    assert caught[0]["value"] < caught[0]["expected"]
