@@ -44,10 +44,13 @@ def connect(
 
 
 @contextmanager
-def duckdb_errors(what: str) -> Iterator[None]:
-    """Re-raise DuckDB errors as ``SourceError`` saying what we were doing."""
+def duckdb_errors(what: str, hint: str = "") -> Iterator[None]:
+    """Re-raise DuckDB errors as ``SourceError`` saying what we were doing (and how to fix
+    it); an interrupted query (Ctrl-C, ``con.interrupt()``) becomes ``KeyboardInterrupt``."""
     try:
         yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
     except duckdb.Error as exc:
-        message = str(exc).split("\n\nLINE")[0].strip()
-        raise SourceError(f"{what}: {message}") from exc
+        message = str(exc).split("\n")[0].strip()
+        raise SourceError(f"{what}: {message}.{' ' + hint if hint else ''}") from exc

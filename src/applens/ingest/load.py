@@ -16,15 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
-from applens.errors import InvalidParameterError, SourceError, TooManyRejectsError
+from applens.engines.duckdb import duckdb_errors
+from applens.errors import InvalidParameterError, TooManyRejectsError
 from applens.ingest.detect import detect
 from applens.ingest.mapping import ResolvedMapping, resolve_mapping
 from applens.ingest.progress import watch_query
 from applens.ingest.sessionize import with_sessions
 from applens.ingest.sources import (
-    CSV_REJECTS, db_source, file_fingerprint, file_relation, is_db_url, stream_db_rows,
+    CSV_REJECTS, CSV_SCANS, db_source, file_fingerprint, file_relation, is_db_url, stream_db_rows,
     transcode_to_utf8,
 )
 from applens.ingest.sql import ident, literal
@@ -140,8 +139,7 @@ def ingest_many(
         raise
     finally:
         con.execute("SET TimeZone = 'UTC'")
-        for temp in (STAGE, RAW, CSV_REJECTS, "_applens_csv_scans"):
-            con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+        _drop_temp_tables(con)
 
 
 class _Loader:
@@ -156,8 +154,7 @@ class _Loader:
     # -- staging ------------------------------------------------------------------------
     def run(self, source: str, *, fmt: str | None, db_table: str | None, query: str | None
             ) -> IngestSummary:
-        for temp in (STAGE, RAW, CSV_REJECTS, "_applens_csv_scans"):
-            self.con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
+        _drop_temp_tables(self.con)
         if is_db_url(source):
             return self._run_db(source, db_table, query)
         return self._run_file(Path(source), fmt)
@@ -223,22 +220,8 @@ class _Loader:
                                      ).fetchall())
 
     def _errors(self, label: str, fmt: str):  # noqa: ANN202
-        from contextlib import contextmanager
-
-        @contextmanager
-        def translate():  # noqa: ANN202
-            try:
-                yield
-            except duckdb.InterruptException:
-                raise KeyboardInterrupt from None
-            except duckdb.Error as exc:
-                detail = str(exc).split("\n")[0]
-                raise SourceError(
-                    f"Cannot read {label} as {fmt.upper()}: {detail}. Check that the file is "
-                    "complete and in the format its name says."
-                ) from exc
-
-        return translate()
+        return duckdb_errors(f"Cannot read {label} as {fmt.upper()}",
+                            "Check that the file is complete and in the format its name says.")
 
     # -- typed insert -------------------------------------------------------------------
     def _load(self, label: str, fingerprint: str, fmt: str, mapping: ResolvedMapping,
@@ -288,15 +271,16 @@ class _Loader:
                 f"FROM ({good})"
             ).fetchall()[0][0]
         scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+        malformed = csv and self._has_csv_rejects()  # rows the CSV reader could not split
         with self._errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
-            line = _line_sql(csv=csv, structural=csv and self._has_csv_rejects())
+            line = _line_sql(csv=csv, structural=malformed)
             if scanned > loaded:  # a cheap count spares the second parse of a clean file
                 con.execute(
                     f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, "
                     f"{literal(spec.name)}, {line}, _reject_column, _reject_value, _reason "
                     f"FROM ({parsed}) WHERE _reason IS NOT NULL"
                 )
-        if csv and self._has_csv_rejects():
+        if malformed:
             con.execute(
                 f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
                 "line, any_value(column_name), any_value(csv_line), "
@@ -364,6 +348,12 @@ class _Loader:
             f"{self.limit.text} allows, so nothing was written. First problems: {shown}. "
             "Fix the rows (or the column mapping) and retry, or raise --max-rejects."
         )
+
+
+def _drop_temp_tables(con) -> None:  # noqa: ANN001
+    """Scratch tables of a load; dropped before each source and after the command."""
+    for temp in (STAGE, RAW, CSV_REJECTS, CSV_SCANS):
+        con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
 
 
 def _parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = True) -> str:
