@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from applens.workspace import Workspace
+from tests.support.http_receiver import Receiver
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -56,3 +57,11 @@ def run_cli() -> Callable[..., CliResult]:
         return CliResult(code, out.getvalue(), err.getvalue())
 
     return run
+
+
+@pytest.fixture
+def http_receiver() -> Receiver:
+    """A real HTTP server on 127.0.0.1; ``.url`` is the Apprise ``json://`` URL for it."""
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()

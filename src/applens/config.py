@@ -58,6 +58,21 @@ class Settings(BaseModel):
         default_factory=dict,
         description="per table: canonical column = source column (or list to join, e.g. date+time)",
     )
+    # Area sections: kept as plain tables here and validated by the module that owns them
+    # (applens.notify, applens.monitor, applens.experiments, applens.models), so each area
+    # declares its own schema and error messages.
+    notify: dict[str, Any] = Field(
+        default_factory=dict, description="notification channels: urls = Apprise URLs"
+    )
+    monitors: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="monitored metrics, one [monitors.<name>] table each"
+    )
+    experiments: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="declared experiments, one [experiments.<name>] each"
+    )
+    models: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="ML model options, one [models.<name>] table each"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -86,7 +101,9 @@ class Settings(BaseModel):
 
 # Options settable from the environment / `config show` rows (flat values only).
 SCALAR_SETTINGS = [
-    name for name, field in Settings.model_fields.items() if name not in ("sources", "mapping")
+    name
+    for name, field in Settings.model_fields.items()
+    if name not in ("sources", "mapping", "notify", "monitors", "experiments", "models")
 ]
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import altair as alt
 import pandas as pd
 
-from applens.errors import InvalidParameterError
+from applens.charts import save_chart
 from applens.experiments.analyze import Readout
 
 __all__ = ["effect_chart", "save_chart"]
@@ -33,14 +31,3 @@ def effect_chart(readout: Readout) -> alt.LayerChart:
     )
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
     return alt.layer(bars, points, zero).properties(width=480)
-
-
-def save_chart(chart: alt.TopLevelMixin, path: Path) -> None:
-    """HTML (offline, JS inlined), PNG or SVG by the file's suffix."""
-    suffix = path.suffix.lower()
-    if suffix == ".html":
-        chart.save(str(path), inline=True)
-    elif suffix in (".png", ".svg"):
-        chart.save(str(path))
-    else:
-        raise InvalidParameterError(f"Chart files must end in .html, .png or .svg; got {path.name}.")

@@ -1,0 +1,1 @@
+"""Real local services for tests (HTTP receiver for notifications)."""
