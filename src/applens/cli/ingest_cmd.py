@@ -52,6 +52,8 @@ def ingest(
         help="strptime layout of ts, e.g. '%d/%m/%Y %H:%M'.")] = None,
     db_table: Annotated[str | None, typer.Option(help="Table to read from a database URL.")] = None,
     query: Annotated[str | None, typer.Option(help="SQL query to read from a database URL.")] = None,
+    preset: Annotated[str | None, typer.Option(
+        help="Read a log format line by line: combined-log (Apache/Nginx access logs).")] = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -64,6 +66,7 @@ def ingest(
       applens ingest events.csv users.parquet --table events
       applens ingest access.csv --map ts=date+time --map event=path --max-rejects 1%
       applens ingest postgresql://postgres@127.0.0.1/app --db-table events
+      applens ingest access.log --preset combined-log
     """
     if input_format is not None and input_format not in ("csv", "parquet", "json"):
         raise typer.BadParameter("must be csv, parquet or json", param_hint="--input-format")
@@ -79,21 +82,22 @@ def ingest(
         for source in configured:
             location = source.url or str(ws.path / source.path) if source.url or source.path else ""
             summaries += _run(ws, [location], table, maps, source.format or input_format,
-                              max_rejects, ts_format, source.table or db_table, source.query or query)
+                              max_rejects, ts_format, source.table or db_table, source.query or query,
+                              source.preset or preset)
     else:
         summaries = _run(ws, sources, table, maps, input_format, max_rejects, ts_format,
-                         db_table, query)
+                         db_table, query, preset)
     _report(summaries, fmt)
 
 
-def _run(ws, sources, table, maps, input_format, max_rejects, ts_format, db_table, query
-         ) -> list[IngestSummary]:  # noqa: ANN001
+def _run(ws, sources, table, maps, input_format, max_rejects, ts_format, db_table, query,
+         preset=None) -> list[IngestSummary]:  # noqa: ANN001
     bar = _Bar()
     with bar.progress:
         return ingest_many(
             ws, sources, table=table, mapping=parse_map_options(maps or []), fmt=input_format,
             max_rejects=max_rejects, ts_format=ts_format, db_table=db_table, query=query,
-            progress=bar,
+            progress=bar, preset=preset,
         )
 
 

@@ -20,6 +20,7 @@ from applens.engines.duckdb import duckdb_errors
 from applens.errors import InvalidParameterError, TooManyRejectsError
 from applens.ingest.detect import detect
 from applens.ingest.mapping import ResolvedMapping, resolve_mapping
+from applens.ingest.presets import Preset, get_preset
 from applens.ingest.progress import watch_query
 from applens.ingest.sessionize import with_sessions
 from applens.ingest.sources import (
@@ -114,12 +115,18 @@ def ingest_many(
     db_table: str | None = None,
     query: str | None = None,
     progress: Callable[[str, float, int], None] | None = None,
+    preset: str | None = None,
 ) -> list[IngestSummary]:
     """Load every source into ``table`` in one transaction (all or nothing).
 
     ``progress(label, fraction, estimated_rows)`` is called while a file is being read.
+    ``preset`` names a log format read line by line (see ``applens.ingest.presets``).
     """
     spec = table_spec(table)
+    reader = get_preset(preset) if preset else None
+    if reader is not None and fmt is not None:
+        raise InvalidParameterError(
+            f"--preset {preset} reads the file as lines of text; drop --input-format {fmt}.")
     explicit = {**ws.settings.mapping.get(table, {}), **(mapping or {})}
     limit = parse_max_rejects(max_rejects if max_rejects is not None else ws.settings.max_rejects)
     con = ws.connection
@@ -130,7 +137,7 @@ def ingest_many(
             con.execute(ddl)
         summaries = []
         for source in sources:
-            loader = _Loader(ws, con, spec, explicit, limit, ts_format, progress)
+            loader = _Loader(ws, con, spec, explicit, limit, ts_format, progress, reader)
             summaries.append(loader.run(str(source), fmt=fmt, db_table=db_table, query=query))
         con.execute("COMMIT")
         return summaries
@@ -145,10 +152,12 @@ def ingest_many(
 class _Loader:
     """One source into one canonical table, inside the caller's transaction."""
 
-    def __init__(self, ws, con, spec: TableSpec, explicit, limit, ts_format, progress) -> None:  # noqa: ANN001
+    def __init__(self, ws, con, spec: TableSpec, explicit, limit, ts_format, progress,  # noqa: ANN001
+                 preset: Preset | None = None) -> None:
         self.ws, self.con, self.spec = ws, con, spec
-        self.explicit, self.limit, self.ts_format = explicit, limit, ts_format
-        self.progress = progress
+        self.explicit, self.limit = explicit, limit
+        self.ts_format = ts_format or (preset.ts_format if preset else None)
+        self.progress, self.preset = progress, preset
         self.started = time.monotonic()
 
     # -- staging ------------------------------------------------------------------------
@@ -156,6 +165,10 @@ class _Loader:
             ) -> IngestSummary:
         _drop_temp_tables(self.con)
         if is_db_url(source):
+            if self.preset is not None:
+                raise InvalidParameterError(
+                    f"--preset {self.preset.name} reads log files, not databases; drop it "
+                    f"to read {source.split('://')[0]}.")
             return self._run_db(source, db_table, query)
         return self._run_file(Path(source), fmt)
 
@@ -165,18 +178,23 @@ class _Loader:
         fingerprint = file_fingerprint(path)
         previous = self._previous(fingerprint)
         if previous is not None:
-            return IngestSummary(label, self.spec.name, info.format, skipped_as_duplicate_of=previous)
+            return IngestSummary(label, self.spec.name, self.preset.name if self.preset else
+                                 info.format, skipped_as_duplicate_of=previous)
         read_path = path
         if info.format != "parquet" and info.encoding not in ("utf-8", "utf-8-sig", "ascii"):
             read_path = transcode_to_utf8(info, self.ws.internal_dir / f"utf8-{path.name}")
         try:
-            relation = file_relation(info, read_path)
-            with self._errors(label, info.format):
+            fmt_label, relation = info.format, file_relation(info, read_path)
+            if self.preset is not None:  # parsed once into a scratch table, in line order
+                fmt_label, relation = self.preset.name, RAW
+                with self._errors(label, fmt_label):
+                    self.preset.stage(self.con, info, read_path, RAW)
+            with self._errors(label, fmt_label):
                 types = self._types(f"SELECT * FROM {relation}")
             mapping = resolve_mapping(self.spec, list(types), self.explicit, label)
             estimate = int(info.size * info.sample_rows_per_byte)
-            return self._load(label, fingerprint, info.format, mapping, relation, types,
-                              csv=info.format == "csv", estimate=estimate)
+            return self._load(label, fingerprint, fmt_label, mapping, relation, types,
+                              csv=relation != RAW and info.format == "csv", estimate=estimate)
         finally:
             if read_path != path:
                 read_path.unlink(missing_ok=True)
@@ -241,9 +259,10 @@ class _Loader:
         plans: list[ColumnPlan] = []
         for column in spec.columns:
             if column.name in mapping.columns:
-                plans.append(plan_column(column, raw_text(mapping.columns[column.name]),
-                                         timezone=self.ws.settings.timezone, latest=latest,
-                                         ts_format=self.ts_format))
+                plan = plan_column(column, raw_text(mapping.columns[column.name]),
+                                   timezone=self.ws.settings.timezone, latest=latest,
+                                   ts_format=self.ts_format)
+                plans.append(self.preset.adjust(plan) if self.preset else plan)
         for prop, src in mapping.extras.items():
             target = existing.get(prop) or inferred.get(src, types[src])
             plans.append(property_plan(prop, src, types[src], target))
