@@ -1,0 +1,107 @@
+"""BotDetector and bot_features on small synthetic logs with known bots (real DuckDB)."""
+
+from datetime import datetime, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from applens.errors import InvalidParameterError, NotFittedError, SchemaError
+from applens.models.bots import BotDetector, bot_features
+
+START = datetime(2024, 3, 4, 8, 0)
+
+
+def app_log(seed: int = 0) -> pd.DataFrame:
+    """80 people (irregular pauses, daytime, own IP) and 5 scripted accounts on one IP."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(80):
+        for day in range(int(rng.integers(1, 8))):
+            t = START + timedelta(days=day, hours=float(rng.uniform(0, 12)))
+            for _ in range(int(rng.integers(3, 40))):
+                t += timedelta(seconds=float(rng.exponential(20)) + 1)
+                rows.append((t, f"u{u}", str(rng.choice(["view", "like", "open"])), f"10.0.{u}.1"))
+    for b in range(5):
+        for day in range(7):
+            t = START + timedelta(days=day, hours=float(rng.uniform(0, 15)))  # same UTC day
+            for _ in range(150):  # a view every 3 s, give or take 20 ms
+                t += timedelta(seconds=3 + float(rng.uniform(-0.02, 0.02)))
+                rows.append((t, f"bot{b}", "view", "10.9.9.9"))
+    return pd.DataFrame(rows, columns=["ts", "user_id", "event", "ip"])
+
+
+@pytest.fixture(scope="module")
+def events():
+    return ibis.duckdb.connect().create_table("events", app_log())
+
+
+@pytest.fixture(scope="module")
+def features(events):
+    return bot_features(events, entity="user")
+
+
+def test_features_are_one_row_per_entity_with_the_expected_values(features):
+    assert features.index.name == "user_id" and len(features) == 85
+    bot, person = features.loc["bot0"], features.loc["u0"]
+    assert bot.events == 7 * 150 and bot.active_days == 7
+    assert bot.regular_share > 0.95 and bot.gap_cv < 0.05 and bot.median_gap_s == pytest.approx(3, abs=0.05)
+    assert bot.users_per_ip == 5 and person.users_per_ip == 1
+    assert person.regular_share < 0.5
+    assert np.isnan(bot.no_referrer_share) and np.isnan(bot.ua_bot_share)  # no such columns
+
+
+def test_features_per_ip_count_the_accounts_behind_it(events):
+    per_ip = bot_features(events, entity="ip")
+    assert per_ip.index.name == "ip" and per_ip.loc["10.9.9.9", "users_per_ip"] == 5
+    assert per_ip.loc["10.9.9.9", "events"] == 5 * 7 * 150
+
+
+def test_the_scripted_accounts_rank_first_with_reasons(features):
+    ranked = BotDetector().fit(features).rank(features)
+    assert list(ranked.columns) == ["entity_type", "entity_id", "score", "rank", "label", "reasons"]
+    assert set(ranked.entity_id[:5]) == {f"bot{b}" for b in range(5)}
+    assert (ranked.label == "bot").sum() == 5  # and no person
+    assert ranked["rank"].tolist() == list(range(1, 86)) and (ranked.entity_type == "user").all()
+    top = ranked.reasons[0]
+    assert "same length" in top and "5 accounts behind one IP" in top
+    assert ranked.score.between(0, 1).all()
+
+
+def test_contract_fit_returns_self_learned_attributes_and_errors(features):
+    detector = BotDetector(threshold=0.6)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        detector.score(features)
+    assert detector.fit(features) is detector
+    assert detector.entity_type_ == "user" and "regular_share" in detector.features_in_
+    assert "ua_bot_share" not in detector.features_in_
+    scores = detector.score(features)
+    assert scores.shape == (85,) and ((scores >= 0) & (scores <= 1)).all()
+    assert BotDetector(**detector.get_params()).get_params() == detector.get_params()
+    with pytest.raises(InvalidParameterError, match="'threshold' parameter of BotDetector"):
+        BotDetector(threshold=2).fit(features)
+    with pytest.raises(InvalidParameterError, match="no parameter 'treshold'"):
+        detector.set_params(treshold=0.3)
+    with pytest.raises(SchemaError, match="regular_share"):
+        detector.score(features.drop(columns=["regular_share"]))
+
+
+def test_the_user_agent_rule_is_switchable(tmp_path):
+    log = app_log(seed=1)
+    log["user_agent"] = "Mozilla/5.0 (Windows NT 10.0) Firefox/120.0"
+    log.loc[log.user_id == "u3", "user_agent"] = "Googlebot/2.1 (+http://www.google.com/bot.html)"
+    feats = bot_features(ibis.duckdb.connect().create_table("events", log), entity="user")
+    assert feats.loc["u3", "ua_bot_share"] == 1.0
+    on = BotDetector().fit(feats).rank(feats).set_index("entity_id")
+    off = BotDetector(use_user_agent=False).fit(feats).rank(feats).set_index("entity_id")
+    assert on.loc["u3", "label"] == "bot" and "user agent declares" in on.loc["u3", "reasons"]
+    assert "user agent" not in off.loc["u3", "reasons"]
+    assert off.loc["u3", "score"] < on.loc["u3", "score"]
+
+
+def test_bad_entity_and_missing_columns(events):
+    with pytest.raises(InvalidParameterError, match="'user' or 'ip'"):
+        bot_features(events, entity="session")
+    with pytest.raises(SchemaError, match="need the events column"):
+        bot_features(events.drop("ip"), entity="ip")
