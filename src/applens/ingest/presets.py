@@ -31,7 +31,7 @@ _Q = r'"((?:[^"\\]|\\.)*)"'  # a quoted field; Apache escapes quotes inside it a
 _TIME = r"[0-9]{2}/[A-Za-z]{3}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}"
 COMBINED = (rf"^(\S+) (\S+) (\S+) \[({_TIME})\] {_Q} ([0-9]{{3}}) ([0-9]+|-) {_Q} {_Q}"
             r"(?: .*)?\s*$")
-_GROUPS = ["ip", "ident", "auth", "time", "request", "status", "bytes", "referrer", "agent"]
+_SLASH, _QUOTE = chr(3), chr(2)  # stand-ins for \\ and \" while splitting on quotes
 _REQUEST = r"^([A-Za-z]+) (\S+)(?: (HTTP/[0-9.]+))?$"
 COMBINED_TS_FORMAT = "%d/%b/%Y:%H:%M:%S %z"
 _NOT_COMBINED = (
@@ -53,24 +53,38 @@ def _lines(info: FileInfo, path: Path) -> str:
     return f"SELECT row_number() OVER () AS _line, line FROM {reader}"
 
 
+def _unescape(sql: str) -> str:
+    return f"replace(replace({sql}, {literal(_QUOTE)}, '\\\"'), {literal(_SLASH)}, '\\\\')"
+
+
 def _stage_combined(con, info: FileInfo, path: Path, table: str) -> None:  # noqa: ANN001
-    fields = "[" + ", ".join(literal(g) for g in _GROUPS) + "]"
-    parts = "['method', 'path', 'protocol']"
+    # One full-match regex validates a line; the fields are then cut with string splits,
+    # several times faster than extracting nine regex groups. Escaped backslashes and quotes
+    # are masked while splitting on quotes and put back afterwards.
+    con.execute("SET enable_progress_bar_print = false")  # library code never prints
+    masked = f"replace(replace(line, '\\\\', {literal(_SLASH)}), '\\\"', {literal(_QUOTE)})"
     con.execute(
         f"CREATE TEMP TABLE {table} AS "
         f"WITH lines AS ({_lines(info, path)}), "
-        f"m AS (SELECT _line, line, regexp_extract(line, {literal(COMBINED)}, {fields}) AS f "
-        f"FROM lines), "
-        f"r AS (SELECT *, f.ip <> '' AS ok, "
-        f"regexp_extract(f.request, {literal(_REQUEST)}, {parts}) AS q FROM m) "
+        f"q AS (SELECT _line, line, coalesce(regexp_full_match(line, {literal(COMBINED)}), false) "
+        f"AS ok, string_split({masked}, '\"') AS q FROM lines), "
+        "f AS (SELECT _line, line, ok, string_split(q[1], ' ') AS h, "
+        f"string_split(trim(q[3]), ' ') AS m, {_unescape('q[2]')} AS request, "
+        f"{_unescape('q[4]')} AS referrer, {_unescape('q[6]')} AS agent FROM q), "
+        f"r AS (SELECT *, regexp_full_match(request, {literal(_REQUEST)}) AS split_ok, "
+        "string_split(request, ' ') AS rq FROM f) "
         # A line that does not parse keeps its text in ts, where the line check rejects it.
-        "SELECT CASE WHEN ok THEN f.time ELSE coalesce(line, '') END AS ts, "
-        "CASE WHEN ok THEN CASE WHEN f.auth NOT IN ('-', '') THEN f.auth ELSE f.ip END END "
-        "AS user_id, CASE WHEN ok THEN 'pageview' END AS event, "
-        "NULLIF(f.ip, '') AS ip, NULLIF(q.path, '') AS path, NULLIF(q.method, '') AS method, "
-        "NULLIF(q.protocol, '') AS protocol, NULLIF(f.status, '') AS status, "
-        "NULLIF(NULLIF(f.bytes, '-'), '') AS bytes, NULLIF(NULLIF(f.referrer, '-'), '') "
-        "AS referrer, NULLIF(NULLIF(f.agent, '-'), '') AS user_agent "
+        "SELECT CASE WHEN ok THEN substr(h[4], 2) || ' ' || rtrim(h[5], ']') "
+        "ELSE coalesce(line, '') END AS ts, "
+        "CASE WHEN ok THEN CASE WHEN h[3] <> '-' THEN h[3] ELSE h[1] END END AS user_id, "
+        "CASE WHEN ok THEN 'pageview' END AS event, CASE WHEN ok THEN h[1] END AS ip, "
+        "CASE WHEN ok AND split_ok THEN rq[2] END AS path, "
+        "CASE WHEN ok AND split_ok THEN rq[1] END AS method, "
+        "CASE WHEN ok AND split_ok THEN rq[3] END AS protocol, "
+        "CASE WHEN ok THEN m[1] END AS status, "
+        "CASE WHEN ok AND m[2] <> '-' THEN m[2] END AS bytes, "
+        "CASE WHEN ok THEN NULLIF(NULLIF(referrer, '-'), '') END AS referrer, "
+        "CASE WHEN ok THEN NULLIF(NULLIF(agent, '-'), '') END AS user_agent "
         "FROM r ORDER BY _line"
     )
 
