@@ -82,8 +82,8 @@ def ingest(
         for source in configured:
             location = source.url or str(ws.path / source.path) if source.url or source.path else ""
             summaries += _run(ws, [location], table, maps, source.format or input_format,
-                              max_rejects, ts_format, source.table or db_table, source.query or query,
-                              source.preset or preset)
+                              max_rejects, ts_format, source.table or db_table,
+                              source.query or query, source.preset or preset)
     else:
         summaries = _run(ws, sources, table, maps, input_format, max_rejects, ts_format,
                          db_table, query, preset)

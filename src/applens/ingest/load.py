@@ -152,8 +152,8 @@ def ingest_many(
 class _Loader:
     """One source into one canonical table, inside the caller's transaction."""
 
-    def __init__(self, ws, con, spec: TableSpec, explicit, limit, ts_format, progress,  # noqa: ANN001
-                 preset: Preset | None = None) -> None:
+    def __init__(self, ws, con, spec: TableSpec, explicit, limit, ts_format,  # noqa: ANN001
+                 progress, preset: Preset | None = None) -> None:
         self.ws, self.con, self.spec = ws, con, spec
         self.explicit, self.limit = explicit, limit
         self.ts_format = ts_format or (preset.ts_format if preset else None)

@@ -14,7 +14,6 @@ from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from applens.errors import InvalidParameterError, SchemaError
@@ -56,7 +55,8 @@ FEATURES: dict[str, str] = {
 def _require(events: ir.Table, entity: str) -> str:
     if entity not in KEYS:
         raise InvalidParameterError(
-            f"The 'entity' parameter of bot_features must be 'user' or 'ip'. Got {entity!r} instead.")
+            "The 'entity' parameter of bot_features must be 'user' or 'ip'. "
+            f"Got {entity!r} instead.")
     key = KEYS[entity]
     missing = [c for c in ("ts", key) if c not in events.columns]
     if missing:
@@ -136,8 +136,9 @@ def _aggregate(rows: ir.Table) -> ir.Table:
         "sessions": (rows._session.nunique() if "_session" in cols else rows._new_visit.sum()),
         "asset_share": rows._asset.mean(),
     }
-    for flag, name, how in (("_robots", "robots_hits", "sum"), ("_noref", "no_referrer_share", "mean"),
-                            ("_error", "error_share", "mean"), ("_ua_bot", "ua_bot_share", "mean")):
+    optional = (("_robots", "robots_hits", "sum"), ("_noref", "no_referrer_share", "mean"),
+                ("_error", "error_share", "mean"), ("_ua_bot", "ua_bot_share", "mean"))
+    for flag, name, how in optional:
         if flag in cols:
             metrics[name] = getattr(rows[flag], how)()
     return rows.group_by("_id").aggregate(**metrics)
@@ -181,7 +182,8 @@ def bot_features(events: ir.Table, *, entity: Entity) -> pd.DataFrame:
 
     Examples
     --------
-    >>> bot_features(ws.table("events"), entity="ip").loc["66.249.73.135", "robots_hits"]  # doctest: +SKIP
+    >>> feats = bot_features(ws.table("events"), entity="ip")  # doctest: +SKIP
+    >>> feats.loc["66.249.73.135", "robots_hits"]               # doctest: +SKIP
     """
     key = _require(events, entity)
     rows = _rows(events, key)
@@ -209,7 +211,5 @@ def _finish(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     for name in FEATURES:
         if name in frame:
             out[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
-    if "users_per_ip" not in frame and key == "ip":
-        out["users_per_ip"] = np.nan
     out.index.name = key
     return out

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from applens.errors import InvalidParameterError, NotFittedError, SchemaError
+from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
 from applens.models.bot_features import bot_features
 
 __all__ = ["RULES", "BotDetector", "Rule", "bot_features", "detect_bots"]
@@ -156,7 +156,8 @@ class BotDetector:
                   "n_estimators": (1, np.inf)}
         for name, (lo, hi) in checks.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if not number or not lo <= value <= hi:
                 raise InvalidParameterError(
                     f"The '{name}' parameter of BotDetector must be a number in [{lo}, {hi}]. "
                     f"Got {value!r} instead.")
@@ -302,7 +303,7 @@ def detect_bots(ws: Any, *, entity: str = "ip", since: Any = None, until: Any = 
         events = events.drop("user_agent")  # not even computed, let alone used
     features = bot_features(events, entity=entity)  # type: ignore[arg-type]
     if features.empty:
-        raise SchemaError(
+        raise InsufficientDataError(
             f"No events with a {entity} between {since or 'the start'} and "
             f"{until or 'the end'}; widen the window or ingest data first.")
     detector = BotDetector(use_user_agent=use_user_agent, **params)

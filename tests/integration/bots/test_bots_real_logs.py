@@ -89,3 +89,10 @@ def test_demo_planted_bots_top_the_ranking(tmp_path):
         ips = detect_bots(ws, entity="ip")
         assert set(ips.entity_id[: len(truth.bots.ips)]) == set(truth.bots.ips)
         assert json.loads(ips.head(1).to_json(orient="records"))[0]["label"] == "bot"
+
+
+def test_an_empty_window_is_one_clear_error(apache_ws):
+    from applens.errors import InsufficientDataError
+
+    with pytest.raises(InsufficientDataError, match="widen the window"):
+        detect_bots(apache_ws, since="2030-01-01")
