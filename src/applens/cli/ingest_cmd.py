@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from applens.cli._common import WorkspaceOption, open_workspace
@@ -120,7 +121,7 @@ def _report(summaries: list[IngestSummary], fmt: OutputFormat) -> None:
             console.print(f"[dim]{Path(s.source).name}: no session_id column; sessions derived "
                           "from the inactivity gap[/]")
         if s.rows_rejected:
-            reasons = "; ".join(f"{n} × {why}" for why, n in s.top_reasons.items())
+            reasons = "; ".join(f"{n} × {escape(why)}" for why, n in s.top_reasons.items())
             console.print(f"[yellow]{s.rows_rejected} rows rejected[/] ({reasons}). "
                           f"See them with: applens rejects --ingest {s.ingest_id}")
 

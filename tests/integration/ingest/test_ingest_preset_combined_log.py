@@ -120,3 +120,12 @@ def test_cli_option_and_sources_in_applens_toml(run_cli, tmp_path):
     result = run_cli("ingest", log, "--preset", "nginx", "-w", tmp_path / "a")
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0 and "combined-log" in result.stderr
+
+
+def test_cli_table_shows_the_reject_reason_verbatim(run_cli, tmp_path):
+    log = write(tmp_path / "access.log", LOG)
+    assert run_cli("init", tmp_path / "c").exit_code == 0
+    result = run_cli("ingest", log, "--preset", "combined-log", "-w", tmp_path / "c")
+    assert result.exit_code == 0, result.stderr
+    text = " ".join(result.stdout.split())  # Rich wraps long lines
+    assert "3 rows rejected" in text and "[dd/Mon/yyyy:hh:mm:ss +zzzz]" in text  # not markup
