@@ -6,13 +6,21 @@ Input is one row per randomisation unit with a group column and metric columns (
 - ``col`` — a mean, or a proportion when the column is boolean or only 0/1;
 - ``name=num/den`` (or ``num/den``) — a ratio metric ``Σnum/Σden`` such as CTR, tested with
   the delta method, with linearization as a cross-check;
-- ``pre`` maps a metric to its pre-period column for CUPED.
+- ``pre`` maps a metric to its pre-period column for CUPED (``"num_pre/den_pre"`` for a
+  ratio metric: ratio CUPED by the delta method, :mod:`applens.experiments.ratio_cuped`);
+- ``guardrails`` are read out like metrics but kept out of the multiple-testing family;
+- ``optional`` names metrics whose missing values mean "not observable yet" (retention_7 of
+  a user exposed yesterday): those rows are left out of that metric only.
+
+Each row gets a ``decision``: an increase or decrease when the adjusted p-value is below
+alpha, "no significant difference" otherwise; a guardrail that drops significantly FAILS;
+a failed SRM check overrides every decision.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -26,6 +34,7 @@ from applens.experiments.cuped import cuped
 from applens.experiments.frequentist import ratio_test, ttest
 from applens.experiments.multiple import Correction, adjust_pvalues
 from applens.experiments.nonparametric import bootstrap, mann_whitney
+from applens.experiments.ratio_cuped import RatioCupedStats, ratio_cuped
 from applens.experiments.srm import SRMResult, srm
 from applens.experiments.stats import RatioStats, SampleStats, control_ratio, linearize
 
@@ -78,6 +87,8 @@ class MetricReadout:
     mann_whitney_p: float | None = None
     linearized_p: float | None = None
     cuped_theta: float | None = None
+    role: str = "metric"  # or "guardrail" (not in the multiple-testing family)
+    decision: str = ""
     status: str = "ok"
     warnings: tuple[str, ...] = field(default=())
 
@@ -165,9 +176,22 @@ def _one(
         assert spec.numerator is not None and spec.denominator is not None
         xc, yc = _numeric(c, spec.numerator), _numeric(c, spec.denominator)
         xt, yt = _numeric(t, spec.numerator), _numeric(t, spec.denominator)
-        sc, st = RatioStats.from_values(xc, yc), RatioStats.from_values(xt, yt)
-        absolute = ratio_test(sc, st, alpha=alpha)
-        rel = ratio_test(sc, st, relative=True, alpha=alpha)
+        if pre is not None:
+            pre_num, slash, pre_den = pre.partition("/")
+            if not slash:
+                raise InvalidParameterError(
+                    f"The pre-period of ratio metric {spec.name!r} must be NUM_COLUMN/DEN_COLUMN; "
+                    f"got {pre!r}.")
+            cc, ct = (RatioCupedStats.from_values(
+                x, y, _numeric(part, pre_num.strip()), _numeric(part, pre_den.strip()))
+                for x, y, part in ((xc, yc, c), (xt, yt, t)))
+            absolute = ratio_cuped(cc, ct, alpha=alpha)
+            rel = ratio_cuped(cc, ct, relative=True, alpha=alpha)
+            extra["cuped_theta"] = absolute.theta
+        else:
+            sc, st = RatioStats.from_values(xc, yc), RatioStats.from_values(xt, yt)
+            absolute = ratio_test(sc, st, alpha=alpha)
+            rel = ratio_test(sc, st, relative=True, alpha=alpha)
         kind: Kind = "ratio"
         if yc.sum() != 0:
             k = control_ratio(xc, yc)
@@ -202,6 +226,27 @@ def _one(
     )
 
 
+def _observed(frame: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
+    columns = [col for col in (spec.column, spec.numerator, spec.denominator) if col]
+    for col in columns:
+        if col not in frame.columns:
+            _numeric(frame, col)  # raises the SchemaError with a did-you-mean
+    return frame.dropna(subset=columns)
+
+
+def _decide(row: MetricReadout, alpha: float, srm_ok: bool) -> str:
+    if not srm_ok:
+        return "untrustworthy: sample ratio mismatch"
+    if row.status != "ok" or math.isnan(row.p_adjusted):
+        return f"not computed ({row.status})"
+    significant = row.p_adjusted < alpha
+    if row.role == "guardrail":
+        return "FAILED: significant decrease" if significant and row.difference < 0 else "ok"
+    if not significant:
+        return "no significant difference"
+    return "significant increase" if row.difference > 0 else "significant decrease"
+
+
 def analyze_frame(
     frame: pd.DataFrame,
     *,
@@ -215,6 +260,8 @@ def analyze_frame(
     n_resamples: int = 2000,
     seed: int | None = 0,
     robust: bool = True,
+    guardrails: Sequence[str | MetricSpec] = (),
+    optional: Collection[str] = (),
 ) -> Readout:
     """Read out an experiment from a per-unit table (see the module docstring).
 
@@ -248,16 +295,27 @@ def analyze_frame(
         metrics = [col for col in frame.columns if col != group_col
                    and (frame[col].dtype == bool or pd.api.types.is_numeric_dtype(frame[col]))]
     specs = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in metrics]
+    guards = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in guardrails]
     if not specs:
         raise InvalidParameterError("No metrics to analyse; pass --metric COLUMN.")
     pre = dict(pre or {})
-    c = frame[labels == control]
-    rows = [
-        _one(spec, c, frame[labels == arm], (control, arm), alpha=alpha, pre=pre.get(spec.name),
-             n_resamples=n_resamples, seed=seed, robust=robust)
-        for arm in treatments for spec in specs
-    ]
-    adjusted = adjust_pvalues([r.p_value for r in rows], correction)
-    rows = [MetricReadout(**{**asdict(r), "p_adjusted": p}) for r, p in zip(rows, adjusted)]
-    return Readout(control, tuple(treatments), srm_result, tuple(rows), alpha, correction,
+    frame = frame.assign(**{group_col: labels})
+    rows: dict[str, list[MetricReadout]] = {"metric": [], "guardrail": []}
+    for role, family in (("metric", specs), ("guardrail", guards)):
+        for arm in treatments:
+            for spec in family:
+                data = _observed(frame, spec) if spec.name in optional else frame
+                part = data[group_col]
+                row = _one(spec, data[part == control], data[part == arm], (control, arm),
+                           alpha=alpha, pre=pre.get(spec.name), n_resamples=n_resamples,
+                           seed=seed, robust=robust)
+                rows[role].append(MetricReadout(**{**asdict(row), "role": role}))
+        if role == "metric":
+            adjusted = adjust_pvalues([r.p_value for r in rows[role]], correction)
+        else:  # guardrails: each judged on its own p-value
+            adjusted = [r.p_value for r in rows[role]]
+        rows[role] = [MetricReadout(**{**asdict(r), "p_adjusted": p}) for r, p in zip(rows[role], adjusted)]
+    out = [MetricReadout(**{**asdict(r), "decision": _decide(r, alpha, srm_result.ok)})
+           for r in rows["metric"] + rows["guardrail"]]
+    return Readout(control, tuple(treatments), srm_result, tuple(out), alpha, correction,
                    tuple(notes))
