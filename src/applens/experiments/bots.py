@@ -29,7 +29,7 @@ def bot_users(
     window = events.filter((events.ts >= start) & (events.ts < end)).select("user_id", "event", "ts")
     order = ibis.window(group_by=[window.user_id, window.event], order_by=window.ts)
     gaps = window.mutate(
-        gap=window.ts.delta(window.ts.lag().over(order), "millisecond").cast("float64") / 1000
+        gap=window.ts.delta(window.ts.lag().over(order), unit="millisecond").cast("float64") / 1000
     )
     short = gaps.filter(gaps.gap.notnull() & (gaps.gap < max_gap_s))
     per_user = short.group_by("user_id").aggregate(n=short.gap.count(), sd=short.gap.std())

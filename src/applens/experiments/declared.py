@@ -135,7 +135,7 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
     joined = events.select("user_id", "event", "ts", "value").join(exposed, "user_id")
     local = local_time(joined.ts, zone, lo, hi)
     local_anchor = local_time(joined.anchor, zone, lo, hi)
-    joined = joined.mutate(day=local.date().delta(local_anchor.date(), "day"), local_day=local.date())
+    joined = joined.mutate(day=local.date().delta(local_anchor.date(), unit="day"), local_day=local.date())
     post = joined.filter((joined.ts >= joined.anchor) & (joined.ts < end))
     aggs: dict[str, ir.Value] = {}
     for metric in defs:

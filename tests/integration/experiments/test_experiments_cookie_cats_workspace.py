@@ -53,7 +53,9 @@ def readout(players, tmp_path_factory):
     # One event on day 9 so day 7 is over for everyone (the data end is not day 7).
     parts.append(pd.DataFrame({"ts": [day0 + pd.Timedelta(days=9)], "user_id": ["ops"],
                                "event": ["heartbeat"]}))
-    pd.concat(parts).to_parquet(folder / "events.parquet", index=False)
+    events = pd.concat(parts)
+    events["user_id"] = events["user_id"].astype(str)
+    events.to_parquet(folder / "events.parquet", index=False)
     players[["userid", "version"]].rename(columns={"userid": "user_id"}).to_csv(
         folder / "users.csv", index=False)
     ws = Workspace.init(folder)
