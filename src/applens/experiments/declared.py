@@ -30,7 +30,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from applens.errors import DataError, InsufficientDataError, SchemaError, did_you_mean
-from applens.experiments.analyze import MetricSpec, Readout, analyze_frame
+from applens.experiments.analyze import ExtraReadouts, MetricSpec, Readout, analyze_frame
 from applens.experiments.bots import bot_users
 from applens.experiments.definition import ExperimentConfig, MetricDef, experiment_config
 from applens.experiments.sql import assign_group_expr
@@ -220,6 +220,8 @@ def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0) -> Rea
         weights=weights, pre=pre, alpha=cfg.alpha, correction=cfg.correction,
         n_resamples=cfg.bootstrap_resamples, seed=seed, robust=cfg.bootstrap_resamples > 0,
         optional={m.name for m in cfg.metric_defs + cfg.guardrail_defs if m.kind == "retention"},
+        extras=ExtraReadouts(cfg.bayesian, cfg.prior_sd, cfg.sequential, cfg.sequential_n_star),
+        lower_is_better=set(cfg.lower_is_better),
     )
     return Readout(readout.control, readout.treatments, readout.srm, readout.metrics,
                    readout.alpha, readout.correction, readout.notes + tuple(notes))

@@ -95,7 +95,12 @@ class ExperimentConfig(BaseModel):
     correction: Literal["holm", "bh", "bonferroni"] = "holm"
     cuped: bool = False
     pre_period_days: int = Field(14, gt=0)
+    lower_is_better: list[str] = Field(default_factory=list)
     exclude_bots: bool = False
+    bayesian: bool = False
+    prior_sd: float | None = Field(None, gt=0)
+    sequential: bool = False
+    sequential_n_star: float = Field(5000, gt=0)
     bootstrap_resamples: int = Field(2000, ge=0)
 
     @field_validator("metrics", "guardrails")
@@ -123,6 +128,11 @@ class ExperimentConfig(BaseModel):
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         names = {parse_metric_def(m).name for m in self.metrics}
+        every = names | {parse_metric_def(m).name for m in self.guardrails}
+        for item in self.lower_is_better:
+            if item not in every:
+                raise ValueError(f"lower_is_better names {item!r}, which is not a metric or "
+                                 f"guardrail name.{did_you_mean(item, every)}")
         if clash := names & {parse_metric_def(m).name for m in self.guardrails}:
             raise ValueError(f"{sorted(clash)} is both a metric and a guardrail")
         return self

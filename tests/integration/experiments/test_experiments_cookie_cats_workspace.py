@@ -88,7 +88,7 @@ def test_retention_7_difference_and_p_value_match_a_z_test(readout, players):
     p30, p40 = counts / nobs
     se = np.sqrt(p30 * (1 - p30) / nobs["gate_30"] + p40 * (1 - p40) / nobs["gate_40"])
     assert (row.ci_high - row.ci_low) / 2 == pytest.approx(1.96 * se, rel=1e-3)
-    assert row.decision == "significant decrease"
+    assert row.decision == "significant decrease (worse)"
     ret1 = readout.metric("retention_1")
     assert round(ret1.p_value, 3) == 0.074 and ret1.decision == "no significant difference"
     # Holm over the two metrics: retention_7's adjusted p doubles (it is the smaller one).

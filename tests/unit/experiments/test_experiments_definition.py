@@ -55,6 +55,7 @@ def test_valid_config_and_defaults():
     ({"guardrails": ["retention_7"]}, "both a metric and a guardrail"),
     ({"variants": ["a"]}, r"'experiments\.feed\.variants'"),
     ({"correction": "fdr"}, r"'experiments\.feed\.correction'"),
+    ({"lower_is_better": ["retention7"]}, "Did you mean 'retention_7'"),
 ])
 def test_config_errors_name_the_key(change, message):
     with pytest.raises(ConfigError, match=message):
