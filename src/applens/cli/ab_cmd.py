@@ -165,6 +165,8 @@ def analyze_cmd(
     --metric retention_1 --metric retention_7
 
     Example: applens ab analyze --experiment new_feed --format json
+
+    With --experiment, metrics, arms, alpha and correction come from applens.toml.
     """
     if (data is None) == (experiment is None):
         raise InvalidParameterError(

@@ -41,7 +41,9 @@ from applens.experiments.sequential import DEFAULT_N_STAR, sequential_test
 from applens.experiments.srm import SRMResult, srm
 from applens.experiments.stats import RatioStats, SampleStats, control_ratio, linearize
 
-__all__ = ["ExtraReadouts", "MetricReadout", "MetricSpec", "Readout", "analyze_frame", "parse_metric"]
+__all__ = [
+    "ExtraReadouts", "MetricReadout", "MetricSpec", "Readout", "analyze_frame", "parse_metric",
+]
 
 Kind = Literal["mean", "proportion", "ratio"]
 
@@ -355,8 +357,10 @@ def analyze_frame(
             adjusted = adjust_pvalues([r.p_value for r in rows[role]], correction)
         else:  # guardrails: each judged on its own p-value
             adjusted = [r.p_value for r in rows[role]]
-        rows[role] = [MetricReadout(**{**asdict(r), "p_adjusted": p}) for r, p in zip(rows[role], adjusted)]
-    out = [MetricReadout(**{**asdict(r), "decision": _decide(r, alpha, srm_result.ok, r.metric in lower_is_better)})
+        rows[role] = [MetricReadout(**{**asdict(r), "p_adjusted": p})
+                      for r, p in zip(rows[role], adjusted)]
+    out = [MetricReadout(**{**asdict(r), "decision": _decide(r, alpha, srm_result.ok,
+                                                              r.metric in lower_is_better)})
            for r in rows["metric"] + rows["guardrail"]]
     return Readout(control, tuple(treatments), srm_result, tuple(out), alpha, correction,
                    tuple(notes))

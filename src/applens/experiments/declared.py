@@ -73,8 +73,8 @@ def _exposures(ws: Workspace, cfg: ExperimentConfig, events: ir.Table, start: da
     first = window.group_by("user_id").aggregate(anchor=window.ts.min())
     if cfg.salt is not None:
         weights = cfg.weights or [1.0] * len(cfg.variants)
-        return first.mutate(variant=assign_group_expr(first.user_id, cfg.salt, weights,
-                                                      cfg.variants)).select("user_id", "variant", "anchor")
+        arm = assign_group_expr(first.user_id, cfg.salt, weights, cfg.variants)
+        return first.mutate(variant=arm).select("user_id", "variant", "anchor")
     assert cfg.users_column is not None
     if not ws.has_table("users"):
         raise SchemaError(f"experiments.{cfg.name}.users_column needs a users table; ingest one "
@@ -97,7 +97,8 @@ def _aggs(metric: MetricDef, t: ir.Table, suffix: str) -> dict[str, ir.Value]:
     if metric.kind == "conversion":
         return {name + suffix: (t.event == metric.event).cast("int64").max()}
     if metric.kind == "sum":
-        return {name + suffix: ibis.ifelse(t.event == metric.event, t.value.cast("float64"), 0.0).sum()}
+        value = ibis.ifelse(t.event == metric.event, t.value.cast("float64"), 0.0)
+        return {name + suffix: value.sum()}
     if metric.kind == "ratio":
         return {f"{name}__num{suffix}": (t.event == metric.event).cast("int64").sum(),
                 f"{name}__den{suffix}": (t.event == metric.denominator).cast("int64").sum()}
@@ -135,7 +136,8 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
     joined = events.select("user_id", "event", "ts", "value").join(exposed, "user_id")
     local = local_time(joined.ts, zone, lo, hi)
     local_anchor = local_time(joined.anchor, zone, lo, hi)
-    joined = joined.mutate(day=local.date().delta(local_anchor.date(), unit="day"), local_day=local.date())
+    joined = joined.mutate(day=local.date().delta(local_anchor.date(), unit="day"),
+                           local_day=local.date())
     post = joined.filter((joined.ts >= joined.anchor) & (joined.ts < end))
     aggs: dict[str, ir.Value] = {}
     for metric in defs:
@@ -153,8 +155,8 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
         per_user = per_user.left_join(ret, "user_id")
         per_user = per_user.drop(*[c for c in per_user.columns if c.endswith("_right")])
     if cfg.cuped:
-        before = joined.filter((joined.ts >= joined.anchor - ibis.interval(days=cfg.pre_period_days))
-                               & (joined.ts < joined.anchor))
+        pre_start = joined.anchor - ibis.interval(days=cfg.pre_period_days)
+        before = joined.filter((joined.ts >= pre_start) & (joined.ts < joined.anchor))
         pre_aggs: dict[str, ir.Value] = {}
         for metric in defs:
             if metric.kind == "retention":

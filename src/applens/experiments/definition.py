@@ -61,7 +61,8 @@ def parse_metric_def(text: str) -> MetricDef:
                              "Use conversion:, count:, revenue: or sum:")
         if not _EVENT.fullmatch(event):
             raise ValueError(f"{text!r}: give an event name after {kind}:")
-        return MetricDef(name or f"{kind}_{event}", kinds[kind], event=event)  # type: ignore[arg-type]
+        kind_name = kinds[kind]
+        return MetricDef(name or f"{kind}_{event}", kind_name, event=event)  # type: ignore[arg-type]
     num, slash, den = body.partition("/")
     if slash and _EVENT.fullmatch(num.strip()) and _EVENT.fullmatch(den.strip()):
         num, den = num.strip(), den.strip()
@@ -156,10 +157,11 @@ def _explain(name: str, error: ValidationError) -> str:
         key = ".".join(["experiments", name, *(str(p) for p in item["loc"])])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = f"is not an experiment setting.{did_you_mean(str(item['loc'][0]), ExperimentConfig.model_fields)}"
+            hint = did_you_mean(str(item["loc"][0]), ExperimentConfig.model_fields)
+            message = f"is not an experiment setting.{hint}"
         elif item["type"] == "missing":
             message = "is required"
-        problems.append(f"'{key}' {message}" if len(item["loc"]) else f"experiments.{name}: {message}")
+        problems.append(f"'{key}' {message}" if item["loc"] else f"experiments.{name}: {message}")
     return "Invalid experiment: " + "; ".join(problems) + "."
 
 
@@ -167,8 +169,8 @@ def experiment_config(experiments: dict[str, dict[str, Any]], name: str) -> Expe
     """The validated ``[experiments.<name>]`` table."""
     if name not in experiments:
         known = ", ".join(sorted(experiments)) or "none declared"
-        raise NotFoundError(f"No experiment {name!r} in applens.toml.{did_you_mean(name, experiments)} "
-                            f"Experiments: {known}.")
+        raise NotFoundError(f"No experiment {name!r} in applens.toml."
+                            f"{did_you_mean(name, experiments)} Experiments: {known}.")
     raw = experiments[name]
     if not isinstance(raw, dict):
         raise ConfigError(f"'experiments.{name}' must be a table ([experiments.{name}]).")

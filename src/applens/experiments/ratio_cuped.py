@@ -64,7 +64,8 @@ class RatioCupedStats:
         n = int(n)
         means = s / n if n else np.full(4, math.nan)
         cov = (p - np.outer(s, s) / n) / (n - 1) if n >= 2 else np.full((4, 4), math.nan)
-        return cls(n, tuple(float(v) for v in means), tuple(tuple(float(v) for v in row) for row in cov))
+        return cls(n, tuple(float(v) for v in means),
+                   tuple(tuple(float(v) for v in row) for row in cov))
 
     @property
     def ratio(self) -> float:
