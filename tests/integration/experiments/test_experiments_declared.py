@@ -232,3 +232,35 @@ def test_nan_free_numbers(ws):
     readout = analyze_experiment(ws, "feed")
     for m in readout.metrics:
         assert not math.isnan(m.control_mean)
+
+
+def test_retention_days_follow_local_calendar_across_dst(tmp_path):
+    """America/New_York springs forward on 2024-03-10 (a 23-hour day)."""
+    events = """ts,user_id,event,variant
+2024-03-09 23:30:00,a,exposure,control
+2024-03-10 23:59:00,a,app_open,
+2024-03-09 00:30:00,b,exposure,treatment
+2024-03-10 00:10:00,b,app_open,
+2024-03-09 12:00:00,c,exposure,control
+2024-03-11 00:30:00,c,app_open,
+2024-03-15 12:00:00,z,app_open,
+"""
+    config = """
+timezone = "America/New_York"
+[experiments.dst]
+exposure_event = "exposure"
+variants = ["control", "treatment"]
+start = 2024-03-09
+end = 2024-03-10
+metrics = ["retention_1", "retention_2"]
+"""
+    ws = make_workspace(tmp_path / "dst", config, events)
+    try:
+        frame, _ = experiment_frame(ws, experiment_config(ws.settings.experiments, "dst"))
+        frame = frame.set_index("user_id").sort_index()
+        # a: back 24 h 29 min later (wall clock) = 23 h 29 min of real time, still day 1;
+        # b: back 23 h 40 min later, day 1; c: back on 03-11, day 2.
+        assert frame["retention_1"].tolist() == [1, 1, 0]
+        assert frame["retention_2"].tolist() == [0, 0, 1]
+    finally:
+        ws.close()
