@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
 from applens.errors import InvalidParameterError, SchemaError
 from applens.experiments.aa import validate_split
@@ -134,7 +135,8 @@ def aa_cmd(
 
 # The console table keeps what fits a terminal; --format csv/json give every field.
 _TABLE_COLUMNS = ["metric", "treatment", "control_mean", "treatment_mean", "difference",
-                  "ci_low", "ci_high", "lift", "p_value", "p_adjusted", "prob_treatment_better"]
+                  "ci_low", "ci_high", "lift", "p_value", "p_adjusted", "prob_treatment_better",
+                  "decision"]
 
 
 @ab_app.command("analyze")
@@ -151,6 +153,9 @@ def analyze_cmd(
     resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     chart: Annotated[Path | None, typer.Option(help="Write an effect chart (.html/.png/.svg).")] = None,
+    experiment: Annotated[str | None, typer.Option(
+        help="Read out [experiments.NAME] of applens.toml from the warehouse.")] = None,
+    workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Read out an A/B test: SRM first, then each metric (Welch / delta method / CUPED,
@@ -158,20 +163,39 @@ def analyze_cmd(
 
     Example: applens ab analyze --data cookie_cats.csv --group-col version --control gate_30
     --metric retention_1 --metric retention_7
+
+    Example: applens ab analyze --experiment new_feed --format json
+
+    With --experiment, metrics, arms, alpha and correction come from applens.toml.
     """
-    if data is None:
+    if (data is None) == (experiment is None):
         raise InvalidParameterError(
-            "Pass --data FILE (one row per user with a group column); reading experiments "
-            "from the workspace is not available yet."
+            "Pass either --experiment NAME (declared in applens.toml) or --data FILE (one row "
+            "per user with a group column)."
         )
-    if correction not in ("holm", "bh", "bonferroni"):
-        raise InvalidParameterError(f"--correction must be holm, bh or bonferroni; got {correction!r}.")
-    plan = {k: float(v) for k, v in _pairs(weights or [], "--weights").items()} or None
-    readout = analyze_frame(
-        read_frame(data), group_col=group_col, metrics=metric or None, control=control,
-        weights=plan, pre=_pairs(pre or [], "--pre"), alpha=alpha,
-        correction=correction, n_resamples=resamples, seed=seed,  # type: ignore[arg-type]
-    )
+    if experiment is not None:
+        from applens.experiments.declared import analyze_experiment
+
+        given = [flag for flag, value in (("--metric", metric), ("--pre", pre), ("--weights", weights),
+                                          ("--control", control)) if value]
+        if given:
+            raise InvalidParameterError(
+                f"{', '.join(given)} cannot be combined with --experiment; set them in "
+                f"[experiments.{experiment}] of applens.toml.")
+
+        with open_workspace(workspace) as ws:
+            readout = analyze_experiment(ws, experiment, seed=seed)
+    else:
+        assert data is not None
+        if correction not in ("holm", "bh", "bonferroni"):
+            raise InvalidParameterError(
+                f"--correction must be holm, bh or bonferroni; got {correction!r}.")
+        plan = {k: float(v) for k, v in _pairs(weights or [], "--weights").items()} or None
+        readout = analyze_frame(
+            read_frame(data), group_col=group_col, metrics=metric or None, control=control,
+            weights=plan, pre=_pairs(pre or [], "--pre"), alpha=alpha,
+            correction=correction, n_resamples=resamples, seed=seed,  # type: ignore[arg-type]
+        )
     if chart is not None:
         from applens.experiments.chart import effect_chart, save_chart
 
@@ -191,6 +215,23 @@ def analyze_cmd(
         frame = frame[_TABLE_COLUMNS].rename(columns={"prob_treatment_better": "P(better)"})
     emit(frame, fmt,
          title=f"{readout.control} vs {', '.join(readout.treatments)}")
+
+
+@ab_app.command("list")
+def list_cmd(workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+    """Experiments declared in applens.toml ([experiments.NAME] tables), validated.
+
+    Example: applens ab list
+    """
+    from applens.experiments.declared import list_experiments
+
+    with open_workspace(workspace) as ws:
+        rows = list_experiments(ws)
+    if not rows and fmt is OutputFormat.table:
+        err_console.print("No experiments declared; add an [experiments.NAME] table to "
+                          "applens.toml (see the commented example there).")
+        return
+    emit(rows, fmt)
 
 
 @ab_app.command("power")

@@ -101,6 +101,7 @@ def _funnel(ws: Workspace, truth: GroundTruth) -> Finding:
 
 def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
     from applens.experiments.analyze import analyze_frame
+    from applens.experiments.bots import bot_users
     from applens.experiments.warehouse import EventMetric, per_user_metrics
 
     exp = truth.experiment
@@ -108,7 +109,11 @@ def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
         ws.table("events"), [EventMetric("likes", "like"), EventMetric("views", "view")],
         start=_day(exp.start), end=_day(exp.end), salt=exp.salt, weights=exp.weights,
         names=[str(g) for g in exp.groups],
-    ).execute()
+    )
+    # The planted effect is on people: leave out machine-regular users (experiments/bots.py).
+    bots = bot_users(ws.table("events"), start=_day(exp.start), end=_day(exp.end))
+    n_bots = int(per_user.semi_join(bots, "user_id").count().execute())
+    per_user = per_user.anti_join(bots, "user_id").execute()
     per_user = per_user[per_user["views"] > 0]
     readouts = {}
     for label, (control, treatment) in {"ab": (exp.control, exp.treatment),
@@ -123,8 +128,8 @@ def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
         "experiment",
         f"CTR test {exp.treatment} vs {exp.control}: {ab['difference']:+.4f} "
         f"(p={ab['p_value']:.3g}); A/A {exp.aa_groups[0]} vs {exp.aa_groups[1]}: "
-        f"{aa['difference']:+.4f} (p={aa['p_value']:.3g})",
-        {"readouts": readouts, "planted_effect": exp.true_effect},
+        f"{aa['difference']:+.4f} (p={aa['p_value']:.3g}); {n_bots} bots left out",
+        {"readouts": readouts, "planted_effect": exp.true_effect, "bots_excluded": n_bots},
     )
 
 

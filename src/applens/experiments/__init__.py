@@ -14,6 +14,7 @@ from applens.experiments.frequentist import ratio_test, ttest
 from applens.experiments.multiple import adjust_pvalues
 from applens.experiments.nonparametric import bootstrap, bucket_transform, mann_whitney
 from applens.experiments.power import mde, power, sample_size
+from applens.experiments.ratio_cuped import RatioCupedStats, ratio_cuped
 from applens.experiments.results import ResultWarning, TestResult
 from applens.experiments.sequential import sequential_test
 from applens.experiments.srm import SRMResult, srm
@@ -22,12 +23,14 @@ from applens.experiments.stats import RatioStats, SampleStats, control_ratio, li
 __all__ = [
     "N_BUCKETS",
     "BayesianResult",
+    "RatioCupedStats",
     "RatioStats",
     "ResultWarning",
     "SRMResult",
     "SampleStats",
     "TestResult",
     "adjust_pvalues",
+    "analyze_experiment",
     "assign_group",
     "bayesian",
     "bootstrap",
@@ -40,9 +43,19 @@ __all__ = [
     "mann_whitney",
     "mde",
     "power",
+    "ratio_cuped",
     "ratio_test",
     "sample_size",
     "sequential_test",
     "srm",
     "ttest",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: the workspace readout pulls in Ibis and the insights time helpers.
+    if name == "analyze_experiment":
+        from applens.experiments.declared import analyze_experiment
+
+        return analyze_experiment
+    raise AttributeError(f"module 'applens.experiments' has no attribute {name!r}")

@@ -6,13 +6,22 @@ Input is one row per randomisation unit with a group column and metric columns (
 - ``col`` — a mean, or a proportion when the column is boolean or only 0/1;
 - ``name=num/den`` (or ``num/den``) — a ratio metric ``Σnum/Σden`` such as CTR, tested with
   the delta method, with linearization as a cross-check;
-- ``pre`` maps a metric to its pre-period column for CUPED.
+- ``pre`` maps a metric to its pre-period column for CUPED (``"num_pre/den_pre"`` for a
+  ratio metric: ratio CUPED by the delta method, :mod:`applens.experiments.ratio_cuped`);
+- ``guardrails`` are read out like metrics but kept out of the multiple-testing family;
+- ``optional`` names metrics whose missing values mean "not observable yet" (retention_7 of
+  a user exposed yesterday): those rows are left out of that metric only.
+
+Each row gets a ``decision``: an increase or decrease (better or worse: higher is better
+unless the metric is in ``lower_is_better``) when the adjusted p-value is below alpha, "no
+significant difference" otherwise; a guardrail that is significantly worse FAILS; a failed
+SRM check overrides every decision.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -22,14 +31,19 @@ import pandas as pd
 from applens.errors import (
     DataError, InsufficientDataError, InvalidParameterError, SchemaError, did_you_mean,
 )
+from applens.experiments.bayesian import bayesian
 from applens.experiments.cuped import cuped
 from applens.experiments.frequentist import ratio_test, ttest
 from applens.experiments.multiple import Correction, adjust_pvalues
 from applens.experiments.nonparametric import bootstrap, mann_whitney
+from applens.experiments.ratio_cuped import RatioCupedStats, ratio_cuped
+from applens.experiments.sequential import DEFAULT_N_STAR, sequential_test
 from applens.experiments.srm import SRMResult, srm
 from applens.experiments.stats import RatioStats, SampleStats, control_ratio, linearize
 
-__all__ = ["MetricReadout", "MetricSpec", "Readout", "analyze_frame", "parse_metric"]
+__all__ = [
+    "ExtraReadouts", "MetricReadout", "MetricSpec", "Readout", "analyze_frame", "parse_metric",
+]
 
 Kind = Literal["mean", "proportion", "ratio"]
 
@@ -78,6 +92,13 @@ class MetricReadout:
     mann_whitney_p: float | None = None
     linearized_p: float | None = None
     cuped_theta: float | None = None
+    chance_to_win: float | None = None  # bayesian: P(relative lift > 0)
+    expected_loss: float | None = None  # bayesian: E[max(−lift, 0)] if treatment ships
+    sequential_p: float | None = None  # always-valid p-value (confidence sequence)
+    sequential_ci_low: float | None = None
+    sequential_ci_high: float | None = None
+    role: str = "metric"  # or "guardrail" (not in the multiple-testing family)
+    decision: str = ""
     status: str = "ok"
     warnings: tuple[str, ...] = field(default=())
 
@@ -156,9 +177,37 @@ def _is_binary(values: np.ndarray) -> bool:
     return bool(np.isin(values, (0.0, 1.0)).all())
 
 
+@dataclass(frozen=True)
+class ExtraReadouts:
+    """Optional readouts beside the fixed-horizon test, on the unadjusted statistics:
+    ``bayesian`` — chance to win and expected loss of the relative lift (Normal prior with
+    sd ``prior_sd``, flat when None); ``sequential`` — the always-valid p-value and interval
+    (confidence sequence tuned at ``n_star`` units) for teams that look every day."""
+
+    bayesian: bool = False
+    prior_sd: float | None = None
+    sequential: bool = False
+    n_star: float = DEFAULT_N_STAR
+
+
+def _extras(sc: SampleStats | RatioStats, st: SampleStats | RatioStats, options: ExtraReadouts,
+            alpha: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if options.bayesian:
+        post = bayesian(sc, st, relative=True, prior_sd=options.prior_sd, alpha=alpha)
+        out.update(chance_to_win=post.chance_to_win,
+                   expected_loss=post.expected_loss_treatment)
+    if options.sequential:
+        seq = sequential_test(sc, st, alpha=alpha, n_star=options.n_star)  # type: ignore[arg-type]
+        out.update(sequential_p=seq.p_value, sequential_ci_low=seq.ci_low,
+                   sequential_ci_high=seq.ci_high)
+    return out
+
+
 def _one(
     spec: MetricSpec, c: pd.DataFrame, t: pd.DataFrame, names: tuple[str, str], *, alpha: float,
     pre: str | None, n_resamples: int, seed: int | None, robust: bool,
+    options: ExtraReadouts = ExtraReadouts(),
 ) -> MetricReadout:
     extra: dict[str, Any] = {}
     if spec.is_ratio:
@@ -166,8 +215,21 @@ def _one(
         xc, yc = _numeric(c, spec.numerator), _numeric(c, spec.denominator)
         xt, yt = _numeric(t, spec.numerator), _numeric(t, spec.denominator)
         sc, st = RatioStats.from_values(xc, yc), RatioStats.from_values(xt, yt)
-        absolute = ratio_test(sc, st, alpha=alpha)
-        rel = ratio_test(sc, st, relative=True, alpha=alpha)
+        if pre is not None:
+            pre_num, slash, pre_den = pre.partition("/")
+            if not slash:
+                raise InvalidParameterError(
+                    f"The pre-period of ratio metric {spec.name!r} must be NUM_COLUMN/DEN_COLUMN; "
+                    f"got {pre!r}.")
+            cc, ct = (RatioCupedStats.from_values(
+                x, y, _numeric(part, pre_num.strip()), _numeric(part, pre_den.strip()))
+                for x, y, part in ((xc, yc, c), (xt, yt, t)))
+            absolute = ratio_cuped(cc, ct, alpha=alpha)
+            rel = ratio_cuped(cc, ct, relative=True, alpha=alpha)
+            extra["cuped_theta"] = absolute.theta
+        else:
+            absolute = ratio_test(sc, st, alpha=alpha)
+            rel = ratio_test(sc, st, relative=True, alpha=alpha)
         kind: Kind = "ratio"
         if yc.sum() != 0:
             k = control_ratio(xc, yc)
@@ -178,13 +240,13 @@ def _one(
         assert spec.column is not None
         vc, vt = _numeric(c, spec.column), _numeric(t, spec.column)
         kind = "proportion" if _is_binary(vc) and _is_binary(vt) else "mean"
+        sc, st = SampleStats.from_values(vc), SampleStats.from_values(vt)
         if pre is not None:
             pc, pt = _numeric(c, pre), _numeric(t, pre)
             absolute = cuped(vc, vt, pc, pt, alpha=alpha)
             rel = cuped(vc, vt, pc, pt, relative=True, alpha=alpha)
             extra["cuped_theta"] = absolute.theta
         else:
-            sc, st = SampleStats.from_values(vc), SampleStats.from_values(vt)
             absolute = ttest(sc, st, alpha=alpha)
             rel = ttest(sc, st, relative=True, alpha=alpha)
         if robust and vc.size >= 2 and vt.size >= 2:
@@ -192,6 +254,7 @@ def _one(
             extra["prob_treatment_better"] = boot.get("prob_treatment_better")
             if kind == "mean":
                 extra["mann_whitney_p"] = mann_whitney(vc, vt).p_value
+    extra.update(_extras(sc, st, options, alpha))
     warnings = tuple(str(w) for w in absolute.warnings + rel.warnings)
     return MetricReadout(
         spec.name, kind, names[0], names[1], absolute.n_control, absolute.n_treatment,
@@ -200,6 +263,29 @@ def _one(
         absolute.method, status=absolute.status, warnings=tuple(dict.fromkeys(warnings)),
         **extra,
     )
+
+
+def _observed(frame: pd.DataFrame, spec: MetricSpec) -> pd.DataFrame:
+    columns = [col for col in (spec.column, spec.numerator, spec.denominator) if col]
+    for col in columns:
+        if col not in frame.columns:
+            _numeric(frame, col)  # raises the SchemaError with a did-you-mean
+    return frame.dropna(subset=columns)
+
+
+def _decide(row: MetricReadout, alpha: float, srm_ok: bool, lower_is_better: bool) -> str:
+    if not srm_ok:
+        return "untrustworthy: sample ratio mismatch"
+    if row.status != "ok" or math.isnan(row.p_adjusted):
+        return f"not computed ({row.status})"
+    significant = row.p_adjusted < alpha
+    worse = (row.difference > 0) if lower_is_better else (row.difference < 0)
+    if row.role == "guardrail":
+        return "FAILED: significantly worse" if significant and worse else "ok"
+    if not significant:
+        return "no significant difference"
+    return ("significant increase" if row.difference > 0 else "significant decrease") + (
+        " (worse)" if worse else " (better)")
 
 
 def analyze_frame(
@@ -215,6 +301,10 @@ def analyze_frame(
     n_resamples: int = 2000,
     seed: int | None = 0,
     robust: bool = True,
+    guardrails: Sequence[str | MetricSpec] = (),
+    optional: Collection[str] = (),
+    extras: ExtraReadouts = ExtraReadouts(),
+    lower_is_better: Collection[str] = (),
 ) -> Readout:
     """Read out an experiment from a per-unit table (see the module docstring).
 
@@ -248,16 +338,29 @@ def analyze_frame(
         metrics = [col for col in frame.columns if col != group_col
                    and (frame[col].dtype == bool or pd.api.types.is_numeric_dtype(frame[col]))]
     specs = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in metrics]
+    guards = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in guardrails]
     if not specs:
         raise InvalidParameterError("No metrics to analyse; pass --metric COLUMN.")
     pre = dict(pre or {})
-    c = frame[labels == control]
-    rows = [
-        _one(spec, c, frame[labels == arm], (control, arm), alpha=alpha, pre=pre.get(spec.name),
-             n_resamples=n_resamples, seed=seed, robust=robust)
-        for arm in treatments for spec in specs
-    ]
-    adjusted = adjust_pvalues([r.p_value for r in rows], correction)
-    rows = [MetricReadout(**{**asdict(r), "p_adjusted": p}) for r, p in zip(rows, adjusted)]
-    return Readout(control, tuple(treatments), srm_result, tuple(rows), alpha, correction,
+    frame = frame.assign(**{group_col: labels})
+    rows: dict[str, list[MetricReadout]] = {"metric": [], "guardrail": []}
+    for role, family in (("metric", specs), ("guardrail", guards)):
+        for arm in treatments:
+            for spec in family:
+                data = _observed(frame, spec) if spec.name in optional else frame
+                part = data[group_col]
+                row = _one(spec, data[part == control], data[part == arm], (control, arm),
+                           alpha=alpha, pre=pre.get(spec.name), n_resamples=n_resamples,
+                           seed=seed, robust=robust, options=extras)
+                rows[role].append(MetricReadout(**{**asdict(row), "role": role}))
+        if role == "metric":
+            adjusted = adjust_pvalues([r.p_value for r in rows[role]], correction)
+        else:  # guardrails: each judged on its own p-value
+            adjusted = [r.p_value for r in rows[role]]
+        rows[role] = [MetricReadout(**{**asdict(r), "p_adjusted": p})
+                      for r, p in zip(rows[role], adjusted)]
+    out = [MetricReadout(**{**asdict(r), "decision": _decide(r, alpha, srm_result.ok,
+                                                              r.metric in lower_is_better)})
+           for r in rows["metric"] + rows["guardrail"]]
+    return Readout(control, tuple(treatments), srm_result, tuple(out), alpha, correction,
                    tuple(notes))

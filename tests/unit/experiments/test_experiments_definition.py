@@ -1,0 +1,89 @@
+"""``[experiments.<name>]`` validation: one clear ConfigError naming the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from applens.errors import ConfigError, NotFoundError
+from applens.experiments.definition import MetricDef, experiment_config, parse_metric_def
+
+BASE = {"exposure_event": "exposure", "variants": ["control", "treatment"],
+        "start": "2024-03-01", "end": "2024-03-15", "metrics": ["retention_7"]}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("retention_1", MetricDef("retention_1", "retention", day=1)),
+    ("d7=retention_7", MetricDef("d7", "retention", day=7)),
+    ("conversion:purchase", MetricDef("conversion_purchase", "conversion", event="purchase")),
+    ("count:view", MetricDef("count_view", "count", event="view")),
+    ("revenue:purchase", MetricDef("revenue_purchase", "sum", event="purchase")),
+    ("gmv=sum:purchase", MetricDef("gmv", "sum", event="purchase")),
+    ("ctr=like/view", MetricDef("ctr", "ratio", event="like", denominator="view")),
+    ("like/view", MetricDef("like_per_view", "ratio", event="like", denominator="view")),
+])
+def test_metric_grammar(text, expected):
+    assert parse_metric_def(text) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("retention_0", "day >= 1"),
+    ("convertion:buy", "Did you mean 'conversion'"),
+    ("count:", "event name"),
+    ("ctr", "is not a metric"),
+])
+def test_bad_metric(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_metric_def(text)
+
+
+def test_valid_config_and_defaults():
+    cfg = experiment_config({"feed": BASE}, "feed")
+    assert cfg.name == "feed" and cfg.control_arm == "control"
+    assert (cfg.alpha, cfg.correction, cfg.cuped, cfg.pre_period_days) == (0.05, "holm", False, 14)
+    assert cfg.metric_defs == [MetricDef("retention_7", "retention", day=7)]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"metrcs": ["x"]}, r"'experiments\.feed\.metrcs' is not an experiment setting\. Did you mean 'metrics'"),
+    ({"salt": "s"}, "exactly one assignment source"),
+    ({"exposure_event": None}, "exactly one assignment source"),
+    ({"control": "contrl"}, "Did you mean 'control'"),
+    ({"weights": [1.0]}, "one non-negative number per variant"),
+    ({"end": "2024-02-01"}, r"end \(2024-02-01\) must be after start"),
+    ({"alpha": 1.5}, r"'experiments\.feed\.alpha'"),
+    ({"metrics": ["retention_7", "bogus"]}, r"'experiments\.feed\.metrics'.*'bogus' is not a metric"),
+    ({"guardrails": ["retention_7"]}, "both a metric and a guardrail"),
+    ({"variants": ["a"]}, r"'experiments\.feed\.variants'"),
+    ({"correction": "fdr"}, r"'experiments\.feed\.correction'"),
+    ({"lower_is_better": ["retention7"]}, "Did you mean 'retention_7'"),
+])
+def test_config_errors_name_the_key(change, message):
+    with pytest.raises(ConfigError, match=message):
+        experiment_config({"feed": {**BASE, **change}}, "feed")
+
+
+def test_missing_key_and_unknown_experiment():
+    with pytest.raises(ConfigError, match=r"'experiments\.feed\.start' is required"):
+        experiment_config({"feed": {k: v for k, v in BASE.items() if k != "start"}}, "feed")
+    with pytest.raises(NotFoundError, match="Did you mean 'feed'"):
+        experiment_config({"feed": BASE}, "fed")
+    with pytest.raises(ConfigError, match="table name is the experiment's name"):
+        experiment_config({"feed": {**BASE, "name": "x"}}, "feed")
+
+
+def test_workspace_template_example_is_valid():
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("applens").joinpath("workspace_template.toml").read_text()
+    block = text[text.index("# [experiments.new_feed]"):].splitlines()
+    lines = []
+    for line in block:
+        if not line.startswith("# "):
+            break
+        lines.append(line[2:])
+    table = tomllib.loads("\n".join(lines))["experiments"]
+    cfg = experiment_config(table, "new_feed")
+    assert [m.name for m in cfg.metric_defs] == ["ctr", "retention_1", "retention_7",
+                                                 "conversion_purchase"]
+    assert cfg.cuped and cfg.exclude_bots
