@@ -157,6 +157,10 @@ class RetentionSpec(_Common):
     returning: EventSelector | None = None
     cumulative: bool = False
     minimum_occurrences: int = Field(1, ge=1)
+    # PostHog's timeWindowMode: returns by calendar period, or by 24-hour windows per actor.
+    time_window_mode: Literal["strict_calendar_dates", "24_hour_windows"] = (
+        "strict_calendar_dates"
+    )
 
 
 class ConversionWindow(_Model):
