@@ -44,7 +44,7 @@ def session(cores: int = 2, memory: str = "1g") -> Any:
         .config("spark.driver.memory", memory)
         .config("spark.sql.shuffle.partitions", str(max(2, cores * 2)))
         .config("spark.sql.warehouse.dir", warehouse)
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "false")  # pandas 3 breaks it
         .config("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir={warehouse}")
         .getOrCreate()
     )
