@@ -111,6 +111,7 @@ _DUCKDB_SETUP = """
 import duckdb, json, sys, time
 con = duckdb.connect(config={{"memory_limit": "{memory}", "threads": {threads}}})
 con.execute("SET TimeZone = 'UTC'")
+con.execute("SET enable_progress_bar = false")  # it writes to stdout
 con.execute("CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
 """
 
@@ -311,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip", nargs="*", default=[], choices=["pandas", "spark"])
     parser.add_argument("--out", default="insights")
+    parser.add_argument("--only", nargs="*", choices=list(SPECS), default=None,
+                        help="rerun these questions; keep the others from the last result")
     args = parser.parse_args(argv)
 
     DATA.mkdir(exist_ok=True)
@@ -325,8 +328,14 @@ def main(argv: list[str] | None = None) -> int:
     path = DATA / f"insights_{args.events}.parquet"
     common = {"memory": args.memory, "threads": args.threads, "path": str(path)}
 
-    questions = {}
+    questions, previous = {}, {}
+    result_file = Path(__file__).resolve().parent / "results" / f"{args.out}.json"
+    if args.only is not None and result_file.exists():
+        previous = json.loads(result_file.read_text())
+        questions = previous.get("questions", {})
     for name, spec in SPECS.items():
+        if args.only is not None and name not in args.only:
+            continue
         print(f"== {name}", flush=True)
         app = peak_of(APPLENS_JOB.format(spec=json.dumps(spec), **common))
         sql = peak_of(SQL_JOB.format(sql=SQL[name], **common))
@@ -340,7 +349,11 @@ def main(argv: list[str] | None = None) -> int:
 
     payload = {"events": args.events, "days": DAYS, "users": max(args.events // 500, 10),
                "duckdb_memory_limit": args.memory, "threads": args.threads,
-               "generate_seconds": gen_seconds, "questions": questions}
+               "generate_seconds": gen_seconds or previous.get("generate_seconds", {}),
+               "questions": questions}
+    for key in ("pandas", "spark_local"):
+        if key in previous:
+            payload[key] = previous[key]
     if "pandas" not in args.skip:
         n = min(args.pandas_events, args.events)
         payload["pandas"] = {

@@ -78,5 +78,5 @@ def load(backend: Any, tables: Mapping[str, Any]) -> None:
 
             arrow = data if isinstance(data, pa.Table) else pa.Table.from_pandas(
                 data, preserve_index=False)
-            frame = spark.createDataFrame(arrow.to_pandas())
+            frame = spark.createDataFrame(arrow)  # not via pandas: its NaN would read "NaN"
         frame.createOrReplaceTempView(name)

@@ -104,37 +104,45 @@ def compute_series(
                     v = row[m]
                     out.append(int(v) if m in empty_zero and m != "sum" else float(v))
             values[label][m] = out
-    for m in maths:
-        if _rolling(m, ctx.range.interval):
-            _rolling_values(ctx, base, m, labels, has_bd, values)
+    rolling = [m for m in maths if _rolling(m, ctx.range.interval)]
+    if rolling:
+        _rolling_values(ctx, base, rolling, labels, has_bd, values)
     return labels, values, ranking
 
 
 def _rolling_values(
     ctx: Context,
     base: ir.Table,
-    math: str,
+    maths: list[str],
     labels: list[str | None],
     has_bd: bool,
     values: SeriesValues,
 ) -> None:
-    """Distinct users over [end_i - L days, end_i) for every period i (local wall clock)."""
+    """Distinct users over [end_i - L days, end_i) for every period i (local wall clock),
+    for every rolling math in one range join (the longest window; shorter ones filter)."""
     grain = "h" if ctx.range.interval == "hour" else "D"
-    days = _WINDOW_DAYS[math]
+    longest = max(_WINDOW_DAYS[m] for m in maths)
     slot_keys = ["user_id", "_slot", "_bd"] if has_bd else ["user_id", "_slot"]
     active = base.mutate(_slot=ctx.local(base.ts).truncate(grain)).select(slot_keys).distinct()
     ends = [ctx.range.shift(i + 1) for i in range(ctx.n_periods)]
     windows = ibis.memtable(
         {
             "_i": list(range(ctx.n_periods)),
-            "_lo": [e - timedelta(days=days) for e in ends],
             "_hi": ends,
+            **{f"_lo_{m}": [e - timedelta(days=_WINDOW_DAYS[m]) for e in ends] for m in maths},
         }
     )
-    joined = active.join(windows, (active._slot >= windows._lo) & (active._slot < windows._hi))
+    lo = windows[f"_lo_{max(maths, key=_WINDOW_DAYS.__getitem__)}"]
+    joined = active.join(windows, (active._slot >= lo) & (active._slot < windows._hi))
     group = ["_i", "_bd"] if has_bd else ["_i"]
-    frame = joined.group_by(group).agg(_n=joined.user_id.nunique()).to_pandas()
+    aggs = {
+        m: (joined.user_id.nunique() if _WINDOW_DAYS[m] == longest
+            else joined.user_id.nunique(where=joined._slot >= joined[f"_lo_{m}"]))
+        for m in maths
+    }
+    frame = joined.group_by(group).agg(**aggs).to_pandas()
     for label in labels:
         rows = frame if not has_bd else frame[frame["_bd"] == label]
-        counts = dict(zip(rows["_i"].astype(int), rows["_n"].astype(int), strict=True))
-        values[label][math] = [counts.get(i, 0) for i in range(ctx.n_periods)]
+        for m in maths:
+            counts = dict(zip(rows["_i"].astype(int), rows[m].astype(int), strict=True))
+            values[label][m] = [counts.get(i, 0) for i in range(ctx.n_periods)]

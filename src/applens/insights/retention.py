@@ -126,10 +126,14 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     target = spec.target or EventSelector(event=spec.event)
     back = spec.returning or target
     end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
-    starts = _starts(ctx, spec, target)
     ret = ctx.select(event=back.event, properties=back.properties, first=0, last=end)
     keys = ["user_id", "_p", "_bd"] if "_bd" in ret.columns else ["user_id", "_p"]
     ret = ret.group_by(keys).agg(_n=ret.count())
+    if spec.retention_type == "recurring" and back == target and not _windowed(spec):
+        # One scan: cohorts are the same active (user, period) rows, before min occurrences.
+        starts = ret.filter(ret._p < c).select(keys).rename(_c="_p")
+    else:
+        starts = _starts(ctx, spec, target)
     ret = ret.filter(ret._n >= spec.minimum_occurrences).drop("_n")
     has_bd = "_bd" in starts.columns
     labels: list[str] = []
@@ -154,12 +158,20 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
             "user_id", "_c", *(["_bd"] if has_bd else []), _k=ret._p - starts._c
         )
     group = ["_c", "_bd"] if has_bd else ["_c"]
+    # Rows are unique per (user, cohort, [value], k) unless "Other" merged values.
+    unique = folded is None
     if spec.cumulative:
         reach = joined.group_by(["user_id", *group]).agg(_k=joined._k.max())
-        cols = reach.group_by([*group, "_k"]).agg(_n=reach.count()).to_pandas()
+        cells = reach.group_by([*group, "_k"]).agg(_n=reach.count())
     else:
-        cols = joined.group_by([*group, "_k"]).agg(_n=joined.user_id.nunique()).to_pandas()
-    sizes = starts.group_by(group).agg(_n=starts.user_id.nunique()).to_pandas()
+        n = joined.count() if unique else joined.user_id.nunique()
+        cells = joined.group_by([*group, "_k"]).agg(_n=n)
+    size = starts.count() if unique else starts.user_id.nunique()
+    sized = starts.group_by(group).agg(_n=size).mutate(_k=ibis.literal(0, "int64"))
+    cells = cells.mutate(_k=cells._k.cast("int64"), _n=cells._n.cast("int64"))
+    sized = sized.select(*cells.columns).mutate(_n=sized._n.cast("int64"))
+    both = ibis.union(cells, sized, distinct=False).to_pandas()  # one query, one scan
+    sizes, cols = both[both["_k"] == 0], both[both["_k"] != 0]
 
     def grid(label: str | None) -> list[list[int]]:
         def pick(frame: Any) -> Any:
