@@ -9,6 +9,7 @@ driver binds 127.0.0.1, the warehouse is a private temporary folder (a leftover
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ def session(cores: int = 2, memory: str = "1g") -> Any:
         return _SESSION
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers use this venv
     try:
         from pyspark.sql import SparkSession
     except ImportError:

@@ -58,7 +58,8 @@ def lifecycle(ctx: Context, spec: LifecycleSpec) -> Result:
     dormant = gone.select("user_id", _p=gone._p + 1, _s=ibis.literal("dormant"))
     rows = ibis.union(labelled, dormant, distinct=False)
     rows = rows.filter((rows._p >= 0) & (rows._p < n))
-    frame = rows.group_by(["_p", "_s"]).agg(_n=rows.user_id.nunique()).to_pandas()
+    # One row per (user, period): a dormant row is never at an active period.
+    frame = rows.group_by(["_p", "_s"]).agg(_n=rows.count()).to_pandas()
 
     counts = {(int(p), s): int(c) for p, s, c in frame[["_p", "_s", "_n"]].itertuples(index=False)}
     data: dict[str, Any] = {"periods": ctx.range.labels()}
