@@ -169,7 +169,8 @@ try:
         {{True: "returning", False: "resurrecting"}}))
     dormant = weekly[weekly.nxt.isna() | (weekly.nxt != weekly.wk + week)].wk + week
     counts = pd.concat([pd.DataFrame({{"wk": weekly.wk, "s": status}}),
-                        pd.DataFrame({{"wk": dormant, "s": "dormant"}})]).groupby(["wk", "s"]).size()
+                        pd.DataFrame({{"wk": dormant, "s": "dormant"}})])
+    counts = counts.groupby(["wk", "s"]).size()
     out["weekly_lifecycle"] = time.perf_counter() - t
     t = time.perf_counter()
     s0 = ev[ev.event == "signup"][["user_id", "ts"]].rename(columns={{"ts": "t0"}})

@@ -13,6 +13,7 @@ data is materialised the same way the first time a query uses it.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import uuid
@@ -166,6 +167,8 @@ def _shared_session(path: str | None) -> Any:
         from chdb import session
 
         _SESSION_PATH = path or tempfile.mkdtemp(prefix="applens-chdb-server-")
+        if path is None:
+            atexit.register(shutil.rmtree, _SESSION_PATH, True)
         _SESSION = session.Session(_SESSION_PATH)
         for key, value in SETTINGS.items():
             _SESSION.query(f"SET {key} = {_literal(value)}", "CSV")
@@ -191,9 +194,10 @@ def connect_server(url: str) -> ServerBackend:
     from urllib.parse import urlparse
 
     try:
-        return ServerBackend()._from_url(urlparse(url), settings=dict(SETTINGS))  # type: ignore[return-value]
+        backend = ServerBackend()._from_url(urlparse(url), settings=dict(SETTINGS))
     except Exception as exc:  # clickhouse-connect's own error types
         raise SourceError(f"Cannot connect to ClickHouse at {_redact(url)}: {exc}") from None
+    return backend  # type: ignore[return-value]
 
 
 def connect(url: str | None = None) -> _IbisClickHouse:
