@@ -258,9 +258,10 @@ def child(code: str, cap_bytes: int | None = None, timeout: float = 3600) -> dic
     result: dict = {"wall_seconds": round(time.perf_counter() - started, 2),
                     "peak_rss_mib_max_so_far": round(usage.ru_maxrss / 1024, 1)}
     if proc.returncode != 0:
-        tail = err.strip().splitlines()[-1:] or ["?"]
-        result["error"] = tail[0][:300]
-        if "MemoryError" in err or "Cannot allocate" in err or proc.returncode == -9:
+        lines = [x for x in err.strip().splitlines() if "Error" in x] or err.splitlines()[-1:]
+        result["error"] = (lines[-1] if lines else "?")[:300]
+        if any(s in err for s in ("MemoryError", "Out of Memory", "Cannot allocate")) or \
+                proc.returncode == -9:
             result["out_of_memory"] = True
         return result
     result.update(json.loads(out.strip().splitlines()[-1]))
