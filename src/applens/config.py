@@ -50,6 +50,11 @@ class Settings(BaseModel):
     warehouse: str = Field("warehouse.duckdb", description="embedded DuckDB file (workspace-relative)")
     memory_limit: str = Field("1GB", description="DuckDB memory limit; larger work spills to disk")
     threads: int | None = Field(None, gt=0, description="DuckDB threads (default: all cores)")
+    engine: str = Field(
+        "duckdb",
+        description="where insights run: duckdb (the warehouse), chdb or spark (a copy), "
+        "or a clickhouse://user:pass@host:8123/db server holding events/users",
+    )
     max_rejects: str | None = Field(
         None, description="fail an ingest above N rejected rows or P% (e.g. '100' or '1%')"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,13 @@ import typer
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, emit
 from applens.errors import QueryError, SourceError
+
+
+class Interval(str, Enum):
+    hour = "hour"
+    day = "day"
+    week = "week"
+    month = "month"
 
 
 def register(app: typer.Typer) -> None:
@@ -44,42 +52,55 @@ def _load_spec(text: str) -> dict[str, Any]:
     return spec
 
 
-def _file_backend(events: Path, users: Path | None) -> Any:
-    """An in-memory DuckDB with the given files as ``events`` / ``users`` (ts read as UTC)."""
-    import ibis
+EngineOption = Annotated[str | None, typer.Option(
+    "--engine", help="Where to run: duckdb, chdb (embedded ClickHouse), spark (local) or a "
+    "clickhouse://user:pass@host:8123/db server (default: the workspace's 'engine' setting).")]
+EventsOption = Annotated[Path | None, typer.Option(
+    "--events", help="Answer over this events file (CSV/Parquet/JSON) instead of a workspace.")]
+UsersOption = Annotated[Path | None, typer.Option(
+    "--users", help="Users file to go with --events (person properties, created_at).")]
+ShowSpecOption = Annotated[bool, typer.Option(
+    "--show-spec", help="Print the spec as JSON (for 'applens query') instead of running it.")]
 
-    con = ibis.duckdb.connect()
-    con.raw_sql("SET TimeZone = 'UTC'")
-    for name, path in (("events", events), ("users", users)):
-        if path is None:
-            continue
-        if not path.is_file():
-            raise SourceError(f"--{name} file '{path}' does not exist.")
-        suffix = "".join(path.suffixes).lower()
-        reader = ("read_parquet" if ".parquet" in suffix
-                  else "read_json_auto" if ".json" in suffix else "read_csv_auto")
-        literal = str(path).replace("'", "''")
+
+def answer(
+    spec: dict[str, Any],
+    *,
+    events: Path | None,
+    users: Path | None,
+    workspace: Path | None,
+    engine: str | None,
+    fmt: OutputFormat,
+    show_spec: bool = False,
+) -> None:
+    """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts."""
+    from applens import insights
+
+    model = insights.parse_spec(spec)  # a bad spec fails the same way with --show-spec
+    if show_spec:
+        typer.echo(json.dumps(model.model_dump(mode="json", exclude_defaults=True), indent=2))
+        return
+    if events is not None:
+        for flag, path in (("events", events), ("users", users)):
+            if path is not None and not path.is_file():
+                raise SourceError(f"--{flag} file '{path}' does not exist.")
+        result = insights.query(model, {"events": events, "users": users}, engine=engine)
+    else:
+        if users is not None:
+            raise QueryError("--users goes with --events; a workspace has its own users table.")
+        ws = open_workspace(workspace)
         try:
-            con.raw_sql(f"CREATE TABLE {name} AS SELECT * FROM {reader}('{literal}')")
-            for column in ("ts", "created_at"):
-                kind = con.raw_sql(
-                    "SELECT data_type FROM information_schema.columns "
-                    f"WHERE table_name = '{name}' AND column_name = '{column}'"
-                ).fetchone()
-                if kind and kind[0] != "TIMESTAMP":  # ISO text, maybe with an offset
-                    con.raw_sql(f"ALTER TABLE {name} ALTER {column} TYPE TIMESTAMP USING "
-                                f"CAST(CAST({column} AS TIMESTAMPTZ) AS TIMESTAMP)")
-        except Exception as exc:  # duckdb's own error types; shown with the file name
-            raise SourceError(f"Cannot read --{name} file '{path}': {exc}") from None
-    return con
+            result = insights.query(model, ws, engine=engine)
+        finally:
+            ws.close()
+    emit(result, fmt, title=model.kind.replace("_", " "))
 
 
 def query(
     spec: Annotated[str, typer.Argument(help="Spec: a .json/.toml file, inline JSON, or - (stdin).")],
-    events: Annotated[Path | None, typer.Option(
-        "--events", help="Answer over this events file (CSV/Parquet/JSON) instead of a workspace.")] = None,
-    users: Annotated[Path | None, typer.Option(
-        "--users", help="Users file to go with --events (person properties, created_at).")] = None,
+    events: EventsOption = None,
+    users: UsersOption = None,
+    engine: EngineOption = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -88,19 +109,52 @@ def query(
     Examples:
       applens query '{"kind": "active_users", "math": ["dau", "wau", "mau"], "date_from": "-30d"}'
       applens query funnel.json --format json
-      applens query retention.toml --events events.parquet --users users.csv
+      applens query retention.toml --events events.parquet --users users.csv --engine chdb
     """
-    from applens import insights
+    answer(_load_spec(spec), events=events, users=users, workspace=workspace, engine=engine,
+           fmt=fmt)
 
-    model = insights.parse_spec(_load_spec(spec))
-    if events is not None:
-        result = insights.run(model, _file_backend(events, users))
-    else:
-        if users is not None:
-            raise QueryError("--users goes with --events; a workspace has its own users table.")
-        ws = open_workspace(workspace)
-        try:
-            result = insights.query(model, ws)
-        finally:
-            ws.close()
-    emit(result, fmt, title=model.kind.replace("_", " "))
+
+# -- shared by the shortcut commands (metrics, retention, lifecycle, funnel) --------------
+class Slice(str, Enum):
+    os = "os"
+    gender = "gender"
+    age_group = "age_group"
+    country = "country"
+    city = "city"
+    source = "source"
+    app_version = "app_version"
+
+
+# Where each slice lives: event columns (schema.EVENTS) or person columns (schema.USERS);
+# age groups bucket users.age.
+AGE_BINS = [18, 25, 35, 45, 55, 65]
+_PERSON_SLICES = {"gender", "age_group"}
+
+SliceOption = Annotated[Slice | None, typer.Option(
+    "--by", help="Slice by os, gender, age_group, country, city, source or app_version.")]
+FromOption = Annotated[str | None, typer.Option(
+    "--from", help="Start: ISO date, -7d/-4w/-3m or 'all'.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="End: ISO date or -Nd (default now).")]
+IntervalOption = Annotated[Interval, typer.Option("--interval", help="hour, day, week or month.")]
+TimezoneOption = Annotated[str | None, typer.Option(
+    "--tz", help="IANA timezone for periods (default: the workspace's).")]
+
+
+def breakdown(by: Slice | None) -> dict[str, Any] | None:
+    """The spec ``breakdown`` for a ``--by`` slice."""
+    if by is None:
+        return None
+    if by is Slice.age_group:
+        return {"type": "person", "property": "age", "bins": AGE_BINS}
+    return {"type": "person" if by.value in _PERSON_SLICES else "event", "property": by.value}
+
+
+def common(*, date_from: str | None, date_to: str | None, interval: Interval | None = None,
+           timezone: str | None = None, by: Slice | None = None) -> dict[str, Any]:
+    """Spec fields every shortcut shares (unset options are left out)."""
+    fields: dict[str, Any] = {"date_from": date_from, "date_to": date_to,
+                              "timezone": timezone, "breakdown": breakdown(by)}
+    if interval is not None:
+        fields["interval"] = interval.value
+    return {k: v for k, v in fields.items() if v is not None}

@@ -9,7 +9,7 @@ Semantics follow ``shared/docs/metric-definitions.md`` (PostHog-compatible).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -65,9 +65,29 @@ def run(
     return _runner(model.kind)(ctx, model)
 
 
-def query(spec: dict[str, Any] | SpecModel, source: Any) -> Result:
-    """``run`` against a ``Workspace`` (its timezone, week start and clock) or a backend."""
+def query(spec: dict[str, Any] | SpecModel, source: Any, *, engine: str | None = None) -> Result:
+    """``run`` against a ``Workspace`` (its timezone, week start and clock), an Ibis backend,
+    or a mapping ``{"events": …, "users": …}`` of DataFrames / Arrow tables / file paths,
+    loaded into ``engine`` (``duckdb`` default, ``chdb``, ``spark``; see ``applens.engines``).
+    """
     if hasattr(source, "backend") and hasattr(source, "settings"):
-        return run(spec, source.backend, timezone=source.settings.timezone,
+        chosen = engine or getattr(source.settings, "engine", "duckdb")
+        return run(spec, _workspace_backend(source, chosen), timezone=source.settings.timezone,
                    week_start=source.settings.week_start, now=source.now())
+    if isinstance(source, Mapping):
+        from applens.engines import open_engine
+
+        return run(spec, open_engine(engine or "duckdb", source))
     return run(spec, source)
+
+
+def _workspace_backend(ws: Any, engine: str) -> Any:
+    """The workspace's warehouse, a ClickHouse server, or a copy of its tables in chDB/Spark."""
+    from applens.engines import check_engine, open_engine
+
+    if check_engine(engine) == "duckdb":
+        return ws.backend
+    if engine.startswith("clickhouse://"):
+        return open_engine(engine)
+    names = [name for name in ("events", "users") if ws.has_table(name)]
+    return open_engine(engine, {name: ws.table(name).to_pyarrow() for name in names})

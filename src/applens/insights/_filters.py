@@ -109,8 +109,20 @@ def predicate(table: ir.Table, f: PropertyFilter) -> ir.BooleanValue:
 
 def breakdown_value(table: ir.Table, breakdown: Breakdown) -> ir.StringValue:
     """The breakdown as a string label; null and empty become ``(none)``."""
-    text = _column(table, breakdown, breakdown.property).cast("string")
+    column = _column(table, breakdown, breakdown.property)
+    if breakdown.bins:
+        return _binned(column.cast("float64"), breakdown.bins)
+    text = column.cast("string")
     return ibis.ifelse(text.isnull() | (text == ""), ibis.literal(NONE_LABEL), text)
+
+
+def _binned(value: ir.FloatingValue, edges: Sequence[int]) -> ir.StringValue:
+    """``<e0``, ``e0-(e1-1)``, …, ``eN+`` (integer edges); null stays ``(none)``."""
+    cases = [(value < edges[0], ibis.literal(f"<{edges[0]}"))]
+    cases += [(value < hi, ibis.literal(f"{lo}-{hi - 1}"))
+              for lo, hi in zip(edges, edges[1:], strict=False)]
+    cases.append((value.notnull(), ibis.literal(f"{edges[-1]}+")))
+    return ibis.cases(*cases, else_=ibis.literal(NONE_LABEL))
 
 
 def top_values(

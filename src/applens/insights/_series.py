@@ -9,7 +9,7 @@ calendar period (WAU at week interval, MAU at month interval).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import ibis
@@ -18,6 +18,8 @@ import ibis.expr.types as ir
 from applens.errors import QueryError
 from applens.insights._context import Context
 from applens.insights._time import to_utc
+
+_EPOCH = datetime(1970, 1, 1)
 from applens.insights.spec import PropertyFilter
 
 __all__ = ["SeriesValues", "compute_series"]
@@ -104,37 +106,52 @@ def compute_series(
                     v = row[m]
                     out.append(int(v) if m in empty_zero and m != "sum" else float(v))
             values[label][m] = out
-    for m in maths:
-        if _rolling(m, ctx.range.interval):
-            _rolling_values(ctx, base, m, labels, has_bd, values)
+    rolling = [m for m in maths if _rolling(m, ctx.range.interval)]
+    if rolling:
+        _rolling_values(ctx, base, rolling, labels, has_bd, values)
     return labels, values, ranking
 
 
 def _rolling_values(
     ctx: Context,
     base: ir.Table,
-    math: str,
+    maths: list[str],
     labels: list[str | None],
     has_bd: bool,
     values: SeriesValues,
 ) -> None:
-    """Distinct users over [end_i - L days, end_i) for every period i (local wall clock)."""
-    grain = "h" if ctx.range.interval == "hour" else "D"
-    days = _WINDOW_DAYS[math]
-    slot_keys = ["user_id", "_slot", "_bd"] if has_bd else ["user_id", "_slot"]
-    active = base.mutate(_slot=ctx.local(base.ts).truncate(grain)).select(slot_keys).distinct()
-    ends = [ctx.range.shift(i + 1) for i in range(ctx.n_periods)]
-    windows = ibis.memtable(
-        {
-            "_i": list(range(ctx.n_periods)),
-            "_lo": [e - timedelta(days=days) for e in ends],
-            "_hi": ends,
-        }
-    )
-    joined = active.join(windows, (active._slot >= windows._lo) & (active._slot < windows._hi))
-    group = ["_i", "_bd"] if has_bd else ["_i"]
-    frame = joined.group_by(group).agg(_n=joined.user_id.nunique()).to_pandas()
-    for label in labels:
-        rows = frame if not has_bd else frame[frame["_bd"] == label]
-        counts = dict(zip(rows["_i"].astype(int), rows["_n"].astype(int), strict=True))
-        values[label][math] = [counts.get(i, 0) for i in range(ctx.n_periods)]
+    """Distinct users over the ``L`` days of local wall clock ending with each period.
+
+    No window join and no distinct count: with an actor's active slots (local days, or
+    hours at hour interval) s_1 < s_2 < …, the window ends X whose window holds one of them
+    are the disjoint runs [s_j, min(s_j + W, s_{j+1})). The engine counts runs by (start,
+    stop) — at most slots x W rows — and a running sum here gives the actors per end slot.
+    """
+    hourly = ctx.range.interval == "hour"
+    grain, unit = ("h", 3600) if hourly else ("D", 86_400)
+    origin = int((ctx.range.start - _EPOCH).total_seconds())
+    slot = (ctx.local(base.ts).truncate(grain).epoch_seconds().cast("int64") - origin) // unit
+    actor = ["user_id", "_bd"] if has_bd else ["user_id"]
+    active = base.select(*actor, _s=slot).distinct()
+    nxt = active._s.lead().over(ibis.window(group_by=actor, order_by="_s"))
+    ends = [ctx.range.shift(i + 1) - ctx.range.start for i in range(ctx.n_periods)]
+    last = [int(e.total_seconds()) // unit - 1 for e in ends]  # last slot in each window
+    for m in maths:
+        width = _WINDOW_DAYS[m] * (24 if hourly else 1)
+        stop = ibis.least(active._s + width, nxt.fill_null(active._s + width))
+        runs = active.select(*actor[1:], _a=active._s, _z=stop)
+        frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
+        lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
+        hi = max(last) + 2
+        for label in labels:
+            rows = frame if not has_bd else frame[frame["_bd"] == label]
+            delta = [0] * (hi - lo + 1)
+            for a, z, n in rows[["_a", "_z", "_n"]].itertuples(index=False):
+                if int(a) <= hi:
+                    delta[int(a) - lo] += int(n)
+                    delta[min(int(z), hi) - lo] -= int(n)
+            running, covered = 0, []
+            for d in delta:
+                running += d
+                covered.append(running)
+            values[label][m] = [covered[x - lo] for x in last]

@@ -53,14 +53,17 @@ def lifecycle(ctx: Context, spec: LifecycleSpec) -> Result:
         (active._prev.notnull() & (active._prev == active._p - 1), "returning"),
         else_="resurrecting",
     )
-    labelled = active.select("user_id", "_p", _s=status)
-    gone = active.filter(active._next.isnull() | (active._next != active._p + 1))
-    dormant = gone.select("user_id", _p=gone._p + 1, _s=ibis.literal("dormant"))
-    rows = ibis.union(labelled, dormant, distinct=False)
-    rows = rows.filter((rows._p >= 0) & (rows._p < n))
-    frame = rows.group_by(["_p", "_s"]).agg(_n=rows.user_id.nunique()).to_pandas()
+    gone = active._next.isnull() | (active._next != active._p + 1)
+    # One pass, no union: count (period, status, leaves-after) and place the dormant rows
+    # (period p + 1 of every row that is not followed by p + 1) on the small result.
+    rows = active.select("_p", _s=status, _g=ibis.ifelse(gone, 1, 0))
+    frame = rows.group_by(["_p", "_s", "_g"]).agg(_n=rows.count()).to_pandas()
 
-    counts = {(int(p), s): int(c) for p, s, c in frame[["_p", "_s", "_n"]].itertuples(index=False)}
+    counts: dict[tuple[int, str], int] = {}
+    for p, s, g, c in frame[["_p", "_s", "_g", "_n"]].itertuples(index=False):
+        counts[(int(p), s)] = counts.get((int(p), s), 0) + int(c)
+        if int(g):
+            counts[(int(p) + 1, "dormant")] = counts.get((int(p) + 1, "dormant"), 0) + int(c)
     data: dict[str, Any] = {"periods": ctx.range.labels()}
     for s in STATUSES:
         sign = -1 if s == "dormant" else 1

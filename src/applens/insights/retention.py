@@ -14,6 +14,12 @@ With only ``date_to``: ``total_intervals`` cohorts ending with the period holdin
 returns after that period are not counted. With ``date_from`` too: one cohort per period
 and every row has ``total_intervals`` columns. An event-property breakdown takes the value
 on the start event, and a return counts only if it carries the same value.
+
+``time_window_mode = "24_hour_windows"``: cohorts stay calendar periods, but returns are
+measured from the actor's first start event ``t0`` in the cohort period: column ``k``
+counts returns in ``[t0 + k*L, t0 + (k+1)*L)`` with ``L`` = 1 h, 24 h, 7x24 h or 30x24 h
+for hour/day/week/month intervals (elapsed time, so a DST day of 23 or 25 hours does not
+change a window). Signing up at 23:45 and coming back at 00:01 is then day 0, not day 1.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+import ibis
 import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
@@ -60,6 +67,8 @@ def _starts(ctx: Context, spec: RetentionSpec, target: EventSelector) -> ir.Tabl
     if spec.retention_type == "recurring":
         s = ctx.select(event=target.event, properties=target.properties, first=0, last=c)
         cols = ["user_id", "_p", "_bd"] if "_bd" in s.columns else ["user_id", "_p"]
+        if _windowed(spec):
+            return s.group_by(cols).agg(_t0=s.ts.min()).rename(_c="_p")
         return s.select(cols).distinct().rename(_c="_p")
     matching = ctx.select(event=target.event, properties=target.properties, first=None)
     if spec.retention_type == "first_time":
@@ -71,9 +80,45 @@ def _starts(ctx: Context, spec: RetentionSpec, target: EventSelector) -> ir.Tabl
     first = pool.group_by("user_id").agg(_t0=pool.ts.min())
     hit = matching.join(first, (matching.user_id == first.user_id) & (matching.ts == first._t0))
     hit = hit.filter((hit._p >= 0) & (hit._p < c))
+    t0 = {"_t0": hit.ts.min()} if _windowed(spec) else {}
     if "_bd" in hit.columns:  # ties at the same instant: one value per actor
-        return hit.group_by(["user_id", "_p"]).agg(_bd=hit._bd.min()).rename(_c="_p")
+        return hit.group_by(["user_id", "_p"]).agg(_bd=hit._bd.min(), **t0).rename(_c="_p")
+    if t0:
+        return hit.group_by(["user_id", "_p"]).agg(**t0).rename(_c="_p")
     return hit.select("user_id", "_p").distinct().rename(_c="_p")
+
+
+def _windowed(spec: RetentionSpec) -> bool:
+    return spec.time_window_mode == "24_hour_windows"
+
+
+_WINDOW_SECONDS = {"hour": 3600, "day": 86_400, "week": 7 * 86_400, "month": 30 * 86_400}
+
+
+def _secs(ts: ir.TimestampValue) -> ir.IntegerValue:
+    # Truncate first: engines round fractional seconds differently.
+    return ts.truncate("s").epoch_seconds().cast("int64")
+
+
+def _returns_24h(ctx: Context, spec: RetentionSpec, starts: ir.Table, back: EventSelector,
+                 end: int, has_bd: bool, folded: list[str] | None) -> ir.Table:
+    """(user_id, _c, [_bd], _k) for returns k windows of elapsed time after each ``_t0``."""
+    t, width = spec.total_intervals, _WINDOW_SECONDS[ctx.range.interval]
+    ret = ctx.select(event=back.event, properties=back.properties, first=0,
+                     last=end if ctx.only_to else end + 1)  # type: ignore[attr-defined]
+    bd = {} if not has_bd else {
+        "_rb": ret._bd if folded is None else _filters.fold_other(ret._bd, folded)}
+    ret = ret.select(_u=ret.user_id, _ts=ret.ts, **bd)
+    k = (_secs(ret._ts) - _secs(starts._t0)) // width
+    on = [starts.user_id == ret._u, ret._ts >= starts._t0,
+          ret._ts < starts._t0 + ibis.interval(seconds=width * t)]
+    if has_bd:
+        on.append(starts._bd == ret._rb)
+    keys = ["user_id", "_c", *(["_bd"] if has_bd else [])]
+    joined = starts.join(ret, on).select(*keys, _k=k)
+    per = joined.group_by([*keys, "_k"]).agg(_n=joined.count())
+    per = per.filter((per._k >= 1) & (per._n >= spec.minimum_occurrences))
+    return per.drop("_n")
 
 
 def retention(ctx: Context, spec: RetentionSpec) -> Result:
@@ -81,34 +126,52 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     target = spec.target or EventSelector(event=spec.event)
     back = spec.returning or target
     end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
-    starts = _starts(ctx, spec, target)
     ret = ctx.select(event=back.event, properties=back.properties, first=0, last=end)
     keys = ["user_id", "_p", "_bd"] if "_bd" in ret.columns else ["user_id", "_p"]
     ret = ret.group_by(keys).agg(_n=ret.count())
+    if spec.retention_type == "recurring" and back == target and not _windowed(spec):
+        # One scan: cohorts are the same active (user, period) rows, before min occurrences.
+        starts = ret.filter(ret._p < c).select(keys).rename(_c="_p")
+    else:
+        starts = _starts(ctx, spec, target)
     ret = ret.filter(ret._n >= spec.minimum_occurrences).drop("_n")
     has_bd = "_bd" in starts.columns
     labels: list[str] = []
+    folded: list[str] | None = None
     if has_bd:
         top, more = _filters.top_values(starts, "_bd", None, spec.breakdown_limit)
         if more:
+            folded = list(top)
             starts = starts.mutate(_bd=_filters.fold_other(starts._bd, top))
             ret = ret.mutate(_bd=_filters.fold_other(ret._bd, top))
             top = [*top, _filters.OTHER_LABEL]
         labels = top
 
-    on = [starts.user_id == ret.user_id, ret._p > starts._c, ret._p < starts._c + t]
-    if has_bd:
-        on.append(starts._bd == ret._bd)
-    joined = starts.join(ret, on).select(
-        "user_id", "_c", *(["_bd"] if has_bd else []), _k=ret._p - starts._c
-    )
+    if _windowed(spec):
+        joined = _returns_24h(ctx, spec, starts, back, end, has_bd, folded)
+        starts = starts.drop("_t0")
+    else:
+        on = [starts.user_id == ret.user_id, ret._p > starts._c, ret._p < starts._c + t]
+        if has_bd:
+            on.append(starts._bd == ret._bd)
+        joined = starts.join(ret, on).select(
+            "user_id", "_c", *(["_bd"] if has_bd else []), _k=ret._p - starts._c
+        )
     group = ["_c", "_bd"] if has_bd else ["_c"]
+    # Rows are unique per (user, cohort, [value], k) unless "Other" merged values.
+    unique = folded is None
     if spec.cumulative:
         reach = joined.group_by(["user_id", *group]).agg(_k=joined._k.max())
-        cols = reach.group_by([*group, "_k"]).agg(_n=reach.count()).to_pandas()
+        cells = reach.group_by([*group, "_k"]).agg(_n=reach.count())
     else:
-        cols = joined.group_by([*group, "_k"]).agg(_n=joined.user_id.nunique()).to_pandas()
-    sizes = starts.group_by(group).agg(_n=starts.user_id.nunique()).to_pandas()
+        n = joined.count() if unique else joined.user_id.nunique()
+        cells = joined.group_by([*group, "_k"]).agg(_n=n)
+    size = starts.count() if unique else starts.user_id.nunique()
+    sized = starts.group_by(group).agg(_n=size).mutate(_k=ibis.literal(0, "int64"))
+    cells = cells.mutate(_k=cells._k.cast("int64"), _n=cells._n.cast("int64"))
+    sized = sized.select(*cells.columns).mutate(_n=sized._n.cast("int64"))
+    both = ibis.union(cells, sized, distinct=False).to_pandas()  # one query, one scan
+    sizes, cols = both[both["_k"] == 0], both[both["_k"] != 0]
 
     def grid(label: str | None) -> list[list[int]]:
         def pick(frame: Any) -> Any:

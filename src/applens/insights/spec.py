@@ -86,8 +86,19 @@ class PropertyFilter(_Model):
 
 
 class Breakdown(_Model):
+    """A property to slice by; ``bins`` (ascending edges) buckets a number, e.g. ages
+    ``[18, 25, 35]`` give ``<18``, ``18-24``, ``25-34``, ``35+``."""
+
     type: Literal["event", "person"] = "event"
     property: str = Field(min_length=1)
+    bins: list[int] | None = Field(None, min_length=1, max_length=50)
+
+    @field_validator("bins")
+    @classmethod
+    def _ascending(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(a >= b for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError("bins must be strictly ascending")
+        return value
 
 
 class EventSelector(_Model):
@@ -157,6 +168,10 @@ class RetentionSpec(_Common):
     returning: EventSelector | None = None
     cumulative: bool = False
     minimum_occurrences: int = Field(1, ge=1)
+    # PostHog's timeWindowMode: returns by calendar period, or by 24-hour windows per actor.
+    time_window_mode: Literal["strict_calendar_dates", "24_hour_windows"] = (
+        "strict_calendar_dates"
+    )
 
 
 class ConversionWindow(_Model):

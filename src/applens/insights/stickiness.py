@@ -43,8 +43,10 @@ def stickiness(ctx: Context, spec: StickinessSpec) -> Result:
     if "_bd" not in actor:
         result.update(histogram(frame))
     else:
-        order = frame.groupby("_bd")["_actors"].sum().sort_values(ascending=False, kind="stable")
+        totals = frame.groupby("_bd")["_actors"].sum()
+        # Most actors first, ties by label: engines return groups in any order.
+        order = sorted(totals.index, key=lambda v: (-int(totals[v]), str(v)))
         result["by_breakdown"] = {
-            str(v): histogram(frame[frame["_bd"] == v]) for v in order.index
+            str(v): histogram(frame[frame["_bd"] == v]) for v in order
         }
     return Result("stickiness", result, spec.model_dump(mode="json"))

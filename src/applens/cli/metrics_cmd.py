@@ -1,0 +1,84 @@
+"""``applens metrics``: DAU/WAU/MAU, stickiness ratio, CTR or events per user, as one spec."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from applens.cli._common import WorkspaceOption
+from applens.cli._output import FormatOption, OutputFormat
+from applens.cli.query_cmd import (
+    EngineOption,
+    EventsOption,
+    FromOption,
+    Interval,
+    IntervalOption,
+    ShowSpecOption,
+    SliceOption,
+    TimezoneOption,
+    ToOption,
+    UsersOption,
+    answer,
+    common,
+)
+
+
+class Metric(str, Enum):
+    active = "active"
+    stickiness = "stickiness"
+    ctr = "ctr"
+    events_per_user = "events-per-user"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("metrics")(metrics)
+
+
+def metrics_spec(metric: Metric, *, event: str | None, view_event: str, click_event: str,
+                 **fields: Any) -> dict[str, Any]:
+    """The insight spec behind each metric."""
+    if metric is Metric.active:
+        return {"kind": "active_users", "math": ["dau", "wau", "mau"], "event": event, **fields}
+    if metric is Metric.events_per_user:
+        return {"kind": "active_users", "math": ["total", "dau", "per_user_avg"],
+                "event": event, **fields}
+    if metric is Metric.stickiness:  # DAU / MAU
+        series = [{"event": event, "math": "dau"}, {"event": event, "math": "mau"}]
+    else:  # click-through rate: clicks / views
+        series = [{"event": click_event}, {"event": view_event}]
+    return {"kind": "trends", "series": series, "formula": "A / B", **fields}
+
+
+def metrics(
+    metric: Annotated[Metric, typer.Option(
+        "--metric", "-m", help="active (DAU/WAU/MAU), stickiness (DAU/MAU), ctr "
+        "(clicks/views) or events-per-user.")] = Metric.active,
+    date_from: FromOption = "-30d",
+    date_to: ToOption = None,
+    interval: IntervalOption = Interval.day,
+    by: SliceOption = None,
+    event: Annotated[str | None, typer.Option(
+        "--event", help="Count only this event (default: any event).")] = None,
+    view_event: Annotated[str, typer.Option(help="The 'view' event of --metric ctr.")] = "view",
+    click_event: Annotated[str, typer.Option(help="The 'click' event of --metric ctr.")] = "click",
+    timezone: TimezoneOption = None,
+    show_spec: ShowSpecOption = False,
+    events: EventsOption = None,
+    users: UsersOption = None,
+    engine: EngineOption = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Key product metrics over a range, optionally sliced: DAU/WAU/MAU, stickiness, CTR.
+
+    Example: applens metrics --metric ctr --by os --from -14d --events events.parquet
+    """
+    spec = metrics_spec(metric, event=event, view_event=view_event, click_event=click_event,
+                        **common(date_from=date_from, date_to=date_to, interval=interval,
+                                 timezone=timezone, by=by))
+    if spec.get("event") is None:
+        spec.pop("event", None)
+    answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
+           show_spec=show_spec)
