@@ -1,0 +1,195 @@
+"""Train and predict any registered model; read back scores and metrics.
+
+A model is a name in ``MODELS`` with a ``train(ws, cutoff, options) -> Trained`` and a
+``predict(ws, saved, as_of) -> scores frame``. Scores go to the warehouse table
+``scores_<model>`` (one row per entity and run, with the model version), and optionally to
+a CSV file.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from applens.errors import InvalidParameterError, NotFoundError, UnknownComponentError, \
+    did_you_mean
+from applens.models import churn, crash, personas
+from applens.models._common import SCORE_COLUMNS, Trained, to_cutoff
+from applens.models._options import options_for
+from applens.models.registry import latest_version, load_model, save_model
+from applens.workspace import Workspace
+
+__all__ = [
+    "MODELS", "ModelSpec", "TrainReport", "latest_scores", "model_metrics", "predict",
+    "register_model", "train",
+]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    train: Callable[[Workspace, datetime | None, Any], Trained]
+    predict: Callable[..., pd.DataFrame]
+    description: str
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    model: str
+    version: str
+    estimator: str
+    metrics: dict[str, float]
+    metadata: dict[str, Any]
+
+
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register_model(spec: ModelSpec) -> None:
+    MODELS[spec.name] = spec
+
+
+register_model(ModelSpec("churn", churn.train, churn.predict,
+                         "users likely to stop using the app"))
+register_model(ModelSpec("crash", crash.train, crash.predict,
+                         "sessions likely to end in a crash"))
+register_model(ModelSpec("personas", personas.train, personas.predict,
+                         "behaviour segments (KMeans)"))
+
+
+def _plug_in_bots() -> None:
+    """Bots live in their own module (another branch); register them when present."""
+    try:
+        from applens.models import _bots_model
+    except ImportError:
+        return
+    register_model(_bots_model.SPEC)
+
+
+_plug_in_bots()
+
+
+def _names(models: str | Iterable[str] | None) -> list[str]:
+    if models is None:
+        return list(MODELS)
+    items = models.split(",") if isinstance(models, str) else list(models)
+    names = [m.strip() for m in items if m.strip()]
+    if not names:
+        raise InvalidParameterError(f"No model named; choose from {', '.join(MODELS)}.")
+    for name in names:
+        if name not in MODELS:
+            raise UnknownComponentError(
+                f"There is no model '{name}'.{did_you_mean(name, MODELS)} "
+                f"Choose from: {', '.join(MODELS)}.")
+    return list(dict.fromkeys(names))
+
+
+def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
+          cutoff: date | datetime | str | None = None) -> dict[str, TrainReport]:
+    """Train, validate and save each model; returns its version and validation metrics."""
+    from threadpoolctl import threadpool_limits
+
+    when = to_cutoff(cutoff)
+    reports = {}
+    for name in _names(models):
+        opts = options_for(name, ws.settings.models.get(name))
+        with threadpool_limits(limits=ws.settings.threads or 2):
+            trained = MODELS[name].train(ws, when, opts)
+        meta = {**trained.metadata, "created_at": ws.now().isoformat(timespec="seconds")}
+        version = save_model(ws, name, trained.estimator, meta)
+        reports[name] = TrainReport(name, version, str(meta.get("estimator", "")),
+                                    trained.metrics, meta)
+    return reports
+
+
+def _table(name: str) -> str:
+    return f"scores_{name}"
+
+
+def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
+            date: date | datetime | str | None = None, out: str | Path | None = None,
+            ) -> dict[str, pd.DataFrame]:
+    """Score with the latest saved version of each model (all trained ones by default).
+
+    Each model's scores are appended to the warehouse table ``scores_<model>`` (a rerun for
+    the same date and version replaces its rows); ``out`` also writes all of them to a CSV.
+    """
+    as_of = to_cutoff(date)
+    if models is None:
+        names = [n for n in MODELS if latest_version(ws, n)]
+        if not names:
+            raise NotFoundError(f"No trained models in {ws.path}. Run 'applens train' first.")
+    else:
+        names = _names(models)
+    results = {}
+    for name in names:
+        saved = load_model(ws, name)
+        scores = MODELS[name].predict(ws, saved, as_of)
+        _store(ws, name, scores, saved.version, as_of)
+        results[name] = scores
+    if out is not None:
+        frames = [s.assign(model=n) for n, s in results.items()]
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.concat(frames, ignore_index=True)[[*SCORE_COLUMNS, "model"]].to_csv(path, index=False)
+    return results
+
+
+def _store(ws: Workspace, name: str, scores: pd.DataFrame, version: str,
+           as_of: datetime | None) -> None:
+    frame = scores.assign(
+        model_version=version,
+        as_of=pd.Timestamp(as_of) if as_of else pd.NaT,
+        scored_at=pd.Timestamp(ws.now().astimezone(UTC).replace(tzinfo=None)),
+    )
+    frame["as_of"] = frame["as_of"].astype("datetime64[us]")
+    frame["scored_at"] = frame["scored_at"].astype("datetime64[us]")
+    frame["rank"] = frame["rank"].astype("int64")
+    con, table = ws.connection, _table(name)
+    con.register("_applens_scores", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS '
+                    "SELECT * FROM _applens_scores LIMIT 0")
+        con.execute(f'DELETE FROM "{table}" WHERE model_version = ? '
+                    "AND as_of IS NOT DISTINCT FROM ?", [version, frame["as_of"].iloc[0]
+                                                         if len(frame) else None])
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM _applens_scores')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_applens_scores")
+
+
+def latest_scores(ws: Workspace, model: str) -> pd.DataFrame:
+    """The most recent scores of ``model``: entity_type, entity_id, score, rank, label,
+    reasons (empty frame with those columns if it has never been scored)."""
+    _names([model])
+    table = _table(model)
+    if not ws.has_table(table):
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
+    cols = ", ".join(SCORE_COLUMNS)
+    return ws.connection.execute(
+        f'SELECT {cols} FROM "{table}" WHERE scored_at = (SELECT max(scored_at) FROM "{table}") '
+        "ORDER BY rank").df()
+
+
+def model_metrics(ws: Workspace) -> dict[str, dict[str, float]]:
+    """Validation metrics of the latest saved version of each trained model."""
+    result = {}
+    for name in MODELS:
+        if latest_version(ws, name) is None:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # metrics only; version warnings come on predict
+            meta = load_model(ws, name).metadata
+        result[name] = {k: float(v) for k, v in meta.get("metrics", {}).items()}
+    return result
