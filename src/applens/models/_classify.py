@@ -158,7 +158,7 @@ def reference(features: FeatureSet) -> dict[str, list[float]]:
 
 def reasons(frame: pd.DataFrame, important: list[dict[str, float]],
             ref: dict[str, list[float]], *, n: int = 3) -> pd.Series:
-    """Per row, the important features furthest from typical, e.g. 'recency_days=9.1 (high)'."""
+    """Per row, the important features at least one spread from typical, e.g. 'recency_days=9.1 (high)'."""
     names = [f["feature"] for f in important if f["feature"] in ref and f["feature"] in frame]
     if not names:
         return pd.Series("", index=frame.index)
@@ -167,7 +167,7 @@ def reasons(frame: pd.DataFrame, important: list[dict[str, float]],
     centre = np.array([ref[c][0] for c in names])
     scale = np.array([ref[c][1] for c in names])
     z = np.nan_to_num((values - centre) / scale)
-    strength = np.abs(z) * weights
+    strength = np.where(np.abs(z) >= 1.0, np.abs(z) * weights, 0.0)  # only what is unusual
     order = np.argsort(-strength, axis=1)[:, :n]
     out = []
     for row, picks in enumerate(order):
