@@ -21,7 +21,7 @@ from applens.models.features import FeatureSet
 
 __all__ = ["Candidate", "candidates", "evaluate", "fit_and_compare", "reasons", "top_features"]
 
-MAX_FOREST_ROWS = 200_000  # each tree sees at most this many rows: bounded time at 1M users
+MAX_FOREST_ROWS = 100_000  # each tree sees at most this many rows: bounded time at 1M users
 
 
 def preprocessor(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
@@ -53,10 +53,10 @@ def candidates(features: FeatureSet, n_rows: int, seed: int = 0) -> list[Candida
     return [
         Candidate("logistic_regression", pipe(LogisticRegression(max_iter=2000))),
         Candidate("random_forest", pipe(RandomForestClassifier(
-            n_estimators=150, min_samples_leaf=5, max_samples=share if share < 1 else None,
+            n_estimators=100, min_samples_leaf=5, max_samples=share if share < 1 else None,
             n_jobs=1, random_state=seed))),
         Candidate("lightgbm", pipe(LGBMClassifier(
-            n_estimators=300, learning_rate=0.05, num_leaves=31, min_child_samples=20,
+            n_estimators=200, learning_rate=0.05, num_leaves=31, min_child_samples=20,
             subsample=0.8, subsample_freq=1, colsample_bytree=0.8, n_jobs=1,
             random_state=seed, verbose=-1))),
     ]
