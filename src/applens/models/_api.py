@@ -22,6 +22,7 @@ from applens.errors import InvalidParameterError, NotFoundError, UnknownComponen
 from applens.models import churn, crash, personas
 from applens.models._common import SCORE_COLUMNS, Trained, to_cutoff
 from applens.models._options import options_for
+from applens.models.features import feature_cache
 from applens.models.registry import latest_version, load_model, save_model
 from applens.workspace import Workspace
 
@@ -67,9 +68,11 @@ def _plug_in_bots() -> None:
     """Bots live in their own module (another branch); register them when present."""
     try:
         from applens.models import _bots_model
-    except ImportError:
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("applens.models.bots", "applens.models.bot_features"):
+            raise
         return
-    register_model(_bots_model.SPEC)
+    register_model(_bots_model._spec())
 
 
 _plug_in_bots()
@@ -93,19 +96,23 @@ def _names(models: str | Iterable[str] | None) -> list[str]:
 def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
           cutoff: date | datetime | str | None = None) -> dict[str, TrainReport]:
     """Train, validate and save each model; returns its version and validation metrics."""
-    from threadpoolctl import threadpool_limits
-
     when = to_cutoff(cutoff)
     reports = {}
-    for name in _names(models):
-        opts = options_for(name, ws.settings.models.get(name))
-        with threadpool_limits(limits=ws.settings.threads or 2):
-            trained = MODELS[name].train(ws, when, opts)
-        meta = {**trained.metadata, "created_at": ws.now().isoformat(timespec="seconds")}
-        version = save_model(ws, name, trained.estimator, meta)
-        reports[name] = TrainReport(name, version, str(meta.get("estimator", "")),
-                                    trained.metrics, meta)
+    with feature_cache():
+        for name in _names(models):
+            reports[name] = _train_one(ws, name, when)
     return reports
+
+
+def _train_one(ws: Workspace, name: str, when: datetime | None) -> TrainReport:
+    from threadpoolctl import threadpool_limits
+
+    opts = options_for(name, ws.settings.models.get(name))
+    with threadpool_limits(limits=ws.settings.threads or 2):  # a shared machine, not all cores
+        trained = MODELS[name].train(ws, when, opts)
+    meta = {**trained.metadata, "created_at": ws.now().isoformat(timespec="seconds")}
+    version = save_model(ws, name, trained.estimator, meta)
+    return TrainReport(name, version, str(meta.get("estimator", "")), trained.metrics, meta)
 
 
 def _table(name: str) -> str:
@@ -128,11 +135,12 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
     else:
         names = _names(models)
     results = {}
-    for name in names:
-        saved = load_model(ws, name)
-        scores = MODELS[name].predict(ws, saved, as_of)
-        _store(ws, name, scores, saved.version, as_of)
-        results[name] = scores
+    with feature_cache():
+        for name in names:
+            saved = load_model(ws, name)
+            scores = MODELS[name].predict(ws, saved, as_of)
+            _store(ws, name, scores, saved.version, as_of)
+            results[name] = scores
     if out is not None:
         frames = [s.assign(model=n) for n, s in results.items()]
         path = Path(out)

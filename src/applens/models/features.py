@@ -8,6 +8,9 @@ aggregated result (one row per user or session) reaches pandas.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +29,7 @@ __all__ = [
     "FeatureSet",
     "common_events",
     "data_span",
+    "feature_cache",
     "session_features",
     "user_features",
 ]
@@ -78,9 +82,37 @@ def _has(table: ir.Table, column: str) -> bool:
     return column in table.columns
 
 
+_CACHE: ContextVar[dict[tuple, FeatureSet] | None] = ContextVar("feature_cache", default=None)
+
+
+@contextmanager
+def feature_cache() -> Iterator[None]:
+    """Within this block, identical user_features calls are computed once (several models
+    trained or scored together share the same users at the same cutoff)."""
+    token = _CACHE.set({})
+    try:
+        yield
+    finally:
+        _CACHE.reset(token)
+
+
 def user_features(ws: Workspace, cutoff: datetime, opts: FeatureOptions,
                   event_kinds: list[str]) -> FeatureSet:
     """One row per user active in ``[cutoff - lookback, cutoff)``; nothing at or after cutoff."""
+    cache = _CACHE.get()
+    base = FeatureOptions(**{k: getattr(opts, k) for k in FeatureOptions.model_fields})
+    key = (str(ws.path), cutoff, base, tuple(event_kinds))
+    if cache is not None and key in cache:
+        hit = cache[key]
+        return FeatureSet(hit.frame.copy(), list(hit.numeric), list(hit.categorical))
+    result = _user_features(ws, cutoff, base, event_kinds)
+    if cache is not None:
+        cache[key] = result
+    return FeatureSet(result.frame.copy(), list(result.numeric), list(result.categorical))
+
+
+def _user_features(ws: Workspace, cutoff: datetime, opts: FeatureOptions,
+                   event_kinds: list[str]) -> FeatureSet:
     events = ws.table("events")
     start = cutoff - timedelta(days=opts.lookback_days)
     win = events.filter((events.ts >= start) & (events.ts < cutoff))
