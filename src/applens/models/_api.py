@@ -8,7 +8,6 @@ a CSV file.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,10 +19,10 @@ import pandas as pd
 from applens.errors import InvalidParameterError, NotFoundError, UnknownComponentError, \
     did_you_mean
 from applens.models import churn, crash, personas
-from applens.models._common import SCORE_COLUMNS, Trained, to_cutoff
+from applens.models._common import SCORE_COLUMNS, Trained, data_end, to_cutoff
 from applens.models._options import options_for
 from applens.models.features import feature_cache
-from applens.models.registry import latest_version, load_model, save_model
+from applens.models.registry import latest_version, load_model, read_metadata, save_model
 from applens.workspace import Workspace
 
 __all__ = [
@@ -127,13 +126,13 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
     Each model's scores are appended to the warehouse table ``scores_<model>`` (a rerun for
     the same date and version replaces its rows); ``out`` also writes all of them to a CSV.
     """
-    as_of = to_cutoff(date)
     if models is None:
         names = [n for n in MODELS if latest_version(ws, n)]
         if not names:
             raise NotFoundError(f"No trained models in {ws.path}. Run 'applens train' first.")
     else:
         names = _names(models)
+    as_of = to_cutoff(date) or data_end(ws)  # stored as a real date, not "latest"
     results = {}
     with feature_cache():
         for name in names:
@@ -150,10 +149,10 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
 
 
 def _store(ws: Workspace, name: str, scores: pd.DataFrame, version: str,
-           as_of: datetime | None) -> None:
+           as_of: datetime) -> None:
     frame = scores.assign(
         model_version=version,
-        as_of=pd.Timestamp(as_of) if as_of else pd.NaT,
+        as_of=pd.Timestamp(as_of),
         scored_at=pd.Timestamp(ws.now().astimezone(UTC).replace(tzinfo=None)),
     )
     frame["as_of"] = frame["as_of"].astype("datetime64[us]")
@@ -165,9 +164,8 @@ def _store(ws: Workspace, name: str, scores: pd.DataFrame, version: str,
         con.execute("BEGIN TRANSACTION")
         con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS '
                     "SELECT * FROM _applens_scores LIMIT 0")
-        con.execute(f'DELETE FROM "{table}" WHERE model_version = ? '
-                    "AND as_of IS NOT DISTINCT FROM ?", [version, frame["as_of"].iloc[0]
-                                                         if len(frame) else None])
+        con.execute(f'DELETE FROM "{table}" WHERE model_version = ? AND as_of = ?',
+                    [version, as_of])
         con.execute(f'INSERT INTO "{table}" SELECT * FROM _applens_scores')
         con.execute("COMMIT")
     except Exception:
@@ -178,16 +176,18 @@ def _store(ws: Workspace, name: str, scores: pd.DataFrame, version: str,
 
 
 def latest_scores(ws: Workspace, model: str) -> pd.DataFrame:
-    """The most recent scores of ``model``: entity_type, entity_id, score, rank, label,
-    reasons (empty frame with those columns if it has never been scored)."""
+    """The latest scores of ``model`` (newest date scored, newest run of it): entity_type,
+    entity_id, score, rank, label, reasons; an empty frame if it was never scored."""
     _names([model])
     table = _table(model)
     if not ws.has_table(table):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
     cols = ", ".join(SCORE_COLUMNS)
+    # the latest date scored, and of its runs the newest (a retrained model's)
     return ws.connection.execute(
-        f'SELECT {cols} FROM "{table}" WHERE scored_at = (SELECT max(scored_at) FROM "{table}") '
-        "ORDER BY rank").df()
+        f'WITH last AS (SELECT as_of, scored_at FROM "{table}" '
+        "ORDER BY as_of DESC, scored_at DESC LIMIT 1) "
+        f'SELECT {cols} FROM "{table}" JOIN last USING (as_of, scored_at) ORDER BY rank').df()
 
 
 def model_metrics(ws: Workspace) -> dict[str, dict[str, float]]:
@@ -196,8 +196,6 @@ def model_metrics(ws: Workspace) -> dict[str, dict[str, float]]:
     for name in MODELS:
         if latest_version(ws, name) is None:
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # metrics only; version warnings come on predict
-            meta = load_model(ws, name).metadata
+        meta = read_metadata(ws, name)
         result[name] = {k: float(v) for k, v in meta.get("metrics", {}).items()}
     return result

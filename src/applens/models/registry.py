@@ -29,6 +29,7 @@ __all__ = [
     "library_versions",
     "load_model",
     "model_dir",
+    "read_metadata",
     "save_model",
 ]
 
@@ -130,6 +131,15 @@ def _read_metadata(path: Path, name: str) -> dict[str, Any]:
         raise ArtifactError(f"{path / METADATA_FILE} is not applens model metadata. "
                             f"Retrain with 'applens train --models {name}'.")
     return meta
+
+
+def read_metadata(ws: Workspace, name: str, version: str | None = None) -> dict[str, Any]:
+    """The metadata of a saved model without loading the model itself (cheap)."""
+    version = version or latest_version(ws, name)
+    if version is None:
+        raise ArtifactError(f"No trained '{name}' model in {ws.path}. "
+                            f"Train one first with 'applens train --models {name}'.")
+    return _read_metadata(model_dir(ws, name) / version, name)
 
 
 def load_model(ws: Workspace, name: str, version: str | None = None) -> SavedModel:

@@ -108,3 +108,15 @@ def test_predict_stores_versioned_scores_and_reads_them_back(ws_copy, tmp_path):
     count = ws_copy.connection.execute("SELECT count(*) FROM scores_churn").fetchall()[0][0]
     assert count == len(churn)
     assert set(model_metrics(ws_copy)) == {"churn", "crash", "personas"}
+
+
+def test_latest_scores_are_those_of_the_latest_date_scored(ws_copy):
+    current = predict(ws_copy, "personas")["personas"]
+    predict(ws_copy, "personas", date="2026-11-12")  # a back-fill of an older day
+    latest = latest_scores(ws_copy, "personas")
+    assert len(latest) == len(current)
+    assert latest["entity_id"].tolist() == current["entity_id"].tolist()
+    dates = ws_copy.connection.execute(
+        "SELECT DISTINCT as_of FROM scores_personas ORDER BY 1").fetchall()
+    assert [d[0].date().isoformat() for d in dates] == ["2026-11-12", "2026-11-22"]
+    assert model_metrics(ws_copy)["personas"]["k"] >= 3
