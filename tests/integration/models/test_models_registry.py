@@ -107,7 +107,7 @@ def test_predict_stores_versioned_scores_and_reads_them_back(ws_copy, tmp_path):
     predict(ws_copy, "churn")  # a rerun for the same date replaces, not duplicates
     count = ws_copy.connection.execute("SELECT count(*) FROM scores_churn").fetchall()[0][0]
     assert count == len(churn)
-    assert set(model_metrics(ws_copy)) == {"churn", "crash", "personas"}
+    assert {"churn", "crash", "personas"} <= set(model_metrics(ws_copy))
 
 
 def test_latest_scores_are_those_of_the_latest_date_scored(ws_copy):
