@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Models at scale: train and predict time and peak memory on a large synthetic population.
 
-    .venv/bin/python benchmarks/models_bench.py [--users 1000000] [--days 21] [--models churn,personas]
+    .venv/bin/python benchmarks/models_bench.py [--users 1000000] [--days 21] [--models LIST]
 
 The events are synthesised straight into a workspace warehouse with DuckDB SQL (sessions of
 views, likes, messages and rare crashes; users who stop at a random day), so the benchmark
@@ -66,8 +66,8 @@ WITH people AS (
 )
 SELECT s_start + INTERVAL (k * (5 + hash(i, d, k) % 40)) SECOND AS ts, user_id,
        CASE WHEN k = 0 THEN 'app_open'
-            WHEN k = n - 1 AND hash(i, d, 2) % 100 < (CASE WHEN app_version = '4.9.1' THEN 6 ELSE 1 END)
-                 THEN 'crash'
+            WHEN k = n - 1 AND hash(i, d, 2) % 100
+                 < (CASE WHEN app_version = '4.9.1' THEN 6 ELSE 1 END) THEN 'crash'
             WHEN messenger AND hash(i, d, k, 3) % 4 = 0 THEN 'message'
             WHEN hash(i, d, k, 4) % 5 = 0 THEN 'like' ELSE 'view' END AS event,
        session_id, app_version, os,

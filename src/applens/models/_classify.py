@@ -158,7 +158,10 @@ def reference(features: FeatureSet) -> dict[str, list[float]]:
 
 def reasons(frame: pd.DataFrame, important: list[dict[str, float]],
             ref: dict[str, list[float]], *, n: int = 3) -> pd.Series:
-    """Per row, the important features at least one spread from typical, e.g. 'recency_days=9.1 (high)'."""
+    """Per row, the important features at least one spread from typical.
+
+    For example ``recency_days=9.1 (high)``.
+    """
     names = [f["feature"] for f in important if f["feature"] in ref and f["feature"] in frame]
     if not names:
         return pd.Series("", index=frame.index)
