@@ -82,9 +82,13 @@ FROM sessions, range(8) r(k)
 WHERE k < n;
 """
 
+# One lookback for both models: predict then computes the user features once for both.
 TOML = """
 [models.churn]
 horizon_days = 7
+lookback_days = 14
+
+[models.personas]
 lookback_days = 14
 """
 
