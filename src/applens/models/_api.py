@@ -132,11 +132,11 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
             raise NotFoundError(f"No trained models in {ws.path}. Run 'applens train' first.")
     else:
         names = _names(models)
+    saved_models = {name: load_model(ws, name) for name in names}  # "train first" comes first
     as_of = to_cutoff(date) or data_end(ws)  # stored as a real date, not "latest"
     results = {}
     with feature_cache():
-        for name in names:
-            saved = load_model(ws, name)
+        for name, saved in saved_models.items():
             scores = MODELS[name].predict(ws, saved, as_of)
             _store(ws, name, scores, saved.version, as_of)
             results[name] = scores
