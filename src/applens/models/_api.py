@@ -16,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
-from applens.errors import InvalidParameterError, NotFoundError, UnknownComponentError, \
-    did_you_mean
+from applens.errors import (
+    InsufficientDataError, InvalidParameterError, NotFoundError, UnknownComponentError,
+    did_you_mean,
+)
 from applens.models import churn, crash, personas
 from applens.models._common import SCORE_COLUMNS, Trained, data_end, to_cutoff
 from applens.models._options import options_for
@@ -94,12 +96,26 @@ def _names(models: str | Iterable[str] | None) -> list[str]:
 
 def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
           cutoff: date | datetime | str | None = None) -> dict[str, TrainReport]:
-    """Train, validate and save each model; returns its version and validation metrics."""
+    """Train, validate and save each model; returns its version and validation metrics.
+
+    With no ``models`` named, a model the data cannot support (no crash events, too few
+    churners …) is skipped with its reason (``estimator == "skipped"``) instead of stopping
+    the others; a model named explicitly raises.
+    """
     when = to_cutoff(cutoff)
-    reports = {}
+    reports: dict[str, TrainReport] = {}
+    first_error: InsufficientDataError | None = None
     with feature_cache():
         for name in _names(models):
-            reports[name] = _train_one(ws, name, when)
+            try:
+                reports[name] = _train_one(ws, name, when)
+            except InsufficientDataError as exc:
+                if models is not None:
+                    raise
+                first_error = first_error or exc
+                reports[name] = TrainReport(name, "", "skipped", {}, {"skipped": str(exc)})
+    if first_error is not None and all(r.estimator == "skipped" for r in reports.values()):
+        raise first_error
     return reports
 
 

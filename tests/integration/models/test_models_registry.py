@@ -120,3 +120,19 @@ def test_latest_scores_are_those_of_the_latest_date_scored(ws_copy):
         "SELECT DISTINCT as_of FROM scores_personas ORDER BY 1").fetchall()
     assert [d[0].date().isoformat() for d in dates] == ["2026-11-12", "2026-11-22"]
     assert model_metrics(ws_copy)["personas"]["k"] >= 3
+
+
+def test_default_training_skips_what_the_data_cannot_support(ws_copy):
+    from applens.errors import InsufficientDataError
+    from applens.models import train
+
+    strict = {"churn": {"horizon_days": 7, "min_positives": 10**6},
+              "crash": {"min_positives": 10**6}, "personas": {"k_min": 2, "k_max": 3}}
+    with Workspace(ws_copy.path, models=strict) as ws:
+        reports = train(ws)  # nothing named: skip, say why, train the rest
+        assert reports["churn"].estimator == "skipped"
+        assert "churned and" in reports["churn"].metadata["skipped"]
+        assert reports["crash"].estimator == "skipped"
+        assert reports["personas"].version == "v2"
+        with pytest.raises(InsufficientDataError):
+            train(ws, "churn")  # named explicitly: the error itself
