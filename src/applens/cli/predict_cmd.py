@@ -1,0 +1,49 @@
+"""``applens predict``: score with the saved models and store the scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from applens.cli._common import WorkspaceOption, open_workspace
+from applens.cli._output import FormatOption, OutputFormat, console, emit
+
+
+def register(app: typer.Typer) -> None:
+    app.command("predict")(predict_cmd)
+
+
+def predict_cmd(
+    models: Annotated[str | None, typer.Option(
+        "--models", "-m", help="Comma-separated models (default: every trained one).",
+    )] = None,
+    date: Annotated[str | None, typer.Option(
+        help="Score as of this date, YYYY-MM-DD (default: the day after the last event).",
+    )] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Also write all scores to this CSV (entity_type, entity_id, score, rank, label, "
+             "reasons, model).",
+    )] = None,
+    top: Annotated[int, typer.Option(min=0, help="Rows printed per model.")] = 10,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Score users and sessions; scores go to the warehouse table scores_<model>.
+
+    Example:
+
+        applens predict --models churn --date 2026-11-22 --out churn.csv
+    """
+    from applens.models import predict
+
+    ws = open_workspace(workspace)
+    results = predict(ws, models, date=date, out=out)
+    if fmt is OutputFormat.json:
+        emit({n: s.head(top).to_dict(orient="records") for n, s in results.items()}, fmt)
+        return
+    for name, scores in results.items():
+        emit(scores.head(top), fmt, title=f"{name}: top {min(top, len(scores))} of {len(scores)}")
+    if out is not None and fmt is OutputFormat.table:
+        console.print(f"Wrote {sum(len(s) for s in results.values()):,} scores to {out}")

@@ -1,0 +1,74 @@
+"""``applens train``: fit, validate and save the ML models of a workspace."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from applens.cli._common import WorkspaceOption, open_workspace
+from applens.cli._output import FormatOption, OutputFormat, console, emit
+
+MAIN_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier", "silhouette", "k")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_cmd)
+
+
+def train_cmd(
+    models: Annotated[str | None, typer.Option(
+        "--models", "-m", help="Comma-separated models (default: all): churn,crash,personas.",
+    )] = None,
+    cutoff: Annotated[str | None, typer.Option(
+        help="Last labelled cutoff, YYYY-MM-DD (default: as late as the data allows).",
+    )] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Train each model, compare candidates on a later time slice, save the best.
+
+    Options per model come from applens.toml (one models.NAME table per model).
+
+    Example:
+
+        applens train --models churn,crash --cutoff 2026-11-08 --format json
+    """
+    from applens.models import train
+
+    ws = open_workspace(workspace)
+    with console.status("Training…") if fmt is OutputFormat.table else _nothing():
+        reports = train(ws, models, cutoff=cutoff)
+    if fmt is OutputFormat.json:
+        emit({n: r.metrics for n, r in reports.items()}, fmt)
+        return
+    rows = []
+    for name, report in reports.items():
+        row = {"model": name, "version": report.version, "kept": report.estimator}
+        row.update({m: report.metrics[m] for m in MAIN_METRICS if m in report.metrics})
+        rows.append(row)
+    emit(rows, fmt, title="Validation metrics (later time slice than training)")
+    if fmt is not OutputFormat.table:
+        return
+    compared = [{"model": name, "candidate": cand, **scores}
+                for name, report in reports.items()
+                for cand, scores in report.metadata.get("comparison", {}).items()]
+    if compared:
+        emit(compared, fmt, title="Candidates compared")
+    for name, report in reports.items():
+        if report.estimator == "skipped":
+            console.print(f"{name}: skipped. {report.metadata['skipped']}")
+        top = report.metadata.get("top_features") or []
+        if top:
+            console.print(f"{name}: top features " + ", ".join(f["feature"] for f in top[:5]))
+        for persona in report.metadata.get("personas", []):
+            console.print(f"{name}: {persona['description']} ({persona['size']} users, "
+                          f"{persona['share']:.0%})")
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

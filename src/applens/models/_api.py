@@ -1,0 +1,217 @@
+"""Train and predict any registered model; read back scores and metrics.
+
+A model is a name in ``MODELS`` with a ``train(ws, cutoff, options) -> Trained`` and a
+``predict(ws, saved, as_of) -> scores frame``. Scores go to the warehouse table
+``scores_<model>`` (one row per entity and run, with the model version), and optionally to
+a CSV file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from applens.errors import (
+    InsufficientDataError, InvalidParameterError, NotFoundError, UnknownComponentError,
+    did_you_mean,
+)
+from applens.models import churn, crash, personas
+from applens.models._common import SCORE_COLUMNS, Trained, data_end, to_cutoff
+from applens.models._options import options_for
+from applens.models.features import feature_cache
+from applens.models.registry import latest_version, load_model, read_metadata, save_model
+from applens.workspace import Workspace
+
+__all__ = [
+    "MODELS", "ModelSpec", "TrainReport", "latest_scores", "model_metrics", "predict",
+    "register_model", "train",
+]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    train: Callable[[Workspace, datetime | None, Any], Trained]
+    predict: Callable[..., pd.DataFrame]
+    description: str
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    model: str
+    version: str
+    estimator: str
+    metrics: dict[str, float]
+    metadata: dict[str, Any]
+
+
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register_model(spec: ModelSpec) -> None:
+    MODELS[spec.name] = spec
+
+
+register_model(ModelSpec("churn", churn.train, churn.predict,
+                         "users likely to stop using the app"))
+register_model(ModelSpec("crash", crash.train, crash.predict,
+                         "sessions likely to end in a crash"))
+register_model(ModelSpec("personas", personas.train, personas.predict,
+                         "behaviour segments (KMeans)"))
+
+
+def _plug_in_bots() -> None:
+    """Bots live in their own module (another branch); register them when present."""
+    try:
+        from applens.models import _bots_model
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("applens.models.bots", "applens.models.bot_features"):
+            raise
+        return
+    register_model(_bots_model._spec())
+
+
+_plug_in_bots()
+
+
+def _names(models: str | Iterable[str] | None) -> list[str]:
+    if models is None:
+        return list(MODELS)
+    items = models.split(",") if isinstance(models, str) else list(models)
+    names = [m.strip() for m in items if m.strip()]
+    if not names:
+        raise InvalidParameterError(f"No model named; choose from {', '.join(MODELS)}.")
+    for name in names:
+        if name not in MODELS:
+            raise UnknownComponentError(
+                f"There is no model '{name}'.{did_you_mean(name, MODELS)} "
+                f"Choose from: {', '.join(MODELS)}.")
+    return list(dict.fromkeys(names))
+
+
+def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
+          cutoff: date | datetime | str | None = None) -> dict[str, TrainReport]:
+    """Train, validate and save each model; returns its version and validation metrics.
+
+    With no ``models`` named, a model the data cannot support (no crash events, too few
+    churners …) is skipped with its reason (``estimator == "skipped"``) instead of stopping
+    the others; a model named explicitly raises.
+    """
+    when = to_cutoff(cutoff)
+    reports: dict[str, TrainReport] = {}
+    first_error: InsufficientDataError | None = None
+    with feature_cache():
+        for name in _names(models):
+            try:
+                reports[name] = _train_one(ws, name, when)
+            except InsufficientDataError as exc:
+                if models is not None:
+                    raise
+                first_error = first_error or exc
+                reports[name] = TrainReport(name, "", "skipped", {}, {"skipped": str(exc)})
+    if first_error is not None and all(r.estimator == "skipped" for r in reports.values()):
+        raise first_error
+    return reports
+
+
+def _train_one(ws: Workspace, name: str, when: datetime | None) -> TrainReport:
+    from threadpoolctl import threadpool_limits
+
+    opts = options_for(name, ws.settings.models.get(name))
+    with threadpool_limits(limits=ws.settings.threads or 2):  # a shared machine, not all cores
+        trained = MODELS[name].train(ws, when, opts)
+    meta = {**trained.metadata, "created_at": ws.now().isoformat(timespec="seconds")}
+    version = save_model(ws, name, trained.estimator, meta)
+    return TrainReport(name, version, str(meta.get("estimator", "")), trained.metrics, meta)
+
+
+def _table(name: str) -> str:
+    return f"scores_{name}"
+
+
+def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
+            date: date | datetime | str | None = None, out: str | Path | None = None,
+            ) -> dict[str, pd.DataFrame]:
+    """Score with the latest saved version of each model (all trained ones by default).
+
+    Each model's scores are appended to the warehouse table ``scores_<model>`` (a rerun for
+    the same date and version replaces its rows); ``out`` also writes all of them to a CSV.
+    """
+    if models is None:
+        names = [n for n in MODELS if latest_version(ws, n)]
+        if not names:
+            raise NotFoundError(f"No trained models in {ws.path}. Run 'applens train' first.")
+    else:
+        names = _names(models)
+    saved_models = {name: load_model(ws, name) for name in names}  # "train first" comes first
+    as_of = to_cutoff(date) or data_end(ws)  # stored as a real date, not "latest"
+    results = {}
+    with feature_cache():
+        for name, saved in saved_models.items():
+            scores = MODELS[name].predict(ws, saved, as_of)
+            _store(ws, name, scores, saved.version, as_of)
+            results[name] = scores
+    if out is not None:
+        frames = [s.assign(model=n) for n, s in results.items()]
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.concat(frames, ignore_index=True)[[*SCORE_COLUMNS, "model"]].to_csv(path, index=False)
+    return results
+
+
+def _store(ws: Workspace, name: str, scores: pd.DataFrame, version: str,
+           as_of: datetime) -> None:
+    frame = scores.assign(
+        model_version=version,
+        as_of=pd.Timestamp(as_of),
+        scored_at=pd.Timestamp(ws.now().astimezone(UTC).replace(tzinfo=None)),
+    )
+    frame["as_of"] = frame["as_of"].astype("datetime64[us]")
+    frame["scored_at"] = frame["scored_at"].astype("datetime64[us]")
+    frame["rank"] = frame["rank"].astype("int64")
+    con, table = ws.connection, _table(name)
+    con.register("_applens_scores", frame)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" AS '
+                    "SELECT * FROM _applens_scores LIMIT 0")
+        con.execute(f'DELETE FROM "{table}" WHERE model_version = ? AND as_of = ?',
+                    [version, as_of])
+        con.execute(f'INSERT INTO "{table}" SELECT * FROM _applens_scores')
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("_applens_scores")
+
+
+def latest_scores(ws: Workspace, model: str) -> pd.DataFrame:
+    """The latest scores of ``model`` (newest date scored, newest run of it): entity_type,
+    entity_id, score, rank, label, reasons; an empty frame if it was never scored."""
+    _names([model])
+    table = _table(model)
+    if not ws.has_table(table):
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
+    cols = ", ".join(SCORE_COLUMNS)
+    # the latest date scored, and of its runs the newest (a retrained model's)
+    return ws.connection.execute(
+        f'WITH last AS (SELECT as_of, scored_at FROM "{table}" '
+        "ORDER BY as_of DESC, scored_at DESC LIMIT 1) "
+        f'SELECT {cols} FROM "{table}" JOIN last USING (as_of, scored_at) ORDER BY rank').df()
+
+
+def model_metrics(ws: Workspace) -> dict[str, dict[str, float]]:
+    """Validation metrics of the latest saved version of each trained model."""
+    result = {}
+    for name in MODELS:
+        if latest_version(ws, name) is None:
+            continue
+        meta = read_metadata(ws, name)
+        result[name] = {k: float(v) for k, v in meta.get("metrics", {}).items()}
+    return result
