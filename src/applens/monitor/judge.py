@@ -1,10 +1,10 @@
 """The alert lifecycle of one series: open once, repeat after the cooldown or when worse,
 resolve after a few normal slices. Pure Python over already-scored slices.
 
-An open alert stays open while the detector flags the slice again, or while the metric
-is still at least half as far from expected (same direction) as when the alert opened:
-self-calibrated detectors raise their bar after a record, so "flagged again" alone would
-close an outage after its first slice.
+An open alert stays open while the metric is still at least half as far from expected
+(same direction) as when it opened. Not "while the detector flags it": self-calibrated
+detectors raise their bar after a record (an outage would close after one slice) and
+their level-shift views lag behind a recovery (it would never close).
 """
 
 from __future__ import annotations
@@ -83,8 +83,11 @@ def step_alert(
         return alert, Notice("opened", monitor, series, v, dict(alert))
     alert = dict(alert)
     same_side = v.direction == alert["direction"]
-    still = v.hot and same_side or (
-        same_side and math.isfinite(dev) and abs(dev) >= 0.5 * _abs(alert["deviation_pct"]))
+    opening = alert["deviation_pct"]
+    if opening is None or not math.isfinite(opening):  # expected was 0: only the detector
+        still = v.hot and same_side
+    else:
+        still = same_side and math.isfinite(dev) and abs(dev) >= 0.5 * abs(opening)
     if not still:
         alert["normal_streak"] = int(alert["normal_streak"] or 0) + 1
         if alert["normal_streak"] < resolve_after:

@@ -133,7 +133,10 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
         expected = np.nan_to_num(d.expected, nan=0.0)
         guard = np.maximum(volume, 0 if cfg.formula else expected) >= cfg.min_volume
         guard &= np.abs(d.values - expected) >= cfg.min_abs_change
-        hot = d.alert & guard & ~np.isnan(d.expected)
+        # A slice inside the band the message would quote is no alert (a lagging
+        # level-shift view can flag the recovery after an outage).
+        outside = ~((d.values >= d.lower) & (d.values <= d.upper))
+        hot = d.alert & guard & outside & ~np.isnan(d.expected)
         times = [t.to_pydatetime() for t in pd.to_datetime(part["slice_start"])]
         last = done.get(series)
         todo = [i for i, t in enumerate(times)
