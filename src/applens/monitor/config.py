@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -77,6 +77,7 @@ class MonitorConfig(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
     min_volume: float = Field(0.0, ge=0)
     min_abs_change: float = Field(0.0, ge=0)
+    direction: Literal["both", "drop", "spike"] = Field("both", description="what may alert")
     # -- alert lifecycle -----------------------------------------------------------------
     cooldown: str = "4h"
     worse_factor: float = Field(1.5, gt=1.0)

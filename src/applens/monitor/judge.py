@@ -65,11 +65,21 @@ def step_alert(
     cooldown: timedelta,
     worse_factor: float,
     resolve_after: int,
+    previous: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any] | None, Notice | None]:
-    """The series' alert after slice ``v`` (``None``: no open alert) and what to announce."""
+    """The series' alert after slice ``v`` (``None``: no open alert) and what to announce.
+
+    ``previous`` is the series' last resolved alert: within ``cooldown`` of its end, a new
+    alert in the same direction opens only if it is worse (the detector's level views lag
+    behind a recovery and would re-open the incident they just closed).
+    """
     dev = v.deviation_pct
     if alert is None:
         if not v.hot:
+            return None, None
+        if (previous is not None and previous["direction"] == v.direction
+                and v.slice_start - previous["resolved_at"] < cooldown
+                and _abs(dev) <= _abs(previous["worst_deviation_pct"])):
             return None, None
         alert = {
             "id": f"{monitor}|{series}|{v.slice_start:%Y-%m-%dT%H:%M}", "monitor": monitor,

@@ -118,6 +118,7 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
     frame = metric_slices(ws, cfg, start, end)
     done = state.progress(ws, cfg.name)
     open_alerts = state.open_alerts(ws, cfg.name)
+    last_resolved = state.last_resolved(ws, cfg.name)
     det = _detector(cfg)
     cooldown = cfg.duration("cooldown")
     out = _Judged([], [], {}, {}, 0)
@@ -133,27 +134,27 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
         expected = np.nan_to_num(d.expected, nan=0.0)
         guard = np.maximum(volume, 0 if cfg.formula else expected) >= cfg.min_volume
         guard &= np.abs(d.values - expected) >= cfg.min_abs_change
-        # A slice inside the band the message would quote is no alert (a lagging
-        # level-shift view can flag the recovery after an outage).
-        outside = ~((d.values >= d.lower) & (d.values <= d.upper))
-        hot = d.alert & guard & outside & ~np.isnan(d.expected)
+        if cfg.direction != "both":
+            guard &= (d.values < expected) if cfg.direction == "drop" else (d.values > expected)
+        hot = d.alert & guard & ~np.isnan(d.expected)
         times = [t.to_pydatetime() for t in pd.to_datetime(part["slice_start"])]
         last = done.get(series)
         todo = [i for i, t in enumerate(times)
                 if t >= catch_from and (last is None or t > last) and not np.isnan(d.values[i])]
         alert = open_alerts.get(series)
+        previous = last_resolved.get(series)
         for i in todo:
             v = SliceVerdict(times[i], float(d.values[i]), float(d.expected[i]),
                              float(d.lower[i]), float(d.upper[i]), float(d.score[i]), bool(hot[i]))
             alert, notice = step_alert(alert, v, monitor=cfg.name, series=series, step=step,
                                        cooldown=cooldown, worse_factor=cfg.worse_factor,
-                                       resolve_after=cfg.resolve_after)
+                                       resolve_after=cfg.resolve_after, previous=previous)
             if notice is not None:
                 out.notices.append(notice)
             if alert is not None:
                 out.alerts.append(alert)
                 if alert["status"] == "resolved":
-                    alert = None
+                    alert, previous = None, alert
         if todo:
             out.progress[series] = times[todo[-1]]
             out.slices += len(todo)

@@ -62,6 +62,14 @@ def open_alerts(ws: Workspace, monitor: str) -> dict[str, dict[str, Any]]:
     return {r[2]: dict(zip(ALERT_COLUMNS, r, strict=True)) for r in rows}
 
 
+def last_resolved(ws: Workspace, monitor: str) -> dict[str, dict[str, Any]]:
+    """The most recently resolved alert of each series of ``monitor``."""
+    rows = ws.connection.execute(
+        f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE monitor = ? AND status = 'resolved'"
+        " ORDER BY resolved_at", [monitor]).fetchall()
+    return {r[2]: dict(zip(ALERT_COLUMNS, r, strict=True)) for r in rows}
+
+
 def save_alert(ws: Workspace, alert: dict[str, Any]) -> None:
     placeholders = ", ".join("?" for _ in ALERT_COLUMNS)
     ws.connection.execute(
