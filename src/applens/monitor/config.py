@@ -82,6 +82,7 @@ class MonitorConfig(BaseModel):
     cooldown: str = "4h"
     worse_factor: float = Field(1.5, gt=1.0)
     resolve_after: int = Field(2, ge=1)
+    confirm: int = Field(1, ge=1, le=96, description="slices in a row before an alert opens")
     mute: list[str] = Field(default_factory=list, description="daily quiet windows")
     channels: list[str] | None = Field(None, description="Apprise URLs; default [notify] urls")
     enabled: bool = True

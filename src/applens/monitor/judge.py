@@ -1,5 +1,7 @@
 """The alert lifecycle of one series: open once, repeat after the cooldown or when worse,
-resolve after a few normal slices. Pure Python over already-scored slices.
+resolve after a few normal slices. With ``confirm = n`` an alert is first ``pending`` and
+opens only when the next n - 1 slices are still as far off (one-slice blips are
+``discarded`` unannounced). Pure Python over already-scored slices.
 
 An open alert stays open while the metric is still at least half as far from expected
 (same direction) as when it opened. Not "while the detector flags it": self-calibrated
@@ -66,6 +68,7 @@ def step_alert(
     worse_factor: float,
     resolve_after: int,
     previous: dict[str, Any] | None = None,
+    confirm: int = 1,
 ) -> tuple[dict[str, Any] | None, Notice | None]:
     """The series' alert after slice ``v`` (``None``: no open alert) and what to announce.
 
@@ -88,8 +91,11 @@ def step_alert(
             "expected": v.expected, "lower": v.lower, "upper": v.upper, "deviation_pct": dev,
             "score": v.score, "worst_deviation_pct": dev, "notified_slice": v.slice_start,
             "notified_deviation_pct": dev, "normal_streak": 0, "opened_at": v.slice_start,
-            "resolved_at": None,
+            "resolved_at": None, "confirmations": 1,
         }
+        if confirm > 1:  # wait for the next slices to confirm before paging anyone
+            alert["status"] = "pending"
+            return alert, None
         return alert, Notice("opened", monitor, series, v, dict(alert))
     alert = dict(alert)
     same_side = v.direction == alert["direction"]
@@ -98,6 +104,18 @@ def step_alert(
         still = v.hot and same_side
     else:
         still = same_side and math.isfinite(dev) and abs(dev) >= 0.5 * abs(opening)
+    if alert["status"] == "pending":
+        if not still:
+            alert["status"] = "discarded"  # a one-slice blip, never announced
+            return alert, None
+        alert["confirmations"] = int(alert["confirmations"] or 1) + 1
+        alert["last_slice"] = v.slice_start
+        if _abs(dev) > _abs(alert["worst_deviation_pct"]):
+            alert["worst_deviation_pct"] = dev
+        if alert["confirmations"] < confirm:
+            return alert, None
+        alert.update(status="open", notified_slice=v.slice_start, notified_deviation_pct=dev)
+        return alert, Notice("opened", monitor, series, v, dict(alert))
     if not still:
         alert["normal_streak"] = int(alert["normal_streak"] or 0) + 1
         if alert["normal_streak"] < resolve_after:

@@ -148,13 +148,16 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
                              float(d.lower[i]), float(d.upper[i]), float(d.score[i]), bool(hot[i]))
             alert, notice = step_alert(alert, v, monitor=cfg.name, series=series, step=step,
                                        cooldown=cooldown, worse_factor=cfg.worse_factor,
-                                       resolve_after=cfg.resolve_after, previous=previous)
+                                       resolve_after=cfg.resolve_after, previous=previous,
+                                       confirm=cfg.confirm)
             if notice is not None:
                 out.notices.append(notice)
             if alert is not None:
                 out.alerts.append(alert)
                 if alert["status"] == "resolved":
                     alert, previous = None, alert
+                elif alert["status"] == "discarded":
+                    alert = None
         if todo:
             out.progress[series] = times[todo[-1]]
             out.slices += len(todo)
@@ -165,11 +168,16 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
 
 
 def run_once(ws: Workspace, now: datetime | None = None, *,
+             monitors: dict[str, dict[str, Any]] | None = None,
              sleep: Callable[[float], None] = time.sleep) -> MonitorRun:
-    """Judge every enabled ``[monitors.*]`` up to ``now`` (default: the workspace clock)."""
+    """Judge every enabled ``[monitors.*]`` up to ``now`` (default: the workspace clock).
+
+    ``monitors`` replaces the workspace's ``[monitors]`` tables (the demo replays a month
+    with its own); ``sleep`` is the back-off between delivery retries.
+    """
     moment = now or ws.now()
     moment = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-    monitors = load_monitors(ws.settings.monitors)
+    monitors = load_monitors(ws.settings.monitors if monitors is None else monitors)
     notify = notify_config(ws.settings.notify)
     state.ensure_tables(ws)
     run = MonitorRun(now=moment)

@@ -31,7 +31,7 @@ _DDL = [
         value DOUBLE, expected DOUBLE, lower DOUBLE, upper DOUBLE, deviation_pct DOUBLE,
         score DOUBLE, worst_deviation_pct DOUBLE, notified_slice TIMESTAMP,
         notified_deviation_pct DOUBLE, normal_streak INTEGER,
-        opened_at TIMESTAMP, resolved_at TIMESTAMP)""",
+        opened_at TIMESTAMP, resolved_at TIMESTAMP, confirmations INTEGER)""",
     """CREATE TABLE IF NOT EXISTS monitor_progress (
         monitor VARCHAR, series VARCHAR, last_slice TIMESTAMP, PRIMARY KEY (monitor, series))""",
     "CREATE SEQUENCE IF NOT EXISTS alert_outbox_id",
@@ -46,7 +46,7 @@ _DDL = [
 ALERT_COLUMNS = ["id", "monitor", "series", "slice_start", "last_slice", "status", "direction",
                  "value", "expected", "lower", "upper", "deviation_pct", "score",
                  "worst_deviation_pct", "notified_slice", "notified_deviation_pct",
-                 "normal_streak", "opened_at", "resolved_at"]
+                 "normal_streak", "opened_at", "resolved_at", "confirmations"]
 
 
 def ensure_tables(ws: Workspace) -> None:
@@ -55,9 +55,10 @@ def ensure_tables(ws: Workspace) -> None:
 
 
 def open_alerts(ws: Workspace, monitor: str) -> dict[str, dict[str, Any]]:
-    """The open alert of each series of ``monitor``."""
+    """The open (or pending) alert of each series of ``monitor``."""
     rows = ws.connection.execute(
-        f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE monitor = ? AND status = 'open'",
+        f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE monitor = ? "
+        "AND status IN ('open', 'pending')",
         [monitor]).fetchall()
     return {r[2]: dict(zip(ALERT_COLUMNS, r, strict=True)) for r in rows}
 
@@ -144,7 +145,7 @@ def mark_delivery(ws: Workspace, message: Outbox, failed: dict[str, str], now: d
 
 def history_frame(ws: Workspace, since: datetime | None, until: datetime | None) -> pd.DataFrame:
     ensure_tables(ws)
-    where, args = [], []
+    where, args = ["status IN ('open', 'resolved')"], []
     if since is not None:
         where.append("coalesce(resolved_at, last_slice) >= ?")
         args.append(_naive(since))
@@ -152,7 +153,7 @@ def history_frame(ws: Workspace, since: datetime | None, until: datetime | None)
         where.append("slice_start < ?")
         args.append(_naive(until))
     sql = (f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts "
-           f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY slice_start, monitor, series")
+           f"WHERE {' AND '.join(where)} ORDER BY slice_start, monitor, series")
     rows = ws.connection.execute(sql, args).fetchall()
     frame = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     for column in ("slice_start", "last_slice", "notified_slice", "opened_at", "resolved_at"):
