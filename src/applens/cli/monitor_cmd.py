@@ -63,8 +63,9 @@ def monitor_cmd(
 
     Monitors are the monitors.NAME tables of applens.toml; channels come from notify.
 
-    Alert state lives in the warehouse: an alert opens once, repeats after its cooldown
-    or when it gets worse, and closes with a "resolved" line. Unsent messages are retried.
+    Alert state lives in the warehouse: an alert opens once, repeats after its
+    cooldown or when it gets worse, and closes with a "resolved" line. Unsent
+    messages are retried on the next run.
 
     Example:
 
@@ -135,7 +136,9 @@ def snooze_cmd(
 
 
 @monitor_app.command("list")
-def list_cmd(ctx: typer.Context, workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.table) -> None:
+def list_cmd(
+    ctx: typer.Context, workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.table
+) -> None:
     """List the declared monitors, their metric, slice and channels.
 
     Example:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd

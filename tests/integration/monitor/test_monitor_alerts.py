@@ -224,3 +224,17 @@ def test_config_errors_name_the_key(bench, http_receiver, base_traffic, table, m
     assert message in str(err.value)
     assert "applens.toml" in str(err.value)
     assert not b.ws.has_table("alerts") or alert_history(b.ws).empty
+
+
+def test_direction_drop_ignores_a_spike_that_both_would_report(bench, http_receiver,
+                                                                base_traffic):
+    import pandas as pd
+
+    inside = ((base_traffic.ts >= INCIDENT) & (base_traffic.ts < INCIDENT + SLICE)
+              & (base_traffic.os == "iOS"))
+    frame = pd.concat([base_traffic] + [base_traffic[inside]] * 3, ignore_index=True)
+    both = _setup(bench, http_receiver, frame)
+    assert [(n.kind, n.verdict.direction) for n in both.run(after(0)).notices] == [
+        ("opened", "spike")]
+    drops = _setup(bench, http_receiver, frame, extra='direction = "drop"')
+    assert drops.run(after(0)).notices == []

@@ -17,16 +17,18 @@ def verdict(k: int, value: float, hot: bool, expected: float = 100.0) -> SliceVe
     return SliceVerdict(T0 + k * STEP, value, expected, 80.0, 120.0, 0.9 if hot else 0.1, hot)
 
 
-def play(slices, cooldown=timedelta(hours=1), resolve_after=2):
-    alert, kinds = None, []
+def play(slices, cooldown=timedelta(hours=1), resolve_after=2, confirm=1):
+    alert, kinds, last = None, [], None
     for k, (value, hot) in enumerate(slices):
         alert, notice = step_alert(alert, verdict(k, value, hot), monitor="m", series="all",
                                    step=STEP, cooldown=cooldown, worse_factor=1.5,
-                                   resolve_after=resolve_after)
+                                   resolve_after=resolve_after, previous=last,
+                                   confirm=confirm)
         kinds.append(notice.kind if notice else "")
-        if alert is not None and alert["status"] == "resolved":
-            last, alert = alert, None
-    return kinds, locals().get("last")
+        if alert is not None and alert["status"] in ("resolved", "discarded"):
+            last = alert if alert["status"] == "resolved" else last
+            alert = None
+    return kinds, last
 
 
 def test_deviation_pct_is_relative_to_expected():
@@ -67,3 +69,17 @@ def test_bad_duration_and_mute():
     assert parse_mute("22:00-07:00")[0].hour == 22
     with pytest.raises(ValueError, match="impossible"):
         parse_mute("22:61-07:00")
+
+
+def test_confirm_waits_for_a_second_slice_and_drops_blips():
+    kinds, _ = play([(0, True), (100, False), (30, True), (35, False), (98, False),
+                     (99, False)], confirm=2)
+    # the 0 is a one-slice blip; 30 then 35 (still -65 %) confirms on the second slice
+    assert kinds == ["", "", "", "opened", "", "resolved"]
+
+
+def test_recovery_blip_in_the_same_direction_does_not_reopen_within_cooldown():
+    kinds, _ = play([(40, True), (100, False), (100, False), (92, True), (97, False),
+                     (100, False), (20, True)])
+    # -8 % right after a -60 % incident is its tail; -80 % is worse, so it opens
+    assert kinds == ["opened", "", "resolved", "", "", "", "opened"]
