@@ -40,8 +40,10 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
                 f"{n.alert['worst_deviation_pct']:+.1f} %")
     end = v.slice_start + step.get(n.monitor, timedelta(minutes=15))
     dev = v.deviation_pct
+    opened = n.alert.get("slice_start")
+    since = f" (since {opened:%H:%M})" if opened is not None and opened != v.slice_start else ""
     return (f"- {_WORDS[n.kind]} {v.direction} {where}, slice {v.slice_start:%Y-%m-%d %H:%M}–"
-            f"{end:%H:%M} UTC: value {_num(v.value)}, expected {_num(v.expected)} "
+            f"{end:%H:%M} UTC{since}: value {_num(v.value)}, expected {_num(v.expected)} "
             f"(range {_num(v.lower)}–{_num(v.upper)}), "
             f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}")
 
