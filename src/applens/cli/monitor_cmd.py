@@ -1,0 +1,200 @@
+"""``applens monitor``: judge the declared metrics once or every N minutes, snooze, history."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from applens.cli._common import WorkspaceOption, open_workspace
+from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from applens.errors import ConfigError, InvalidParameterError, did_you_mean
+
+monitor_app = typer.Typer(invoke_without_command=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(monitor_app, name="monitor")
+
+
+def _duration(text: str, option: str) -> timedelta:
+    from applens.monitor import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise InvalidParameterError(f"{option}: {exc}.") from None
+
+
+def _print_run(run: object, fmt: OutputFormat) -> None:
+    from applens.monitor import MonitorRun
+
+    assert isinstance(run, MonitorRun)
+    if fmt is not OutputFormat.table:
+        emit(run.to_dict(), fmt)
+        return
+    kinds = [n.kind for n in run.notices]
+    console.print(
+        f"{run.now:%Y-%m-%d %H:%M} UTC: judged {run.slices_judged} slice(s); "
+        f"{kinds.count('opened')} new, {kinds.count('worse') + kinds.count('repeat')} repeated, "
+        f"{kinds.count('resolved')} resolved, {run.muted} muted; "
+        f"{run.messages_sent} message(s) sent, {run.messages_pending} pending", highlight=False)
+    for why in run.warnings:
+        err_console.print(f"Warning: {why}", highlight=False)
+    for channel, why in run.failures.items():
+        err_console.print(f"Delivery failed: {channel}: {why} (kept; retried next run)",
+                          highlight=False)
+
+
+@monitor_app.callback()
+def monitor_cmd(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Judge once and exit (cron, Airflow).")]
+    = False,
+    every: Annotated[
+        str | None, typer.Option("--every", help="Run forever, e.g. 15m; Ctrl-C stops.")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Judge the newest complete slices of every declared monitor and send one message.
+
+    Monitors are the monitors.NAME tables of applens.toml; channels come from notify.
+
+    Alert state lives in the warehouse: an alert opens once, repeats after its
+    cooldown or when it gets worse, and closes with a "resolved" line. Unsent
+    messages are retried on the next run.
+
+    Example:
+
+        applens monitor --once
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = workspace  # `applens monitor -w DIR history` means that workspace too
+        return
+    if once == (every is not None):
+        raise InvalidParameterError("Give exactly one of --once or --every (e.g. --every 15m).")
+    from applens.monitor import run_once
+
+    ws = open_workspace(workspace)
+    try:
+        if once:
+            _print_run(run_once(ws), fmt)
+            return
+        period = _duration(every or "", "--every")
+        if period < timedelta(seconds=10):
+            raise InvalidParameterError(f"--every {every} is too short; use 1m or more.")
+        try:
+            while True:
+                started = time.monotonic()
+                _print_run(run_once(ws), fmt)
+                time.sleep(max(0.0, period.total_seconds() - (time.monotonic() - started)))
+        except KeyboardInterrupt:
+            err_console.print("Stopped; alert state is saved.")
+    finally:
+        ws.close()
+
+
+def _known(ws: object, name: str) -> None:
+    from applens.monitor import load_monitors
+
+    monitors = load_monitors(ws.settings.monitors)  # type: ignore[attr-defined]
+    if name not in monitors:
+        raise ConfigError(
+            f"There is no monitor '{name}' in applens.toml.{did_you_mean(name, monitors)} "
+            f"Declared: {', '.join(monitors) or 'none'}."
+        )
+
+
+@monitor_app.command("snooze")
+def snooze_cmd(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Monitor name (monitors.NAME in applens.toml).")],
+    for_: Annotated[str, typer.Option("--for", help="How long, e.g. 2h or 1d.")] = "1h",
+    off: Annotated[bool, typer.Option("--off", help="Lift the snooze now.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Keep judging a monitor but send nothing about it for a while.
+
+    Example:
+
+        applens monitor snooze dau --for 2h
+    """
+    from applens.monitor.state import set_snooze
+
+    with open_workspace(workspace or ctx.obj) as ws:
+        _known(ws, name)
+        if off:
+            set_snooze(ws, name, None)
+            console.print(f"Monitor '{name}' is no longer snoozed.")
+            return
+        until = ws.now().replace(tzinfo=None) + _duration(for_, "--for")
+        set_snooze(ws, name, until)
+        console.print(f"Monitor '{name}' snoozed until {until:%Y-%m-%d %H:%M} UTC.")
+
+
+@monitor_app.command("list")
+def list_cmd(
+    ctx: typer.Context, workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.table
+) -> None:
+    """List the declared monitors, their metric, slice and channels.
+
+    Example:
+
+        applens monitor list --format json
+    """
+    from applens.monitor import load_monitors
+    from applens.monitor.state import snooze_until
+    from applens.notify import _redact, notify_config
+
+    with open_workspace(workspace or ctx.obj) as ws:
+        default = notify_config(ws.settings.notify).urls
+        rows = []
+        for name, cfg in load_monitors(ws.settings.monitors).items():
+            until = snooze_until(ws, name)
+            now = ws.now().replace(tzinfo=None)
+            rows.append({
+                "name": name, "metric": cfg.label, "dimensions": ", ".join(cfg.dimensions),
+                "slice": cfg.slice, "detector": cfg.detector, "cooldown": cfg.cooldown,
+                "enabled": cfg.enabled,
+                "snoozed_until": until.isoformat() if until and until > now else "",
+                "channels": ", ".join(_redact(u) for u in (cfg.channels or default)),
+            })
+        emit(rows, fmt, title="Monitors")
+
+
+@monitor_app.command("history")
+def history_cmd(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="Only incidents after this (e.g. 2026-11-01, or 7d ago).")
+    ] = "7d",
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Every alert incident: where, when, value vs expected, and when it resolved.
+
+    Example:
+
+        applens monitor history --since 30d --format csv
+    """
+    from applens.monitor import alert_history
+
+    with open_workspace(workspace or ctx.obj) as ws:
+        start = None
+        if since:
+            try:
+                start = ws.now().replace(tzinfo=None) - _duration(since, "--since")
+            except InvalidParameterError:
+                try:
+                    start = datetime.fromisoformat(since)
+                except ValueError:
+                    raise InvalidParameterError(
+                        f"--since {since!r} is neither a duration (7d) nor a date (2026-11-01)."
+                    ) from None
+        frame = alert_history(ws, since=start)
+        columns = ["monitor", "series", "slice_start", "status", "value", "expected",
+                   "deviation_pct", "resolved_at"]
+        emit(frame[columns], fmt, title=f"Alerts ({len(frame)})")

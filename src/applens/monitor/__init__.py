@@ -1,0 +1,39 @@
+"""Monitoring: watch declared metrics per time slice, keep alert state, notify the chat.
+
+    from applens.monitor import run_once, alert_history
+    run = run_once(ws)                 # judge the newest complete slices, send one message
+    alert_history(ws, since=...)       # every incident, for dashboards and reports
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from applens.monitor.config import MonitorConfig, load_monitors, parse_duration
+from applens.monitor.run import MonitorRun, run_once
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from applens.workspace import Workspace
+
+__all__ = ["MonitorConfig", "MonitorRun", "alert_history", "load_monitors", "parse_duration",
+           "run_once"]
+
+HISTORY_COLUMNS = ["monitor", "series", "slice_start", "status", "value", "expected", "lower",
+                   "upper", "deviation_pct", "opened_at", "resolved_at"]
+
+
+def alert_history(ws: Workspace, since: datetime | None = None, until: datetime | None = None
+                  ) -> pd.DataFrame:
+    """One row per incident that overlaps [since, until): where and when it opened, the
+    opening slice's value, expected value and band, and when it resolved (NaT: open).
+
+    Extra columns: ``id, last_slice, direction, score, worst_deviation_pct``.
+    """
+    from applens.monitor.state import history_frame
+
+    frame = history_frame(ws, since, until)
+    extra = ["id", "last_slice", "direction", "score", "worst_deviation_pct"]
+    return frame[HISTORY_COLUMNS + extra].reset_index(drop=True)

@@ -1,0 +1,180 @@
+"""``[monitors.<name>]`` in applens.toml: what to watch, how to judge it, whom to tell.
+
+    [monitors.events]
+    event = "view"                 # or series = [{event = "view"}, {event = "like"}]
+    math = "total"                 #    with formula = "B / A" (CTR)
+    dimensions = ["os", "app_version"]
+    slice = "15m"
+    min_volume = 50
+    cooldown = "4h"
+
+The metric reuses the insight engine's models (``Series``, ``PropertyFilter`` and the
+formula checker), so a monitor reads like a trends query cut into slices.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import time, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from applens.errors import ConfigError, QueryError, did_you_mean
+from applens.insights import _formula
+from applens.insights.spec import PropertyFilter, Series
+
+__all__ = ["MonitorConfig", "load_monitors", "parse_duration", "parse_mute"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days",
+          "w": "weeks"}
+_MUTE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# Monitors count slices of the events table; rolling windows (wau, mau) are day concepts.
+_SLICE_MATHS = ("total", "dau", "unique_sessions", "sum", "avg", "min", "max")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"15m"``, ``"2h"``, ``"1d"``, ``"1w"`` → timedelta (ValueError otherwise)."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"'{text}' is not a duration; write it like '15m', '2h' or '1d'")
+    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
+
+
+def parse_mute(text: str) -> tuple[time, time]:
+    """A daily window ``"22:00-07:00"`` (may wrap midnight) → (start, end)."""
+    match = _MUTE.match(str(text))
+    if not match:
+        raise ValueError(f"'{text}' is not a daily window; write it like '22:00-07:00'")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59:
+        raise ValueError(f"'{text}' has an impossible time of day")
+    return time(h1, m1), time(h2 % 24, m2)
+
+
+class MonitorConfig(BaseModel):
+    """One ``[monitors.<name>]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    # -- the metric (a trends series, or several with a formula) ---------------------------
+    event: str | None = Field(None, description="event to count (all events when unset)")
+    math: str = Field("total", description="total, dau (distinct users), unique_sessions, sum…")
+    math_property: str | None = None
+    series: list[Series] = Field(default_factory=list, description="A, B… for a formula")
+    formula: str | None = Field(None, description="e.g. 'B / A' for likes per view")
+    properties: list[PropertyFilter] = Field(default_factory=list, description="event filters")
+    dimensions: list[str] = Field(default_factory=list, description="one series per value combo")
+    # -- slicing and judging -------------------------------------------------------------
+    slice: str = "15m"
+    history: str = "28d"
+    catch_up: str = "1d"
+    delay: str = "0m"
+    detector: str = "default"
+    params: dict[str, Any] = Field(default_factory=dict)
+    min_volume: float = Field(0.0, ge=0)
+    min_abs_change: float = Field(0.0, ge=0)
+    direction: Literal["both", "drop", "spike"] = Field("both", description="what may alert")
+    # -- alert lifecycle -----------------------------------------------------------------
+    cooldown: str = "4h"
+    worse_factor: float = Field(1.5, gt=1.0)
+    resolve_after: int = Field(2, ge=1)
+    confirm: int = Field(1, ge=1, le=96, description="slices in a row before an alert opens")
+    mute: list[str] = Field(default_factory=list, description="daily quiet windows")
+    channels: list[str] | None = Field(None, description="Apprise URLs; default [notify] urls")
+    enabled: bool = True
+
+    @field_validator("slice", "history", "catch_up", "delay", "cooldown")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("mute")
+    @classmethod
+    def _windows(cls, value: list[str]) -> list[str]:
+        for item in value:
+            parse_mute(item)
+        return value
+
+    @field_validator("math")
+    @classmethod
+    def _math(cls, value: str) -> str:
+        if value not in _SLICE_MATHS:
+            raise ValueError(f"'{value}' is not a slice math; use one of {', '.join(_SLICE_MATHS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> MonitorConfig:
+        step = self.slice_step
+        if step <= timedelta(0) or timedelta(days=1) % step:
+            raise ValueError(f"slice '{self.slice}' must divide a day evenly (e.g. 5m, 15m, 1h)")
+        if self.series and self.event is not None:
+            raise ValueError("give either event (one series) or series (with a formula), not both")
+        if len(self.series) > 1 and not self.formula:
+            raise ValueError("several series need a formula, e.g. formula = 'B / A'")
+        if self.formula:
+            names = [chr(ord("A") + i) for i in range(len(self.metric_series))]
+            try:
+                _formula.validate(self.formula, names)
+            except QueryError as exc:
+                raise ValueError(str(exc).removeprefix("Spec field 'formula': ")) from None
+        return self
+
+    # -- derived -------------------------------------------------------------------------
+    @property
+    def metric_series(self) -> list[Series]:
+        if self.series:
+            return list(self.series)
+        return [Series(event=self.event, math=self.math, math_property=self.math_property)]
+
+    @property
+    def slice_step(self) -> timedelta:
+        return parse_duration(self.slice)
+
+    def duration(self, key: str) -> timedelta:
+        return parse_duration(getattr(self, key))
+
+    def mute_windows(self) -> list[tuple[time, time]]:
+        return [parse_mute(m) for m in self.mute]
+
+    @property
+    def label(self) -> str:
+        """How the metric reads in a message: ``view count``, ``B / A of view, like``."""
+        if self.formula:
+            events = ", ".join(s.event or "any event" for s in self.metric_series)
+            return f"{self.formula} of {events}"
+        s = self.metric_series[0]
+        what = {"total": "count", "dau": "users", "unique_sessions": "sessions"}.get(s.math, s.math)
+        return f"{s.event or 'events'} {what}"
+
+
+def load_monitors(section: Mapping[str, Mapping[str, Any]], source: str = "applens.toml"
+                  ) -> dict[str, MonitorConfig]:
+    """Validate every ``[monitors.<name>]`` table; one ConfigError names the first bad key."""
+    monitors: dict[str, MonitorConfig] = {}
+    for name, table in section.items():
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{source}: 'monitors.{name}' must be a table ([monitors.{name}]).")
+        try:
+            monitors[name] = MonitorConfig(**{**table, "name": name})
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, name, table, source)) from None
+    return monitors
+
+
+def _explain(exc: ValidationError, name: str, table: Mapping[str, Any], source: str) -> str:
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    key = f"monitors.{name}" + (f".{loc}" if loc else "")
+    if err["type"] == "extra_forbidden":
+        options = [f for f in MonitorConfig.model_fields if f != "name"]
+        return (f"{source}: '{key}' is not a monitor setting.{did_you_mean(str(loc), options)} "
+                f"Settings: {', '.join(options)}.")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    got = f" (got {err['input']!r})" if loc and not isinstance(err.get("input"), dict) else ""
+    return f"{source}: '{key}' {message}{got}. Fix it in [monitors.{name}]."

@@ -1,0 +1,163 @@
+"""A monitor's metric per time slice (and per dimension values), straight from the warehouse.
+
+Slices are aligned to the epoch in UTC (15-minute slices start at :00, :15, :30, :45).
+Every series gets every slice of the range: a slice with no events is a 0 count (an
+outage must look like one), while a ratio with nothing to divide is unknown (NaN).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from applens.errors import ConfigError, did_you_mean
+from applens.insights import _filters
+from applens.monitor.config import MonitorConfig
+from applens.workspace import Workspace
+
+__all__ = ["ALL", "metric_slices", "watermark"]
+
+ALL = "all"  # the series label of a monitor without dimensions
+_ZERO_WHEN_EMPTY = {"total", "dau", "unique_sessions", "sum"}
+
+
+def watermark(ws: Workspace) -> datetime | None:
+    """Newest event time in the warehouse (naive UTC): data after it has not arrived."""
+    if not ws.has_table("events"):
+        return None
+    newest = ws.connection.execute("SELECT max(ts) FROM events").fetchall()[0][0]
+    return None if newest is None else pd.Timestamp(newest).to_pydatetime()
+
+
+def _check_columns(cfg: MonitorConfig, events: ir.Table, users: ir.Table | None) -> None:
+    names = [c for c in events.columns if not c.startswith("_")]
+    for i, dim in enumerate(cfg.dimensions):
+        if dim not in names:
+            raise ConfigError(
+                f"applens.toml: 'monitors.{cfg.name}.dimensions.{i}' names '{dim}', which is not "
+                f"an events column.{did_you_mean(dim, names)} Columns: {', '.join(names)}."
+            )
+    filters = [(f, f"properties.{i}") for i, f in enumerate(cfg.properties)]
+    for j, s in enumerate(cfg.metric_series):
+        filters += [(f, f"series.{j}.properties.{i}") for i, f in enumerate(s.properties)]
+        if s.math_property and s.math_property not in names:
+            raise ConfigError(
+                f"applens.toml: 'monitors.{cfg.name}.math_property' names '{s.math_property}', "
+                f"which is not an events column.{did_you_mean(s.math_property, names)}"
+            )
+    for f, where in filters:
+        try:
+            _filters.check_property(events, users, f.key, f.type, where)
+        except Exception as exc:  # QueryError → the toml key it came from
+            raise ConfigError(f"applens.toml: [monitors.{cfg.name}]: {exc}") from None
+
+
+def metric_slices(ws: Workspace, cfg: MonitorConfig, start: datetime, end: datetime
+                  ) -> pd.DataFrame:
+    """Columns ``series, slice_start, value, volume`` for every slice in [start, end).
+
+    ``volume`` is the first series' value (the denominator of a ratio such as CTR) and is
+    what the minimum-volume guard looks at.
+    """
+    events = ws.table("events")
+    users = ws.backend.table("users") if ws.has_table("users") else None
+    _check_columns(cfg, events, users)
+    person_keys = [f.key for f in cfg.properties if f.type == "person"]
+    for s in cfg.metric_series:
+        person_keys += [f.key for f in s.properties if f.type == "person"]
+    table = _filters.attach_person(events, users, person_keys)
+    seconds = int(cfg.slice_step.total_seconds())
+    table = table.filter((table.ts >= start) & (table.ts < end))
+    for f in cfg.properties:
+        table = table.filter(_filters.predicate(table, f))
+    epoch = table.ts.epoch_seconds()
+    table = table.mutate(_slot=epoch - epoch % seconds)
+    keys = ["_slot", *cfg.dimensions]
+    per_series = []
+    for letter, s in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", cfg.metric_series, strict=False):
+        part = table.filter(table.event == s.event) if s.event is not None else table
+        for f in s.properties:
+            part = part.filter(_filters.predicate(part, f))
+        frame = part.group_by(keys).agg(**{letter: _aggregate(part, s.math, s.math_property)})
+        per_series.append((letter, s.math, frame.to_pandas()))
+    return _grid(cfg, per_series, start, end, seconds)
+
+
+def _aggregate(table: ir.Table, math: str, prop: str | None) -> ir.Scalar:
+    if math == "total":
+        return table.count()
+    if math == "dau":
+        return table.user_id.nunique()
+    if math == "unique_sessions":
+        return table.session_id.nunique()
+    column = table[prop].cast("float64")
+    return getattr(column, {"avg": "mean"}.get(math, math))()
+
+
+def _label(frame: pd.DataFrame, dims: list[str]) -> pd.Series:
+    if not dims:
+        return pd.Series(ALL, index=frame.index)
+    parts = [dim + "=" + frame[dim].astype("string").fillna("(none)") for dim in dims]
+    label = parts[0]
+    for part in parts[1:]:
+        label = label + ", " + part
+    return label.astype(object)
+
+
+def _grid(cfg: MonitorConfig, per_series: list[tuple[str, str, pd.DataFrame]],
+          start: datetime, end: datetime, seconds: int) -> pd.DataFrame:
+    first = int(pd.Timestamp(start).timestamp()) // seconds * seconds
+    last = int(pd.Timestamp(end).timestamp())
+    slots = np.arange(first if first >= pd.Timestamp(start).timestamp() else first + seconds,
+                      last, seconds, dtype=np.int64)
+    labelled = []
+    for letter, math, frame in per_series:
+        frame = frame.assign(series=_label(frame, cfg.dimensions))
+        labelled.append((letter, math, frame))
+    names = sorted({n for _, _, f in labelled for n in f["series"]})
+    index = pd.MultiIndex.from_product([names, slots], names=["series", "_slot"])
+    wide = pd.DataFrame(index=index)
+    for letter, math, frame in labelled:
+        values = frame.groupby(["series", "_slot"])[letter].sum(min_count=1).astype(float)
+        column = values.reindex(index)
+        wide[letter] = column.fillna(0.0) if math in _ZERO_WHEN_EMPTY else column
+    if cfg.formula:
+        env = {c: wide[c] for c in wide.columns}
+        value = _evaluate(cfg.formula, env)
+    else:
+        value = wide["A"]
+    out = pd.DataFrame({"value": value.to_numpy(dtype=float),
+                        "volume": wide["A"].to_numpy(dtype=float)}, index=index).reset_index()
+    out["slice_start"] = pd.to_datetime(out.pop("_slot"), unit="s")
+    return out[["series", "slice_start", "value", "volume"]]
+
+
+def _evaluate(formula: str, env: dict[str, pd.Series]) -> pd.Series:
+    """The formula on whole columns; division by zero gives NaN (unknown), like insights."""
+    import ast
+
+    tree = ast.parse(formula, mode="eval").body  # validated when the config was loaded
+
+    def walk(node: ast.expr) -> pd.Series | float:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return env[node.id]
+        if isinstance(node, ast.UnaryOp):
+            inner = walk(node.operand)
+            return -inner if isinstance(node.op, ast.USub) else inner
+        assert isinstance(node, ast.BinOp)
+        left, right = walk(node.left), walk(node.right)
+        if isinstance(node.op, ast.Div):
+            right = right.where(right != 0) if isinstance(right, pd.Series) else (
+                np.nan if right == 0 else right)
+            return left / right
+        return {ast.Add: lambda: left + right, ast.Sub: lambda: left - right,
+                ast.Mult: lambda: left * right}[type(node.op)]()
+
+    result = walk(tree)
+    return result if isinstance(result, pd.Series) else pd.Series(result, index=next(
+        iter(env.values())).index)
