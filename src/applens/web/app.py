@@ -68,9 +68,9 @@ def create_app(ws: Any, token: str | None = None,
     app.state.max_upload_bytes = max_upload_bytes
     app.state.token = token
     _install_error_handlers(app)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _pages(app, state)
     _api(app, state)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")  # after /static/vega.js
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -291,9 +291,5 @@ def _api(app: FastAPI, state: _State) -> None:
         rows = [] if rejects is None else rejects.astype(object).where(
             rejects.notna(), None).to_dict(orient="records")
         return {"ok": True, "ingest": summary, "rejects": rows}
-
-    @app.get("/api/{rest:path}", include_in_schema=False)
-    def api_missing(rest: str) -> Response:
-        raise StarletteHTTPException(404)
 
 

@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from applens.web.errors import error_response
+from applens.web.errors import error_response, wants_json
 
 __all__ = ["COOKIE", "ErrorNetMiddleware", "SizeLimitMiddleware", "TokenMiddleware"]
 
@@ -143,7 +143,7 @@ class TokenMiddleware:
             target = scope["path"] + (f"?{rest}" if rest else "")
             await _redirect_with_cookie(send, target, self.token)
             return
-        if not scope["path"].startswith("/api/") and scope["method"] in ("GET", "HEAD"):
+        if not wants_json(scope) and scope["method"] in ("GET", "HEAD"):
             from applens.web.errors import login_page
 
             await login_page(scope, next_url=scope["path"])(scope, receive, send)

@@ -302,6 +302,8 @@ def funnels(ws: Workspace, f: Filters) -> PageData:
     result = _query(ws, f.spec("funnel", steps=[{"event": s} for s in steps],
                                conversion_window={"value": window, "unit": "hour"}))
     frame = result.to_frame()
+    if "event" not in frame.columns:
+        frame.insert(1, "event", steps[: len(frame)])
     page.panels.append(Panel("funnel", "Funnel: users reaching each step", frame,
                              charts.funnel(frame)))
     return page
