@@ -285,7 +285,7 @@ def funnels(ws: Workspace, f: Filters) -> PageData:
         f"SELECT event FROM events WHERE {where} GROUP BY 1 ORDER BY count(*) DESC LIMIT 200",
         params).fetchall()]
     text = f.extra.get("steps", "")
-    steps = [s.strip() for s in text.split(",") if s.strip()] or known[:3]
+    steps = [s.strip() for s in text.split(",") if s.strip()] or _default_steps(ws, f)
     hours = f.extra.get("window_hours", "24")
     try:
         window = int(hours)
@@ -307,6 +307,20 @@ def funnels(ws: Workspace, f: Filters) -> PageData:
     page.panels.append(Panel("funnel", "Funnel: users reaching each step", frame,
                              charts.funnel(frame)))
     return page
+
+
+def _default_steps(ws: Workspace, f: Filters, count: int = 4) -> list[str]:
+    """The most widespread events, in the order users first do them."""
+    where, params = f.sql_where()
+    rows = ws.connection.execute(
+        f"WITH top AS (SELECT event FROM events WHERE {where} GROUP BY 1 "
+        f"ORDER BY count(DISTINCT user_id) DESC LIMIT {int(count)}), "
+        f"firsts AS (SELECT user_id, event, min(ts) AS t FROM events WHERE {where} "
+        f"AND event IN (SELECT event FROM top) GROUP BY 1, 2), "
+        f"starts AS (SELECT user_id, min(t) AS t0 FROM firsts GROUP BY 1) "
+        f"SELECT event FROM firsts JOIN starts USING (user_id) GROUP BY event "
+        f"ORDER BY avg(epoch(t) - epoch(t0)), event", params + params).fetchall()
+    return [r[0] for r in rows]
 
 
 def _saved_readouts(ws: Workspace) -> dict[str, Any]:
