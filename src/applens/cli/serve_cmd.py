@@ -52,7 +52,10 @@ def serve(
             f"Refusing to serve on {host} without an access token: anyone on the network could "
             f"read the workspace. Set {TOKEN_ENV} to a long random secret, or bind 127.0.0.1.")
     ws = open_workspace(workspace)
-    app = create_app(ws, token=token, max_upload_bytes=int(max_upload_mb * 1_048_576))
+    # Without a token only loopback names are answered (no DNS rebinding onto the dashboard).
+    hosts = None if token else ["127.0.0.1", "localhost", "[::1]", host]
+    app = create_app(ws, token=token, max_upload_bytes=int(max_upload_mb * 1_048_576),
+                     allowed_hosts=hosts)
     scheduler = None
     if schedule:
         from applens.web.schedule import start_scheduler

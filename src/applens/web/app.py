@@ -25,7 +25,9 @@ from applens import __version__
 from applens.errors import ApplensError, InvalidParameterError
 from applens.web import views
 from applens.web.errors import error_response, login_page
-from applens.web.security import COOKIE, ErrorNetMiddleware, SizeLimitMiddleware, TokenMiddleware
+from applens.web.security import (
+    COOKIE, ErrorNetMiddleware, HostMiddleware, SizeLimitMiddleware, TokenMiddleware,
+)
 from applens.web.templating import STATIC_DIR, templates
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "create_app", "safe_filename"]
@@ -53,8 +55,13 @@ class _State:
 
 
 def create_app(ws: Any, token: str | None = None,
-               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> FastAPI:
-    """The dashboard over ``ws``; with ``token`` every request must carry it."""
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The dashboard over ``ws``; with ``token`` every request must carry it.
+
+    ``allowed_hosts`` (e.g. ``["127.0.0.1", "localhost"]``) refuses requests whose Host
+    header names anything else.
+    """
     app = FastAPI(
         title="applens", version=__version__,
         description="Product analytics dashboard and JSON API over one applens workspace. "
@@ -84,6 +91,8 @@ def create_app(ws: Any, token: str | None = None,
     app.add_middleware(SizeLimitMiddleware, max_bytes=max_upload_bytes)
     if token:
         app.add_middleware(TokenMiddleware, token=token)
+    if allowed_hosts:
+        app.add_middleware(HostMiddleware, hosts=allowed_hosts)
     app.add_middleware(ErrorNetMiddleware)
     return app
 

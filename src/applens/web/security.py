@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from applens.web.errors import error_response, wants_json
 
-__all__ = ["COOKIE", "ErrorNetMiddleware", "SizeLimitMiddleware", "TokenMiddleware"]
+__all__ = ["COOKIE", "ErrorNetMiddleware", "HostMiddleware", "SizeLimitMiddleware", "TokenMiddleware"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -159,6 +159,26 @@ async def _redirect_with_cookie(send: Send, target: str, token: str) -> None:
         (b"location", target.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1")),
         (b"content-length", b"0")]})
     await send({"type": "http.response.body", "body": b""})
+
+
+class HostMiddleware:
+    """Only answer requests addressed to one of ``hosts`` (blocks DNS-rebinding pages from
+    reading a token-less dashboard on 127.0.0.1)."""
+
+    def __init__(self, app: ASGIApp, hosts: list[str]) -> None:
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = (_header(scope, b"host") or "").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.hosts:
+                response = error_response(scope, 400, "InvalidHost",
+                                          f"This server does not answer for host {host!r}.")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class ErrorNetMiddleware:

@@ -159,3 +159,12 @@ def test_hostile_file_name_is_escaped_on_the_upload_page(small_client):
     assert response.status_code == 200
     assert "<script>alert(3)" not in response.text
     assert "&lt;script&gt;alert(3)&lt;/script&gt;.csv" in response.text
+
+
+def test_allowed_hosts_refuse_other_host_headers(small_ws):
+    app = create_app(small_ws, allowed_hosts=["127.0.0.1", "localhost"])
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        assert client.get("/api/health").status_code == 200
+        response = client.get("/api/health", headers={"host": "evil.example:8000"})
+        assert response.status_code == 400
+        assert response.json()["error"]["type"] == "InvalidHost"
