@@ -12,7 +12,8 @@ import altair as alt
 import pandas as pd
 
 __all__ = ["active_users", "breakdown", "completeness", "crash_rate", "effects",
-           "funnel", "hourly_with_alerts", "lifecycle", "retention", "stickiness"]
+           "funnel", "hourly_with_alerts", "lifecycle", "retention", "score_histogram",
+           "stickiness"]
 
 WIDTH = "container"
 
@@ -122,8 +123,11 @@ def hourly_with_alerts(frame: pd.DataFrame, alerts: pd.DataFrame | None
         x=alt.X("hour:T", title=None), y=alt.Y("events:Q", title="events per hour"),
         tooltip=["hour:T", "events:Q"])
     chart: alt.TopLevelMixin = line
-    if alerts is not None and len(alerts) and "slot" in alerts.columns:
-        marks = alerts.assign(slot=pd.to_datetime(alerts["slot"]).dt.floor("h"))
+    when = next((c for c in ("slot", "slice_start", "opened_at") if alerts is not None
+                 and c in alerts.columns), None)
+    if alerts is not None and len(alerts) and when is not None:
+        stamps = pd.to_datetime(alerts[when], utc=True).dt.tz_localize(None)
+        marks = alerts.assign(slot=stamps.dt.floor("h"))
         counts = marks.groupby("slot").size().rename("alerts").reset_index()
         chart = line + alt.Chart(counts).mark_rule(color="#e45756", opacity=0.6).encode(
             x="slot:T", tooltip=["slot:T", "alerts:Q"])
@@ -133,12 +137,25 @@ def hourly_with_alerts(frame: pd.DataFrame, alerts: pd.DataFrame | None
 def crash_rate(frame: pd.DataFrame) -> dict[str, Any] | None:
     if not len(frame):
         return None
-    return _spec(alt.Chart(frame).mark_bar().encode(
-        x=alt.X("app_version:N", title="app version", sort=None),
-        y=alt.Y("crash_rate:Q", title="users with a crash", axis=alt.Axis(format="%")),
-        tooltip=["app_version", "users", "users_crashed", alt.Tooltip("crash_rate:Q",
-                                                                      format=".2%")],
-    ).properties(width=WIDTH, height=240))
+    base = alt.Chart(frame).encode(x=alt.X("app_version:N", title="app version", sort=None))
+    bars = base.mark_bar().encode(
+        y=alt.Y("crash_rate:Q", title="sessions with a crash", axis=alt.Axis(format="%")),
+        tooltip=["app_version", "sessions", "crashes",
+                 alt.Tooltip("crash_rate:Q", format=".2%")])
+    chart: alt.TopLevelMixin = bars
+    if "ci_low" in frame.columns:
+        chart = bars + base.mark_rule().encode(y="ci_low:Q", y2="ci_high:Q")
+    return _spec(chart.properties(width=WIDTH, height=240))
+
+
+def score_histogram(frame: pd.DataFrame, title: str) -> dict[str, Any] | None:
+    if not len(frame) or "score" not in frame.columns:
+        return None
+    data = frame[["score"]].astype(float)
+    return _spec(alt.Chart(data).mark_bar().encode(
+        x=alt.X("score:Q", bin=alt.Bin(maxbins=30), title=f"{title} score"),
+        y=alt.Y("count():Q", title="entities"),
+    ).properties(width=WIDTH, height=200))
 
 
 def completeness(frame: pd.DataFrame) -> dict[str, Any] | None:

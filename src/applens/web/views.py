@@ -376,7 +376,8 @@ def _alerts(ws: Workspace, f: Filters) -> pd.DataFrame | None:
         history = monitor.alert_history(ws, since, until)
         frame = history if isinstance(history, pd.DataFrame) else pd.DataFrame(
             [h if isinstance(h, dict) else getattr(h, "__dict__", {}) for h in history])
-        return frame if len(frame) else None
+        if len(frame):
+            return frame.reset_index(drop=True)
     path = ws.path / "outputs" / "anomalies.json"
     if not path.is_file():
         return None
@@ -411,29 +412,77 @@ def anomalies(ws: Workspace, f: Filters) -> PageData:
     return page
 
 
+def _optional(module: str) -> Any:
+    """A module of another area when it is installed (None otherwise)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def _crash_panel(ws: Workspace, f: Filters) -> Panel | None:
+    mdl = _optional("applens.models")
+    if mdl is not None and hasattr(mdl, "crash_summary"):
+        frame = mdl.crash_summary(ws, by=["app_version"], date_from=f.date_from,
+                                  date_to=f.date_to, min_sessions=10)
+        if not len(frame) or not frame["crashes"].sum():
+            return None
+        frame = frame.sort_values("app_version", kind="stable").reset_index(drop=True)
+        return Panel("crash_rate", "Crash rate by app version (share of sessions, 95% CI)",
+                     frame, charts.crash_rate(frame))
+    if "app_version" not in event_columns(ws):
+        return None
+    where, params = f.sql_where()
+    frame = ws.connection.execute(
+        f"SELECT app_version, count(DISTINCT session_id) AS sessions, "
+        f"count(DISTINCT session_id) FILTER (WHERE event = 'crash') AS crashes "
+        f"FROM events WHERE {where} AND app_version IS NOT NULL GROUP BY 1 ORDER BY 1",
+        params).df()
+    if not len(frame) or not frame["crashes"].sum():
+        return None
+    frame["crash_rate"] = (frame["crashes"] / frame["sessions"]).round(4)
+    return Panel("crash_rate", "Crash rate by app version (share of sessions)", frame,
+                 charts.crash_rate(frame))
+
+
+MODEL_TITLES = {"churn": "Churn risk", "crash": "Crash risk", "bots": "Bots",
+                "personas": "Personas"}
+
+
 def models(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     if not ws.has_table("events"):
         page.empty.append(_no_events())
         return page
-    where, params = f.sql_where()
-    if "app_version" in event_columns(ws):
-        crash = ws.connection.execute(
-            f"SELECT app_version, count(DISTINCT user_id) AS users, "
-            f"count(*) FILTER (WHERE event = 'crash') AS crashes, "
-            f"count(DISTINCT user_id) FILTER (WHERE event = 'crash') AS users_crashed "
-            f"FROM events WHERE {where} AND app_version IS NOT NULL GROUP BY 1 ORDER BY 1",
-            params).df()
-        crash["crash_rate"] = (crash["users_crashed"] / crash["users"]).round(4)
-        if crash["crashes"].sum() > 0:
-            page.panels.append(Panel("crash_rate", "Crash rate by app version (share of users "
-                                     "with a crash)", crash, charts.crash_rate(crash)))
-    for title, command in (("Churn risk", "applens train churn"),
-                           ("Crash risk", "applens train crashes"),
-                           ("Bots", "applens train bots"),
-                           ("Personas", "applens train personas")):
-        page.empty.append(Empty(f"{title}: no trained model",
-                                "Scores appear here after the model is trained.", command))
+    crash = _crash_panel(ws, f)
+    if crash is not None:
+        page.panels.append(crash)
+    mdl = _optional("applens.models")
+    names = list(getattr(mdl, "MODELS", {}) or MODEL_TITLES) if mdl else list(MODEL_TITLES)
+    metrics = mdl.model_metrics(ws) if mdl is not None and hasattr(mdl, "model_metrics") else {}
+    for name in names:
+        title = MODEL_TITLES.get(name, name.title())
+        scores = (mdl.latest_scores(ws, name) if mdl is not None
+                  and hasattr(mdl, "latest_scores") else pd.DataFrame())
+        if not len(scores):
+            page.empty.append(Empty(
+                f"{title}: no scores yet", "Scores appear here after the model is trained "
+                "and has scored the workspace.",
+                f"applens train --models {name} && applens predict {name}"))
+            continue
+        scores = scores.copy()
+        if "reasons" in scores.columns:
+            scores["reasons"] = scores["reasons"].map(
+                lambda r: "; ".join(map(str, r)) if isinstance(r, (list, tuple)) or (
+                    hasattr(r, "tolist") and not isinstance(r, str)) else r)
+        page.panels.append(Panel(f"{name}_scores", f"{title}: score distribution", scores,
+                                 charts.score_histogram(scores, title)))
+        top = scores.sort_values("rank").head(50).reset_index(drop=True)
+        note = ", ".join(f"{k} {v:.3g}" for k, v in metrics.get(name, {}).items())
+        page.tables.append(Table(f"{name}_top", f"{title}: highest scores", top,
+                                 f"Validation: {note}" if note else ""))
     return page
 
 
