@@ -340,14 +340,32 @@ def _saved_readouts(ws: Workspace) -> dict[str, Any]:
     return found
 
 
+def _declared_readouts(ws: Workspace, page: PageData) -> dict[str, Any]:
+    """Readouts of the experiments declared in applens.toml ([experiments.NAME])."""
+    declared = _optional("applens.experiments.declared")
+    if declared is None or not getattr(ws.settings, "experiments", None):
+        return {}
+    from applens.errors import ApplensError
+
+    found: dict[str, Any] = {}
+    for row in declared.list_experiments(ws):
+        try:
+            found[row["name"]] = declared.analyze_experiment(ws, row["name"]).to_dict()
+        except ApplensError as exc:
+            page.empty.append(Empty(f"Experiment {row['name']}: no readout", str(exc),
+                                    f"applens ab analyze --experiment {row['name']}"))
+    return found
+
+
 def experiments(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    readouts = _saved_readouts(ws)
+    readouts = {**_declared_readouts(ws, page), **_saved_readouts(ws)}
     if not readouts:
         page.empty.append(Empty(
             "No experiment readouts yet",
-            "Readouts saved in the workspace's outputs/ folder appear here.",
-            "applens ab analyze --data per_user.csv --group-col group --metric ctr=likes/views"))
+            "Experiments declared in applens.toml ([experiments.NAME]) and readouts saved in "
+            "the workspace's outputs/ folder appear here.",
+            "applens ab analyze --experiment NAME"))
         return page
     rows = []
     for name, readout in readouts.items():

@@ -102,7 +102,7 @@ def test_missing_data_shows_an_empty_state_with_the_command(tmp_path):
     ws = Workspace.init(tmp_path / "empty")
     with TestClient(create_app(ws)) as client:
         for page, command in (("overview", "applens ingest"), ("anomalies", "applens ingest"),
-                              ("experiments", "applens ab analyze"),
+                              ("experiments", "applens ab analyze --experiment"),
                               ("data", "applens ingest")):
             html = client.get(f"/page/{page}", headers=HTML).text
             assert "empty-state" in html and command in html, page
