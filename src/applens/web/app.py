@@ -1,0 +1,304 @@
+"""The dashboard application: ``create_app(ws)`` returns a FastAPI app over one workspace.
+
+Pages are server-rendered (Jinja2, autoescaped); charts are Vega-Lite specs embedded as JSON
+and drawn by vega-embed served from ``/static/vega.js`` (no CDN). ``/api/`` answers the same
+query specs as ``applens query``. The DuckDB connection is not thread-safe, so every use of
+the workspace holds one lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import threading
+import unicodedata
+from typing import Annotated, Any
+
+from fastapi import Body, FastAPI, File, Form, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from applens import __version__
+from applens.errors import ApplensError, InvalidParameterError
+from applens.web import views
+from applens.web.errors import error_response, login_page
+from applens.web.security import (
+    COOKIE, ErrorNetMiddleware, HostMiddleware, SizeLimitMiddleware, TokenMiddleware,
+)
+from applens.web.templating import STATIC_DIR, templates
+
+__all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "create_app", "safe_filename"]
+
+DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl", ".ndjson", ".csv.gz",
+                   ".tsv.gz", ".json.gz", ".jsonl.gz")
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot leave its folder: last path part, plain characters only."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = unicodedata.normalize("NFKC", base)
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")
+    return base[:120] or "upload"
+
+
+class _State:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.lock = threading.RLock()
+
+
+def create_app(ws: Any, token: str | None = None,
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The dashboard over ``ws``; with ``token`` every request must carry it.
+
+    ``allowed_hosts`` (e.g. ``["127.0.0.1", "localhost"]``) refuses requests whose Host
+    header names anything else.
+    """
+    app = FastAPI(
+        title="applens", version=__version__,
+        description="Product analytics dashboard and JSON API over one applens workspace. "
+                    "`POST /api/query` takes the same query specs as `applens query`.",
+        docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json",
+    )
+    state = _State(ws)
+    with state.lock:  # DuckDB's progress bar would print into the server's terminal
+        ws.connection.execute("SET enable_progress_bar = false")
+    app.state.applens = state
+    app.state.max_upload_bytes = max_upload_bytes
+    app.state.token = token
+    _install_error_handlers(app)
+    _pages(app, state)
+    _api(app, state)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")  # after /static/vega.js
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    # Outermost last: errors net > token > size limit > app.
+    app.add_middleware(SizeLimitMiddleware, max_bytes=max_upload_bytes)
+    if token:
+        app.add_middleware(TokenMiddleware, token=token)
+    if allowed_hosts:
+        app.add_middleware(HostMiddleware, hosts=allowed_hosts)
+    app.add_middleware(ErrorNetMiddleware)
+    return app
+
+
+# -- errors ------------------------------------------------------------------------------
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApplensError)
+    async def _applens(request: Request, exc: ApplensError) -> Response:
+        return error_response(request.scope, exc.status_code, type(exc).__name__, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        names = {404: "NotFound", 405: "MethodNotAllowed", 401: "Unauthorized"}
+        message = {404: f"Nothing here: {request.url.path}. The pages are listed at /."
+                   }.get(exc.status_code, str(exc.detail))
+        return error_response(request.scope, exc.status_code,
+                              names.get(exc.status_code, "HTTPError"), message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        if first.get("type") == "json_invalid":
+            message = f"The request body is not valid JSON: {first.get('ctx', {}).get('error', 'invalid')}."
+        else:
+            message = f"'{where}': {first.get('msg', 'invalid')}{more}."
+        return error_response(request.scope, 422, "RequestValidationError", message)
+
+
+# -- pages -------------------------------------------------------------------------------
+def _params(request: Request) -> dict[str, str]:
+    return {k: v for k, v in request.query_params.items()}
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    nav = [(key, title) for key, (title, _) in views.PAGES.items()] + [("upload", "Upload")]
+    html = templates.get_template(name).render(request=request, nav=nav, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _pages(app: FastAPI, state: _State) -> None:
+    @app.get("/", include_in_schema=False)
+    def home(request: Request) -> Response:
+        return page(request, "overview")
+
+    @app.get("/page/{name}", include_in_schema=False)
+    def page(request: Request, name: str) -> Response:
+        with state.lock:
+            filters = views.parse_filters(state.ws, _params(request))
+            data = views.build_page(name, state.ws, filters)
+            options = views.slice_options(state.ws)
+        return _render(request, "page.html", page=name, title=views.PAGES[name][0], data=data,
+                       filters=filters, slice_options=options,
+                       query=filters.query_items(), workspace=state.ws.path.name)
+
+    @app.get("/page/{name}/{item}.csv", include_in_schema=False)
+    def page_csv(request: Request, name: str, item: str) -> Response:
+        return _csv(state, request, name, item)
+
+    @app.get("/upload", include_in_schema=False)
+    def upload_form(request: Request) -> Response:
+        return _render(request, "upload.html", page="upload", title="Upload", result=None,
+                       rejects=None, error=None, workspace=state.ws.path.name,
+                       limit_mb=app.state.max_upload_bytes / 1_048_576)
+
+    @app.post("/upload", include_in_schema=False)
+    def upload_submit(request: Request, file: Annotated[UploadFile, File()],
+                      table: Annotated[str, Form()] = "events") -> Response:
+        try:
+            summary, rejects = _ingest_upload(state, file, table)
+        except ApplensError as exc:
+            return _render(request, "upload.html", status=exc.status_code, page="upload",
+                           title="Upload", result=None, rejects=None,
+                           error={"type": type(exc).__name__, "message": str(exc)},
+                           filename=file.filename, workspace=state.ws.path.name,
+                           limit_mb=app.state.max_upload_bytes / 1_048_576)
+        return _render(request, "upload.html", page="upload", title="Upload", result=summary,
+                       rejects=rejects, error=None, filename=file.filename,
+                       workspace=state.ws.path.name,
+                       limit_mb=app.state.max_upload_bytes / 1_048_576)
+
+    @app.get("/login", include_in_schema=False)
+    def login_form(request: Request, next: str = "/") -> Response:
+        return login_page(request.scope, next_url=next)
+
+    @app.post("/login", include_in_schema=False)
+    def login(request: Request, token: Annotated[str, Form()],
+              next: Annotated[str, Form()] = "/") -> Response:
+        import hmac
+
+        expected = getattr(request.app.state, "token", None)
+        if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+            return login_page(request.scope, next_url=next, failed=True)
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        return response
+
+    @app.get("/static/vega.js", include_in_schema=False)
+    def vega_js() -> Response:
+        from applens.web.assets import vega_bundle
+
+        return Response(vega_bundle(), media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _csv(state: _State, request: Request, name: str, item: str) -> Response:
+    with state.lock:
+        filters = views.parse_filters(state.ws, _params(request))
+        frame = views.build_page(name, state.ws, filters).frame(item)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False)
+    stamp = f"{filters.date_from}_{filters.date_to}"
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}-{item}-{stamp}.csv"'})
+
+
+def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[str, Any], Any]:
+    if table not in ("events", "users", "tickets"):
+        raise InvalidParameterError(f"table must be events, users or tickets; got {table!r}.")
+    original = file.filename or "upload"
+    name = safe_filename(original)
+    if not name.lower().endswith(UPLOAD_SUFFIXES):
+        raise InvalidParameterError(
+            f"'{original}' is not a CSV, TSV, Parquet or JSON file (by its name). Rename it "
+            f"with one of: {', '.join(UPLOAD_SUFFIXES)}.")
+    with state.lock:
+        folder = views.uploads_dir(state.ws).resolve()
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
+        target = (folder / f"{stamp}-{name}").resolve()
+        if target.parent != folder:  # belt and braces: safe_filename already made it so
+            raise InvalidParameterError(f"Refusing to write '{original}' outside the workspace.")
+        tmp = target.with_name(target.name + ".part")
+        with tmp.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        tmp.replace(target)
+        summary = state.ws.ingest(target, table=table)
+        data = summary.to_dict()
+        data["file_name"] = original
+        rejects = None
+        if summary.rows_rejected and summary.ingest_id is not None:
+            rejects = state.ws.connection.execute(
+                'SELECT line, "column", value, reason FROM rejects WHERE ingest_id = ? '
+                "ORDER BY line LIMIT 500", [summary.ingest_id]).df()
+    return data, rejects
+
+
+# -- API ---------------------------------------------------------------------------------
+_SPEC_EXAMPLE = {"kind": "active_users", "math": ["dau", "wau", "mau"], "interval": "day",
+                 "date_from": "-30d"}
+
+
+def _api(app: FastAPI, state: _State) -> None:
+    @app.get("/api/health", tags=["api"], summary="Liveness and the workspace served")
+    def health() -> dict[str, Any]:
+        with state.lock:
+            span = views.data_range(state.ws)
+        return {"ok": True, "version": __version__, "workspace": state.ws.path.name,
+                "data_from": str(span[0]) if span else None,
+                "data_to": str(span[1]) if span else None}
+
+    @app.post("/api/query", tags=["api"], summary="Answer an insight query spec",
+              description="The same spec as `applens query` (kinds: active_users, stickiness, "
+                          "lifecycle, retention, funnel, trends). Answers "
+                          '`{"ok": true, "kind", "result"}`; an invalid spec answers the error '
+                          "shape with status 400.")
+    def api_query(spec: Annotated[dict[str, Any], Body(examples=[_SPEC_EXAMPLE])]
+                  ) -> dict[str, Any]:
+        from applens import insights
+
+        model = insights.parse_spec(spec)
+        with state.lock:
+            result = insights.query(model, state.ws)
+        return {"ok": True, "kind": result.kind, "result": result.to_dict()}
+
+    @app.get("/api/pages", tags=["api"], summary="The dashboard pages")
+    def api_pages() -> dict[str, Any]:
+        return {"ok": True, "pages": [{"name": k, "title": t} for k, (t, _) in
+                                      views.PAGES.items()]}
+
+    @app.get("/api/pages/{name}", tags=["api"], summary="A page's figures, chart data and tables",
+             description="Query parameters: date_from, date_to (YYYY-MM-DD), slice_key, "
+                         "slice_value, and page options (breakdown, steps, window_hours, "
+                         "ingest).")
+    def api_page(request: Request, name: str) -> dict[str, Any]:
+        with state.lock:
+            filters = views.parse_filters(state.ws, _params(request))
+            data = views.build_page(name, state.ws, filters)
+        return {"ok": True, "page": name, "filters": filters.query_items(), **data.to_dict()}
+
+    @app.get("/api/pages/{name}/{item}.csv", tags=["api"], summary="One chart's data as CSV",
+             response_class=Response)
+    def api_csv(request: Request, name: str, item: str) -> Response:
+        return _csv(state, request, name, item)
+
+    @app.post("/api/upload", tags=["api"], summary="Ingest a CSV/Parquet/JSON file",
+              description="multipart/form-data with `file` and optional `table` (events, users, "
+                          "tickets). Answers the ingest summary and the rejected rows.")
+    def api_upload(file: Annotated[UploadFile, File()],
+                   table: Annotated[str, Form()] = "events") -> dict[str, Any]:
+        summary, rejects = _ingest_upload(state, file, table)
+        rows = [] if rejects is None else rejects.astype(object).where(
+            rejects.notna(), None).to_dict(orient="records")
+        return {"ok": True, "ingest": summary, "rejects": rows}
+
+

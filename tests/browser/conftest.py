@@ -1,0 +1,167 @@
+"""Browser tests: Playwright with Debian's Chromium against a live ``applens serve``.
+
+Run ``scripts/ensure-chromium.sh`` first (``make test`` does); never ``playwright install``.
+The network is blocked: every request that is not to 127.0.0.1 (or a file/data URL) is
+aborted and recorded, and each test asserts that none was attempted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+END = dt.date(2026, 11, 22)
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: run scripts/ensure-chromium.sh")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """Replaces pytest-base-url's fixture (a deprecated session-scoped method under pytest 9);
+    tests use the live server's URL instead."""
+    return None
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    workspace: Path
+    process: subprocess.Popen
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``applens serve`` in a subprocess on a free port, over a small demo workspace."""
+    from applens.demo.job import run_demo
+
+    folder = tmp_path_factory.mktemp("browser-demo")
+    run_demo(folder, users=300, days=28, seed=5, end_date=END)
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("server") / "serve.log").open("w")
+    env = {k: v for k, v in os.environ.items() if k != "APPLENS_TOKEN"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "applens", "serve", "-w", str(folder), "--port", str(port),
+         "--max-upload-mb", "5"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"applens serve did not start: {Path(log.name).read_text()[-2000:]}")
+        time.sleep(0.3)
+    # The first request bundles vega (a few seconds when not cached); do it before timing out.
+    urllib.request.urlopen(f"{url}/static/vega.js", timeout=180).read()
+    yield LiveServer(url, folder, process)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@dataclass
+class Watch:
+    """What a page did: console errors, page errors, and blocked (non-local) requests."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert not self.blocked, f"requests left the machine: {self.blocked}"
+        assert not self.page_errors, f"page errors: {self.page_errors}"
+        assert not self.console_errors, f"console errors: {self.console_errors}"
+
+
+def _is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "file", "about") or parsed.hostname == "127.0.0.1"
+
+
+@pytest.fixture
+def watch(page) -> Watch:  # noqa: ANN001 - the pytest-playwright fixture
+    """Block the network for ``page`` and record what it tried and what it logged."""
+    seen = Watch()
+
+    def route(route) -> None:  # noqa: ANN001
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            seen.blocked.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", route)
+    page.on("request", lambda r: None if _is_local(r.url) else seen.blocked.append(r.url))
+    page.on("console", lambda m: seen.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen.page_errors.append(str(e)))
+    page.set_default_timeout(60_000)
+    return seen
+
+
+def wait_for_charts(page) -> int:  # noqa: ANN001
+    """Wait until every chart on the page has been drawn by vega-embed; returns the count."""
+    expected = page.locator("script.chart-spec").count()
+    if expected:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.chart[data-rendered]').length >= n", arg=expected)
+        assert page.locator('.chart[data-rendered="error"]').count() == 0, \
+            page.locator('.chart[data-rendered="error"]').first.inner_text()
+        assert page.locator(".chart svg.marks, .chart canvas.marks").count() == expected
+    return expected
+
+
+def assert_offline_html_renders(page, path: Path, watch: Watch) -> None:  # noqa: ANN001
+    """Open a self-contained HTML file (chart or report) with the network blocked; every
+    Vega view in it must draw."""
+    page.goto(path.resolve().as_uri())
+    page.wait_for_selector(".vega-embed svg, .vega-embed canvas", state="attached")
+    page.wait_for_load_state("networkidle")
+    watch.assert_clean()
