@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
@@ -69,8 +68,8 @@ def quality(ws: Workspace, period: Period) -> Section | None:
             "fix the source or the column mapping.")
     frame = daily_rows(ws, period) if ws.has_table("events") else pd.DataFrame()
     if not frame.empty:
-        per_day = frame.groupby("day")["rows"].sum()
-        days = pd.date_range(period.start, period.end, freq="D").date
+        per_day = frame.assign(day=[str(d)[:10] for d in frame["day"]]).groupby("day")["rows"].sum()
+        days = [str(d)[:10] for d in pd.date_range(period.start, period.end, freq="D")]
         per_day = per_day.reindex(days, fill_value=0)
         missing = [d for d, n in per_day.items() if n == 0]
         thin = [d for d, n in per_day.items() if 0 < n < THIN_DAY * per_day.median()]
@@ -86,6 +85,6 @@ def quality(ws: Workspace, period: Period) -> Section | None:
                 "or cut short) before reading trends across them.")
         section.charts = [NamedChart("completeness", "Events per day and source",
                                      completeness_heatmap(frame))]
-        section.data["missing_days"] = [d.isoformat() for d in missing if isinstance(d, dt.date)]
+        section.data["missing_days"] = missing
     section.data["ingests"] = ingests.to_dict(orient="records")
     return section
