@@ -1,0 +1,52 @@
+"""What every chart module shares: turning an insight Result or a DataFrame into a tidy
+frame, checking columns, and the house colours and sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from applens.errors import InvalidParameterError
+
+__all__ = ["WIDTH", "HEIGHT", "frame_of", "needs", "period_axis", "to_dates"]
+
+WIDTH = 560
+HEIGHT = 240
+
+
+def frame_of(data: Any, kind: str | None = None) -> pd.DataFrame:
+    """A copy of ``data`` as a DataFrame; a Result must be of ``kind`` (when given)."""
+    if isinstance(data, pd.DataFrame):
+        return data.copy()
+    if hasattr(data, "kind") and hasattr(data, "to_frame"):
+        if kind is not None and data.kind != kind:
+            raise InvalidParameterError(
+                f"This chart draws a '{kind}' result; got a '{data.kind}' result.")
+        return data.to_frame()
+    raise InvalidParameterError(
+        f"A chart needs a pandas DataFrame or an insight Result; got {type(data).__name__}.")
+
+
+def needs(frame: pd.DataFrame, columns: Iterable[str], chart: str) -> None:
+    """Raise a clear error when ``frame`` lacks a column the chart draws."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"The {chart} chart needs column(s) {', '.join(missing)}; the data has "
+            f"{', '.join(map(str, frame.columns)) or 'no columns'}.")
+
+
+def to_dates(values: pd.Series) -> pd.Series:
+    """Period labels (ISO strings, maybe with an offset) as naive local datetimes."""
+    text = values.astype(str).str.slice(0, 19)
+    if not text.str.match(r"^\d{4}-\d{2}-\d{2}").all():
+        return values
+    parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    return parsed if parsed.notna().all() else values
+
+
+def period_axis(frame: pd.DataFrame, column: str = "period") -> str:
+    """The Vega-Lite type of a period column: temporal when it parses as dates."""
+    return "T" if pd.api.types.is_datetime64_any_dtype(frame[column]) else "O"

@@ -1,0 +1,62 @@
+"""Small helpers the section functions share: columns, UTC bounds, number formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from applens.report._model import Period
+    from applens.workspace import Workspace
+
+__all__ = ["columns", "count", "fmt_int", "fmt_pct", "fmt_pp", "optional", "utc_bounds"]
+
+
+def columns(ws: Workspace, table: str) -> list[str]:
+    """Column names of a warehouse table ([] when the table does not exist)."""
+    if not ws.has_table(table):
+        return []
+    rows = ws.connection.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'",
+        [table]).fetchall()
+    return [r[0] for r in rows]
+
+
+def utc_bounds(ws: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]:
+    """The period's local days as naive UTC instants [start, end) (how ``ts`` is stored)."""
+    zone = ZoneInfo(ws.settings.timezone)
+
+    def utc(day: dt.date) -> dt.datetime:
+        local = dt.datetime.combine(day, dt.time()).replace(tzinfo=zone)
+        return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+    return utc(period.start), utc(period.end + dt.timedelta(days=1))
+
+
+def count(ws: Workspace, sql: str, params: list[Any] | None = None) -> Any:
+    """The first value of the first row of a query."""
+    return ws.connection.execute(sql, params or []).fetchall()[0][0]
+
+
+def optional(module: str, name: str) -> Any:
+    """``module.name`` if another part of applens provides it yet, else None."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def fmt_int(value: float | int | None) -> str:
+    return "n/a" if value is None else f"{round(value):,}"
+
+
+def fmt_pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def fmt_pp(value: float) -> str:
+    """A difference of two rates in percentage points, signed."""
+    return f"{value * 100:+.1f} pp"
