@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast bench services clean
+.PHONY: setup demo test test-fast bench services chromium clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,14 @@ services:
 demo: setup
 	$(VENV)/bin/applens demo
 
-test: setup
+# Debian's Chromium for the browser tests (installed once with apt-get; never downloaded by Playwright).
+chromium:
+	@bash scripts/ensure-chromium.sh
+
+test: setup chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-fast: setup
+test-fast: setup chromium
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: setup

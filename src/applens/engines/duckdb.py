@@ -40,6 +40,8 @@ def connect(
         raise ConfigError(f"Invalid DuckDB setting for {path}: {exc}") from exc
     # Timestamps are stored as naive UTC; a UTC session keeps DuckDB from shifting them.
     con.execute("SET TimeZone = 'UTC'")
+    # Library code never draws DuckDB's own progress bar on the terminal (ingest shows Rich's).
+    con.execute("SET enable_progress_bar_print = false")
     return con
 
 

@@ -61,7 +61,6 @@ def _stage_combined(con, info: FileInfo, path: Path, table: str) -> None:  # noq
     # One full-match regex validates a line; the fields are then cut with string splits,
     # several times faster than extracting nine regex groups. Escaped backslashes and quotes
     # are masked while splitting on quotes and put back afterwards.
-    con.execute("SET enable_progress_bar_print = false")  # library code never prints
     masked = f"replace(replace(line, '\\\\', {literal(_SLASH)}), '\\\"', {literal(_QUOTE)})"
     con.execute(
         f"CREATE TEMP TABLE {table} AS "

@@ -157,14 +157,6 @@ def _users_per_ip(rows: ir.Table, key: str) -> ir.Table | None:
     return joined.group_by(_id=joined._user).aggregate(users_per_ip=joined.users_per_ip.max())
 
 
-def _quiet(expr: ir.Table) -> ir.Table:
-    """Library code never prints: keep DuckDB's console progress bar off for long queries."""
-    backend = expr.get_backend()
-    if getattr(backend, "name", "") == "duckdb":
-        backend.con.execute("SET enable_progress_bar_print = false")
-    return expr
-
-
 def bot_features(events: ir.Table, *, entity: Entity) -> pd.DataFrame:
     """Behaviour features per user (``entity="user"``) or IP address (``entity="ip"``).
 
@@ -191,7 +183,7 @@ def bot_features(events: ir.Table, *, entity: Entity) -> pd.DataFrame:
     crowd = _users_per_ip(rows, key)
     if crowd is not None:
         agg = agg.left_join(crowd, "_id").drop("_id_right")
-    frame = _quiet(agg).execute().set_index("_id").sort_index()
+    frame = agg.execute().set_index("_id").sort_index()
     return _finish(frame, key)
 
 
