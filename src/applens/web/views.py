@@ -16,8 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from applens.charts.activity import active_users_chart
+from applens.charts.alerts import alert_timeline
+from applens.charts.anomaly import anomaly_chart
+from applens.charts.breakdown import breakdown_chart
+from applens.charts.completeness import completeness_heatmap
+from applens.charts.crashes import crash_rate_chart
+from applens.charts.experiment import effect_chart
+from applens.charts.funnel import funnel_chart
+from applens.charts.lifecycle import lifecycle_chart
+from applens.charts.retention import retention_frame, retention_heatmap
+from applens.charts.risk import risk_histogram
+from applens.charts.stickiness import stickiness_chart
 from applens.errors import InvalidParameterError, NotFoundError
-from applens.web import charts
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -122,6 +133,17 @@ class PageData:
         }
 
 
+# -- charts ----------------------------------------------------------------------------
+def _spec(build: Callable[..., Any], frame: pd.DataFrame, *args: Any, **kwargs: Any
+          ) -> dict[str, Any] | None:
+    """A shared ``applens.charts`` chart as a Vega-Lite spec (None when there is no data)."""
+    if not len(frame):
+        return None
+    from applens.charts import chart_spec
+
+    return chart_spec(build(frame, *args, **kwargs))
+
+
 # -- filters -----------------------------------------------------------------------------
 def data_range(ws: Workspace) -> tuple[dt.date, dt.date] | None:
     if not ws.has_table("events"):
@@ -220,7 +242,7 @@ def overview(ws: Workspace, f: Filters) -> PageData:
         if last["mau"]:
             page.cards.append(("Stickiness DAU/MAU", f"{last['dau'] / last['mau']:.0%}"))
     page.panels.append(Panel("active_users", "Active users (DAU / WAU / MAU)", frame,
-                             charts.active_users(frame)))
+                             _spec(active_users_chart, frame)))
     return page
 
 
@@ -238,10 +260,10 @@ def activity(ws: Workspace, f: Filters) -> PageData:
         c for c in columns if c in SLICE_COLUMNS or c == "event"]}
     active = _query(ws, f.spec("active_users", math=["dau", "wau", "mau"])).to_frame()
     page.panels.append(Panel("active_users", "Active users", active,
-                             charts.active_users(active)))
+                             _spec(active_users_chart, active)))
     sticky = _query(ws, f.spec("stickiness")).to_frame()
     page.panels.append(Panel("stickiness", "Stickiness: users by number of active days",
-                             sticky, charts.stickiness(sticky)))
+                             sticky, _spec(stickiness_chart, sticky)))
     trends = _query(ws, f.spec("trends", series=[{"event": None, "math": "total"}],
                                breakdown={"type": "event", "property": breakdown},
                                breakdown_limit=10))
@@ -249,7 +271,8 @@ def activity(ws: Workspace, f: Filters) -> PageData:
     if len(frame):
         frame = frame.rename(columns={"A": "events"})
     page.panels.append(Panel("breakdown", f"Events per day by {breakdown}", frame,
-                             charts.breakdown(frame, breakdown)))
+                             _spec(breakdown_chart, frame, metric="events",
+                                    title=f"Events by {breakdown}", slice_title=breakdown)))
     where, params = f.sql_where()
     top = ws.connection.execute(
         f"SELECT event, count(*) AS events, count(DISTINCT user_id) AS users FROM events "
@@ -265,13 +288,15 @@ def retention(ws: Workspace, f: Filters) -> PageData:
         return page
     days = (f.date_to - f.date_from).days + 1
     intervals = max(1, min(8, days))
-    grid = _query(ws, f.spec("retention", interval="day", total_intervals=intervals,
-                             retention_type="first_time")).to_frame()
+    result = _query(ws, f.spec("retention", interval="day", total_intervals=intervals,
+                               retention_type="first_time"))
+    grid = retention_frame(result)
     page.panels.append(Panel("retention", "Retention by first-seen day (share of cohort)",
-                             grid, charts.retention(grid)))
+                             grid, _spec(retention_heatmap, grid,
+                                         period_label="days since first seen")))
     life = _query(ws, f.spec("lifecycle")).to_frame()
     page.panels.append(Panel("lifecycle", "Lifecycle: new, returning, resurrecting, dormant",
-                             life, charts.lifecycle(life)))
+                             life, _spec(lifecycle_chart, life)))
     return page
 
 
@@ -305,7 +330,7 @@ def funnels(ws: Workspace, f: Filters) -> PageData:
     if "event" not in frame.columns:
         frame.insert(1, "event", steps[: len(frame)])
     page.panels.append(Panel("funnel", "Funnel: users reaching each step", frame,
-                             charts.funnel(frame)))
+                             _spec(funnel_chart, frame)))
     return page
 
 
@@ -374,40 +399,47 @@ def experiments(ws: Workspace, f: Filters) -> PageData:
                          "control": metric.get("control"), "treatment": metric.get("treatment"),
                          "difference": metric.get("difference"), "ci_low": metric.get("ci_low"),
                          "ci_high": metric.get("ci_high"), "lift": metric.get("lift"),
+                         "lift_ci_low": metric.get("lift_ci_low"),
+                         "lift_ci_high": metric.get("lift_ci_high"),
                          "p_value": metric.get("p_value"),
+                         "p_adjusted": metric.get("p_adjusted", metric.get("p_value")),
+                         "alpha": readout.get("alpha", 0.05),
                          "srm_ok": (readout.get("srm") or {}).get("ok")})
     frame = pd.DataFrame(rows)
-    page.panels.append(Panel("effects", "Experiment effects with 95% confidence intervals",
-                             frame, charts.effects(frame)))
+    effects = pd.DataFrame({
+        "metric": frame["readout"] + " · " + frame["metric"].astype(str) + " ("
+        + frame["treatment"].astype(str) + " vs " + frame["control"].astype(str) + ")",
+        "lift": frame["lift"], "low": frame["lift_ci_low"], "high": frame["lift_ci_high"],
+        "significant": frame["p_adjusted"].astype(float) < frame["alpha"].astype(float)})
+    page.panels.append(Panel("effects", "Experiment effects: relative lift with confidence "
+                             "intervals", frame, _spec(effect_chart, effects)))
     page.tables.append(Table("readouts", "Readouts", frame))
     return page
 
 
 def _alerts(ws: Workspace, f: Filters) -> pd.DataFrame | None:
+    """The monitor's incidents overlapping the range (None before the monitor ever ran)."""
+    from applens import monitor
+
+    if not ws.has_table("events"):
+        return None
     since = dt.datetime.combine(f.date_from, dt.time(), tzinfo=dt.UTC)
     until = dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    try:
-        from applens import monitor  # type: ignore[attr-defined]
-    except ImportError:
-        monitor = None
-    if monitor is not None and hasattr(monitor, "alert_history"):
-        history = monitor.alert_history(ws, since, until)
-        frame = history if isinstance(history, pd.DataFrame) else pd.DataFrame(
-            [h if isinstance(h, dict) else getattr(h, "__dict__", {}) for h in history])
-        if len(frame):
-            return frame.reset_index(drop=True)
-    path = ws.path / "outputs" / "anomalies.json"
-    if not path.is_file():
-        return None
-    alerts = json.loads(path.read_text(encoding="utf-8")).get("data", {}).get("alerts", [])
-    frame = pd.DataFrame(alerts)
-    if not len(frame):
-        return None
-    slot = pd.to_datetime(frame["slot"])
-    frame = frame[(slot >= since.replace(tzinfo=None)) & (slot < until.replace(tzinfo=None))]
-    if f.slice_key and f.slice_key in frame.columns:
-        frame = frame[frame[f.slice_key].astype(str) == f.slice_value]
-    return frame.reset_index(drop=True)
+    frame = monitor.alert_history(ws, since, until)
+    return frame.reset_index(drop=True) if len(frame) else None
+
+
+def _hourly_marks(hourly: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
+    """Events per hour in the shape of the anomaly chart; hours with an alert are marked."""
+    frame = pd.DataFrame({"slice_start": hourly["hour"], "value": hourly["events"],
+                          "expected": float("nan"), "lower": float("nan"),
+                          "upper": float("nan"), "anomalous": False})
+    if alerts is not None and len(alerts):
+        stamps = pd.to_datetime(alerts["slice_start"], utc=True).dt.tz_localize(None)
+        hours = pd.to_datetime(frame["slice_start"])
+        hours = hours.dt.tz_localize(None) if hours.dt.tz is not None else hours
+        frame["anomalous"] = hours.isin(set(stamps.dt.floor("h")))
+    return frame
 
 
 def anomalies(ws: Workspace, f: Filters) -> PageData:
@@ -420,12 +452,16 @@ def anomalies(ws: Workspace, f: Filters) -> PageData:
         f"SELECT time_bucket(INTERVAL 1 HOUR, ts) AS hour, count(*) AS events FROM events "
         f"WHERE {where} GROUP BY 1 ORDER BY 1", params).df()
     alerts = _alerts(ws, f)
-    page.panels.append(Panel("events_hourly", "Events per hour (alerts marked)", hourly,
-                             charts.hourly_with_alerts(hourly, alerts)))
+    page.panels.append(Panel("events_hourly", "Events per hour (hours with an alert marked)",
+                             hourly, _spec(anomaly_chart, _hourly_marks(hourly, alerts),
+                                           "Events per hour")))
     if alerts is None:
         page.empty.append(Empty("No alert history", "Alerts appear here once the monitor has "
-                                "run over this workspace.", "applens monitor --once"))
+                                "run over this workspace ([monitors.NAME] in applens.toml).",
+                                "applens monitor --once"))
     else:
+        page.panels.append(Panel("alert_timeline", "Alerts by monitor", alerts,
+                                 _spec(alert_timeline, alerts)))
         page.tables.append(Table("alerts", "Alert history", alerts))
     return page
 
@@ -449,7 +485,7 @@ def _crash_panel(ws: Workspace, f: Filters) -> Panel | None:
             return None
         frame = frame.sort_values("app_version", kind="stable").reset_index(drop=True)
         return Panel("crash_rate", "Crash rate by app version (share of sessions, 95% CI)",
-                     frame, charts.crash_rate(frame))
+                     frame, _spec(crash_rate_chart, frame))
     if "app_version" not in event_columns(ws):
         return None
     where, params = f.sql_where()
@@ -462,7 +498,7 @@ def _crash_panel(ws: Workspace, f: Filters) -> Panel | None:
         return None
     frame["crash_rate"] = (frame["crashes"] / frame["sessions"]).round(4)
     return Panel("crash_rate", "Crash rate by app version (share of sessions)", frame,
-                 charts.crash_rate(frame))
+                 _spec(crash_rate_chart, frame))
 
 
 MODEL_TITLES = {"churn": "Churn risk", "crash": "Crash risk", "bots": "Bots",
@@ -495,8 +531,15 @@ def models(ws: Workspace, f: Filters) -> PageData:
             scores["reasons"] = scores["reasons"].map(
                 lambda r: "; ".join(map(str, r)) if isinstance(r, (list, tuple)) or (
                     hasattr(r, "tolist") and not isinstance(r, str)) else r)
-        page.panels.append(Panel(f"{name}_scores", f"{title}: score distribution", scores,
-                                 charts.score_histogram(scores, title)))
+        if name == "personas" and "label" in scores.columns:
+            sizes = (scores.groupby("label").size().rename("users").reset_index()
+                     .rename(columns={"label": "breakdown"}))
+            page.panels.append(Panel(f"{name}_scores", f"{title}: users per persona", sizes,
+                                     _spec(breakdown_chart, sizes, metric="users",
+                                           title="Users per persona", slice_title="persona")))
+        else:
+            page.panels.append(Panel(f"{name}_scores", f"{title}: score distribution", scores,
+                                     _spec(risk_histogram, scores, title=f"{title} score")))
         top = scores.sort_values("rank").head(50).reset_index(drop=True)
         note = ", ".join(f"{k} {v:.3g}" for k, v in metrics.get(name, {}).items())
         page.tables.append(Table(f"{name}_top", f"{title}: highest scores", top,
@@ -528,15 +571,16 @@ def data(ws: Workspace, f: Filters) -> PageData:
     if ws.has_table("events"):
         columns = [c for c in event_columns(ws) if c not in ("ts",)]
         where, params = f.sql_where()
-        shares = ", ".join(f"avg(({_q(c)} IS NOT NULL)::INT) AS {_q(c)}" for c in columns)
+        counts = ", ".join(f"count({_q(c)}) AS {_q(c)}" for c in columns)
         wide = con.execute(
-            f"SELECT CAST(ts AS DATE) AS day, count(*) AS rows, {shares} FROM events "
+            f"SELECT CAST(ts AS DATE) AS day, count(*) AS total, {counts} FROM events "
             f"WHERE {where} GROUP BY 1 ORDER BY 1", params).df()
-        long = wide.melt(id_vars=["day", "rows"], var_name="column", value_name="filled")
+        long = wide.melt(id_vars=["day", "total"], var_name="column", value_name="rows")
         long["day"] = long["day"].astype(str)
-        long["filled"] = long["filled"].round(4)
-        page.panels.append(Panel("completeness", "Completeness: share of rows with a value",
-                                 long, charts.completeness(long)))
+        long["filled"] = (long["rows"] / long["total"].where(long["total"] > 0)).round(4)
+        page.panels.append(Panel("completeness", "Completeness: rows with a value per column",
+                                 long, _spec(completeness_heatmap, long, source="column",
+                                             title="Rows with a value per column and day")))
     return page
 
 

@@ -116,18 +116,6 @@ def test_models_and_alerts_say_which_command_creates_them(demo_client):
     assert alerts["tables"] or "applens monitor --once" in str(alerts["empty"])
 
 
-def test_alert_history_lists_saved_alerts_and_marks_the_chart(small_client, small_ws):
-    html = small_client.get("/page/anomalies", headers=HTML).text
-    assert "applens monitor --once" in html
-    (small_ws.path / "outputs").mkdir()
-    (small_ws.path / "outputs" / "anomalies.json").write_text(json.dumps({"data": {"alerts": [
-        {"os": "Android", "app_version": "5.0.0", "slot": "2026-11-03 10:00:00",
-         "value": 0.0, "expected": 40.0}]}}))
-    data = small_client.get("/api/pages/anomalies").json()
-    assert data["tables"][0]["rows"][0]["app_version"] == "5.0.0"
-    assert len(data["charts"][0]["spec"]["layer"]) == 2  # the series and the alert marks
-
-
 def test_api_query_takes_the_cli_specs(demo_client):
     spec = {"kind": "active_users", "math": ["dau", "wau"], "date_from": "2026-11-10",
             "date_to": "2026-11-12"}
