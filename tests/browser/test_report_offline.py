@@ -23,9 +23,9 @@ def test_report_renders_offline(page, watch, tmp_path, artifacts):  # noqa: ANN0
     specs = sum(len(s.charts) for s in report.sections)
     assert specs > 5
     assert_offline_html_renders(page, files.html, watch)
-    page.wait_for_function(
-        "n => document.querySelectorAll('.vega-embed .marks').length >= n",
-        arg=specs)
-    assert page.locator(".vega-embed .marks").count() == specs
+    drawn = ("() => [...document.querySelectorAll('.vega-embed')]"
+             ".filter(e => e.querySelector('svg.marks, canvas.marks')).length")
+    page.wait_for_function(f"n => ({drawn})() >= n", arg=specs)
+    assert page.locator(".vega-embed").count() == specs == page.evaluate(drawn)
     watch.assert_clean()
     page.screenshot(path=str(artifacts / "report-offline.png"), full_page=True)
