@@ -37,14 +37,29 @@ def demo(
     with err_console.status("Starting") as status:
         result = run_demo(directory, users=users, days=days, seed=seed, end_date=end,
                           progress=lambda message: status.update(message))
+        status.update("Writing the report")
+        report_files = _write_report(directory)
     if fmt is not OutputFormat.table:
         emit(result.to_dict(), fmt)
+        err_console.print(f"Report: {report_files.html}", soft_wrap=True)
         return
     emit([{"section": f.section, "finding": f.headline} for f in result.findings], fmt,
          title="applens demo")
     console.print(f"Workspace: {directory}  (try: applens config show -w {directory})")
     console.print(f"Results:   {directory / 'outputs'}/*.json")
     console.print(f"Planted:   {directory / 'data' / 'ground_truth.json'}")
+    console.print(f"Report:    {report_files.html}  (PNG charts in {report_files.folder / 'charts'})",
+                  soft_wrap=True)
+
+
+def _write_report(directory: Path):  # noqa: ANN202 (ReportFiles, imported lazily)
+    """The HTML report of the demo workspace's last 28 complete days, in its default folder
+    (the JS bundle is cached in the workspace, so a rerun does not rebuild it)."""
+    from applens.report import build_report, write_report
+    from applens.workspace import Workspace
+
+    with Workspace.open(directory) as ws:
+        return write_report(ws, build_report(ws))
 
 
 def register(app: typer.Typer) -> None:

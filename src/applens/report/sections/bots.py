@@ -47,9 +47,13 @@ def _model_flags(ws: Workspace) -> pd.Series | None:
         scores = latest(ws, "bots")
     except Exception:  # noqa: BLE001 - no trained model is not an error for a report
         return None
-    if scores is None or len(scores) == 0 or "user_id" not in scores.columns:
+    if scores is None or len(scores) == 0:
         return None
-    for column in ("is_bot", "flagged", "label", "prediction", "score"):
+    if "user_id" not in scores.columns and "entity_id" in scores.columns:
+        scores = scores.rename(columns={"entity_id": "user_id"})  # latest_scores' name
+    if "user_id" not in scores.columns:
+        return None
+    for column in ("is_bot", "flagged", "score", "prediction"):
         if column in scores.columns:
             flags = scores.set_index(scores["user_id"].astype(str))[column]
             return flags.astype(float) >= 0.5
