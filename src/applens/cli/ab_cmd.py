@@ -229,7 +229,7 @@ def list_cmd(workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat
         rows = list_experiments(ws)
     if not rows and fmt is OutputFormat.table:
         err_console.print("No experiments declared; add an [experiments.NAME] table to "
-                          "applens.toml (see the commented example there).")
+                          "applens.toml (see the commented example there).", markup=False)
         return
     emit(rows, fmt)
 

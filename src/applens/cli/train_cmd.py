@@ -57,7 +57,7 @@ def train_cmd(
         emit(compared, fmt, title="Candidates compared")
     for name, report in reports.items():
         if report.estimator == "skipped":
-            console.print(f"{name}: skipped. {report.metadata['skipped']}")
+            console.print(f"{name}: skipped. {report.metadata['skipped']}", markup=False)
         top = report.metadata.get("top_features") or []
         if top:
             console.print(f"{name}: top features " + ", ".join(f["feature"] for f in top[:5]))
