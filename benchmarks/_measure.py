@@ -15,7 +15,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def run_child(code: str) -> dict[str, float]:
-    """Seconds and peak resident memory (MiB) of ``python -c code``."""
+    """Seconds, CPU seconds and peak resident memory (MiB) of ``python -c code``."""
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code])
     _, status, usage = os.wait4(proc.pid, 0)
@@ -23,7 +23,9 @@ def run_child(code: str) -> dict[str, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed with exit code {proc.returncode}")
-    return {"seconds": round(seconds, 3), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
+    # CPU seconds (all threads) say how much work a job does even on a busy, shared machine.
+    return {"seconds": round(seconds, 3), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
 
 
 def machine() -> dict[str, object]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -146,6 +147,7 @@ def ingest_many(
         raise
     finally:
         con.execute("SET TimeZone = 'UTC'")
+        con.execute("RESET disabled_optimizers")
         _drop_temp_tables(con)
 
 
@@ -285,10 +287,11 @@ class _Loader:
                 good = f"SELECT * FROM {STAGE}"
                 con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
                             f"(SELECT {ident(spec.key)} FROM {STAGE})")
-            loaded = con.execute(
-                f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
-                f"FROM ({good})"
-            ).fetchall()[0][0]
+            with _parse_once(con):
+                loaded = con.execute(
+                    f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
+                    f"FROM ({good})"
+                ).fetchall()[0][0]
         scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
         malformed = csv and self._has_csv_rejects()  # rows the CSV reader could not split
         with self._errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
@@ -367,6 +370,18 @@ class _Loader:
             f"{self.limit.text} allows, so nothing was written. First problems: {shown}. "
             "Fix the rows (or the column mapping) and retry, or raise --max-rejects."
         )
+
+
+@contextmanager
+def _parse_once(con) -> Iterator[None]:  # noqa: ANN001
+    """Keep the reject filter above the parsing projection.
+
+    Filter pushdown would inline each parsed value into every check that names it, so a
+    timestamp was parsed four times per row; without it the insert runs about 1.8x faster.
+    """
+    con.execute("SET disabled_optimizers = 'filter_pushdown'")
+    yield  # on failure the transaction is aborted; ingest_many resets after the rollback
+    con.execute("RESET disabled_optimizers")
 
 
 def _drop_temp_tables(con) -> None:  # noqa: ANN001
