@@ -287,9 +287,17 @@ def _spec(metric: MetricDef) -> MetricSpec:
     return MetricSpec(metric.name, metric.name)
 
 
-def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0) -> Readout:
-    """Full readout of ``[experiments.<name>]``: SRM first, then every metric."""
-    cfg = experiment_config(ws.settings.experiments, name)
+def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0,
+                       alpha: float | None = None, correction: str | None = None,
+                       bootstrap_resamples: int | None = None) -> Readout:
+    """Full readout of ``[experiments.<name>]``: SRM first, then every metric.
+
+    ``alpha``, ``correction`` and ``bootstrap_resamples``, when given, replace the declared
+    values for this readout (the CLI's explicit ``--alpha``, ``--correction``, ``--resamples``).
+    """
+    overrides = {"alpha": alpha, "correction": correction,
+                 "bootstrap_resamples": bootstrap_resamples}
+    cfg = experiment_config(ws.settings.experiments, name, overrides=overrides)
     frame, notes = experiment_frame(ws, cfg)
     missing = [arm for arm in cfg.variants if not (frame[GROUP] == arm).any()]
     if missing:

@@ -178,8 +178,10 @@ def _explain(name: str, error: ValidationError) -> str:
     return "Invalid experiment: " + "; ".join(problems) + "."
 
 
-def experiment_config(experiments: dict[str, dict[str, Any]], name: str) -> ExperimentConfig:
-    """The validated ``[experiments.<name>]`` table."""
+def experiment_config(experiments: dict[str, dict[str, Any]], name: str, *,
+                      overrides: dict[str, Any] | None = None) -> ExperimentConfig:
+    """The validated ``[experiments.<name>]`` table; ``overrides`` (settings whose value is
+    not None) replace the declared values, e.g. the CLI's ``--alpha``."""
     if name not in experiments:
         known = ", ".join(sorted(experiments)) or "none declared"
         raise NotFoundError(f"No experiment {name!r} in applens.toml."
@@ -191,6 +193,7 @@ def experiment_config(experiments: dict[str, dict[str, Any]], name: str) -> Expe
         raise ConfigError(f"'experiments.{name}.name' is not an experiment setting; the table "
                           "name is the experiment's name.")
     try:
-        return ExperimentConfig(name=name, **raw)
+        given = {key: value for key, value in (overrides or {}).items() if value is not None}
+        return ExperimentConfig(name=name, **{**raw, **given})
     except ValidationError as exc:
         raise ConfigError(_explain(name, exc)) from None

@@ -74,6 +74,14 @@ def test_assignment_table_defaults():
             cfg.assignment_time_column) == ("t", "user_id", "variant", None)
 
 
+def test_overrides_replace_declared_values_and_are_validated():
+    declared = {"feed": {**BASE, "alpha": 0.1, "correction": "bh"}}
+    cfg = experiment_config(declared, "feed", overrides={"alpha": 0.01, "correction": None})
+    assert (cfg.alpha, cfg.correction) == (0.01, "bh")  # None = not given: the TOML value stays
+    with pytest.raises(ConfigError, match=r"'experiments\.feed\.alpha'"):
+        experiment_config(declared, "feed", overrides={"alpha": 1.5})
+
+
 def test_missing_key_and_unknown_experiment():
     with pytest.raises(ConfigError, match=r"'experiments\.feed\.start' is required"):
         experiment_config({"feed": {k: v for k, v in BASE.items() if k != "start"}}, "feed")
