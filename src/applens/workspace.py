@@ -119,10 +119,15 @@ class Workspace:
         return self._backend
 
     def has_table(self, name: str) -> bool:
-        found = self.connection.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [name]
-        ).fetchall()[0]
-        return bool(found and found[0])
+        return name in self.table_names()
+
+    def table_names(self) -> list[str]:
+        """The warehouse's tables, sorted (for "no such table" messages)."""
+        # Not the Ibis backend's list_tables(): ibis 12 breaks on duckdb 2.0 (fetch_arrow_table).
+        rows = self.connection.execute(
+            "SELECT DISTINCT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def table(self, name: str) -> ir.Table:
         """An Ibis table of the warehouse; a clear error if nothing was ingested into it."""

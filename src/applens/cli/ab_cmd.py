@@ -13,7 +13,7 @@ from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
 from applens.errors import InvalidParameterError, SchemaError
 from applens.experiments.aa import validate_split
-from applens.experiments.analyze import analyze_frame
+from applens.experiments.analyze import Readout, analyze_frame
 from applens.experiments.assignment import assign_group, bucket_bounds, bucket_of
 from applens.experiments.power import mde as mde_of
 from applens.experiments.power import sample_size as sample_size_of
@@ -133,6 +133,25 @@ def aa_cmd(
         console.print(("[green]" if report.healthy else "[bold red]") + report.verdict)
 
 
+def _check_stat_options(alpha: float | None, correction: str | None,
+                        resamples: int | None) -> None:
+    if alpha is not None and not 0 < alpha < 1:
+        raise InvalidParameterError(f"--alpha must be between 0 and 1 (exclusive); got {alpha}.")
+    if correction is not None and correction not in ("holm", "bh", "bonferroni"):
+        raise InvalidParameterError(
+            f"--correction must be holm, bh or bonferroni; got {correction!r}.")
+    if resamples is not None and resamples < 0:
+        raise InvalidParameterError(f"--resamples must be 0 or more; got {resamples}.")
+
+
+def _settings_line(readout: Readout, given: dict[str, object], experiment: str | None) -> str:
+    """The alpha and correction the readout used, and where each came from."""
+    fallback = f"experiments.{experiment}" if experiment else "default"
+    return ", ".join(f"{name} {getattr(readout, name)} "
+                     f"({'command line' if value is not None else fallback})"
+                     for name, value in given.items())
+
+
 # The console table keeps what fits a terminal; --format csv/json give every field.
 _TABLE_COLUMNS = ["metric", "treatment", "control_mean", "treatment_mean", "difference",
                   "ci_low", "ci_high", "lift", "p_value", "p_adjusted", "prob_treatment_better",
@@ -148,13 +167,20 @@ def analyze_cmd(
         help="COLUMN, or NAME=NUM/DEN for a ratio metric; repeat. Default: numeric columns.")] = None,
     pre: Annotated[list[str] | None, typer.Option(help="METRIC=PRE_COLUMN for CUPED.")] = None,
     weights: Annotated[list[str] | None, typer.Option(help="ARM=WEIGHT planned split.")] = None,
-    alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
-    correction: Annotated[str, typer.Option(help="holm, bh or bonferroni.")] = "holm",
-    resamples: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    # None = not given, so that with --experiment only explicit options replace applens.toml.
+    alpha: Annotated[float | None, typer.Option(
+        help="Significance level (with --experiment: its alpha).", show_default="0.05")] = None,
+    correction: Annotated[str | None, typer.Option(
+        help="holm, bh or bonferroni (with --experiment: its correction).",
+        show_default="holm")] = None,
+    resamples: Annotated[int | None, typer.Option(
+        help="Bootstrap resamples (with --experiment: its bootstrap_resamples).",
+        show_default="2000")] = None,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
     chart: Annotated[Path | None, typer.Option(help="Write an effect chart (.html/.png/.svg).")] = None,
     experiment: Annotated[str | None, typer.Option(
-        help="Read out [experiments.NAME] of applens.toml from the warehouse.")] = None,
+        help="Read out the experiment NAME of applens.toml (its experiments.NAME table) "
+             "from the warehouse.")] = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -166,13 +192,15 @@ def analyze_cmd(
 
     Example: applens ab analyze --experiment new_feed --format json
 
-    With --experiment, metrics, arms, alpha and correction come from applens.toml.
+    With --experiment, metrics, arms and settings come from applens.toml.
+    --alpha, --correction and --resamples given here replace its values for this run.
     """
     if (data is None) == (experiment is None):
         raise InvalidParameterError(
             "Pass either --experiment NAME (declared in applens.toml) or --data FILE (one row "
             "per user with a group column)."
         )
+    _check_stat_options(alpha, correction, resamples)
     if experiment is not None:
         from applens.experiments.declared import analyze_experiment
 
@@ -184,17 +212,16 @@ def analyze_cmd(
                 f"[experiments.{experiment}] of applens.toml.")
 
         with open_workspace(workspace) as ws:
-            readout = analyze_experiment(ws, experiment, seed=seed)
+            readout = analyze_experiment(ws, experiment, seed=seed, alpha=alpha,
+                                         correction=correction, bootstrap_resamples=resamples)
     else:
         assert data is not None
-        if correction not in ("holm", "bh", "bonferroni"):
-            raise InvalidParameterError(
-                f"--correction must be holm, bh or bonferroni; got {correction!r}.")
         plan = {k: float(v) for k, v in _pairs(weights or [], "--weights").items()} or None
         readout = analyze_frame(
             read_frame(data), group_col=group_col, metrics=metric or None, control=control,
-            weights=plan, pre=_pairs(pre or [], "--pre"), alpha=alpha,
-            correction=correction, n_resamples=resamples, seed=seed,  # type: ignore[arg-type]
+            weights=plan, pre=_pairs(pre or [], "--pre"), alpha=0.05 if alpha is None else alpha,
+            correction=correction or "holm",  # type: ignore[arg-type]
+            n_resamples=2000 if resamples is None else resamples, seed=seed,
         )
     if chart is not None:
         from applens.experiments.chart import effect_chart, save_chart
@@ -208,6 +235,8 @@ def analyze_cmd(
                 f"(observed {list(readout.srm.observed)}) — "
                 + ("ok" if readout.srm.ok else "[bold red]FAILED[/]"))
     target.print(srm_line)
+    target.print(_settings_line(readout, {"alpha": alpha, "correction": correction}, experiment),
+                 markup=False)
     for note in readout.notes:
         target.print(note)
     frame = readout.to_frame()

@@ -3,7 +3,11 @@
 1. **Exposure.** Each user gets an arm and an exposure time (the *anchor*):
    ``exposure_event`` — the user's first such event in ``[start, end)``, the arm is its
    ``variant_property``; ``users_column`` / ``salt`` — the arm comes from the users table or
-   the salted hash, the anchor is the user's first event in ``[start, end)`` ("first seen").
+   the salted hash, the anchor is the user's first event in ``[start, end)`` ("first seen");
+   ``assignment_table`` — the arm comes from that warehouse table, the anchor is its
+   ``assignment_time_column`` (UTC; an assignment before ``start`` counts from ``start``,
+   one at or after ``end`` is left out) or, without one, "first seen". Users with two
+   variants there, or a variant not in ``variants``, are left out and counted in a note.
    ``start``/``end`` are local dates in the workspace timezone (``end`` exclusive).
 2. **Metrics** per user in SQL (Ibis): counts, conversions and sums over the user's events
    in ``[anchor, end)``; ratio metrics keep numerator and denominator per user.
@@ -29,13 +33,20 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from applens.errors import DataError, InsufficientDataError, SchemaError, did_you_mean
+from applens.errors import (
+    DataError,
+    InsufficientDataError,
+    NotFoundError,
+    SchemaError,
+    did_you_mean,
+)
 from applens.experiments.analyze import ExtraReadouts, MetricSpec, Readout, analyze_frame
 from applens.experiments.bots import bot_users
 from applens.experiments.definition import ExperimentConfig, MetricDef, experiment_config
 from applens.experiments.sql import assign_group_expr
 from applens.insights._time import to_utc
 from applens.insights._tz import local_time
+from applens.schema import is_internal
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -70,6 +81,8 @@ def _exposures(ws: Workspace, cfg: ExperimentConfig, events: ir.Table, start: da
             notes.append(f"{mixed} users were exposed to more than one variant; each keeps "
                          "the variant of their first exposure.")
         return per_user.select("user_id", "variant", "anchor")
+    if cfg.assignment_table is not None:
+        return _table_exposures(ws, cfg, window, start, end, notes)
     first = window.group_by("user_id").aggregate(anchor=window.ts.min())
     if cfg.salt is not None:
         weights = cfg.weights or [1.0] * len(cfg.variants)
@@ -87,6 +100,77 @@ def _exposures(ws: Workspace, cfg: ExperimentConfig, events: ir.Table, start: da
     arms = users.filter(users[col].notnull()).select(
         user_id=users.user_id, variant=users[col].cast("string"))
     return first.join(arms, "user_id").select("user_id", "variant", "anchor")
+
+
+def _assignment_rows(ws: Workspace, cfg: ExperimentConfig) -> ir.Table:
+    """``user_id``, ``variant`` (strings) and, with ``assignment_time_column``, ``assigned``
+    (naive UTC) of each complete row of ``assignment_table``."""
+    key, name = f"experiments.{cfg.name}", cfg.assignment_table
+    assert name is not None
+    if not ws.has_table(name):
+        tables = ws.table_names()
+        raise NotFoundError(f"{key}.assignment_table: the warehouse has no table {name!r}."
+                            f"{did_you_mean(name, tables)} Tables: {', '.join(tables)}.")
+    table = ws.table(name)
+    settings = {"assignment_user_column": cfg.assignment_user_column,
+                "assignment_variant_column": cfg.assignment_variant_column,
+                "assignment_time_column": cfg.assignment_time_column}
+    visible = [col for col in table.columns if not is_internal(col)]
+    for setting, col in settings.items():
+        if col is not None and col not in table.columns:
+            raise SchemaError(f"{key}.{setting}: table {name!r} has no column {col!r}."
+                              f"{did_you_mean(col, visible)} Columns: {', '.join(visible)}.")
+    # Cast to string: an integer id column still joins events.user_id, and arms compare
+    # with the declared variants as text.
+    columns = {"user_id": table[cfg.assignment_user_column].cast("string"),
+               "variant": table[cfg.assignment_variant_column].cast("string")}
+    if cfg.assignment_time_column is not None:
+        assigned = table[cfg.assignment_time_column]
+        if not assigned.type().is_timestamp():
+            raise SchemaError(f"{key}.assignment_time_column: column "
+                              f"{cfg.assignment_time_column!r} of {name!r} is {assigned.type()}, "
+                              "not a timestamp.")
+        # A zoned timestamp becomes naive UTC like events.ts (the connection's zone is UTC).
+        columns["assigned"] = assigned.cast("timestamp")
+    rows = table.select(**columns)
+    return rows.filter(*[rows[col].notnull() for col in rows.columns])
+
+
+def _table_exposures(ws: Workspace, cfg: ExperimentConfig, window: ir.Table, start: datetime,
+                     end: datetime, notes: list[str]) -> ir.Table:
+    """Exposures from ``assignment_table`` (see the module docstring)."""
+    rows = _assignment_rows(ws, cfg)
+    if cfg.assignment_time_column is None:
+        rows = rows.join(window.group_by("user_id").aggregate(anchor=window.ts.min()), "user_id")
+    else:
+        rows = rows.mutate(anchor=ibis.greatest(rows.assigned, ibis.literal(start)))
+        n_late = int(rows.filter(rows.anchor >= end).count().execute())
+        if n_late:
+            notes.append(f"{n_late} assignments on or after end ({cfg.end}) in "
+                         f"{cfg.assignment_table} are left out.")
+        rows = rows.filter(rows.anchor < end)
+    per_user = rows.group_by("user_id").aggregate(
+        variant=rows.variant.min(), anchor=rows.anchor.min(), n_variants=rows.variant.nunique())
+    return _single_declared_arm(cfg, per_user, notes)
+
+
+def _single_declared_arm(cfg: ExperimentConfig, per_user: ir.Table,
+                         notes: list[str]) -> ir.Table:
+    """Users with exactly one arm, one of ``variants``; the others are counted in ``notes``
+    (counted twice they would weigh in both arms — GrowthBook's "multiple exposures")."""
+    mixed = int(per_user.filter(per_user.n_variants > 1).count().execute())
+    if mixed:
+        notes.append(f"{mixed} users have more than one variant in {cfg.assignment_table}; "
+                     "they are left out.")
+    single = per_user.filter(per_user.n_variants == 1)
+    declared = single.variant.isin(cfg.variants)
+    undeclared = single.filter(~declared)
+    other = undeclared.group_by("variant").aggregate(n=undeclared.count()).execute()
+    if len(other):
+        counts = ", ".join(f"{v}: {n}" for v, n in sorted(zip(other.variant, other.n)))
+        notes.append(f"{int(other.n.sum())} users have variants in {cfg.assignment_table} that "
+                     f"are not in variants {cfg.variants} ({counts}); they are left out.")
+    return single.filter(declared).select("user_id", "variant", "anchor")
 
 
 def _aggs(metric: MetricDef, t: ir.Table, suffix: str) -> dict[str, ir.Value]:
@@ -165,7 +249,9 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
                 pre_aggs.update(_aggs(metric, before, "__pre"))
         per_user = per_user.left_join(before.group_by("user_id").aggregate(**pre_aggs), "user_id")
         per_user = per_user.drop(*[c for c in per_user.columns if c.endswith("_right")])
-    frame = per_user.execute()
+    # SQL returns rows in no fixed order; sorted, a seeded bootstrap gives the same readout
+    # on every run and for every assignment source that yields the same users.
+    frame = per_user.execute().sort_values("user_id", ignore_index=True)
     frame[GROUP] = frame[GROUP].astype(str)
     metric_cols = [c for c in frame.columns if c not in ("user_id", GROUP, "anchor")]
     retention_cols = {m.name for m in retention}
@@ -201,9 +287,17 @@ def _spec(metric: MetricDef) -> MetricSpec:
     return MetricSpec(metric.name, metric.name)
 
 
-def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0) -> Readout:
-    """Full readout of ``[experiments.<name>]``: SRM first, then every metric."""
-    cfg = experiment_config(ws.settings.experiments, name)
+def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0,
+                       alpha: float | None = None, correction: str | None = None,
+                       bootstrap_resamples: int | None = None) -> Readout:
+    """Full readout of ``[experiments.<name>]``: SRM first, then every metric.
+
+    ``alpha``, ``correction`` and ``bootstrap_resamples``, when given, replace the declared
+    values for this readout (the CLI's explicit ``--alpha``, ``--correction``, ``--resamples``).
+    """
+    overrides = {"alpha": alpha, "correction": correction,
+                 "bootstrap_resamples": bootstrap_resamples}
+    cfg = experiment_config(ws.settings.experiments, name, overrides=overrides)
     frame, notes = experiment_frame(ws, cfg)
     missing = [arm for arm in cfg.variants if not (frame[GROUP] == arm).any()]
     if missing:
@@ -229,14 +323,23 @@ def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0) -> Rea
                    readout.alpha, readout.correction, readout.notes + tuple(notes))
 
 
+def _source(cfg: ExperimentConfig) -> str:
+    if cfg.exposure_event:
+        return f"event {cfg.exposure_event}.{cfg.variant_property}"
+    if cfg.users_column:
+        return f"users.{cfg.users_column}"
+    if cfg.assignment_table:
+        return f"table {cfg.assignment_table}.{cfg.assignment_variant_column}"
+    return f"hash salt {cfg.salt}"
+
+
 def list_experiments(ws: Workspace) -> list[dict[str, Any]]:
     """One row per declared experiment (validated)."""
     rows = []
     for name in sorted(ws.settings.experiments):
         cfg = experiment_config(ws.settings.experiments, name)
-        source = (f"event {cfg.exposure_event}.{cfg.variant_property}" if cfg.exposure_event
-                  else f"users.{cfg.users_column}" if cfg.users_column else f"hash salt {cfg.salt}")
-        rows.append({"name": name, "assignment": source, "variants": ", ".join(cfg.variants),
+        rows.append({"name": name, "assignment": _source(cfg),
+                     "variants": ", ".join(cfg.variants),
                      "control": cfg.control_arm, "start": str(cfg.start), "end": str(cfg.end),
                      "metrics": ", ".join(m.name for m in cfg.metric_defs),
                      "guardrails": ", ".join(m.name for m in cfg.guardrail_defs),

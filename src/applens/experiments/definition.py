@@ -29,6 +29,8 @@ __all__ = ["ExperimentConfig", "MetricDef", "experiment_config", "parse_metric_d
 MetricKind = Literal["retention", "conversion", "count", "sum", "ratio"]
 _RETENTION = re.compile(r"retention_(\d+)")
 _EVENT = re.compile(r"[^\s:/=]+")
+_SOURCES = ("exposure_event", "users_column", "assignment_table", "salt")
+_TABLE_SETTINGS = {"assignment_user_column", "assignment_variant_column", "assignment_time_column"}
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,9 @@ def parse_metric_def(text: str) -> MetricDef:
 
 class ExperimentConfig(BaseModel):
     """One ``[experiments.<name>]`` table. Exactly one assignment source:
-    ``exposure_event`` (+ ``variant_property``), ``users_column`` or ``salt``."""
+    ``exposure_event`` (+ ``variant_property``), ``users_column``, ``assignment_table``
+    (+ ``assignment_user_column``, ``assignment_variant_column``, ``assignment_time_column``)
+    or ``salt``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -84,6 +88,11 @@ class ExperimentConfig(BaseModel):
     exposure_event: str | None = Field(None, description="event that exposes a user")
     variant_property: str = Field("variant", description="events column holding the arm")
     users_column: str | None = Field(None, description="users column holding the arm")
+    assignment_table: str | None = Field(None, description="warehouse table, a row per user")
+    assignment_user_column: str = Field("user_id", description="assignment_table's user id column")
+    assignment_variant_column: str = Field("variant", description="assignment_table's arm column")
+    assignment_time_column: str | None = Field(
+        None, description="assignment_table's assignment time (UTC); the anchor when given")
     salt: str | None = Field(None, description="salted-hash assignment (applens ab assign)")
     variants: list[str] = Field(min_length=2)
     control: str | None = None
@@ -114,10 +123,14 @@ class ExperimentConfig(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentConfig:
-        sources = [k for k in ("exposure_event", "users_column", "salt") if getattr(self, k)]
+        sources = [k for k in _SOURCES if getattr(self, k)]
         if len(sources) != 1:
-            raise ValueError("give exactly one assignment source: exposure_event, users_column "
-                             f"or salt (got {', '.join(sources) or 'none'})")
+            raise ValueError("give exactly one assignment source: exposure_event, users_column, "
+                             f"assignment_table or salt (got {', '.join(sources) or 'none'})")
+        # Settings of a table that is not the source would be silently ignored otherwise.
+        stray = sorted(self.model_fields_set & _TABLE_SETTINGS)
+        if stray and not self.assignment_table:
+            raise ValueError(f"set assignment_table to use {', '.join(stray)}")
         if len(set(self.variants)) != len(self.variants):
             raise ValueError(f"variants repeat: {self.variants}")
         if self.control is not None and self.control not in self.variants:
@@ -165,8 +178,10 @@ def _explain(name: str, error: ValidationError) -> str:
     return "Invalid experiment: " + "; ".join(problems) + "."
 
 
-def experiment_config(experiments: dict[str, dict[str, Any]], name: str) -> ExperimentConfig:
-    """The validated ``[experiments.<name>]`` table."""
+def experiment_config(experiments: dict[str, dict[str, Any]], name: str, *,
+                      overrides: dict[str, Any] | None = None) -> ExperimentConfig:
+    """The validated ``[experiments.<name>]`` table; ``overrides`` (settings whose value is
+    not None) replace the declared values, e.g. the CLI's ``--alpha``."""
     if name not in experiments:
         known = ", ".join(sorted(experiments)) or "none declared"
         raise NotFoundError(f"No experiment {name!r} in applens.toml."
@@ -178,6 +193,7 @@ def experiment_config(experiments: dict[str, dict[str, Any]], name: str) -> Expe
         raise ConfigError(f"'experiments.{name}.name' is not an experiment setting; the table "
                           "name is the experiment's name.")
     try:
-        return ExperimentConfig(name=name, **raw)
+        given = {key: value for key, value in (overrides or {}).items() if value is not None}
+        return ExperimentConfig(name=name, **{**raw, **given})
     except ValidationError as exc:
         raise ConfigError(_explain(name, exc)) from None

@@ -56,10 +56,30 @@ def test_valid_config_and_defaults():
     ({"variants": ["a"]}, r"'experiments\.feed\.variants'"),
     ({"correction": "fdr"}, r"'experiments\.feed\.correction'"),
     ({"lower_is_better": ["retention7"]}, "Did you mean 'retention_7'"),
+    ({"assignment_table": "t"}, "exposure_event, users_column, assignment_table or salt "
+                                r"\(got exposure_event, assignment_table\)"),
+    ({"assignment_time_column": "at"}, "set assignment_table to use assignment_time_column"),
+    ({"exposure_event": None, "assignment_table": "t", "assignment_tabel": "x"},
+     "Did you mean 'assignment_table'"),
 ])
 def test_config_errors_name_the_key(change, message):
     with pytest.raises(ConfigError, match=message):
         experiment_config({"feed": {**BASE, **change}}, "feed")
+
+
+def test_assignment_table_defaults():
+    cfg = experiment_config({"feed": {**BASE, "exposure_event": None, "assignment_table": "t"}},
+                            "feed")
+    assert (cfg.assignment_table, cfg.assignment_user_column, cfg.assignment_variant_column,
+            cfg.assignment_time_column) == ("t", "user_id", "variant", None)
+
+
+def test_overrides_replace_declared_values_and_are_validated():
+    declared = {"feed": {**BASE, "alpha": 0.1, "correction": "bh"}}
+    cfg = experiment_config(declared, "feed", overrides={"alpha": 0.01, "correction": None})
+    assert (cfg.alpha, cfg.correction) == (0.01, "bh")  # None = not given: the TOML value stays
+    with pytest.raises(ConfigError, match=r"'experiments\.feed\.alpha'"):
+        experiment_config(declared, "feed", overrides={"alpha": 1.5})
 
 
 def test_missing_key_and_unknown_experiment():
@@ -71,7 +91,7 @@ def test_missing_key_and_unknown_experiment():
         experiment_config({"feed": {**BASE, "name": "x"}}, "feed")
 
 
-def test_workspace_template_example_is_valid():
+def test_workspace_template_examples_are_valid():
     import tomllib
     from importlib import resources
 
@@ -79,7 +99,7 @@ def test_workspace_template_example_is_valid():
     block = text[text.index("# [experiments.new_feed]"):].splitlines()
     lines = []
     for line in block:
-        if not line.startswith("# "):
+        if not line.startswith("#"):
             break
         lines.append(line[2:])
     table = tomllib.loads("\n".join(lines))["experiments"]
@@ -87,3 +107,6 @@ def test_workspace_template_example_is_valid():
     assert [m.name for m in cfg.metric_defs] == ["ctr", "retention_1", "retention_7",
                                                  "conversion_purchase"]
     assert cfg.cuped and cfg.exclude_bots
+    paywall = experiment_config(table, "paywall")
+    assert (paywall.assignment_table, paywall.assignment_variant_column,
+            paywall.assignment_time_column) == ("paywall_assignments", "arm", "assigned_at")
