@@ -122,10 +122,11 @@ class Workspace:
         return name in self.table_names()
 
     def table_names(self) -> list[str]:
-        """The warehouse's tables, sorted (for "no such table" messages)."""
+        """The warehouse's tables and views, sorted (for "no such table" messages)."""
         # Not the Ibis backend's list_tables(): ibis 12 breaks on duckdb 2.0 (fetch_arrow_table).
         rows = self.connection.execute(
-            "SELECT DISTINCT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
         ).fetchall()
         return [row[0] for row in rows]
 

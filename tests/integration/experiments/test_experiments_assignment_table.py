@@ -170,3 +170,15 @@ def test_missing_table_or_column_is_a_one_line_cli_error(tmp_path, run_cli, sett
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"Error: {message}"]
 
+
+
+def test_a_view_over_a_csv_file_is_an_assignment_table(synthetic_workspace, tmp_path):
+    """Assignments exported as a file need no ingest: a warehouse view over it will do."""
+    ws = synthetic_workspace(SAME_SPLIT)
+    csv = tmp_path / "assignments.csv"
+    synthetic_workspace.arms.rename(columns={"user_id": "uid"}).to_csv(csv, index=False)
+    ws.connection.execute(f"CREATE VIEW assignments AS SELECT * FROM read_csv('{csv}')")
+    assert "assignments" in ws.table_names()
+    by_users, by_view = analyze_experiment(ws, "by_users"), analyze_experiment(ws, "by_table")
+    assert by_view.srm == by_users.srm
+    pd.testing.assert_frame_equal(by_view.to_frame(), by_users.to_frame())
