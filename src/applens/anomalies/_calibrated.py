@@ -22,8 +22,8 @@ from applens.anomalies._stats import (
     level_baseline,
     seasonal_baseline,
     shift_baseline,
-    sustained_baseline,
     suppress_after,
+    sustained_baseline,
 )
 
 Component = Literal["level", "daily", "weekly", "shift", "sustained"]

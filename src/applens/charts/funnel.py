@@ -8,7 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from applens.charts._common import HEIGHT, WIDTH, frame_of, needs
+from applens.charts._common import WIDTH, frame_of, needs
 
 __all__ = ["funnel_chart", "funnel_frame"]
 

@@ -28,7 +28,7 @@ def lifecycle_chart(data: Any, *, title: str = "Lifecycle") -> alt.Chart:
     axis = period_axis(frame)
     x = alt.X(f"period:{axis}", title=None)
     if axis == "T":
-        x = alt.X(f"yearmonthdate(period):O", title=None, axis=alt.Axis(labelAngle=-45))
+        x = alt.X("yearmonthdate(period):O", title=None, axis=alt.Axis(labelAngle=-45))
     return alt.Chart(frame, title=title).mark_bar().encode(
         x=x,
         y=alt.Y("users:Q", title="users", stack="zero"),

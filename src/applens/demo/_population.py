@@ -29,7 +29,7 @@ SOURCES = ("organic", "ads")
 
 def ms(moment: dt.datetime) -> int:
     """Milliseconds since the epoch of a naive UTC datetime."""
-    return int(moment.replace(tzinfo=dt.timezone.utc).timestamp() * 1000)
+    return int(moment.replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,34 @@ from applens.demo import _catalog as cat
 from applens.demo._batch import EventBatch
 from applens.demo._bots import bot_day
 from applens.demo._humans import (
-    BUGGY_CRASH_HAZARD, CRASH_GROWTH_ACTIONS, CRASH_HAZARD, active_humans, human_day,
+    BUGGY_CRASH_HAZARD,
+    CRASH_GROWTH_ACTIONS,
+    CRASH_HAZARD,
+    active_humans,
+    human_day,
 )
 from applens.demo._plan import (
-    AA_GROUPS, CONTROL_GROUP, DEFAULT_END_DATE, EXPERIMENT_GROUPS, OUTAGE_DROP,
-    TREATMENT_GROUP, TRUE_EFFECT, DemoPlan, make_plan,
+    AA_GROUPS,
+    CONTROL_GROUP,
+    DEFAULT_END_DATE,
+    EXPERIMENT_GROUPS,
+    OUTAGE_DROP,
+    TREATMENT_GROUP,
+    TRUE_EFFECT,
+    DemoPlan,
+    make_plan,
 )
 from applens.demo._population import EXPERIMENT_WEIGHTS, Population, make_population, ms
-from applens.demo._sink import EventSink, EventsFormat
+from applens.demo._sink import EventsFormat, EventSink
 from applens.demo._truth import (
-    BotsTruth, CampaignTruth, CrashTruth, DataInfo, ExperimentTruth, GroundTruth,
-    OutageTruth, iso_utc,
+    BotsTruth,
+    CampaignTruth,
+    CrashTruth,
+    DataInfo,
+    ExperimentTruth,
+    GroundTruth,
+    OutageTruth,
+    iso_utc,
 )
 from applens.errors import InvalidParameterError
 

@@ -20,9 +20,9 @@ import pandas as pd
 from scipy import stats
 
 from applens.errors import InsufficientDataError, InvalidParameterError, SchemaError
+from applens.experiments.frequentist import ttest
 from applens.experiments.nonparametric import mann_whitney
 from applens.experiments.srm import DEFAULT_SRM_THRESHOLD, SRMResult, srm
-from applens.experiments.frequentist import ttest
 from applens.experiments.stats import SampleStats, as_float_array
 
 __all__ = ["AAReport", "aa_simulation", "validate_split"]

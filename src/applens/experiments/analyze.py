@@ -29,7 +29,11 @@ import numpy as np
 import pandas as pd
 
 from applens.errors import (
-    DataError, InsufficientDataError, InvalidParameterError, SchemaError, did_you_mean,
+    DataError,
+    InsufficientDataError,
+    InvalidParameterError,
+    SchemaError,
+    did_you_mean,
 )
 from applens.experiments.bayesian import bayesian
 from applens.experiments.cuped import cuped

@@ -15,7 +15,12 @@ import numpy as np
 from applens.errors import InvalidParameterError
 from applens.experiments import codes
 from applens.experiments._compare import (
-    Arm, check_alpha, check_alternative, compare, tails, welch_dof,
+    Arm,
+    check_alpha,
+    check_alternative,
+    compare,
+    tails,
+    welch_dof,
 )
 from applens.experiments.results import Alternative, ResultWarning, TestResult
 from applens.experiments.stats import SampleStats, as_float_array

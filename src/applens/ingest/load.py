@@ -25,15 +25,26 @@ from applens.ingest.presets import Preset, get_preset
 from applens.ingest.progress import watch_query
 from applens.ingest.sessionize import with_sessions
 from applens.ingest.sources import (
-    CSV_REJECTS, CSV_SCANS, db_source, file_fingerprint, file_relation, is_db_url, stream_db_rows,
+    CSV_REJECTS,
+    CSV_SCANS,
+    db_source,
+    file_fingerprint,
+    file_relation,
+    is_db_url,
+    stream_db_rows,
     transcode_to_utf8,
 )
 from applens.ingest.sql import ident, literal
 from applens.ingest.validate import RAW as RAW_REF
-from applens.ingest.validate import VALUE as VALUE_REF
 from applens.ingest.validate import (
-    SQL_TYPES, ColumnPlan, infer_property_types, plan_column, property_plan, raw_text,
+    SQL_TYPES,
+    ColumnPlan,
+    infer_property_types,
+    plan_column,
+    property_plan,
+    raw_text,
 )
+from applens.ingest.validate import VALUE as VALUE_REF
 from applens.schema import TableSpec, table_spec
 
 if TYPE_CHECKING:

@@ -17,7 +17,10 @@ from typing import Any
 import pandas as pd
 
 from applens.errors import (
-    InsufficientDataError, InvalidParameterError, NotFoundError, UnknownComponentError,
+    InsufficientDataError,
+    InvalidParameterError,
+    NotFoundError,
+    UnknownComponentError,
     did_you_mean,
 )
 from applens.models import churn, crash, personas

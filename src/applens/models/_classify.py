@@ -74,8 +74,13 @@ def evaluate(y: np.ndarray, p: np.ndarray, seed: int = 0) -> dict[str, Any]:
     """ROC-AUC, PR-AUC, F1 at a threshold tuned on a disjoint half, confusion, calibration."""
     from sklearn.calibration import calibration_curve
     from sklearn.metrics import (
-        average_precision_score, brier_score_loss, confusion_matrix, f1_score,
-        precision_score, recall_score, roc_auc_score,
+        average_precision_score,
+        brier_score_loss,
+        confusion_matrix,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
     )
     from sklearn.model_selection import train_test_split
 

@@ -18,7 +18,11 @@ from sklearn.base import clone
 from applens.errors import InsufficientDataError
 from applens.models._classify import fit_and_compare, reasons, reference, top_features
 from applens.models._common import (
-    Trained, check_schema, data_end, fingerprint, ranked,
+    Trained,
+    check_schema,
+    data_end,
+    fingerprint,
+    ranked,
 )
 from applens.models._options import ChurnOptions
 from applens.models.features import FeatureSet, common_events, data_span, user_features

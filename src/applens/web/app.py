@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,7 +26,11 @@ from applens.errors import ApplensError, InvalidParameterError
 from applens.web import views
 from applens.web.errors import error_response, login_page
 from applens.web.security import (
-    COOKIE, ErrorNetMiddleware, HostMiddleware, SizeLimitMiddleware, TokenMiddleware,
+    COOKIE,
+    ErrorNetMiddleware,
+    HostMiddleware,
+    SizeLimitMiddleware,
+    TokenMiddleware,
 )
 from applens.web.templating import STATIC_DIR, templates
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from fastapi.templating import Jinja2Templates
 
 __all__ = ["STATIC_DIR", "templates"]

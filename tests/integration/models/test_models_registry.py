@@ -12,7 +12,12 @@ import skops.io as sio
 from applens.errors import ArtifactError, SchemaError
 from applens.models import latest_scores, model_metrics, predict
 from applens.models.registry import (
-    METADATA_FILE, MODEL_FILE, ModelVersionWarning, _sha256, load_model, model_dir,
+    METADATA_FILE,
+    MODEL_FILE,
+    ModelVersionWarning,
+    _sha256,
+    load_model,
+    model_dir,
 )
 from applens.workspace import Workspace
 

@@ -11,7 +11,13 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from applens.errors import DataError, InvalidParameterError
 from applens.experiments import (
-    RatioStats, SampleStats, codes, control_ratio, linearize, ratio_test, ttest,
+    RatioStats,
+    SampleStats,
+    codes,
+    control_ratio,
+    linearize,
+    ratio_test,
+    ttest,
 )
 
 RTOL = 1e-9

@@ -11,7 +11,13 @@ from statsmodels.stats.multitest import multipletests
 
 from applens.errors import InvalidParameterError
 from applens.experiments import (
-    adjust_pvalues, bootstrap, bucket_transform, codes, cuped, mann_whitney, srm,
+    adjust_pvalues,
+    bootstrap,
+    bucket_transform,
+    codes,
+    cuped,
+    mann_whitney,
+    srm,
 )
 
 RTOL = 1e-9

@@ -15,7 +15,10 @@ import pytest
 from scipy import stats
 
 from applens.experiments import (
-    RatioCupedStats, RatioStats, ratio_cuped, ratio_test,
+    RatioCupedStats,
+    RatioStats,
+    ratio_cuped,
+    ratio_test,
 )
 from applens.experiments.analyze import analyze_frame
 from applens.experiments.ratio_cuped import ratio_cuped_theta

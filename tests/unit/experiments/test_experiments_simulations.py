@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 from applens.experiments import (
-    RatioStats, SampleStats, cuped, mann_whitney, ratio_test, sequential_test, ttest,
+    RatioStats,
+    SampleStats,
+    cuped,
+    mann_whitney,
+    ratio_test,
+    sequential_test,
+    ttest,
 )
 
 pytestmark = pytest.mark.slow

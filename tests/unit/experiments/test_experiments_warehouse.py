@@ -11,7 +11,10 @@ import pytest
 
 from applens.experiments import RatioStats, SampleStats, assign_group, ratio_test
 from applens.experiments.warehouse import (
-    EventMetric, arm_ratio_stats, arm_sample_stats, per_user_metrics,
+    EventMetric,
+    arm_ratio_stats,
+    arm_sample_stats,
+    per_user_metrics,
 )
 
 

@@ -82,7 +82,7 @@ def retention(ws: Workspace, period: Period) -> Section | None:
                 "ad spend.")
     section.charts = [NamedChart(
         "retention", "Retention by cohort",
-        retention_heatmap(result, title=f"Day-N retention by daily cohort"
+        retention_heatmap(result, title="Day-N retention by daily cohort"
                                         + (" and source" if breakdown else ""),
                           period_label="days after first use"))]
     section.data = {"retention": result.to_dict(), "day1": day1, f"day{DAYS}": day7}
