@@ -324,7 +324,7 @@ def analyze_frame(
     control, treatments = _arms(labels, control, notes)
     arms = [control, *treatments]
     counts = [int((labels == arm).sum()) for arm in arms]
-    for arm, count in zip(arms, counts):
+    for arm, count in zip(arms, counts, strict=True):
         if count < 2:
             raise InsufficientDataError(
                 f"Arm {arm!r} has {count} unit(s); each arm needs at least 2 to compare."
@@ -362,7 +362,7 @@ def analyze_frame(
         else:  # guardrails: each judged on its own p-value
             adjusted = [r.p_value for r in rows[role]]
         rows[role] = [MetricReadout(**{**asdict(r), "p_adjusted": p})
-                      for r, p in zip(rows[role], adjusted)]
+                      for r, p in zip(rows[role], adjusted, strict=True)]
     out = [MetricReadout(**{**asdict(r), "decision": _decide(r, alpha, srm_result.ok,
                                                               r.metric in lower_is_better)})
            for r in rows["metric"] + rows["guardrail"]]

@@ -167,7 +167,7 @@ def _single_declared_arm(cfg: ExperimentConfig, per_user: ir.Table,
     undeclared = single.filter(~declared)
     other = undeclared.group_by("variant").aggregate(n=undeclared.count()).execute()
     if len(other):
-        counts = ", ".join(f"{v}: {n}" for v, n in sorted(zip(other.variant, other.n)))
+        counts = ", ".join(f"{v}: {n}" for v, n in sorted(zip(other.variant, other.n, strict=True)))
         notes.append(f"{int(other.n.sum())} users have variants in {cfg.assignment_table} that "
                      f"are not in variants {cfg.variants} ({counts}); they are left out.")
     return single.filter(declared).select("user_id", "variant", "anchor")
@@ -304,7 +304,7 @@ def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0,
         raise InsufficientDataError(
             f"Experiment {name!r}: no exposed users in {missing} between {cfg.start} and "
             f"{cfg.end} (exclusive). Check the dates and the assignment source.")
-    weights = dict(zip(cfg.variants, cfg.weights or [1.0] * len(cfg.variants)))
+    weights = dict(zip(cfg.variants, cfg.weights or [1.0] * len(cfg.variants), strict=True))
     pre: dict[str, Any] = {}
     if cfg.cuped:
         for m in cfg.metric_defs + cfg.guardrail_defs:

@@ -44,7 +44,7 @@ def synthetic_events(seed: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     users = pd.DataFrame({"user_id": [f"u{i:03d}" for i in range(N_USERS)],
                           "arm": rng.choice(["control", "treatment"], N_USERS)})
     rows = []
-    for user, arm in zip(users.user_id, users.arm):
+    for user, arm in zip(users.user_id, users.arm, strict=True):
         treated = arm == "treatment"
         rate = float(rng.beta(2, 8))
         first = START + pd.Timedelta(hours=float(rng.uniform(1, 120)))

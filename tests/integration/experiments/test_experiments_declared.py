@@ -222,7 +222,7 @@ metrics = ["count:view"]
         from applens.experiments import assign_group
 
         frame, _ = experiment_frame(ws, experiment_config(ws.settings.experiments, "by_hash"))
-        for user, arm in zip(frame.user_id, frame.variant):
+        for user, arm in zip(frame.user_id, frame.variant, strict=True):
             assert arm == ["control", "treatment"][assign_group(user, "feed-1", [1.0, 1.0])]
     finally:
         ws.close()

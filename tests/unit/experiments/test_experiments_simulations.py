@@ -35,13 +35,13 @@ def _band(rate: float, runs: int = K) -> float:
 def _stats(matrix: np.ndarray) -> list[SampleStats]:
     n = matrix.shape[1]
     means, variances = matrix.mean(axis=1), matrix.var(axis=1, ddof=1)
-    return [SampleStats(n, float(m), float(v)) for m, v in zip(means, variances)]
+    return [SampleStats(n, float(m), float(v)) for m, v in zip(means, variances, strict=True)]
 
 
 def test_welch_aa_false_positive_rate_on_skewed_data():
     rng = np.random.default_rng(11)
     c, t = _stats(rng.exponential(2.0, (K, 300))), _stats(rng.exponential(2.0, (K, 250)))
-    p = np.array([ttest(a, b).p_value for a, b in zip(c, t)])
+    p = np.array([ttest(a, b).p_value for a, b in zip(c, t, strict=True)])
     assert abs(np.mean(p < 0.05) - 0.05) < _band(0.05)
     assert abs(np.mean(p < 0.01) - 0.01) < _band(0.01)
 
@@ -50,7 +50,7 @@ def test_mann_whitney_aa_false_positive_rate():
     rng = np.random.default_rng(12)
     runs = 4000
     c, t = rng.lognormal(0, 1, (runs, 60)), rng.lognormal(0, 1, (runs, 60))
-    p = np.array([mann_whitney(a, b).p_value for a, b in zip(c, t)])
+    p = np.array([mann_whitney(a, b).p_value for a, b in zip(c, t, strict=True)])
     assert abs(np.mean(p < 0.05) - 0.05) < _band(0.05, runs)
 
 
@@ -60,7 +60,7 @@ def test_ttest_ci_coverage(relative):
     c, t = _stats(rng.normal(10, 3, (K, 200))), _stats(rng.normal(10.5, 4, (K, 150)))
     truth = 0.05 if relative else 0.5
     hits = [r.ci_low <= truth <= r.ci_high
-            for r in (ttest(a, b, relative=relative) for a, b in zip(c, t))]
+            for r in (ttest(a, b, relative=relative) for a, b in zip(c, t, strict=True))]
     assert abs(np.mean(hits) - 0.95) < 0.01
 
 
@@ -75,10 +75,10 @@ def test_ratio_delta_method_ci_coverage():
         views = views.astype(float)
         return [
             RatioStats.from_sums(n, x.sum(), (x * x).sum(), y.sum(), (y * y).sum(), (x * y).sum())
-            for x, y in zip(clicks, views)
+            for x, y in zip(clicks, views, strict=True)
         ]
 
-    results = [ratio_test(a, b) for a, b in zip(arm(0.10), arm(0.12))]
+    results = [ratio_test(a, b) for a, b in zip(arm(0.10), arm(0.12), strict=True)]
     hits = [r.ci_low <= 0.02 <= r.ci_high for r in results]
     assert abs(np.mean(hits) - 0.95) < 0.01
 
@@ -89,7 +89,7 @@ def _cuped_runs(rho: float, runs: int, rng: np.random.Generator) -> tuple[np.nda
     post = rho * pre + math.sqrt(1 - rho**2) * rng.normal(0, 1, (runs, 2, n))
     post[:, 1] += 0.1
     adjusted, plain = [], []
-    for x, y in zip(pre, post):
+    for x, y in zip(pre, post, strict=True):
         r = cuped(y[0], y[1], x[0], x[1])
         adjusted.append((r.estimate, r.ci_low <= 0.1 <= r.ci_high, r.se))
         plain.append(ttest(SampleStats.from_values(y[0]), SampleStats.from_values(y[1])).estimate)

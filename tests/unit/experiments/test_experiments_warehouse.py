@@ -80,4 +80,4 @@ def test_assignment_from_an_events_column():
     out = per_user_metrics(t, [EventMetric("clicks", "click")], start=datetime(2024, 1, 1),
                            end=datetime(2024, 2, 1), group_col="variant").execute()
     # c has no exposure value, so it is not in the experiment.
-    assert sorted(zip(out.user_id, out.group, out.clicks)) == [("a", "x", 1), ("b", "y", 0)]
+    assert sorted(zip(out.user_id, out.group, out.clicks, strict=True)) == [("a", "x", 1), ("b", "y", 0)]
