@@ -79,7 +79,7 @@ class Workspace:
             template = resources.files("applens").joinpath("workspace_template.toml").read_text()
             config.write_text(template, encoding="utf-8")
         workspace = cls(folder, **kwargs)
-        workspace.connection  # creates the warehouse file
+        _ = workspace.connection  # opening it creates the warehouse file
         return workspace
 
     # -- paths --------------------------------------------------------------------------

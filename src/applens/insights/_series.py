@@ -18,11 +18,11 @@ import ibis.expr.types as ir
 from applens.errors import QueryError
 from applens.insights._context import Context
 from applens.insights._time import to_utc
-
-_EPOCH = datetime(1970, 1, 1)
 from applens.insights.spec import PropertyFilter
 
 __all__ = ["SeriesValues", "compute_series"]
+
+_EPOCH = datetime(1970, 1, 1)
 
 # bd label (None without breakdown) -> math -> one value per period
 SeriesValues = dict[str | None, dict[str, list[Any]]]
