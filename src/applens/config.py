@@ -47,7 +47,9 @@ class Settings(BaseModel):
     session_gap_minutes: int = Field(
         30, gt=0, description="inactivity that ends a derived session (minutes)"
     )
-    warehouse: str = Field("warehouse.duckdb", description="embedded DuckDB file (workspace-relative)")
+    warehouse: str = Field(
+        "warehouse.duckdb", description="embedded DuckDB file (workspace-relative)"
+    )
     memory_limit: str = Field("1GB", description="DuckDB memory limit; larger work spills to disk")
     threads: int | None = Field(None, gt=0, description="DuckDB threads (default: all cores)")
     engine: str = Field(

@@ -35,7 +35,9 @@ class NotifyConfig(BaseModel):
     backoff_seconds: float = Field(2.0, ge=0, description="first retry delay; doubles each time")
 
 
-def notify_config(section: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> NotifyConfig:
+def notify_config(
+    section: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> NotifyConfig:
     """Validate ``[notify]``; ``APPLENS_NOTIFY_URLS`` replaces its urls when set."""
     environ = os.environ if environ is None else environ
     values = dict(section)

@@ -103,9 +103,12 @@ class BaseDetector:
         return f"{type(self).__name__}({args})"
 
     # ---- validation helpers ----------------------------------------------------------
-    def _check_number(self, name: str, lo: float, hi: float = np.inf, integer: bool = False) -> None:
+    def _check_number(
+        self, name: str, lo: float, hi: float = np.inf, integer: bool = False
+    ) -> None:
         value = getattr(self, name)
-        ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+        ok = (isinstance(value, (int, float, np.integer, np.floating))
+              and not isinstance(value, bool))
         if ok and integer:
             ok = float(value).is_integer()
         if not ok or not (lo <= value <= hi):

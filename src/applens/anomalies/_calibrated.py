@@ -94,7 +94,8 @@ class CalibratedDetector(BaseDetector):
         if len(parts) == 1:
             return _Judgement(*parts[0][1:])
         pick = parts[0][0]
-        return _Judgement(*(np.where(pick, a, b) for a, b in zip(parts[0][1:], parts[1][1:], strict=True)))
+        return _Judgement(*(np.where(pick, a, b)
+                            for a, b in zip(parts[0][1:], parts[1][1:], strict=True)))
 
     def _judge_scale(
         self, x: pd.Series, ts: pd.Series

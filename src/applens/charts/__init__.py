@@ -44,7 +44,9 @@ def save_chart(chart: alt.TopLevelMixin, path: Path, *, scale: float = 2.0) -> P
     elif suffix == ".svg":
         path.write_text(svg_text(chart), encoding="utf-8")
     else:
-        raise InvalidParameterError(f"Chart files must end in .html, .png or .svg; got {path.name}.")
+        raise InvalidParameterError(
+            f"Chart files must end in .html, .png or .svg; got {path.name}."
+        )
     return path
 
 

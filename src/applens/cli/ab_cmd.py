@@ -33,7 +33,9 @@ def _floats(text: str, what: str) -> list[float]:
     try:
         return [float(part) for part in text.split(",") if part.strip()]
     except ValueError as exc:
-        raise InvalidParameterError(f"{what} must be comma-separated numbers; got {text!r}.") from exc
+        raise InvalidParameterError(
+            f"{what} must be comma-separated numbers; got {text!r}."
+        ) from exc
 
 
 def _pairs(items: list[str], what: str) -> dict[str, str]:
@@ -81,7 +83,8 @@ def assign_cmd(
         ids += frame[user_col].tolist()
     if not ids:
         raise InvalidParameterError("Give user ids as arguments or a file with --data.")
-    rows = [{"user_id": u, "bucket": bucket_of(u, salt), "group": labels[assign_group(u, salt, shares)]}
+    rows = [{"user_id": u, "bucket": bucket_of(u, salt),
+             "group": labels[assign_group(u, salt, shares)]}
             for u in ids]
     emit(rows, fmt)
 
@@ -117,7 +120,9 @@ def aa_cmd(
         if user_col not in frame.columns:
             raise SchemaError(f"User column {user_col!r} is not in {data}; set --user-col.")
         split = shares or [0.5, 0.5]
-        frame = frame.assign(_aa_group=[f"aa{assign_group(u, salt, split)}" for u in frame[user_col]])
+        frame = frame.assign(
+            _aa_group=[f"aa{assign_group(u, salt, split)}" for u in frame[user_col]]
+        )
         group_col = "_aa_group"
     assert group_col is not None
     report = validate_split(frame, group_col=group_col, metric=metric, weights=shares,
@@ -160,11 +165,14 @@ _TABLE_COLUMNS = ["metric", "treatment", "control_mean", "treatment_mean", "diff
 
 @ab_app.command("analyze")
 def analyze_cmd(
-    data: Annotated[Path | None, typer.Option(help="One row per user: group + metric columns.")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="One row per user: group + metric columns.")] = None,
     group_col: Annotated[str, typer.Option(help="Column holding each user's arm.")] = "group",
-    control: Annotated[str | None, typer.Option(help="Control arm (needed with > 2 arms).")] = None,
+    control: Annotated[str | None, typer.Option(
+        help="Control arm (needed with > 2 arms).")] = None,
     metric: Annotated[list[str] | None, typer.Option(
-        help="COLUMN, or NAME=NUM/DEN for a ratio metric; repeat. Default: numeric columns.")] = None,
+        help="COLUMN, or NAME=NUM/DEN for a ratio metric; repeat. Default: numeric columns."
+    )] = None,
     pre: Annotated[list[str] | None, typer.Option(help="METRIC=PRE_COLUMN for CUPED.")] = None,
     weights: Annotated[list[str] | None, typer.Option(help="ARM=WEIGHT planned split.")] = None,
     # None = not given, so that with --experiment only explicit options replace applens.toml.
@@ -177,7 +185,8 @@ def analyze_cmd(
         help="Bootstrap resamples (with --experiment: its bootstrap_resamples).",
         show_default="2000")] = None,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
-    chart: Annotated[Path | None, typer.Option(help="Write an effect chart (.html/.png/.svg).")] = None,
+    chart: Annotated[Path | None, typer.Option(
+        help="Write an effect chart (.html/.png/.svg).")] = None,
     experiment: Annotated[str | None, typer.Option(
         help="Read out the experiment NAME of applens.toml (its experiments.NAME table) "
              "from the warehouse.")] = None,
@@ -204,8 +213,9 @@ def analyze_cmd(
     if experiment is not None:
         from applens.experiments.declared import analyze_experiment
 
-        given = [flag for flag, value in (("--metric", metric), ("--pre", pre), ("--weights", weights),
-                                          ("--control", control)) if value]
+        given = [flag for flag, value in (("--metric", metric), ("--pre", pre),
+                                          ("--weights", weights), ("--control", control))
+                 if value]
         if given:
             raise InvalidParameterError(
                 f"{', '.join(given)} cannot be combined with --experiment; set them in "
@@ -268,12 +278,14 @@ def power_cmd(
     baseline: Annotated[float, typer.Option(help="Control mean or conversion rate.")],
     sd: Annotated[float | None, typer.Option(help="Per-user std (means; omit for rates).")] = None,
     effect: Annotated[float | None, typer.Option(help="Effect to detect -> sample size.")] = None,
-    relative: Annotated[bool, typer.Option(help="--effect / output MDE as a share of baseline.")] = False,
+    relative: Annotated[bool, typer.Option(
+        help="--effect / output MDE as a share of baseline.")] = False,
     n: Annotated[int | None, typer.Option(help="Users in control -> MDE.")] = None,
     ratio: Annotated[float, typer.Option(help="Treatment size / control size.")] = 1.0,
     alpha: Annotated[float, typer.Option(help="Significance level.")] = 0.05,
     power: Annotated[float, typer.Option(help="Target power.")] = 0.8,
-    daily_users: Annotated[float | None, typer.Option(help="Eligible users per day -> days.")] = None,
+    daily_users: Annotated[float | None, typer.Option(
+        help="Eligible users per day -> days.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Sample size for an effect, or the MDE for a sample, of a mean (--sd) or a rate.
@@ -282,7 +294,9 @@ def power_cmd(
     """
     kind = "mean" if sd is not None else "proportion"
     if (effect is None) == (n is None):
-        raise InvalidParameterError("Give exactly one of --effect (-> sample size) or --n (-> MDE).")
+        raise InvalidParameterError(
+            "Give exactly one of --effect (-> sample size) or --n (-> MDE)."
+        )
     out: dict[str, Any] = {"metric": kind, "baseline": baseline, "alpha": alpha, "power": power}
     if effect is not None:
         absolute = effect * baseline if relative else effect

@@ -62,7 +62,9 @@ def score_cmd(
     timestamp_col: Annotated[
         str, typer.Option("--timestamp-col", help="Column with the slice timestamps.")
     ] = "timestamp",
-    value_col: Annotated[str, typer.Option("--value-col", help="Column with the metric.")] = "value",
+    value_col: Annotated[
+        str, typer.Option("--value-col", help="Column with the metric.")
+    ] = "value",
     detector: Annotated[
         str, typer.Option("--detector", "-d", help="Registry name; see 'anomalies list'.")
     ] = "default",

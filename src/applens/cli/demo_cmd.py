@@ -27,7 +27,7 @@ def demo(
     churners) listed in DIR/data/ground_truth.json; the findings say what applens found.
 
     Example: applens demo && applens query '{"kind": "active_users", "math": ["dau"]}' -w applens-demo
-    """
+    """  # noqa: E501 - the example is a command line to copy; the docstring is the --help text
     from applens.demo.job import run_demo
 
     try:
@@ -48,7 +48,8 @@ def demo(
     console.print(f"Workspace: {directory}  (try: applens config show -w {directory})")
     console.print(f"Results:   {directory / 'outputs'}/*.json")
     console.print(f"Planted:   {directory / 'data' / 'ground_truth.json'}")
-    console.print(f"Report:    {report_files.html}  (PNG charts in {report_files.folder / 'charts'})",
+    console.print(f"Report:    {report_files.html}  "
+                  f"(PNG charts in {report_files.folder / 'charts'})",
                   soft_wrap=True)
 
 

@@ -22,8 +22,9 @@ class _Bar:
 
     def __init__(self) -> None:
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("~{task.fields[rows]:,} rows"), TextColumn("{task.fields[speed]:,.0f} rows/s"),
+            TextColumn("[bold]{task.description}"), BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"), TextColumn("~{task.fields[rows]:,} rows"),
+            TextColumn("{task.fields[speed]:,.0f} rows/s"),
             TimeElapsedColumn(), console=err_console, transient=True,
         )
         self.tasks: dict[str, int] = {}
@@ -42,17 +43,21 @@ def ingest(
     sources: Annotated[list[str] | None, typer.Argument(
         help="Files (CSV/TSV, Parquet, JSON, JSON Lines; .gz too) or database URLs "
              "(postgresql://…, mysql://…). Default: [[sources]] in applens.toml.")] = None,
-    table: Annotated[str, typer.Option("--table", "-t", help="events, users or tickets.")] = "events",
+    table: Annotated[str, typer.Option(
+        "--table", "-t", help="events, users or tickets.")] = "events",
     maps: Annotated[list[str] | None, typer.Option(
-        "--map", "-m", help="canonical=source column; join columns with +, e.g. ts=date+time.")] = None,
+        "--map", "-m", help="canonical=source column; join columns with +, e.g. ts=date+time."
+    )] = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Read as csv, parquet or json whatever the file name says.")] = None,
     max_rejects: Annotated[str | None, typer.Option(
         help="Fail (and change nothing) above N rejected rows or P%, e.g. 100 or 1%.")] = None,
     ts_format: Annotated[str | None, typer.Option(
         help="strptime layout of ts, e.g. '%d/%m/%Y %H:%M'.")] = None,
-    db_table: Annotated[str | None, typer.Option(help="Table to read from a database URL.")] = None,
-    query: Annotated[str | None, typer.Option(help="SQL query to read from a database URL.")] = None,
+    db_table: Annotated[str | None, typer.Option(
+        help="Table to read from a database URL.")] = None,
+    query: Annotated[str | None, typer.Option(
+        help="SQL query to read from a database URL.")] = None,
     preset: Annotated[str | None, typer.Option(
         help="Read a log format line by line: combined-log (Apache/Nginx access logs).")] = None,
     workspace: WorkspaceOption = None,

@@ -97,7 +97,8 @@ def answer(
 
 
 def query(
-    spec: Annotated[str, typer.Argument(help="Spec: a .json/.toml file, inline JSON, or - (stdin).")],
+    spec: Annotated[str, typer.Argument(
+        help="Spec: a .json/.toml file, inline JSON, or - (stdin).")],
     events: EventsOption = None,
     users: UsersOption = None,
     engine: EngineOption = None,

@@ -27,7 +27,8 @@ def is_loopback(host: str) -> bool:
 def serve(
     workspace: WorkspaceOption = None,
     host: Annotated[str, typer.Option(
-        help=f"Address to bind. Anything but 127.0.0.1/localhost needs {TOKEN_ENV}.")] = "127.0.0.1",
+        help=f"Address to bind. Anything but 127.0.0.1/localhost needs {TOKEN_ENV}."
+    )] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     schedule: Annotated[bool, typer.Option(
         "--schedule", help="Also run the monitor every 15 minutes and the daily digest.")] = False,

@@ -154,7 +154,9 @@ def validate_split(
     """Validate an A/A split in ``frame`` (one row per user)."""
     for column in (group_col, metric, date_col):
         if column is not None and column not in frame.columns:
-            raise SchemaError(f"Column {column!r} is not in the data; columns: {list(frame.columns)}.")
+            raise SchemaError(
+                f"Column {column!r} is not in the data; columns: {list(frame.columns)}."
+            )
     labels = frame[group_col].astype(str)
     names = sorted(labels.unique()) if groups is None else [str(g) for g in groups]
     if len(names) != 2:

@@ -154,7 +154,9 @@ def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
             f"({len(bad)} rows). Fix or drop those rows."
         )
     if converted.isna().any():
-        raise DataError(f"Metric column {column!r} has {int(converted.isna().sum())} missing values.")
+        raise DataError(
+            f"Metric column {column!r} has {int(converted.isna().sum())} missing values."
+        )
     return converted.to_numpy(dtype=float)
 
 
@@ -172,7 +174,8 @@ def _arms(labels: pd.Series, control: str | None, notes: list[str]) -> tuple[str
         notes.append(f"No control given; using {control!r} (first in sorted order).")
     if control not in names:
         raise InvalidParameterError(
-            f"Unknown control arm {control!r}.{did_you_mean(control, names)} Arms: {', '.join(names)}."
+            f"Unknown control arm {control!r}.{did_you_mean(control, names)} "
+            f"Arms: {', '.join(names)}."
         )
     return control, [n for n in names if n != control]
 
@@ -317,7 +320,8 @@ def analyze_frame(
     """
     if group_col not in frame.columns:
         raise SchemaError(
-            f"Group column {group_col!r} is not in the data.{did_you_mean(group_col, frame.columns)}"
+            f"Group column {group_col!r} is not in the data."
+            f"{did_you_mean(group_col, frame.columns)}"
         )
     notes: list[str] = []
     labels = frame[group_col].astype(str)
@@ -332,7 +336,9 @@ def analyze_frame(
     if weights is not None:
         unknown = set(weights) - set(arms)
         if unknown:
-            raise InvalidParameterError(f"Weights name unknown arms {sorted(unknown)}; arms: {arms}.")
+            raise InvalidParameterError(
+                f"Weights name unknown arms {sorted(unknown)}; arms: {arms}."
+            )
     plan = None if weights is None else [float(weights.get(arm, 0.0)) for arm in arms]
     srm_result = srm(counts, plan)
     if not srm_result.ok:

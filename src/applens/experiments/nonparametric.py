@@ -195,7 +195,9 @@ def bucket_transform(
     x = as_float_array(values, "values")
     ids = list(user_ids)
     if len(ids) != x.size:
-        raise InvalidParameterError(f"values ({x.size}) and user_ids ({len(ids)}) differ in length.")
+        raise InvalidParameterError(
+            f"values ({x.size}) and user_ids ({len(ids)}) differ in length."
+        )
     y = np.ones_like(x) if denominators is None else as_float_array(denominators, "denominators")
     bucket = _bucket_index(ids, n_buckets, salt)
     num = np.bincount(bucket, weights=x, minlength=n_buckets)

@@ -67,7 +67,9 @@ def power(
     check_alternative(alternative)
     _check(metric, baseline, sd, ratio)
     if metric == "proportion" and not 0 < baseline + effect < 1:
-        raise InvalidParameterError(f"baseline + effect must stay in (0, 1); got {baseline + effect}.")
+        raise InvalidParameterError(
+            f"baseline + effect must stay in (0, 1); got {baseline + effect}."
+        )
     se_null, se_alt = _ses(effect, baseline, sd, n_control, ratio, metric)
     if alternative == "two-sided":
         z = float(stats.norm.isf(alpha / 2))

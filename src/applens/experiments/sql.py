@@ -46,5 +46,6 @@ def assign_group_expr(
         )
     bucket = bucket_expr(user_id, salt)
     labels = list(names) if names is not None else list(range(len(bounds)))
-    case = ibis.cases(*[(bucket < bound, label) for bound, label in zip(bounds, labels, strict=True)])
+    case = ibis.cases(*[(bucket < bound, label)
+                        for bound, label in zip(bounds, labels, strict=True)])
     return case

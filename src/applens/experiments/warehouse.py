@@ -74,10 +74,14 @@ def per_user_metrics(
     return per_user.filter(per_user.group.notnull())
 
 
-def arm_sample_stats(per_user: ir.Table, metric: str, group_col: str = "group") -> dict[str, SampleStats]:
+def arm_sample_stats(
+    per_user: ir.Table, metric: str, group_col: str = "group"
+) -> dict[str, SampleStats]:
     """n, Σx, Σx² per arm in SQL → :class:`SampleStats` per arm."""
     x = per_user[metric].cast("float64")
-    rows = per_user.group_by(group_col).aggregate(n=x.count(), s=x.sum(), ss=(x * x).sum()).execute()
+    rows = (per_user.group_by(group_col)
+            .aggregate(n=x.count(), s=x.sum(), ss=(x * x).sum())
+            .execute())
     return {str(r[group_col]): SampleStats.from_sums(int(r.n), float(r.s), float(r.ss))
             for _, r in rows.iterrows()}
 

@@ -128,7 +128,9 @@ def detect(path: str | Path, declared: Format | None = None) -> FileInfo:
     """Inspect the head of ``path``; raise ``SourceError`` when it is unreadable or mislabelled."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(f"{path} does not exist. Check the path (globs are expanded by the shell).")
+        raise SourceError(
+            f"{path} does not exist. Check the path (globs are expanded by the shell)."
+        )
     if path.is_dir():
         raise SourceError(f"{path} is a folder. Pass the files in it, e.g. '{path}/*.csv'.")
     size = path.stat().st_size

@@ -281,7 +281,9 @@ class _Loader:
             plans.append(property_plan(prop, src, types[src], target))
 
         self._ensure_table(plans, existing)
-        ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0]
+        ingest_id = con.execute(
+            "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests"
+        ).fetchall()[0][0]
         derive = spec.name == "events" and "session_id" not in mapping.columns
         parsed = _parsed_select(plans, relation)
         good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM "
@@ -417,11 +419,13 @@ def _parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = T
         column, value = column + " END", value + " END"
     else:
         reason = column = value = "CAST(NULL AS VARCHAR)"
-    typed = ", ".join(f"CAST(_v{i} AS {p.sql_type}) AS {ident(p.name)}" for i, p in enumerate(plans))
+    typed = ", ".join(f"CAST(_v{i} AS {p.sql_type}) AS {ident(p.name)}"
+                      for i, p in enumerate(plans))
     # Numbering rows costs a serial pass; only rejects, sessions and keys need it.
     row = "_row, " if numbered else ""
     inner = f"SELECT {'row_number() OVER () AS _row, ' if numbered else ''}{raws} FROM {relation}"
-    middle = f"SELECT {row}{', '.join(f'_r{i}' for i in range(len(plans)))}, {values} FROM ({inner})"
+    middle = (f"SELECT {row}{', '.join(f'_r{i}' for i in range(len(plans)))}, "
+              f"{values} FROM ({inner})")
     return (f"SELECT {row}{typed}, {reason} AS _reason, {column} AS _reject_column, "
             f"{value} AS _reject_value FROM ({middle})")
 

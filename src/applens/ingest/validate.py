@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from applens.ingest.sql import ident, literal
 from applens.schema import Column
 
-__all__ = ["SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "plan_column", "property_plan", "raw_text"]
+__all__ = [
+    "SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "plan_column", "property_plan",
+    "raw_text",
+]
 
 EARLIEST = "1990-01-01"
 SQL_TYPES = {"timestamp": "TIMESTAMP", "string": "VARCHAR", "double": "DOUBLE", "integer": "BIGINT"}
@@ -65,7 +68,8 @@ def _timestamp(timezone: str, ts_format: str | None) -> str:
     # fast cast, and no conversion at all for UTC workspaces); text with an offset keeps
     # its instant; bare numbers are Unix seconds or milliseconds.
     naive = f"TRY_CAST({text} AS TIMESTAMP)"
-    local = naive if timezone == "UTC" else f"timezone('UTC', timezone({literal(timezone)}, {naive}))"
+    local = (naive if timezone == "UTC"
+             else f"timezone('UTC', timezone({literal(timezone)}, {naive}))")
     # A cast to TIMESTAMP silently drops an offset ("10:00+03:00" -> 10:00), so text with
     # anything zone-like after the date (+hh, -hh, Z, UTC, Europe/Berlin) takes the TZ path.
     zoned = f"regexp_matches(substr({text}, 12), '[-+A-Za-z]')"

@@ -46,7 +46,9 @@ def offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime |
     return result
 
 
-def local_time(ts: ir.TimestampValue, zone: ZoneInfo, lo: datetime, hi: datetime) -> ir.TimestampValue:
+def local_time(
+    ts: ir.TimestampValue, zone: ZoneInfo, lo: datetime, hi: datetime
+) -> ir.TimestampValue:
     """Naive-UTC ``ts`` as naive local time, exact for instants in ``[lo, hi]`` (naive UTC)."""
     table = offsets(zone, lo, hi)
     if len(table) == 1:

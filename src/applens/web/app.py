@@ -81,7 +81,8 @@ def create_app(ws: Any, token: str | None = None,
     _install_error_handlers(app)
     _pages(app, state)
     _api(app, state)
-    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")  # after /static/vega.js
+    # Mounted after the /static/vega.js route (in _pages) so that the route wins.
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -122,7 +123,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
         if first.get("type") == "json_invalid":
-            message = f"The request body is not valid JSON: {first.get('ctx', {}).get('error', 'invalid')}."
+            message = ("The request body is not valid JSON: "
+                       f"{first.get('ctx', {}).get('error', 'invalid')}.")
         else:
             message = f"'{where}': {first.get('msg', 'invalid')}{more}."
         return error_response(request.scope, 422, "RequestValidationError", message)

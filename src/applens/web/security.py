@@ -16,7 +16,9 @@ from urllib.parse import parse_qsl, urlencode
 
 from applens.web.errors import error_response, wants_json
 
-__all__ = ["COOKIE", "ErrorNetMiddleware", "HostMiddleware", "SizeLimitMiddleware", "TokenMiddleware"]
+__all__ = [
+    "COOKIE", "ErrorNetMiddleware", "HostMiddleware", "SizeLimitMiddleware", "TokenMiddleware",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
