@@ -1,7 +1,8 @@
 """Ingest a 10-million-row event CSV: applens (DuckDB) vs pandas read_csv + to_parquet.
 
-DuckDB's own unchecked CSV-to-table copy runs beside them as the floor. All run in child processes on the same file in the same run; we report rows/s, peak RSS and
-their ratios. Override the size with APPLENS_BENCH_ROWS.
+DuckDB's own unchecked CSV-to-table copy runs beside them as the floor. All run in child
+processes on the same file in the same run; we report rows/s, peak RSS and their ratios.
+Override the size with APPLENS_BENCH_ROWS.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def make_csv(path: Path, rows: int) -> None:
             CASE WHEN CAST(hash(i // 40) % 1000003 AS BIGINT) % 3 = 0 THEN 'ads' ELSE 'organic' END AS source,
             '10.' || (CAST(hash(i // 40) % 1000003 AS BIGINT) % 250) || '.' || (i % 250) || '.7' AS ip,
             CASE WHEN i % 6 = 4 THEN 'u' || (CAST(hash(i) % 200000 AS BIGINT)) END AS receiver_id
-        FROM range({rows}) t(i)) TO '{path}' (HEADER)""")
+        FROM range({rows}) t(i)) TO '{path}' (HEADER)""")  # noqa: E501 - SQL kept verbatim
 
 
 APPLENS_JOB = """

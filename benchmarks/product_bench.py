@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.detectors:
             res = evaluate(name, args.seeds, level, min_volume)
             report["metrics"][metric]["detectors"][name] = res
-            print(f"{metric:<14} {name:<11} recall {res['recall']}  delay {res['mean_delay_slices']}"
+            print(f"{metric:<14} {name:<11} recall {res['recall']}  "
+                  f"delay {res['mean_delay_slices']}"
                   f"  FA/day {res['false_alerts_per_day']}  holiday {res['holiday_alerts_mean']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")

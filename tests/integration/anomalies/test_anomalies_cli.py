@@ -29,7 +29,9 @@ def metric_csv(tmp_path):
     dau = 500 * shape * (1 + 0.03 * rng.standard_normal(len(ts)))
     dau[1200] *= 0.2  # outage slice
     path = tmp_path / "dau.csv"
-    pd.DataFrame({"slice": ts.strftime("%Y-%m-%d %H:%M:%S"), "dau": dau.round(1)}).to_csv(path, index=False)
+    pd.DataFrame({"slice": ts.strftime("%Y-%m-%d %H:%M:%S"), "dau": dau.round(1)}).to_csv(
+        path, index=False
+    )
     return path
 
 
@@ -39,7 +41,9 @@ def test_score_csv_one_row_per_input_row(capsys, metric_csv):
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 14 * 96
-    assert list(rows[0]) == ["timestamp", "value", "anomaly_score", "is_alert", "expected", "lower", "upper"]
+    assert list(rows[0]) == [
+        "timestamp", "value", "anomaly_score", "is_alert", "expected", "lower", "upper"
+    ]
     assert rows[1200]["is_alert"] == "1"
     scores = [float(r["anomaly_score"]) for r in rows]
     assert min(scores) >= 0 and max(scores) <= 1
@@ -71,7 +75,8 @@ def test_guard_option_silences_alerts(capsys, metric_csv):
     ],
 )
 def test_user_errors_exit_1_with_message(capsys, metric_csv, args, message):
-    code, _, err = _run(capsys, "anomalies", "score", str(metric_csv), "--timestamp-col", "slice", *args)
+    code, _, err = _run(capsys, "anomalies", "score", str(metric_csv),
+                        "--timestamp-col", "slice", *args)
     assert code == 1
     assert "Error:" in err and message in err
 

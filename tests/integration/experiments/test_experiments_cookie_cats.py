@@ -38,8 +38,10 @@ def test_rates_and_differences(readout):
     _, r = readout
     ret1, ret7 = r.metric("retention_1"), r.metric("retention_7")
     assert ret1.kind == ret7.kind == "proportion"
-    assert (round(ret1.control_mean * 100, 2), round(ret1.treatment_mean * 100, 2)) == (44.82, 44.23)
-    assert (round(ret7.control_mean * 100, 2), round(ret7.treatment_mean * 100, 2)) == (19.02, 18.20)
+    assert (round(ret1.control_mean * 100, 2),
+            round(ret1.treatment_mean * 100, 2)) == (44.82, 44.23)
+    assert (round(ret7.control_mean * 100, 2),
+            round(ret7.treatment_mean * 100, 2)) == (19.02, 18.20)
     assert ret1.difference == pytest.approx(ret1.treatment_mean - ret1.control_mean)
     assert (ret1.n_control, ret1.n_treatment) == (44_700, 45_489)
 

@@ -135,7 +135,8 @@ def test_analyze_experiment_readout(ws):
 
 
 def test_cli_analyze_experiment_json_and_csv(ws, run_cli):
-    result = run_cli("ab", "analyze", "--experiment", "feed", "-w", str(ws.path), "--format", "json")
+    result = run_cli("ab", "analyze", "--experiment", "feed", "-w", str(ws.path),
+                     "--format", "json")
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["srm"]["observed"] == [4, 2]
@@ -166,7 +167,8 @@ def test_unknown_key_is_a_config_error_with_did_you_mean(tmp_path):
     config = CONFIG.replace("bootstrap_resamples = 0", "bootstrap_resamples = 0\nguardrail = []")
     ws = make_workspace(tmp_path / "bad", config)
     try:
-        with pytest.raises(ConfigError, match=r"experiments\.feed\.guardrail.*Did you mean 'guardrails'"):
+        with pytest.raises(ConfigError,
+                           match=r"experiments\.feed\.guardrail.*Did you mean 'guardrails'"):
             analyze_experiment(ws, "feed")
         with pytest.raises(NotFoundError, match="No experiment 'nope'"):
             analyze_experiment(ws, "nope")

@@ -178,7 +178,8 @@ def test_later_files_may_add_property_columns(workspace, tmp_path):
 
 
 def test_users_are_validated_and_replaced_by_key(workspace, tmp_path):
-    users = "user_id,created_at,age,gender\nu1,2024-05-01,30,f\nu2,2024-05-02,-4,m\nu3,2024-05-03,abc,m\n"
+    users = ("user_id,created_at,age,gender\n"
+             "u1,2024-05-01,30,f\nu2,2024-05-02,-4,m\nu3,2024-05-03,abc,m\n")
     summary = workspace.ingest(write(tmp_path / "users.csv", users), table="users")
     assert (summary.rows_loaded, summary.rows_rejected) == (1, 2)
     reasons = [r[0] for r in rows(workspace, "SELECT reason FROM rejects ORDER BY line")]

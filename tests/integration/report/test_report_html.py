@@ -32,7 +32,9 @@ def test_html_is_self_contained_and_holds_every_chart_spec(written):
     assert specs == sum(len(s.charts) for s in report.sections) > 5
     for section in report.sections:
         assert f'id="{section.key}"' in html
-    assert len(files.charts) == specs and all(p.read_bytes()[:4] == b"\x89PNG" for p in files.charts)
+    assert len(files.charts) == specs and all(
+        p.read_bytes()[:4] == b"\x89PNG" for p in files.charts
+    )
 
 
 def test_user_data_is_escaped(written):

@@ -50,7 +50,9 @@ def small_ws(tmp_path: Path) -> Workspace:
         for user in range(5):
             stamp = f"2026-11-{day:02d}T10:{user:02d}:00Z"
             rows.append((stamp, f"u{user}", "app_open", "DE"))
-            rows.append((stamp, f"u{user}", "view", "FR" if user % 2 else f'"{HOSTILE_COUNTRY.replace(chr(34), chr(34) * 2)}"'))
+            rows.append((stamp, f"u{user}", "view",
+                         "FR" if user % 2
+                         else f'"{HOSTILE_COUNTRY.replace(chr(34), chr(34) * 2)}"'))
             if user < 2:
                 rows.append((stamp, f"u{user}", f'"{HOSTILE_EVENT}"', "DE"))
     ws.ingest(write_events(tmp_path / "seed.csv", rows))

@@ -37,8 +37,8 @@ def test_extras_equal_the_direct_calls(frame):
     assert ctr.chance_to_win == post.chance_to_win
     assert ctr.expected_loss == post.expected_loss_treatment
     conv = readout.metric("converted")
-    seq = sequential_test(SampleStats.from_values(a.converted), SampleStats.from_values(b.converted),
-                          n_star=1000)
+    seq = sequential_test(SampleStats.from_values(a.converted),
+                          SampleStats.from_values(b.converted), n_star=1000)
     assert (conv.sequential_p, conv.sequential_ci_low) == (seq.p_value, seq.ci_low)
     assert conv.sequential_p >= conv.p_value  # always-valid costs power
 

@@ -44,14 +44,16 @@ def test_valid_config_and_defaults():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"metrcs": ["x"]}, r"'experiments\.feed\.metrcs' is not an experiment setting\. Did you mean 'metrics'"),
+    ({"metrcs": ["x"]},
+     r"'experiments\.feed\.metrcs' is not an experiment setting\. Did you mean 'metrics'"),
     ({"salt": "s"}, "exactly one assignment source"),
     ({"exposure_event": None}, "exactly one assignment source"),
     ({"control": "contrl"}, "Did you mean 'control'"),
     ({"weights": [1.0]}, "one non-negative number per variant"),
     ({"end": "2024-02-01"}, r"end \(2024-02-01\) must be after start"),
     ({"alpha": 1.5}, r"'experiments\.feed\.alpha'"),
-    ({"metrics": ["retention_7", "bogus"]}, r"'experiments\.feed\.metrics'.*'bogus' is not a metric"),
+    ({"metrics": ["retention_7", "bogus"]},
+     r"'experiments\.feed\.metrics'.*'bogus' is not a metric"),
     ({"guardrails": ["retention_7"]}, "both a metric and a guardrail"),
     ({"variants": ["a"]}, r"'experiments\.feed\.variants'"),
     ({"correction": "fdr"}, r"'experiments\.feed\.correction'"),

@@ -39,7 +39,9 @@ def test_mann_whitney_matches_scipy(alternative, method):
 
 def test_mann_whitney_exact_small_and_degenerate():
     r = mann_whitney([1.0, 2.0, 3.0], [4.0, 5.0, 6.5], method="exact")
-    assert r.p_value == pytest.approx(stats.mannwhitneyu([4, 5, 6.5], [1, 2, 3], method="exact").pvalue)
+    assert r.p_value == pytest.approx(
+        stats.mannwhitneyu([4, 5, 6.5], [1, 2, 3], method="exact").pvalue
+    )
     assert r.p_value == pytest.approx(0.1, rel=RTOL)  # 2 / C(6,3)
     assert mann_whitney([1.0, 1.0], [1.0, 1.0]).status == codes.ZERO_VARIANCE
     assert mann_whitney([], [1.0]).status == codes.INSUFFICIENT_DATA
@@ -68,7 +70,8 @@ def test_poisson_bootstrap_ratio():
                   n_resamples=2000, seed=1)
     grad_c = np.array([1 / yc.mean(), -xc.mean() / yc.mean() ** 2])
     grad_t = np.array([1 / yt.mean(), -xt.mean() / yt.mean() ** 2])
-    se = math.sqrt(grad_c @ np.cov(xc, yc) @ grad_c / 1500 + grad_t @ np.cov(xt, yt) @ grad_t / 1500)
+    se = math.sqrt(grad_c @ np.cov(xc, yc) @ grad_c / 1500
+                   + grad_t @ np.cov(xt, yt) @ grad_t / 1500)
     assert r.method == "poisson_bootstrap"
     assert r.estimate == pytest.approx(xt.sum() / yt.sum() - xc.sum() / yc.sum(), rel=RTOL)
     assert r.se == pytest.approx(se, rel=0.08)
@@ -103,7 +106,9 @@ def test_cuped_equals_welch_on_adjusted_values():
     ref = stats.ttest_ind(yt - theta * pre_t, yc - theta * pre_c, equal_var=False)
     ci = ref.confidence_interval()
     assert r.theta == pytest.approx(theta, rel=RTOL)
-    assert (r.statistic, r.p_value, r.dof) == pytest.approx((ref.statistic, ref.pvalue, ref.df), rel=RTOL)
+    assert (r.statistic, r.p_value, r.dof) == pytest.approx(
+        (ref.statistic, ref.pvalue, ref.df), rel=RTOL
+    )
     assert (r.ci_low, r.ci_high) == pytest.approx((ci.low, ci.high), rel=RTOL)
     assert r.control_mean == pytest.approx(yc.mean(), rel=RTOL)  # unadjusted means reported
 

@@ -46,7 +46,8 @@ def test_mde_and_sample_size_invert_power():
     theirs = NormalIndPower().solve_power(0.1 / 2.0, alpha=0.05, power=0.8, ratio=1.0)
     assert n == math.ceil(theirs)
     rel = mde(n_control=30_000, baseline=0.2, metric="proportion", relative=True)
-    assert power(rel * 0.2, n_control=30_000, baseline=0.2, metric="proportion") == pytest.approx(0.8)
+    assert power(rel * 0.2, n_control=30_000, baseline=0.2,
+                 metric="proportion") == pytest.approx(0.8)
     assert math.isnan(mde(n_control=3, baseline=0.5, metric="proportion", power_target=0.99))
     with pytest.raises(InvalidParameterError):
         power(0.1, n_control=100, metric="mean")  # no sd

@@ -32,7 +32,8 @@ def simulate(rng, n, *, effect=0.0):
     views_pre, views = rng.poisson(100, n) + 1, rng.poisson(100, n) + 1
     clicks_pre = rng.binomial(views_pre, propensity)
     clicks = rng.binomial(views, np.minimum(propensity + effect, 1.0))
-    return clicks.astype(float), views.astype(float), clicks_pre.astype(float), views_pre.astype(float)
+    return (clicks.astype(float), views.astype(float),
+            clicks_pre.astype(float), views_pre.astype(float))
 
 
 def influence(data, theta):

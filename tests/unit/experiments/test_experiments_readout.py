@@ -114,7 +114,8 @@ def test_cli_assign_matches_python(capsys, tmp_path):
                          "-f", "json"], capsys)
     assert code == 0
     rows = json.loads(out)
-    assert [r["group"] for r in rows] == [["c", "t"][assign_group(u, "s1", (0.2, 0.8))] for u in ids]
+    assert [r["group"] for r in rows] == [["c", "t"][assign_group(u, "s1", (0.2, 0.8))]
+                                          for u in ids]
     assert [r["bucket"] for r in rows] == [bucket_of(u, "s1") for u in ids]
 
 
@@ -126,7 +127,8 @@ def test_cli_analyze_and_power(capsys, tmp_path):
                          str(tmp_path / "c.html")], capsys)
     assert code == 0 and out.startswith("metric,")
     assert (tmp_path / "c.html").stat().st_size > 1000
-    code, out, _ = _run(["ab", "power", "--baseline", "0.2", "--effect", "0.01", "-f", "json"], capsys)
+    code, out, _ = _run(["ab", "power", "--baseline", "0.2", "--effect", "0.01", "-f", "json"],
+                        capsys)
     assert json.loads(out)["n_control"] == 25_583
     code, _, err = _run(["ab", "analyze", "--data", str(path), "--group-col", "grp"], capsys)
     assert code == 1 and "Did you mean 'group'" in err

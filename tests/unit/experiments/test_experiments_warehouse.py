@@ -35,7 +35,8 @@ def events() -> ibis.Table:
 
 def test_per_user_metrics_match_pandas(events):
     metrics = [EventMetric("views", "view"), EventMetric("clicks", "click"),
-               EventMetric("revenue", "purchase", "sum"), EventMetric("buyer", "purchase", "converted")]
+               EventMetric("revenue", "purchase", "sum"),
+               EventMetric("buyer", "purchase", "converted")]
     start, end = datetime(2024, 3, 2), datetime(2024, 3, 12)
     table = per_user_metrics(events, metrics, start=start, end=end, salt="exp1").execute()
     raw = events.execute()
@@ -71,7 +72,8 @@ def test_arm_stats_from_sql_equal_in_memory(events):
 
 def test_assignment_from_an_events_column():
     frame = pd.DataFrame({
-        "ts": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-02 00:00", "2024-01-03 00:00"]),
+        "ts": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 11:00",
+                              "2024-01-02 00:00", "2024-01-03 00:00"]),
         "user_id": ["a", "a", "b", "c"], "event": ["view", "click", "view", "view"],
         "value": [0.0, 0.0, 0.0, 0.0], "variant": ["x", None, "y", None],
     })
@@ -80,4 +82,6 @@ def test_assignment_from_an_events_column():
     out = per_user_metrics(t, [EventMetric("clicks", "click")], start=datetime(2024, 1, 1),
                            end=datetime(2024, 2, 1), group_col="variant").execute()
     # c has no exposure value, so it is not in the experiment.
-    assert sorted(zip(out.user_id, out.group, out.clicks, strict=True)) == [("a", "x", 1), ("b", "y", 0)]
+    assert sorted(zip(out.user_id, out.group, out.clicks, strict=True)) == [
+        ("a", "x", 1), ("b", "y", 0)
+    ]

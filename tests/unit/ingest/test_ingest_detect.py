@@ -44,7 +44,8 @@ def test_parquet_content_is_recognised_whatever_the_name_says_when_declared(tmp_
 
 def test_a_csv_named_parquet_is_refused_with_a_hint(tmp_path):
     path = write(tmp_path / "events.parquet", "ts,user_id\n1,2\n")
-    with pytest.raises(SourceError, match=r"named or declared as PARQUET.*content is CSV.*--format csv"):
+    with pytest.raises(SourceError,
+                       match=r"named or declared as PARQUET.*content is CSV.*--format csv"):
         detect(path)
     assert detect(path, "csv").format == "csv"
 
