@@ -88,7 +88,10 @@ def db_source(url: str, *, table: str | None, query: str | None) -> DbSource:
             f"Say what to read from {scheme}: pass --db-table NAME or --query 'SELECT …' "
             "(exactly one)."
         )
-    sql = query or f"SELECT * FROM {ident(table) if scheme.startswith('postgres') else '`' + table.replace('`', '``') + '`'}"  # noqa: E501
+    sql = query or (
+        "SELECT * FROM "
+        f"{ident(table) if scheme.startswith('postgres') else '`' + table.replace('`', '``') + '`'}"
+    )
     netloc = parts.hostname or ""
     if parts.port:
         netloc += f":{parts.port}"
