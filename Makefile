@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fast bench services chromium clean
+.PHONY: setup demo test test-fast lint bench services chromium clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: setup chromium
 
 test-fast: setup chromium
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
+# ruff with the rules of pyproject.toml; tests/docs/test_lint.py runs the same check.
+lint: setup
+	$(VENV)/bin/ruff check src tests benchmarks
 
 bench: setup
 	$(PY) benchmarks/run.py
