@@ -34,7 +34,7 @@ test-fast: setup chromium
 	$(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
 
 # ruff with the rules of pyproject.toml; tests/docs/test_lint.py runs the same check.
-lint: setup
+lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 bench: setup
