@@ -196,8 +196,7 @@ def analyze_cmd(
     """Read out an A/B test: SRM first, then each metric (Welch / delta method / CUPED,
     relative lift by the delta method, bootstrap and Mann-Whitney checks), corrected p-values.
 
-    Example: applens ab analyze --data cookie_cats.csv --group-col version --control gate_30
-    --metric retention_1 --metric retention_7
+    Example: applens ab analyze --data cookie_cats.csv --group-col version --metric retention_7
 
     Example: applens ab analyze --experiment new_feed --format json
 
