@@ -183,8 +183,51 @@ def _anomalies(ws: Workspace, truth: GroundTruth) -> Finding:
                     "monitors": DEMO_MONITORS})
 
 
+def _models(ws: Workspace, truth: GroundTruth) -> Finding:
+    """Train and run the four models as ``applens train`` / ``applens predict`` would, and
+    check what they say against the planted bots and the buggy release. A small demo may
+    not support every model; those are named as skipped, with the reason."""
+    from applens.errors import InsufficientDataError
+    from applens.models import crash_summary, latest_scores, predict, train
+
+    try:
+        reports = train(ws)
+    except InsufficientDataError as exc:
+        return Finding("models", f"not trained: {exc}", {"skipped": str(exc)})
+    predict(ws)
+    trained = {name: r for name, r in reports.items() if r.estimator != "skipped"}
+    parts: list[str] = []
+    data: dict[str, Any] = {"train": {
+        name: {"version": r.version, "estimator": r.estimator, "metrics": r.metrics,
+               "skipped": r.metadata.get("skipped")} for name, r in reports.items()}}
+    if "churn" in trained:
+        parts.append(f"churn ROC-AUC {trained['churn'].metrics['roc_auc']:.2f} "
+                     f"({trained['churn'].estimator})")
+    summary = crash_summary(ws)
+    if len(summary):
+        data["worst_app_version"] = worst = str(summary.iloc[0]["app_version"])
+        parts.append(f"crash rate worst on {worst} (planted {truth.buggy_app_version})")
+    if "bots" in trained:
+        bots = latest_scores(ws, "bots")
+        flagged = bots[bots.label == "bot"]
+        planted = {"user": set(truth.bots.user_ids), "ip": set(truth.bots.ips)}
+        found = {kind: sorted(set(flagged.entity_id[flagged.entity_type == kind]) & ids)
+                 for kind, ids in planted.items()}
+        data.update(bots_flagged=int(len(flagged)), planted_bots_found=found)
+        parts.append(f"bots flagged {len(found['user'])}/{len(planted['user'])} planted users "
+                     f"and {len(found['ip'])}/{len(planted['ip'])} IPs among {len(flagged)} "
+                     "flagged")
+    if "personas" in trained:
+        data["personas"] = int(latest_scores(ws, "personas").label.nunique())
+        parts.append(f"{data['personas']} personas")
+    skipped = sorted(set(reports) - set(trained))
+    if skipped:
+        parts.append(f"skipped {', '.join(skipped)} (too little data)")
+    return Finding("models", "; ".join(parts), data)
+
+
 ANALYSES: list[Callable[[Workspace, GroundTruth], Finding]] = [
-    _overview, _activity, _retention, _funnel, _experiment, _anomalies,
+    _overview, _activity, _retention, _funnel, _experiment, _anomalies, _models,
 ]
 
 
