@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,6 +244,7 @@ def run_demo(
     truth = generate(folder / "data", users=users, days=days, seed=seed, end_date=end_date)
     warehouse = folder / "warehouse.duckdb"
     warehouse.unlink(missing_ok=True)  # the demo is rebuilt from scratch every time
+    shutil.rmtree(folder / "models", ignore_errors=True)  # models trained on the old data
     ws = Workspace.init(folder)
     try:
         say("Ingesting events and users")

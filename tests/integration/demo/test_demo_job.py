@@ -57,6 +57,7 @@ def test_demo_is_rebuilt_cleanly_when_run_again(tmp_path):
     first = run_demo(tmp_path, users=300, days=21, seed=1, end_date=END)
     again = run_demo(tmp_path, users=300, days=21, seed=1, end_date=END)
     assert first.findings[0].data == again.findings[0].data  # no duplicated rows
+    assert [p.name for p in (tmp_path / "models" / "crash").iterdir()] == ["v1"]
 
 
 def test_planted_outage_raises_one_alert_in_its_slice(demo):
