@@ -226,11 +226,12 @@ def analyze_cmd(
     else:
         assert data is not None
         plan = {k: float(v) for k, v in _pairs(weights or [], "--weights").items()} or None
+        # Options not given keep analyze_frame's own defaults.
+        stats = {key: value for key, value in (("alpha", alpha), ("correction", correction),
+                                               ("n_resamples", resamples)) if value is not None}
         readout = analyze_frame(
             read_frame(data), group_col=group_col, metrics=metric or None, control=control,
-            weights=plan, pre=_pairs(pre or [], "--pre"), alpha=0.05 if alpha is None else alpha,
-            correction=correction or "holm",  # type: ignore[arg-type]
-            n_resamples=2000 if resamples is None else resamples, seed=seed,
+            weights=plan, pre=_pairs(pre or [], "--pre"), seed=seed, **stats,  # type: ignore[arg-type]
         )
     if chart is not None:
         from applens.experiments.chart import effect_chart, save_chart

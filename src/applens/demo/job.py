@@ -189,13 +189,13 @@ def _models(ws: Workspace, truth: GroundTruth) -> Finding:
     check what they say against the planted bots and the buggy release. A small demo may
     not support every model; those are named as skipped, with the reason."""
     from applens.errors import InsufficientDataError
-    from applens.models import crash_summary, latest_scores, predict, train
+    from applens.models import crash_summary, predict, train
 
     try:
         reports = train(ws)
     except InsufficientDataError as exc:
         return Finding("models", f"not trained: {exc}", {"skipped": str(exc)})
-    predict(ws)
+    scores = predict(ws)  # what it also stored in the scores_<model> tables
     trained = {name: r for name, r in reports.items() if r.estimator != "skipped"}
     parts: list[str] = []
     data: dict[str, Any] = {"train": {
@@ -209,7 +209,7 @@ def _models(ws: Workspace, truth: GroundTruth) -> Finding:
         data["worst_app_version"] = worst = str(summary.iloc[0]["app_version"])
         parts.append(f"crash rate worst on {worst} (planted {truth.buggy_app_version})")
     if "bots" in trained:
-        bots = latest_scores(ws, "bots")
+        bots = scores["bots"]
         flagged = bots[bots.label == "bot"]
         planted = {"user": set(truth.bots.user_ids), "ip": set(truth.bots.ips)}
         found = {kind: sorted(set(flagged.entity_id[flagged.entity_type == kind]) & ids)
@@ -219,7 +219,7 @@ def _models(ws: Workspace, truth: GroundTruth) -> Finding:
                      f"and {len(found['ip'])}/{len(planted['ip'])} IPs among {len(flagged)} "
                      "flagged")
     if "personas" in trained:
-        data["personas"] = int(latest_scores(ws, "personas").label.nunique())
+        data["personas"] = int(scores["personas"].label.nunique())
         parts.append(f"{data['personas']} personas")
     skipped = sorted(set(reports) - set(trained))
     if skipped:
