@@ -172,6 +172,7 @@ class _Loader:
         self.ts_format = ts_format or (preset.ts_format if preset else None)
         self.progress, self.preset = progress, preset
         self.started = time.monotonic()
+        self.started_at = ws.now().replace(tzinfo=None)  # UTC, like finished_at
 
     # -- staging ------------------------------------------------------------------------
     def run(self, source: str, *, fmt: str | None, db_table: str | None, query: str | None
@@ -331,10 +332,10 @@ class _Loader:
         if self.limit is not None and self.limit.exceeded(rejected, read):
             raise TooManyRejectsError(self._too_many(label, ingest_id, rejected, read))
         con.execute(
-            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ingest_id, label, fingerprint, spec.name, fmt, read, loaded, rejected,
              json.dumps({k: list(v) for k, v in mapping.columns.items()}),
-             self.ws.now().replace(tzinfo=None)],
+             self.started_at, self.ws.now().replace(tzinfo=None)],
         )
         return IngestSummary(
             label, spec.name, fmt, read, loaded, rejected, ingest_id, None, mapping.describe(),
