@@ -43,6 +43,14 @@ def parse_map_options(options: Sequence[str]) -> dict[str, str | list[str]]:
     return mapping
 
 
+def _map_hint(spec: TableSpec, name: str) -> str:
+    """How to map one canonical column: a timestamp may join a date and a time column."""
+    column = spec.column(name)
+    if column is not None and column.kind == "timestamp":
+        return f"--map {name}=<column> (or {name}=<date>+<time>)"
+    return f"--map {name}=<column>"
+
+
 def resolve_mapping(
     spec: TableSpec,
     source_columns: Sequence[str],
@@ -85,11 +93,11 @@ def resolve_mapping(
 
     missing = [name for name in spec.required if name not in columns]
     if missing:
-        first = missing[0]
         raise SchemaError(
             f"{source_name} has no column for the required {spec.name} column "
             f"{', '.join(repr(m) for m in missing)}. Its columns are: {', '.join(available)}. "
-            f"Map one with --map {first}=<column> (or {first}=<date>+<time>), or under "
+            f"Map {'it' if len(missing) == 1 else 'them'} with "
+            f"{'; '.join(_map_hint(spec, name) for name in missing)}, or under "
             f"[mapping.{spec.name}] in applens.toml."
         )
 

@@ -53,3 +53,16 @@ def test_max_rejects_accepts_counts_and_shares():
     assert parse_max_rejects(None) is None
     with pytest.raises(InvalidParameterError, match="row count like 100"):
         parse_max_rejects("many")
+
+
+@pytest.mark.parametrize(("columns", "missing", "hint", "not_hint"), [
+    (["ts", "user_id", "what"], "event", "--map event=<column>", "<date>+<time>"),
+    (["ts", "what", "event"], "user_id", "--map user_id=<column>", "<date>+<time>"),
+    (["day", "user_id", "event"], "ts", "ts=<date>+<time>", "event="),
+])
+def test_the_missing_column_hint_suggests_what_fits_that_column(columns, missing, hint,
+                                                                 not_hint):
+    with pytest.raises(SchemaError) as caught:
+        resolve_mapping(EVENTS, columns, {}, "log.csv")
+    message = str(caught.value)
+    assert repr(missing) in message and hint in message and not_hint not in message
