@@ -58,7 +58,8 @@ class Settings(BaseModel):
         "or a clickhouse://user:pass@host:8123/db server holding events/users",
     )
     max_rejects: str | None = Field(
-        None, description="fail an ingest above N rejected rows or P% (e.g. '100' or '1%')"
+        "1%", description="fail an ingest above N rejected rows or P% (e.g. '100' or '1%'); "
+        "'100%' never fails"
     )
     sources: list[SourceConfig] = Field(default_factory=list, description="what to ingest")
     mapping: dict[str, dict[str, str | list[str]]] = Field(

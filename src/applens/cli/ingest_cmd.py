@@ -108,6 +108,8 @@ def _run(ws, sources, table, maps, input_format, max_rejects, ts_format, db_tabl
 
 
 def _report(summaries: list[IngestSummary], fmt: OutputFormat) -> None:
+    for warning in (w for s in summaries for w in s.warnings):
+        err_console.print(f"[yellow]Warning:[/] {escape(warning)}")
     if fmt is not OutputFormat.table:
         emit([s.to_dict() for s in summaries], fmt)
         return

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,7 @@ class IngestSummary:
     sessions_derived: bool = False
     seconds: float = 0.0
     top_reasons: dict[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # plain sentences worth a user's attention
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,6 +89,7 @@ class _Limit:
     text: str
     count: int | None = None
     share: float | None = None
+    name: str = "--max-rejects"  # where the limit came from, for messages
 
     def exceeded(self, rejected: int, read: int) -> bool:
         if self.count is not None:
@@ -140,7 +142,13 @@ def ingest_many(
         raise InvalidParameterError(
             f"--preset {preset} reads the file as lines of text; drop --input-format {fmt}.")
     explicit = {**ws.settings.mapping.get(table, {}), **(mapping or {})}
-    limit = parse_max_rejects(max_rejects if max_rejects is not None else ws.settings.max_rejects)
+    if max_rejects is not None:
+        limit = parse_max_rejects(max_rejects)
+    else:
+        limit = parse_max_rejects(ws.settings.max_rejects)
+        if limit is not None:
+            limit = replace(limit, name=f"max_rejects = {limit.text} (applens.toml or the "
+                                         "default; pass --max-rejects to change it)")
     con = ws.connection
     con.execute(f"SET TimeZone = {literal(ws.settings.timezone)}")
     con.execute("BEGIN TRANSACTION")
@@ -190,7 +198,7 @@ class _Loader:
         info = detect(path, fmt)  # type: ignore[arg-type]
         label = str(path)
         fingerprint = file_fingerprint(path)
-        previous = self._previous(fingerprint)
+        previous = self._previous(fingerprint, label)
         if previous is not None:
             return IngestSummary(label, self.spec.name, self.preset.name if self.preset else
                                  info.format, skipped_as_duplicate_of=previous)
@@ -233,19 +241,29 @@ class _Loader:
             f"SELECT count(*), coalesce(sum(hash({hashed})::HUGEINT), 0) FROM {RAW}"
         ).fetchall()[0]
         fingerprint = f"rows:{count}:{total}"
-        previous = self._previous(fingerprint)
+        previous = self._previous(fingerprint, src.label)
         if previous is not None:
             return IngestSummary(src.label, self.spec.name, "db", skipped_as_duplicate_of=previous)
         types = {n: "VARCHAR" for n in names}
         return self._load(src.label, fingerprint, "db", mapping, RAW, types, csv=False,
                           estimate=count)
 
-    def _previous(self, fingerprint: str) -> int | None:
-        row = self.con.execute(
+    def _previous(self, fingerprint: str, label: str) -> int | None:
+        """The ingest that already loaded this content; its rejects still answer to the limit."""
+        previous = self.con.execute(
             "SELECT min(ingest_id) FROM ingests WHERE fingerprint = ? AND target = ?",
             [fingerprint, self.spec.name],
+        ).fetchall()[0][0]
+        if previous is None or self.limit is None:
+            return previous
+        read, rejected = self.con.execute(
+            "SELECT rows_read, rows_rejected FROM ingests WHERE ingest_id = ?", [previous]
         ).fetchall()[0]
-        return row[0] if row else None
+        if self.limit.exceeded(rejected, read):
+            raise TooManyRejectsError(self._too_many(
+                f"{label} (already ingested as #{previous}, unchanged since)", previous,
+                rejected, read, written=False))
+        return previous
 
     def _types(self, sql: str) -> dict[str, str]:
         return dict(self.con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {sql})"
@@ -331,6 +349,8 @@ class _Loader:
             "ORDER BY count(*) DESC LIMIT 5", [ingest_id]).fetchall())
         if self.limit is not None and self.limit.exceeded(rejected, read):
             raise TooManyRejectsError(self._too_many(label, ingest_id, rejected, read))
+        warnings = () if read else (
+            f"{Path(label).name} has a header but no data rows; nothing was loaded.",)
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ingest_id, label, fingerprint, spec.name, fmt, read, loaded, rejected,
@@ -340,6 +360,7 @@ class _Loader:
         return IngestSummary(
             label, spec.name, fmt, read, loaded, rejected, ingest_id, None, mapping.describe(),
             mapping.guessed, derive, round(time.monotonic() - self.started, 3), reasons,
+            warnings,
         )
 
     def _watch(self, label: str, estimate: int, done: int, passes: int):  # noqa: ANN202
@@ -373,17 +394,33 @@ class _Loader:
                 self.con.execute(f"ALTER TABLE {self.spec.name} ADD COLUMN {ident(plan.name)} "
                                  f"{plan.sql_type}")
 
-    def _too_many(self, label: str, ingest_id: int, rejected: int, read: int) -> str:
-        examples = self.con.execute(
-            'SELECT line, "column", value, reason FROM rejects WHERE ingest_id = ? '
-            "ORDER BY line LIMIT 3", [ingest_id]).fetchall()
-        shown = "; ".join(f"line {ln}, column {col}, value {val!r}: {why}"
-                          for ln, col, val, why in examples)
+    def _too_many(self, label: str, ingest_id: int, rejected: int, read: int, *,
+                  written: bool = True) -> str:
+        """The breach in one line: counts by reason, each with its first line, column, value."""
+        worst = self.con.execute(
+            'SELECT reason, count(*), min(line), arg_min("column", line), arg_min(value, line) '
+            "FROM rejects WHERE ingest_id = ? GROUP BY reason ORDER BY count(*) DESC, min(line) "
+            "LIMIT 3", [ingest_id]).fetchall()
+        shown = "; ".join(
+            f"{n} × {why} (first at line {line}"
+            + (f", column {col}" if col else "") + f", value {_clip(val)!r})"
+            for why, n, line, col, val in worst)
+        share = f"{rejected / read:.1%}" if read else "all"
+        outcome = ("so nothing was written" if written
+                   else "so this command fails; its rows stay as loaded then")
+        limit = self.limit.name
+        if limit == "--max-rejects":
+            limit += f" {self.limit.text}"
         return (
-            f"{label}: {rejected} of {read} rows were rejected, more than --max-rejects "
-            f"{self.limit.text} allows, so nothing was written. First problems: {shown}. "
-            "Fix the rows (or the column mapping) and retry, or raise --max-rejects."
+            f"{label}: {rejected} of {read} rows ({share}) were rejected, more than {limit} "
+            f"allows, {outcome}. By reason: {shown}. Fix the rows (or the column "
+            "mapping) and retry, or raise --max-rejects."
         )
+
+
+def _clip(value: str | None, width: int = 60) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 @contextmanager

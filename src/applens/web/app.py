@@ -238,7 +238,8 @@ def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[st
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
         tmp.replace(target)
-        summary = state.ws.ingest(target, table=table)
+        # The upload page lists every reject, so it loads what is valid whatever the share.
+        summary = state.ws.ingest(target, table=table, max_rejects="100%")
         data = summary.to_dict()
         data["file_name"] = original
         rejects = None

@@ -57,7 +57,7 @@ def test_ingest_prints_table_json_and_csv(run_cli, tmp_path):
     assert run_cli("init", tmp_path / "ws").exit_code == 0
     data = tmp_path / "e.csv"
     data.write_text("ts,user_id,event\n2024-06-01 10:00:00,u1,view\nnope,u2,view\n")
-    table = run_cli("ingest", data, "-w", tmp_path / "ws")
+    table = run_cli("ingest", data, "-w", tmp_path / "ws", "--max-rejects", "100%")
     assert table.exit_code == 0 and "rejected" in table.stdout and "applens rejects" in table.stdout
     as_json = json.loads(run_cli("rejects", "-w", tmp_path / "ws", "--format", "json").stdout)
     assert as_json[0]["line"] == 3 and as_json[0]["column"] == "ts"

@@ -50,7 +50,8 @@ def mysql_table():
 
 def test_postgres_table_with_mapping_and_rejects(workspace, pg_table):
     summary = workspace.ingest(PG_URL, db_table=pg_table,
-                               mapping={"ts": "created", "user_id": "uid", "event": "action"})
+                               mapping={"ts": "created", "user_id": "uid", "event": "action"},
+                               max_rejects="100%")
     assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (4, 3, 1)
     got = workspace.connection.execute(
         "SELECT ts, user_id, event, amount FROM events ORDER BY ts, event").fetchall()
@@ -68,7 +69,7 @@ def test_postgres_query_and_idempotence(workspace, pg_table):
 
 
 def test_mariadb_table(workspace, mysql_table):
-    summary = workspace.ingest(MY_URL, db_table=mysql_table)
+    summary = workspace.ingest(MY_URL, db_table=mysql_table, max_rejects="100%")
     assert (summary.rows_loaded, summary.rows_rejected) == (3, 1)
     assert workspace.connection.execute(
         "SELECT user_id, os FROM events ORDER BY ts LIMIT 1").fetchone() == ("u1", "ios")

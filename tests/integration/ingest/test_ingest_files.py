@@ -63,7 +63,7 @@ def test_bad_rows_are_rejected_with_file_line_column_value_and_reason(workspace,
         "2024-06-01 10:00:00,u6,view,ios,cheap\n"  # line 10: property is not a number
         '2024-06-01 10:00:00,u7,"view,ios,1\n'  # line 11: broken quoting
     )
-    summary = workspace.ingest(write(tmp_path / "bad.csv", text))
+    summary = workspace.ingest(write(tmp_path / "bad.csv", text), max_rejects="100%")
     assert summary.rows_loaded == 4 and summary.rows_rejected == 6
     got = rows(workspace, 'SELECT line, "column", value, reason FROM rejects ORDER BY line')
     assert [g[0] for g in got] == [6, 7, 8, 9, 10, 11]
@@ -180,7 +180,8 @@ def test_later_files_may_add_property_columns(workspace, tmp_path):
 def test_users_are_validated_and_replaced_by_key(workspace, tmp_path):
     users = ("user_id,created_at,age,gender\n"
              "u1,2024-05-01,30,f\nu2,2024-05-02,-4,m\nu3,2024-05-03,abc,m\n")
-    summary = workspace.ingest(write(tmp_path / "users.csv", users), table="users")
+    summary = workspace.ingest(write(tmp_path / "users.csv", users), table="users",
+                               max_rejects="100%")
     assert (summary.rows_loaded, summary.rows_rejected) == (1, 2)
     reasons = [r[0] for r in rows(workspace, "SELECT reason FROM rejects ORDER BY line")]
     assert "impossible age: below 0" in reasons[0] and "not an integer" in reasons[1]
