@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from applens.engines.duckdb import duckdb_errors
+from applens.engines.files import Readable, file_relation, readable
 from applens.errors import InvalidParameterError, TooManyRejectsError
 from applens.ingest.detect import detect
 from applens.ingest.mapping import ResolvedMapping, resolve_mapping
@@ -29,10 +30,8 @@ from applens.ingest.sources import (
     CSV_SCANS,
     db_source,
     file_fingerprint,
-    file_relation,
     is_db_url,
     stream_db_rows,
-    transcode_to_utf8,
 )
 from applens.ingest.sql import ident, literal
 from applens.ingest.validate import RAW as RAW_REF
@@ -54,6 +53,7 @@ __all__ = ["IngestSummary", "ingest", "ingest_many", "parse_max_rejects"]
 
 STAGE = "_applens_stage"
 RAW = "_applens_raw"
+SKIPPED = "_applens_skipped"  # file lines set aside before reading (broken quotes, NUL bytes)
 LEDGER_DDL = (
     "CREATE TABLE IF NOT EXISTS ingests (ingest_id INTEGER, source VARCHAR, fingerprint VARCHAR,"
     " target VARCHAR, format VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,"
@@ -202,9 +202,9 @@ class _Loader:
         if previous is not None:
             return IngestSummary(label, self.spec.name, self.preset.name if self.preset else
                                  info.format, skipped_as_duplicate_of=previous)
-        read_path = path
-        if info.format != "parquet" and info.encoding not in ("utf-8", "utf-8-sig", "ascii"):
-            read_path = transcode_to_utf8(info, self.ws.internal_dir / f"utf8-{path.name}")
+        # A log is lines of text (no CSV quoting to repair); the preset rejects bad lines.
+        source = readable(info, self.ws.internal_dir, repair=self.preset is None)
+        read_path = source.path
         try:
             fmt_label, relation = info.format, file_relation(info, read_path)
             if self.preset is not None:  # parsed once into a scratch table, in line order
@@ -216,7 +216,8 @@ class _Loader:
             mapping = resolve_mapping(self.spec, list(types), self.explicit, label)
             estimate = int(info.size * info.sample_rows_per_byte)
             return self._load(label, fingerprint, fmt_label, mapping, relation, types,
-                              csv=relation != RAW and info.format == "csv", estimate=estimate)
+                              csv=relation != RAW and info.format == "csv", estimate=estimate,
+                              source=source)
         finally:
             if read_path != path:
                 read_path.unlink(missing_ok=True)
@@ -275,8 +276,8 @@ class _Loader:
 
     # -- typed insert -------------------------------------------------------------------
     def _load(self, label: str, fingerprint: str, fmt: str, mapping: ResolvedMapping,
-              relation: str, types: dict[str, str], *, csv: bool, estimate: int
-              ) -> IngestSummary:
+              relation: str, types: dict[str, str], *, csv: bool, estimate: int,
+              source: Readable | None = None) -> IngestSummary:
         con, spec = self.con, self.spec
         existing = self._existing_columns()
         text_props = [src for prop, src in mapping.extras.items()
@@ -326,6 +327,10 @@ class _Loader:
                 ).fetchall()[0][0]
         scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
         malformed = csv and self._has_csv_rejects()  # rows the CSV reader could not split
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {SKIPPED} (line BIGINT)")
+        if source and source.skipped:
+            self.con.executemany(f"INSERT INTO {SKIPPED} VALUES (?)",
+                                 [[n] for n, _, _ in source.skipped])
         with self._errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
             line = _line_sql(csv=csv, structural=malformed)
             if scanned > loaded:  # a cheap count spares the second parse of a clean file
@@ -337,10 +342,13 @@ class _Loader:
         if malformed:
             con.execute(
                 f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, {literal(spec.name)}, "
-                "line, any_value(column_name), any_value(csv_line), "
+                f"{_source_line('line')}, any_value(column_name), any_value(csv_line), "
                 "'malformed CSV row: ' || string_agg(DISTINCT lower(error_type), ', ') "
                 f"FROM {CSV_REJECTS} GROUP BY line"
             )
+        for number, text, why in source.skipped if source else ():
+            con.execute("INSERT INTO rejects VALUES (?, ?, ?, ?, NULL, ?, ?)",
+                        [ingest_id, label, spec.name, number, text, why])
         rejected, = con.execute("SELECT count(*) FROM rejects WHERE ingest_id = ?",
                                 [ingest_id]).fetchall()[0]
         read = loaded + rejected
@@ -437,7 +445,7 @@ def _parse_once(con) -> Iterator[None]:  # noqa: ANN001
 
 def _drop_temp_tables(con) -> None:  # noqa: ANN001
     """Scratch tables of a load; dropped before each source and after the command."""
-    for temp in (STAGE, RAW, CSV_REJECTS, CSV_SCANS):
+    for temp in (STAGE, RAW, SKIPPED, CSV_REJECTS, CSV_SCANS):
         con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
 
 
@@ -473,11 +481,19 @@ def _refer(sql: str, index: int) -> str:
 
 
 def _line_sql(*, csv: bool, structural: bool) -> str:
-    """Source line of a staged row: header + row number + malformed lines skipped before it."""
+    """Source line of a staged row: header + row number + malformed lines skipped before it,
+    then the lines set aside before reading (``_source_line``)."""
     if not csv:
         return "_row"
     if not structural:
-        return "_row + 1"
+        return _source_line("_row + 1")
     skipped = (f"(SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line) AS t "
                f"FROM (SELECT DISTINCT line FROM {CSV_REJECTS})) WHERE t <= _row)")
-    return f"_row + 1 + {skipped}"
+    return _source_line(f"_row + 1 + {skipped}")
+
+
+def _source_line(line: str) -> str:
+    """A line of the copy DuckDB read, as a line of the file: the copy lacks the lines that
+    were set aside before reading (``SKIPPED``, in file lines)."""
+    return (f"({line} + (SELECT count(*) FROM (SELECT line - row_number() OVER (ORDER BY line)"
+            f" AS t FROM {SKIPPED}) WHERE t < ({line})))")

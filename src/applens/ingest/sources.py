@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from applens.engines.files import CHUNK, CSV_REJECTS, CSV_SCANS
 from applens.errors import SourceError
-from applens.ingest.detect import FileInfo
-from applens.ingest.sql import ident, literal
+from applens.ingest.sql import ident
 
-__all__ = ["DB_SCHEMES", "CSV_REJECTS", "file_fingerprint", "file_relation", "is_db_url",
-           "stream_db_rows", "transcode_to_utf8"]
+__all__ = ["CSV_REJECTS", "CSV_SCANS", "DB_SCHEMES", "file_fingerprint", "is_db_url",
+           "stream_db_rows"]
 
 DB_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb")
-CSV_REJECTS = "_applens_csv_rejects"
-CSV_SCANS = "_applens_csv_scans"
-CHUNK = 1 << 20
 
 
 def is_db_url(source: str) -> bool:
@@ -32,44 +28,6 @@ def file_fingerprint(path: Path) -> str:
         while block := handle.read(CHUNK):
             digest.update(block)
     return "sha256:" + digest.hexdigest()
-
-
-def transcode_to_utf8(info: FileInfo, target: Path) -> Path:
-    """Stream a non-UTF-8 text file into a UTF-8 copy (DuckDB reads UTF-8 only)."""
-    import gzip
-
-    opener = gzip.open if info.compression == "gzip" else open
-    decoder = codecs.getincrementaldecoder(info.encoding)(errors="strict")
-    try:
-        with opener(info.path, "rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
-            while block := src.read(CHUNK):
-                dst.write(decoder.decode(block))
-            dst.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"{info.path} is not consistently {info.encoding}: byte {exc.start} of a block "
-            "cannot be decoded. Save the file as UTF-8 and retry."
-        ) from None
-    return target
-
-
-def file_relation(info: FileInfo, path: Path) -> str:
-    """A DuckDB table function reading ``path`` (the file, or its UTF-8 copy)."""
-    location = literal(str(path))
-    if info.format == "parquet":
-        return f"read_parquet({location})"
-    compression = literal(info.compression if path == info.path else "none")
-    if info.format == "json":
-        return f"read_json_auto({location}, compression={compression})"
-    columns = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in info.columns)
-    # Explicit dialect and all-VARCHAR columns: the sniffer guesses wrong on broken files,
-    # and typed reads would hide bad values instead of rejecting them with a reason.
-    return (
-        f"read_csv({location}, columns={{{columns}}}, auto_detect=false, header=true, "
-        f"delim={literal(info.delimiter)}, quote='\"', escape='\"', compression={compression}, "
-        f"store_rejects=true, rejects_table={literal(CSV_REJECTS)}, "
-        f"rejects_scan={literal(CSV_SCANS)}, max_line_size=10000000)"
-    )
 
 
 @dataclass(frozen=True)
