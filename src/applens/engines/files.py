@@ -74,35 +74,67 @@ def _read_head(path: Path, gzipped: bool) -> bytes:
         raise SourceError(f"{path} looks gzip-compressed but cannot be read: {exc}.") from None
 
 
-# Legacy single-byte encodings of the exports we meet most (Russian, Western, Central European).
-_LEGACY = ("cp1251", "cp1252", "koi8_r", "cp1250")
+# Single-byte code pages the statistical detector confuses on short samples or with one
+# another (Russian, Western, Central European, Turkish); they join its candidates.
+_LEGACY = ("cp1251", "koi8_r", "cp1252", "cp1250", "iso8859_2", "cp1254")
+# Japanese mixes kanji with kana in one word; that is one script, not a decoding accident.
+# Half-width katakana is what a Japanese code page makes of Cyrillic bytes: its own script.
+_SCRIPT = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "FULLWIDTH": "CJK"}
+_WORDS = re.compile(r"[^\s!-@\[-`{-~]+")  # split on spaces, ASCII digits and punctuation
+
+
+def _script(char: str) -> str:
+    if char.isascii():
+        return "LATIN"
+    name = unicodedata.name(char, "?").split()[0]
+    return _SCRIPT.get(name, name)
 
 
 def _plausibility(text: str) -> int:
-    """Words in one script count for, mixed-script or all-accented "Latin" words against."""
+    """How much ``text`` reads like words: well-formed words count for their length; symbols
+    inside words (what a wrong code page makes of letters: P³atno¶æ), mixed scripts, words of
+    accents only and a flipped case (пЫЙВЛБ) count against."""
     score = 0
-    for word in re.findall(r"[^\W\d_]+", text):
+    for word in _WORDS.findall(text):
         if word.isascii():
             continue
-        scripts = {unicodedata.name(c, "?").split()[0] for c in word}
-        latin_only_accents = scripts == {"LATIN"} and not any(c.isascii() for c in word)
-        if len(scripts) > 1 or latin_only_accents:
-            score -= 2
-        else:  # real words are lower-case or capitalised; a wrong code page flips case
-            score += 2 if word.islower() or word.istitle() else 1
+        letters = [c for c in word if unicodedata.category(c)[0] in "LM"]
+        scripts = {_script(c) for c in letters if unicodedata.category(c)[0] == "L"}
+        if len(letters) < len(word) or len(scripts) > 1:
+            score -= 2 * len(word)
+        elif scripts == {"LATIN"} and len(word) > 1 and not any(c.isascii() for c in word):
+            score -= len(word)
+        elif scripts == {"HALFWIDTH"}:
+            continue
+        elif word.islower() or word.istitle() or not any(c.isupper() for c in word):
+            score += len(word)  # caseless scripts (CJK, Hangul, Arabic) land here
+        elif not word.isupper():
+            score -= len(word)
     return score
 
 
-def _legacy_encoding(head: bytes) -> str | None:
-    """Statistical detectors fail on short samples; judge the usual suspects by their words."""
-    scored = []
-    for encoding in _LEGACY:
-        try:
-            scored.append((_plausibility(head.decode(encoding)), encoding))
-        except UnicodeDecodeError:
-            continue
-    best = max(scored, default=(0, None))
-    return best[1] if best[0] > 0 else None
+def _decoded_plausibility(head: bytes, encoding: str) -> int | None:
+    try:
+        # the sample may end inside a multi-byte character: judge what precedes it
+        return _plausibility(codecs.getincrementaldecoder(encoding)().decode(head))
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _ask(head: bytes, path: Path) -> str:
+    """charset-normalizer proposes (best first); its favourite stands unless the words of
+    another candidate, or of a usual code page it confuses, read strictly better."""
+    proposed = [match.encoding for match in from_bytes(head)]
+    # ties: its favourite, then the usual code pages, then its rarer proposals
+    candidates = list(dict.fromkeys([*proposed[:1], *_LEGACY, *proposed]))
+    scored = [(score, -rank, encoding) for rank, encoding in enumerate(candidates)
+              if (score := _decoded_plausibility(head, encoding)) is not None]
+    if not proposed and not any(score > 0 for score, _, _ in scored):
+        raise SourceError(
+            f"{path} is not a text file in any encoding we recognise. "
+            "Convert it to UTF-8 CSV, or use Parquet or JSON."
+        )
+    return max(scored)[2]
 
 
 def _mostly_utf8(head: bytes) -> bool:
@@ -116,6 +148,8 @@ def _mostly_utf8(head: bytes) -> bool:
 def _encoding(head: bytes, path: Path) -> str:
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"  # Excel's "Unicode text"; the BOM says which byte order
     try:
         head.decode("utf-8")
         return "utf-8"
@@ -124,16 +158,7 @@ def _encoding(head: bytes, path: Path) -> str:
             return "utf-8"
     if _mostly_utf8(head):
         return "utf-8"  # a few lines in another encoding are rejected, the rest kept intact
-    legacy = _legacy_encoding(head)
-    if legacy is not None:
-        return legacy
-    best = from_bytes(head).best()
-    if best is None:
-        raise SourceError(
-            f"{path} is not a text file in any encoding we recognise. "
-            "Convert it to UTF-8 CSV, or use Parquet or JSON."
-        )
-    return best.encoding
+    return _ask(head, path)
 
 
 def _dialect(text: str, path: Path) -> tuple[str, tuple[str, ...]]:
@@ -167,9 +192,11 @@ def detect(path: str | Path, declared: Format | None = None) -> FileInfo:
     if not head:
         raise SourceError(f"{path} is empty after decompression. Nothing to ingest.")
 
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
     if head[:4] == b"PAR1":
         found: Format = "parquet"
-    elif head[:4096].count(b"\x00") > len(head[:4096]) // 100:  # a stray NUL is a bad line
+    elif not utf16 and head[:4096].count(b"\x00") > len(head[:4096]) // 100:
+        # a stray NUL is one bad line (rejected on its own); many mean a binary file
         raise SourceError(
             f"{path} is a binary file that is neither Parquet nor gzip. "
             "applens reads CSV/TSV, Parquet, JSON and JSON Lines (optionally gzipped)."

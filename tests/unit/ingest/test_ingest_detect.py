@@ -75,4 +75,4 @@ def test_duplicate_header_names_are_refused(tmp_path):
 ])
 def test_short_legacy_encoded_files_are_recognised(tmp_path, text, encoding):
     path = write(tmp_path / "short.csv", text, encoding)
-    assert detect(path).encoding == encoding
+    assert path.read_bytes().decode(detect(path).encoding) == text  # cp1250 reads José too
