@@ -11,13 +11,40 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from applens.serialize import dumps, to_jsonable
 
-__all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console", "to_jsonable"]
+__all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console", "error", "note",
+           "say", "to_jsonable", "warn"]
 
-console = Console()
-err_console = Console(stderr=True)
+# Markup and emoji codes are off: every string printed is user-facing text (event names,
+# file names, messages that quote "[mapping.events]"), printed exactly as written. Styles
+# are given as ``style=`` (see ``say`` and friends), never inside the text.
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
+
+
+def say(text: str, *, style: str | None = None) -> None:
+    """A line of output on stdout, as written (long lines are left to the terminal)."""
+    console.print(Text(str(text), style=style or ""), soft_wrap=True)
+
+
+def note(text: str) -> None:
+    """A side remark on stdout (dim): what was guessed or derived."""
+    say(text, style="dim")
+
+
+def warn(text: str) -> None:
+    """``Warning: <text>`` on stderr."""
+    err_console.print(Text.assemble(("Warning:", "bold yellow"), " ", str(text)),
+                      soft_wrap=True, highlight=False)
+
+
+def error(text: str) -> None:
+    """``Error: <text>`` on stderr (the one line a user error prints)."""
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", str(text)),
+                      soft_wrap=True, highlight=False)
 
 
 class OutputFormat(str, Enum):
@@ -70,9 +97,9 @@ def emit(data: Any, fmt: OutputFormat = OutputFormat.table, *, title: str | None
                           for row in rows])
         sys.stdout.write(buffer.getvalue())
         return
-    table = Table(title=title, show_lines=False)
+    table = Table(title=None if title is None else Text(title), show_lines=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(_cell(v)) for v in row))
     console.print(table)
