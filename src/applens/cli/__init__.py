@@ -36,7 +36,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = typer.Option(
+        False, "--debug",
+        help="Show tracebacks for errors (anywhere on the line; or APPLENS_DEBUG=1)."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
@@ -59,8 +61,14 @@ def _register() -> None:
 _register()
 
 
-def _debug_requested(argv: list[str]) -> bool:
-    return "--debug" in argv or os.environ.get("APPLENS_DEBUG", "") not in ("", "0")
+def _take_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """``argv`` without ``--debug`` (accepted anywhere before ``--``), and whether the
+    traceback was asked for (``--debug`` or ``APPLENS_DEBUG=1``)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    head = argv[:end]
+    rest = [a for a in head if a != "--debug"] + argv[end:]
+    wanted = len(rest) < len(argv) or os.environ.get("APPLENS_DEBUG", "") not in ("", "0")
+    return rest, wanted
 
 
 def _literal_help(command: click.Command) -> click.Command:
@@ -78,12 +86,12 @@ def _literal_help(command: click.Command) -> click.Command:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv, debug = _take_debug(list(sys.argv[1:] if argv is None else argv))
     command = _literal_help(typer.main.get_command(app))
     try:
         code = command.main(args=argv, prog_name="applens", standalone_mode=False)
     except ApplensError as exc:
-        if _debug_requested(argv):
+        if debug:
             raise
         error(str(exc))
         sys.exit(1)
