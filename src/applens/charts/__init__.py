@@ -29,6 +29,7 @@ from typing import Any
 import altair as alt
 
 from applens.errors import InvalidParameterError
+from applens.serialize import to_jsonable
 
 __all__ = ["chart_spec", "png_bytes", "save_chart", "svg_text"]
 
@@ -65,5 +66,6 @@ def svg_text(chart: alt.TopLevelMixin) -> str:
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The Vega-Lite JSON spec (data inlined), for embedding in a page."""
-    return chart.to_dict()
+    """The Vega-Lite JSON spec (data inlined, strict JSON types), for embedding in a page."""
+    spec: dict[str, Any] = to_jsonable(chart.to_dict())
+    return spec

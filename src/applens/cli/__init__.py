@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import sys
 
+import click
 import typer
+from rich.markup import escape
 
 from applens import __version__
-from applens.cli._output import err_console
+from applens.cli._output import err_console, error
 from applens.errors import ApplensError
 
 app = typer.Typer(
@@ -34,7 +36,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    debug: bool = typer.Option(
+        False, "--debug",
+        help="Show tracebacks for errors (anywhere on the line; or APPLENS_DEBUG=1)."),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
@@ -57,20 +61,39 @@ def _register() -> None:
 _register()
 
 
-def _debug_requested(argv: list[str]) -> bool:
-    return "--debug" in argv or os.environ.get("APPLENS_DEBUG", "") not in ("", "0")
+def _take_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """``argv`` without ``--debug`` (accepted anywhere before ``--``), and whether the
+    traceback was asked for (``--debug`` or ``APPLENS_DEBUG=1``)."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    head = argv[:end]
+    rest = [a for a in head if a != "--debug"] + argv[end:]
+    wanted = len(rest) < len(argv) or os.environ.get("APPLENS_DEBUG", "") not in ("", "0")
+    return rest, wanted
+
+
+def _literal_help(command: click.Command) -> click.Command:
+    """Help texts are Rich markup to typer; escape them so "[experiments.NAME]" or
+    "[[sources]]" in a docstring or option help is shown, not taken for a style."""
+    for item in (command, *command.params):
+        for attr in ("help", "short_help"):
+            text = getattr(item, attr, None)
+            if isinstance(text, str):
+                setattr(item, attr, escape(text))
+    for sub in getattr(command, "commands", {}).values():
+        _literal_help(sub)
+    return command
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = typer.main.get_command(app)
+    argv, debug = _take_debug(list(sys.argv[1:] if argv is None else argv))
+    command = _literal_help(typer.main.get_command(app))
     try:
         code = command.main(args=argv, prog_name="applens", standalone_mode=False)
     except ApplensError as exc:
-        if _debug_requested(argv):
+        if debug:
             raise
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        error(str(exc))
         sys.exit(1)
     except typer.Abort:
         err_console.print("Aborted.")

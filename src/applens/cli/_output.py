@@ -4,21 +4,47 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 import sys
-from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-__all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console", "to_jsonable"]
+from applens.serialize import dumps, to_jsonable
 
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console", "error", "note",
+           "say", "to_jsonable", "warn"]
+
+# Markup and emoji codes are off: every string printed is user-facing text (event names,
+# file names, messages that quote "[mapping.events]"), printed exactly as written. Styles
+# are given as ``style=`` (see ``say`` and friends), never inside the text.
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False)
+
+
+def say(text: str, *, style: str | None = None) -> None:
+    """A line of output on stdout, as written (long lines are left to the terminal)."""
+    console.print(Text(str(text), style=style or ""), soft_wrap=True)
+
+
+def note(text: str) -> None:
+    """A side remark on stdout (dim): what was guessed or derived."""
+    say(text, style="dim")
+
+
+def warn(text: str) -> None:
+    """``Warning: <text>`` on stderr."""
+    err_console.print(Text.assemble(("Warning:", "bold yellow"), " ", str(text)),
+                      soft_wrap=True, highlight=False)
+
+
+def error(text: str) -> None:
+    """``Error: <text>`` on stderr (the one line a user error prints)."""
+    err_console.print(Text.assemble(("Error:", "bold red"), " ", str(text)),
+                      soft_wrap=True, highlight=False)
 
 
 class OutputFormat(str, Enum):
@@ -31,23 +57,6 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="How to print results: table, json or csv."),
 ]
-
-
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON types for results (dates as ISO strings, NaN as null)."""
-    if hasattr(value, "to_dict") and not isinstance(value, dict):
-        return to_jsonable(value.to_dict())
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
-        return to_jsonable(value.item())
-    return value
 
 
 def _rows(data: Any) -> tuple[list[str], list[list[Any]]]:
@@ -77,21 +86,20 @@ def emit(data: Any, fmt: OutputFormat = OutputFormat.table, *, title: str | None
     """Print ``data`` in the requested format to stdout."""
     if fmt is OutputFormat.json:
         payload = data.to_dict() if hasattr(data, "to_dict") and hasattr(data, "to_frame") else data
-        if hasattr(payload, "to_dict") and hasattr(payload, "columns"):
-            payload = payload.to_dict(orient="records")
-        sys.stdout.write(json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps(payload) + "\n")
         return
     columns, rows = _rows(data)
     if fmt is OutputFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([[to_jsonable(v) for v in row] for row in rows])
+        writer.writerows([["" if v is None else v for v in map(to_jsonable, row)]
+                          for row in rows])
         sys.stdout.write(buffer.getvalue())
         return
-    table = Table(title=title, show_lines=False)
+    table = Table(title=None if title is None else Text(title), show_lines=False)
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(Text(column), overflow="fold")
     for row in rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(Text(_cell(v)) for v in row))
     console.print(table)

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.text import Text
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console, say
 from applens.errors import InvalidParameterError, SchemaError
 from applens.experiments.aa import validate_split
 from applens.experiments.analyze import Readout, analyze_frame
@@ -135,7 +136,7 @@ def aa_cmd(
         payload["daily_srm_failures"] = ", ".join(payload["daily_srm_failures"])
     emit(payload, fmt)
     if fmt is OutputFormat.table:
-        console.print(("[green]" if report.healthy else "[bold red]") + report.verdict)
+        say(report.verdict, style="green" if report.healthy else "bold red")
 
 
 def _check_stat_options(alpha: float | None, correction: str | None,
@@ -241,9 +242,9 @@ def analyze_cmd(
         emit(readout.to_dict(), fmt)
         return
     target = console if fmt is OutputFormat.table else err_console
-    srm_line = (f"SRM check: p={readout.srm.p_value:.3g} "
-                f"(observed {list(readout.srm.observed)}) — "
-                + ("ok" if readout.srm.ok else "[bold red]FAILED[/]"))
+    srm_line = Text(f"SRM check: p={readout.srm.p_value:.3g} "
+                    f"(observed {list(readout.srm.observed)}) — ")
+    srm_line.append("ok" if readout.srm.ok else "FAILED", "" if readout.srm.ok else "bold red")
     target.print(srm_line)
     target.print(_settings_line(readout, {"alpha": alpha, "correction": correction}, experiment),
                  markup=False)

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from applens.cli._output import FormatOption, OutputFormat, emit, err_console, note, say
 from applens.errors import ConfigError
 from applens.ingest import IngestSummary, ingest_many
 from applens.ingest.mapping import parse_map_options
@@ -22,7 +21,7 @@ class _Bar:
 
     def __init__(self) -> None:
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(),
+            TextColumn("{task.description}", style="bold", markup=False), BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"), TextColumn("~{task.fields[rows]:,} rows"),
             TextColumn("{task.fields[speed]:,.0f} rows/s"),
             TimeElapsedColumn(), console=err_console, transient=True,
@@ -122,15 +121,15 @@ def _report(summaries: list[IngestSummary], fmt: OutputFormat) -> None:
     emit(rows, fmt, title="Ingest")
     for s in summaries:
         for canonical, source in s.guessed.items():
-            console.print(f"[dim]{Path(s.source).name}: mapped {canonical} <- {source!r} "
-                          f"(by name; override with --map {canonical}=COLUMN)[/]")
+            note(f"{Path(s.source).name}: mapped {canonical} <- {source!r} "
+                 f"(by name; override with --map {canonical}=COLUMN)")
         if s.sessions_derived:
-            console.print(f"[dim]{Path(s.source).name}: no session_id column; sessions derived "
-                          "from the inactivity gap[/]")
+            note(f"{Path(s.source).name}: no session_id column; sessions derived "
+                 "from the inactivity gap")
         if s.rows_rejected:
-            reasons = "; ".join(f"{n} × {escape(why)}" for why, n in s.top_reasons.items())
-            console.print(f"[yellow]{s.rows_rejected} rows rejected[/] ({reasons}). "
-                          f"See them with: applens rejects --ingest {s.ingest_id}")
+            reasons = "; ".join(f"{n} × {why}" for why, n in s.top_reasons.items())
+            say(f"{s.rows_rejected} rows rejected ({reasons}). "
+                f"See them with: applens rejects --ingest {s.ingest_id}", style="yellow")
 
 
 def rejects(

@@ -32,6 +32,12 @@ class Metric(str, Enum):
     events_per_user = "events-per-user"
 
 
+# What "active users" means at each grain: a count per period equals the window of that
+# length, so a week shows WAU (and a rolling 30-day MAU) and a month shows MAU once.
+ACTIVE_MATH = {"hour": ["dau", "wau", "mau"], "day": ["dau", "wau", "mau"],
+               "week": ["wau", "mau"], "month": ["mau"]}
+
+
 def register(app: typer.Typer) -> None:
     app.command("metrics")(metrics)
 
@@ -39,8 +45,9 @@ def register(app: typer.Typer) -> None:
 def metrics_spec(metric: Metric, *, event: str | None, view_event: str, click_event: str,
                  **fields: Any) -> dict[str, Any]:
     """The insight spec behind each metric."""
-    if metric is Metric.active:
-        return {"kind": "active_users", "math": ["dau", "wau", "mau"], "event": event, **fields}
+    if metric is Metric.active:  # per week DAU = WAU, per month all three are MAU
+        return {"kind": "active_users", "math": ACTIVE_MATH[fields.get("interval", "day")],
+                "event": event, **fields}
     if metric is Metric.events_per_user:
         return {"kind": "active_users", "math": ["total", "dau", "per_user_avg"],
                 "event": event, **fields}
@@ -53,8 +60,9 @@ def metrics_spec(metric: Metric, *, event: str | None, view_event: str, click_ev
 
 def metrics(
     metric: Annotated[Metric, typer.Option(
-        "--metric", "-m", help="active (DAU/WAU/MAU), stickiness (DAU/MAU), ctr "
-        "(clicks/views) or events-per-user.")] = Metric.active,
+        "--metric", "-m", help="active (DAU/WAU/MAU per day; WAU and rolling MAU per week; "
+        "MAU per month), stickiness (DAU/MAU), ctr (clicks/views) or events-per-user.")
+    ] = Metric.active,
     date_from: FromOption = "-30d",
     date_to: ToOption = None,
     interval: IntervalOption = Interval.day,

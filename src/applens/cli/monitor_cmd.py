@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console, warn
 from applens.errors import ConfigError, InvalidParameterError, did_you_mean
 
 monitor_app = typer.Typer(invoke_without_command=True)
@@ -42,7 +42,7 @@ def _print_run(run: object, fmt: OutputFormat) -> None:
         f"{kinds.count('resolved')} resolved, {run.muted} muted; "
         f"{run.messages_sent} message(s) sent, {run.messages_pending} pending", highlight=False)
     for why in run.warnings:
-        err_console.print(f"Warning: {why}", highlight=False)
+        warn(why)
     for channel, why in run.failures.items():
         err_console.print(f"Delivery failed: {channel}: {why} (kept; retried next run)",
                           highlight=False)

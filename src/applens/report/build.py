@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,7 @@ from zoneinfo import ZoneInfo
 from applens.errors import InvalidParameterError
 from applens.report._model import Period, Section
 from applens.report._registry import build_sections
+from applens.serialize import dumps
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -130,16 +130,9 @@ def write_report(ws: Workspace, report: Report, out: str | Path | None = None, *
     html = folder / "report.html"
     _atomic_write(html, render_html(report, bundle=vega_bundle(ws.internal_dir)).encode())
     data = folder / "report.json"
-    payload = json.dumps(report.to_dict(), indent=2, default=_jsonable, ensure_ascii=False)
+    payload = dumps(report.to_dict())
     _atomic_write(data, (payload + "\n").encode())
     return ReportFiles(folder, html, data, written)
-
-
-def _jsonable(value: Any) -> Any:
-    from applens.cli._output import to_jsonable
-
-    converted = to_jsonable(value)
-    return str(converted) if converted is value else converted
 
 
 def _atomic_write(path: Path, content: bytes) -> None:

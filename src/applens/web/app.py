@@ -71,6 +71,7 @@ def create_app(ws: Any, token: str | None = None,
         description="Product analytics dashboard and JSON API over one applens workspace. "
                     "`POST /api/query` takes the same query specs as `applens query`.",
         docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json",
+        default_response_class=views.StrictJSONResponse,
     )
     state = _State(ws)
     with state.lock:  # DuckDB's progress bar would print into the server's terminal

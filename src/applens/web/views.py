@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from starlette.responses import JSONResponse
 
 from applens.charts.activity import active_users_chart
 from applens.charts.alerts import alert_timeline
@@ -29,11 +30,20 @@ from applens.charts.retention import retention_frame, retention_heatmap
 from applens.charts.risk import risk_histogram
 from applens.charts.stickiness import stickiness_chart
 from applens.errors import InvalidParameterError, NotFoundError
+from applens.serialize import dumps, frame_records
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
 
-__all__ = ["PAGES", "Filters", "PageData", "build_page"]
+__all__ = ["PAGES", "Filters", "PageData", "StrictJSONResponse", "build_page"]
+
+
+class StrictJSONResponse(JSONResponse):
+    """Every JSON answer of the API: the shared strict serialiser (NaN as null, ISO dates)."""
+
+    def render(self, content: Any) -> bytes:
+        return dumps(content, indent=None).encode("utf-8")
+
 
 def _q(name: str) -> str:
     """A quoted SQL identifier (column names come from user files)."""
@@ -120,14 +130,11 @@ class PageData:
         raise NotFoundError(f"This page has no chart or table '{item_id}'. It has: {names}.")
 
     def to_dict(self) -> dict[str, Any]:
-        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return json.loads(frame.to_json(orient="records", date_format="iso"))
-
         return {
             "cards": [{"label": k, "value": v} for k, v in self.cards],
-            "charts": [{"id": p.id, "title": p.title, "data": records(p.frame),
+            "charts": [{"id": p.id, "title": p.title, "data": frame_records(p.frame),
                         "spec": p.chart} for p in self.panels],
-            "tables": [{"id": t.id, "title": t.title, "rows": records(t.frame)}
+            "tables": [{"id": t.id, "title": t.title, "rows": frame_records(t.frame)}
                        for t in self.tables],
             "empty": [e.__dict__ for e in self.empty],
         }
