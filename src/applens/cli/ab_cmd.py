@@ -242,7 +242,7 @@ def analyze_cmd(
         return
     target = console if fmt is OutputFormat.table else err_console
     srm_line = (f"SRM check: p={readout.srm.p_value:.3g} "
-                f"(observed {list(readout.srm.observed)}) — "
+                f"(threshold {readout.srm.threshold:g}; observed {list(readout.srm.observed)}) — "
                 + ("ok" if readout.srm.ok else "[bold red]FAILED[/]"))
     target.print(srm_line)
     target.print(_settings_line(readout, {"alpha": alpha, "correction": correction}, experiment),
