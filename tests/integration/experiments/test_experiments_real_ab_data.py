@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportions_ztest
 
 
 @pytest.fixture
@@ -53,3 +54,43 @@ def test_table_says_which_columns_and_the_srm_threshold(run_cli, cookie_cats):
     assert "threshold 0.001" in text and "p=0.0086" in text
     assert "Metrics: sum_gamerounds, retention_1, retention_7" in text
     assert "userid" in text
+
+
+def test_repeated_users_are_detected_and_counted(run_cli, ab_data):
+    result = run_cli("ab", "analyze", "--data", ab_data, "--group-col", "group",
+                     "--control", "control", "--metric", "converted", "--resamples", "200",
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    frame = pd.read_csv(ab_data).sort_values("timestamp", kind="stable")
+    arms = frame.groupby("user_id")["group"].nunique()
+    single = frame[frame.user_id.isin(arms.index[arms == 1])].drop_duplicates("user_id")
+    note = next(n for n in out["notes"] if "more than one arm" in n)
+    assert f"{int((arms > 1).sum()):,} users in more than one arm are left out" in note
+    assert "294,478 rows for 290,584 users" in note
+    row = out["metrics"][0]
+    assert row["n_control"] + row["n_treatment"] == len(single) == 290_584 - 1_895
+    expected = single.groupby("group").converted.mean()
+    assert row["control_mean"] == pytest.approx(expected["control"], rel=1e-12)
+    assert row["treatment_mean"] == pytest.approx(expected["treatment"], rel=1e-12)
+
+
+def test_published_udacity_result_from_the_cli_alone(run_cli, ab_data):
+    """The answer key's cleaning: rows whose group and page disagree go (--where), then one
+    row per user."""
+    result = run_cli("ab", "analyze", "--data", ab_data, "--group-col", "group",
+                     "--control", "control", "--metric", "converted", "--resamples", "200",
+                     "--where", '("group" = \'treatment\') = (landing_page = \'new_page\')',
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    row = out["metrics"][0]
+    assert (row["n_control"], row["n_treatment"]) == (145_274, 145_310)
+    assert round(row["control_mean"] * 100, 4) == 12.0386
+    assert round(row["treatment_mean"] * 100, 4) == 11.8808
+    assert round(row["difference"] * 100, 3) == -0.158
+    assert round(row["p_value"], 3) == 0.190
+    z, p = proportions_ztest([17_489, 17_264], [145_274, 145_310])
+    assert round(z, 2) == 1.31 and row["p_value"] == pytest.approx(p, rel=1e-3)
+    assert any("kept 290,585 of 294,478 rows" in n for n in out["notes"])
+    assert any("0 users in more than one arm" in n for n in out["notes"])
