@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from applens.experiments.analyze import Readout, analyze_frame
 from applens.experiments.assignment import assign_group, bucket_bounds, bucket_of
 from applens.experiments.power import mde as mde_of
 from applens.experiments.power import sample_size as sample_size_of
+from applens.experiments.units import filter_frame, one_row_per_user
 from applens.ingest.frame import read_frame
 
 ab_app = typer.Typer(
@@ -186,6 +188,14 @@ def analyze_cmd(
         help="Bootstrap resamples (with --experiment: its bootstrap_resamples).",
         show_default="2000")] = None,
     seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+    user_col: Annotated[str | None, typer.Option(
+        help="User column of --data (default: the one named like user_id); a user in two "
+             "arms is left out, repeats keep their first row.")] = None,
+    time_col: Annotated[str | None, typer.Option(
+        help="Time column of --data ordering repeated rows (default: ts/timestamp/time).")] = None,
+    where: Annotated[str | None, typer.Option(
+        help="Keep the rows of --data where this SQL condition holds, e.g. \"Quantity > 0\".")
+    ] = None,
     chart: Annotated[Path | None, typer.Option(
         help="Write an effect chart (.html/.png/.svg).")] = None,
     experiment: Annotated[str | None, typer.Option(
@@ -214,7 +224,9 @@ def analyze_cmd(
         from applens.experiments.declared import analyze_experiment
 
         given = [flag for flag, value in (("--metric", metric), ("--pre", pre),
-                                          ("--weights", weights), ("--control", control))
+                                          ("--weights", weights), ("--control", control),
+                                          ("--user-col", user_col), ("--time-col", time_col),
+                                          ("--where", where))
                  if value]
         if given:
             raise InvalidParameterError(
@@ -230,10 +242,16 @@ def analyze_cmd(
         # Options not given keep analyze_frame's own defaults.
         stats = {key: value for key, value in (("alpha", alpha), ("correction", correction),
                                                ("n_resamples", resamples)) if value is not None}
+        frame, notes = filter_frame(read_frame(data), where)
+        if group_col in frame.columns:  # else analyze_frame names the missing column
+            frame, more = one_row_per_user(frame, group_col=group_col, user_col=user_col,
+                                           time_col=time_col)
+            notes += more
         readout = analyze_frame(
-            read_frame(data), group_col=group_col, metrics=metric or None, control=control,
+            frame, group_col=group_col, metrics=metric or None, control=control,
             weights=plan, pre=_pairs(pre or [], "--pre"), seed=seed, **stats,  # type: ignore[arg-type]
         )
+        readout = dataclasses.replace(readout, notes=(*notes, *readout.notes))
     if chart is not None:
         from applens.experiments.chart import effect_chart, save_chart
 
@@ -243,7 +261,7 @@ def analyze_cmd(
         return
     target = console if fmt is OutputFormat.table else err_console
     srm_line = Text(f"SRM check: p={readout.srm.p_value:.3g} "
-                    f"(observed {list(readout.srm.observed)}) — ")
+                    f"(threshold {readout.srm.threshold:g}; observed {list(readout.srm.observed)}) — ")
     srm_line.append("ok" if readout.srm.ok else "FAILED", "" if readout.srm.ok else "bold red")
     target.print(srm_line)
     target.print(_settings_line(readout, {"alpha": alpha, "correction": correction}, experiment),

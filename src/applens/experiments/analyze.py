@@ -21,6 +21,7 @@ SRM check overrides every decision.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -46,7 +47,8 @@ from applens.experiments.srm import SRMResult, srm
 from applens.experiments.stats import RatioStats, SampleStats, control_ratio, linearize
 
 __all__ = [
-    "ExtraReadouts", "MetricReadout", "MetricSpec", "Readout", "analyze_frame", "parse_metric",
+    "ExtraReadouts", "MetricReadout", "MetricSpec", "Readout", "analyze_frame", "default_metrics",
+    "is_id_column", "parse_metric",
 ]
 
 Kind = Literal["mean", "proportion", "ratio"]
@@ -184,6 +186,37 @@ def _is_binary(values: np.ndarray) -> bool:
     return bool(np.isin(values, (0.0, 1.0)).all())
 
 
+# userid, user_id, session_uuid, ID, customerId: names of identifiers, never of metrics.
+_ID_NAME = re.compile(r"(?i)(?:^|_|[a-z])(?:id|uuid|guid)$")
+
+
+def is_id_column(series: pd.Series) -> bool:
+    """An identifier rather than a metric: a name ending in id/_id/uuid (unless the values
+    are only 0/1, e.g. ``paid``), or integers/strings that are unique per row."""
+    if series.dtype == bool:
+        return False
+    values = series.dropna()
+    if _ID_NAME.search(str(series.name)):
+        return not (pd.api.types.is_numeric_dtype(values) and values.isin((0, 1)).all())
+    integral = pd.api.types.is_integer_dtype(values) or pd.api.types.is_string_dtype(values)
+    return integral and len(values) > 2 and values.is_unique
+
+
+def default_metrics(frame: pd.DataFrame, group_col: str,
+                    notes: list[str] | None = None) -> list[str]:
+    """Every numeric or boolean column except the group column and identifiers; ``notes``
+    gets a sentence naming the chosen and the left-out columns."""
+    numeric = [col for col in frame.columns if col != group_col
+               and (frame[col].dtype == bool or pd.api.types.is_numeric_dtype(frame[col]))]
+    ids = [col for col in frame.columns if col != group_col and is_id_column(frame[col])]
+    chosen = [col for col in numeric if col not in ids]
+    if notes is not None:
+        left = f" Left out as identifiers: {', '.join(map(str, ids))}." if ids else ""
+        notes.append(f"Metrics: {', '.join(map(str, chosen)) or 'none'} (every numeric or "
+                     f"boolean column; choose with --metric).{left}")
+    return chosen
+
+
 @dataclass(frozen=True)
 class ExtraReadouts:
     """Optional readouts beside the fixed-horizon test, on the unadjusted statistics:
@@ -315,7 +348,8 @@ def analyze_frame(
 ) -> Readout:
     """Read out an experiment from a per-unit table (see the module docstring).
 
-    ``metrics`` defaults to every numeric or boolean column except the group column;
+    ``metrics`` defaults to every numeric or boolean column except the group column and
+    identifiers (:func:`is_id_column`), named in a note;
     ``weights`` maps arm → planned share for SRM (equal by default).
     """
     if group_col not in frame.columns:
@@ -345,8 +379,7 @@ def analyze_frame(
         notes.insert(0, f"SAMPLE RATIO MISMATCH (p={srm_result.p_value:.3g}): the split does not "
                         "match its weights; the results below are not trustworthy.")
     if metrics is None:
-        metrics = [col for col in frame.columns if col != group_col
-                   and (frame[col].dtype == bool or pd.api.types.is_numeric_dtype(frame[col]))]
+        metrics = default_metrics(frame, group_col, notes)
     specs = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in metrics]
     guards = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in guardrails]
     if not specs:

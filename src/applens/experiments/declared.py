@@ -4,6 +4,8 @@
    ``exposure_event`` — the user's first such event in ``[start, end)``, the arm is its
    ``variant_property``; ``users_column`` / ``salt`` — the arm comes from the users table or
    the salted hash, the anchor is the user's first event in ``[start, end)`` ("first seen");
+   ``events_column`` — the arm is that events column on the user's events in ``[start, end)``
+   (a user with two arms there is left out and counted), the anchor is "first seen";
    ``assignment_table`` — the arm comes from that warehouse table, the anchor is its
    ``assignment_time_column`` (UTC; an assignment before ``start`` counts from ``start``,
    one at or after ``end`` is left out) or, without one, "first seen". Users with two
@@ -46,6 +48,7 @@ from applens.experiments.definition import ExperimentConfig, MetricDef, experime
 from applens.experiments.sql import assign_group_expr
 from applens.insights._time import to_utc
 from applens.insights._tz import local_time
+from applens.insights._where import columns_of, filter_rows
 from applens.schema import is_internal
 
 if TYPE_CHECKING:
@@ -83,6 +86,8 @@ def _exposures(ws: Workspace, cfg: ExperimentConfig, events: ir.Table, start: da
         return per_user.select("user_id", "variant", "anchor")
     if cfg.assignment_table is not None:
         return _table_exposures(ws, cfg, window, start, end, notes)
+    if cfg.events_column is not None:
+        return _events_column_exposures(cfg, window, notes)
     first = window.group_by("user_id").aggregate(anchor=window.ts.min())
     if cfg.salt is not None:
         weights = cfg.weights or [1.0] * len(cfg.variants)
@@ -100,6 +105,25 @@ def _exposures(ws: Workspace, cfg: ExperimentConfig, events: ir.Table, start: da
     arms = users.filter(users[col].notnull()).select(
         user_id=users.user_id, variant=users[col].cast("string"))
     return first.join(arms, "user_id").select("user_id", "variant", "anchor")
+
+
+def _events_column_exposures(cfg: ExperimentConfig, window: ir.Table,
+                             notes: list[str]) -> ir.Table:
+    """Arms from an events column (see the module docstring)."""
+    col = cfg.events_column
+    assert col is not None
+    if col not in window.columns:
+        raise SchemaError(f"experiments.{cfg.name}.events_column: events have no column "
+                          f"{col!r}.{did_you_mean(col, window.columns)}")
+    arm = window[col].cast("string")
+    per_user = window.group_by("user_id").aggregate(
+        anchor=window.ts.min(), variant=arm.min(), n_variants=arm.nunique())
+    mixed = int(per_user.filter(per_user.n_variants > 1).count().execute())
+    if mixed:
+        notes.append(f"{mixed} users have more than one value of events.{col}; they are "
+                     "left out.")
+    single = per_user.filter(per_user.n_variants == 1)
+    return single.select("user_id", "variant", "anchor")
 
 
 def _assignment_rows(ws: Workspace, cfg: ExperimentConfig) -> ir.Table:
@@ -186,7 +210,17 @@ def _aggs(metric: MetricDef, t: ir.Table, suffix: str) -> dict[str, ir.Value]:
     if metric.kind == "ratio":
         return {f"{name}__num{suffix}": (t.event == metric.event).cast("int64").sum(),
                 f"{name}__den{suffix}": (t.event == metric.denominator).cast("int64").sum()}
+    if metric.kind == "property":
+        assert metric.prop is not None
+        return {name + suffix: metric.prop.aggregate(metric.prop.value(t, name))}
     raise AssertionError(metric.kind)
+
+
+def _left_out_when_missing(metric: MetricDef) -> bool:
+    """Metrics where a user without a value is not a zero (retention not over yet; the mean
+    or share of a property the user never had)."""
+    return metric.kind == "retention" or (
+        metric.kind == "property" and metric.prop is not None and metric.prop.agg != "sum")
 
 
 def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame, list[str]]:
@@ -196,12 +230,20 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
         raise InsufficientDataError("The workspace has no events; run `applens ingest` first.")
     zone = ZoneInfo(ws.settings.timezone)
     start, end = _bounds(cfg, zone)
-    events = ws.table("events")
+    events = filter_rows(ws.table("events"), cfg.where, f"experiments.{cfg.name}.where")
     if "value" not in events.columns:
         events = events.mutate(value=ibis.literal(0.0))
-    events = events.select("user_id", "event", "ts", "value",
-                           *([cfg.variant_property] if cfg.exposure_event
-                             and cfg.variant_property in events.columns else []))
+    defs = [m.resolved(events.columns) for m in cfg.metric_defs + cfg.guardrail_defs]
+    props = set()
+    for m in defs:
+        if m.prop is not None:
+            m.prop.value(events, f"experiments.{cfg.name}: {m.name}")  # a clear error first
+            lower = {c.lower(): c for c in events.columns}
+            props |= {lower[c.lower()] for c in columns_of(m.prop.expression)}
+    arm_col = cfg.variant_property if cfg.exposure_event else cfg.events_column
+    extra = sorted((props | {arm_col}) & set(events.columns) - {"user_id", "event", "ts",
+                                                                 "value"})
+    events = events.select("user_id", "event", "ts", "value", *extra)
     notes: list[str] = []
     exposed = _exposures(ws, cfg, events, start, end, notes)
     if cfg.exclude_bots:
@@ -210,14 +252,14 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
         exposed = exposed.anti_join(bots, "user_id")
         notes.append(f"{n_bots} exposed users flagged as bots (machine-regular event gaps, "
                      "applens.experiments.bots) were left out.")
-    defs = cfg.metric_defs + cfg.guardrail_defs
     pre = timedelta(days=cfg.pre_period_days)
     last = events.ts.max().execute()
     if last is None or pd.isna(last):
         raise InsufficientDataError("The events table is empty.")
     last = pd.Timestamp(last).to_pydatetime()
     lo, hi = start - pre - timedelta(days=2), max(last, end) + timedelta(days=2)
-    joined = events.select("user_id", "event", "ts", "value").join(exposed, "user_id")
+    joined = events.select("user_id", "event", "ts", "value",
+                           *sorted(props)).join(exposed, "user_id")
     local = local_time(joined.ts, zone, lo, hi)
     local_anchor = local_time(joined.anchor, zone, lo, hi)
     joined = joined.mutate(day=local.date().delta(local_anchor.date(), unit="day"),
@@ -254,7 +296,7 @@ def experiment_frame(ws: Workspace, cfg: ExperimentConfig) -> tuple[pd.DataFrame
     frame = per_user.execute().sort_values("user_id", ignore_index=True)
     frame[GROUP] = frame[GROUP].astype(str)
     metric_cols = [c for c in frame.columns if c not in ("user_id", GROUP, "anchor")]
-    retention_cols = {m.name for m in retention}
+    retention_cols = {m.name for m in defs if _left_out_when_missing(m)}
     frame[[c for c in metric_cols if c not in retention_cols]] = (
         frame[[c for c in metric_cols if c not in retention_cols]].fillna(0).astype(float))
     if retention:
@@ -315,7 +357,8 @@ def analyze_experiment(ws: Workspace, name: str, *, seed: int | None = 0,
         guardrails=[_spec(m) for m in cfg.guardrail_defs], control=cfg.control_arm,
         weights=weights, pre=pre, alpha=cfg.alpha, correction=cfg.correction,
         n_resamples=cfg.bootstrap_resamples, seed=seed, robust=cfg.bootstrap_resamples > 0,
-        optional={m.name for m in cfg.metric_defs + cfg.guardrail_defs if m.kind == "retention"},
+        optional={m.name for m in cfg.metric_defs + cfg.guardrail_defs
+                  if _left_out_when_missing(m)},
         extras=ExtraReadouts(cfg.bayesian, cfg.prior_sd, cfg.sequential, cfg.sequential_n_star),
         lower_is_better=set(cfg.lower_is_better),
     )
@@ -328,6 +371,8 @@ def _source(cfg: ExperimentConfig) -> str:
         return f"event {cfg.exposure_event}.{cfg.variant_property}"
     if cfg.users_column:
         return f"users.{cfg.users_column}"
+    if cfg.events_column:
+        return f"events.{cfg.events_column}"
     if cfg.assignment_table:
         return f"table {cfg.assignment_table}.{cfg.assignment_variant_column}"
     return f"hash salt {cfg.salt}"

@@ -10,7 +10,15 @@ Metrics (``metrics`` and ``guardrails``), each optionally prefixed ``NAME=``:
 - ``conversion:EVENT`` — 1 if the user did EVENT at least once after exposure;
 - ``count:EVENT`` — EVENT events per user;
 - ``revenue:EVENT`` (or ``sum:EVENT``) — Σ ``value`` of the user's EVENT events;
-- ``EVENT/EVENT`` — a ratio of per-user counts such as ``ctr=like/view`` (delta method).
+- ``EVENT/EVENT`` — a ratio of per-user counts such as ``ctr=like/view`` (delta method);
+- ``mean:EXPR``, ``share:EXPR``, ``sum:EXPR`` — a property metric (the grammar of
+  :mod:`applens.insights._formula`): the mean of an event property over the user's events,
+  the share of them where it is true, or its sum, e.g. ``mean:converted``,
+  ``revenue=sum:Quantity*Price``. ``sum:NAME`` is the sum of the property NAME when the
+  events have such a column, else Σ ``value`` of NAME events (as above).
+
+``where`` (an SQL condition on events, :mod:`applens.insights._where`) drops events before
+anything is read out, e.g. rows a tracking bug logged with the wrong page.
 """
 
 from __future__ import annotations
@@ -22,27 +30,38 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from applens.errors import ConfigError, NotFoundError, did_you_mean
+from applens.errors import ConfigError, NotFoundError, QueryError, did_you_mean
+from applens.insights._formula import PropertyMetric, parse_property_metric
+from applens.insights._where import columns_of
 
 __all__ = ["ExperimentConfig", "MetricDef", "experiment_config", "parse_metric_def"]
 
-MetricKind = Literal["retention", "conversion", "count", "sum", "ratio"]
+MetricKind = Literal["retention", "conversion", "count", "sum", "ratio", "property"]
 _RETENTION = re.compile(r"retention_(\d+)")
 _EVENT = re.compile(r"[^\s:/=]+")
-_SOURCES = ("exposure_event", "users_column", "assignment_table", "salt")
+_SOURCES = ("exposure_event", "users_column", "events_column", "assignment_table", "salt")
+_EXPRESSION = re.compile(r"[*+/()\s]")
 _TABLE_SETTINGS = {"assignment_user_column", "assignment_variant_column", "assignment_time_column"}
 
 
 @dataclass(frozen=True)
 class MetricDef:
     """One metric of a declared experiment. ``event``/``denominator`` are event names;
-    ``day`` is N for ``retention_N``."""
+    ``day`` is N for ``retention_N``; ``prop`` is the property metric of kind
+    ``property``."""
 
     name: str
     kind: MetricKind
     event: str | None = None
     denominator: str | None = None
     day: int | None = None
+    prop: PropertyMetric | None = None
+
+    def resolved(self, columns: list[str]) -> MetricDef:
+        """``sum:NAME`` where NAME is an events column is that property's sum."""
+        if self.kind == "sum" and self.event in columns:
+            return MetricDef(self.name, "property", prop=PropertyMetric("sum", self.event))
+        return self
 
 
 def parse_metric_def(text: str) -> MetricDef:
@@ -57,10 +76,19 @@ def parse_metric_def(text: str) -> MetricDef:
         return MetricDef(name or body, "retention", day=day)
     kind, colon, event = body.partition(":")
     if colon:
-        kinds = {"conversion": "conversion", "count": "count", "revenue": "sum", "sum": "sum"}
+        kinds = {"conversion": "conversion", "count": "count", "revenue": "sum", "sum": "sum",
+                 "mean": "property", "share": "property"}
         if kind not in kinds:
             raise ValueError(f"{text!r}: unknown metric kind {kind!r}.{did_you_mean(kind, kinds)} "
-                             "Use conversion:, count:, revenue: or sum:")
+                             "Use conversion:, count:, revenue:, sum:, mean: or share:")
+        if kinds[kind] == "property" or (kinds[kind] == "sum" and _EXPRESSION.search(event)):
+            try:
+                prop = parse_property_metric(f"{'sum' if kind == 'revenue' else kind}:{event}")
+                columns_of(prop.expression, text)
+            except QueryError as exc:
+                raise ValueError(str(exc).rstrip(".")) from None
+            label = re.sub(r"\W+", "_", prop.expression).strip("_")
+            return MetricDef(name or f"{kind}_{label}", "property", prop=prop)
         if not _EVENT.fullmatch(event):
             raise ValueError(f"{text!r}: give an event name after {kind}:")
         kind_name = kinds[kind]
@@ -71,7 +99,8 @@ def parse_metric_def(text: str) -> MetricDef:
         return MetricDef(name or f"{num}_per_{den}", "ratio", event=num, denominator=den)
     raise ValueError(
         f"{text!r} is not a metric: use retention_N, conversion:EVENT, count:EVENT, "
-        "revenue:EVENT or NAME=EVENT/EVENT"
+        "revenue:EVENT, NAME=EVENT/EVENT or a property metric (mean:PROPERTY, "
+        "share:PROPERTY, sum:EXPRESSION)"
     )
 
 
@@ -88,6 +117,8 @@ class ExperimentConfig(BaseModel):
     exposure_event: str | None = Field(None, description="event that exposes a user")
     variant_property: str = Field("variant", description="events column holding the arm")
     users_column: str | None = Field(None, description="users column holding the arm")
+    events_column: str | None = Field(None, description="events column holding the arm")
+    where: str | None = Field(None, description="SQL condition on events, e.g. \"value > 0\"")
     assignment_table: str | None = Field(None, description="warehouse table, a row per user")
     assignment_user_column: str = Field("user_id", description="assignment_table's user id column")
     assignment_variant_column: str = Field("variant", description="assignment_table's arm column")
@@ -121,12 +152,23 @@ class ExperimentConfig(BaseModel):
             raise ValueError(f"metric names repeat: {names}")
         return value
 
+    @field_validator("where")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                columns_of(value, "where")
+            except QueryError as exc:
+                raise ValueError(str(exc).rstrip(".")) from None
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentConfig:
         sources = [k for k in _SOURCES if getattr(self, k)]
         if len(sources) != 1:
             raise ValueError("give exactly one assignment source: exposure_event, users_column, "
-                             f"assignment_table or salt (got {', '.join(sources) or 'none'})")
+                             "events_column, assignment_table or salt "
+                             f"(got {', '.join(sources) or 'none'})")
         # Settings of a table that is not the source would be silently ignored otherwise.
         stray = sorted(self.model_fields_set & _TABLE_SETTINGS)
         if stray and not self.assignment_table:

@@ -1,7 +1,13 @@
-"""Safe arithmetic over series: ``"A / B"``, ``"(A + B) / C * 100"``.
+"""Safe arithmetic over series: ``"A / B"``, ``"(A + B) / C * 100"``; property metrics.
 
-Evaluated per period on the small aggregated numbers (never on events). Division by zero
-and missing values give ``None`` (JSON null), not an error.
+Formulas are evaluated per period on the small aggregated numbers (never on events).
+Division by zero and missing values give ``None`` (JSON null), not an error.
+
+Property metrics — one grammar for experiments, trends and monitors — are ``AGG:EXPR``:
+``EXPR`` is an event property or arithmetic over properties (``converted``,
+``Quantity * Price``; see :mod:`applens.insights._where`) and ``AGG`` says what one user (or
+one period) gets from their events: ``sum`` (Σ EXPR), ``mean`` (mean of EXPR over the events
+that have it) or ``share`` (share of those events where EXPR is true / non-zero).
 """
 
 from __future__ import annotations
@@ -9,11 +15,61 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from applens.errors import QueryError
+import ibis.expr.types as ir
 
-__all__ = ["evaluate", "validate"]
+from applens.errors import QueryError, did_you_mean
+from applens.insights._where import value_expr
+
+__all__ = ["PROPERTY_AGGS", "PropertyMetric", "evaluate", "parse_property_metric", "validate"]
+
+PropertyAgg = Literal["sum", "mean", "share"]
+PROPERTY_AGGS: tuple[PropertyAgg, ...] = ("sum", "mean", "share")
+
+
+@dataclass(frozen=True)
+class PropertyMetric:
+    """``AGG:EXPR`` (see the module docstring)."""
+
+    agg: PropertyAgg
+    expression: str
+
+    @property
+    def is_bare(self) -> bool:
+        """The expression is one name (``sum:NAME`` may also mean an event, see experiments)."""
+        return self.expression.isidentifier()
+
+    def value(self, table: ir.Table, field: str = "metric") -> ir.FloatingValue:
+        """EXPR per row: a number, or 1.0/0.0 for ``share`` (null where EXPR is null)."""
+        value = value_expr(table, self.expression, field)
+        dtype = value.type()
+        if not (dtype.is_numeric() or dtype.is_boolean()):
+            raise QueryError(f"{field} '{self.agg}:{self.expression}': {self.expression} is "
+                             f"{dtype}, not a number or true/false.")
+        if self.agg == "share":
+            return (value != 0).cast("float64") if dtype.is_numeric() else value.cast("float64")
+        return value.cast("float64")
+
+    def aggregate(self, value: ir.FloatingValue) -> ir.FloatingScalar:
+        """The per-group aggregate of :meth:`value` (sum ignores nulls; an empty sum is 0)."""
+        if self.agg == "sum":
+            return value.sum().fill_null(0.0)
+        return value.mean()
+
+
+def parse_property_metric(text: str) -> PropertyMetric:
+    """``"mean:converted"``, ``"sum:Quantity*Price"`` → :class:`PropertyMetric`."""
+    agg, colon, expression = text.partition(":")
+    agg, expression = agg.strip(), expression.strip()
+    if not colon or agg not in PROPERTY_AGGS:
+        raise QueryError(f"{text!r} is not a property metric: write AGG:PROPERTY with AGG one of "
+                         f"{', '.join(PROPERTY_AGGS)}, e.g. mean:converted or "
+                         f"sum:Quantity*Price.{did_you_mean(agg, PROPERTY_AGGS)}")
+    if not expression:
+        raise QueryError(f"{text!r}: give a property or an expression after {agg}:.")
+    return PropertyMetric(agg, expression)  # type: ignore[arg-type]
 
 _OPS: dict[type, Callable[[float, float], float]] = {
     ast.Add: operator.add,

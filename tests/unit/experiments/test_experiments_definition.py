@@ -6,6 +6,7 @@ import pytest
 
 from applens.errors import ConfigError, NotFoundError
 from applens.experiments.definition import MetricDef, experiment_config, parse_metric_def
+from applens.insights._formula import PropertyMetric
 
 BASE = {"exposure_event": "exposure", "variants": ["control", "treatment"],
         "start": "2024-03-01", "end": "2024-03-15", "metrics": ["retention_7"]}
@@ -20,6 +21,14 @@ BASE = {"exposure_event": "exposure", "variants": ["control", "treatment"],
     ("gmv=sum:purchase", MetricDef("gmv", "sum", event="purchase")),
     ("ctr=like/view", MetricDef("ctr", "ratio", event="like", denominator="view")),
     ("like/view", MetricDef("like_per_view", "ratio", event="like", denominator="view")),
+    ("mean:converted", MetricDef("mean_converted", "property",
+                                 prop=PropertyMetric("mean", "converted"))),
+    ("share:converted", MetricDef("share_converted", "property",
+                                  prop=PropertyMetric("share", "converted"))),
+    ("revenue=sum:Quantity * Price", MetricDef("revenue", "property",
+                                                prop=PropertyMetric("sum", "Quantity * Price"))),
+    ("revenue:Quantity*Price", MetricDef("revenue_Quantity_Price", "property",
+                                         prop=PropertyMetric("sum", "Quantity*Price"))),
 ])
 def test_metric_grammar(text, expected):
     assert parse_metric_def(text) == expected
@@ -30,6 +39,9 @@ def test_metric_grammar(text, expected):
     ("convertion:buy", "Did you mean 'conversion'"),
     ("count:", "event name"),
     ("ctr", "is not a metric"),
+    ("mean:", "give a property"),
+    ("avg:converted", "mean: or share:"),
+    ("sum:Quantity *", "not an SQL expression"),
 ])
 def test_bad_metric(text, message):
     with pytest.raises(ValueError, match=message):
@@ -58,8 +70,9 @@ def test_valid_config_and_defaults():
     ({"variants": ["a"]}, r"'experiments\.feed\.variants'"),
     ({"correction": "fdr"}, r"'experiments\.feed\.correction'"),
     ({"lower_is_better": ["retention7"]}, "Did you mean 'retention_7'"),
-    ({"assignment_table": "t"}, "exposure_event, users_column, assignment_table or salt "
-                                r"\(got exposure_event, assignment_table\)"),
+    ({"assignment_table": "t"}, "exposure_event, users_column, events_column, assignment_table "
+                                r"or salt \(got exposure_event, assignment_table\)"),
+    ({"where": "value >"}, r"'experiments\.feed\.where'.*not an SQL expression"),
     ({"assignment_time_column": "at"}, "set assignment_table to use assignment_time_column"),
     ({"exposure_event": None, "assignment_table": "t", "assignment_tabel": "x"},
      "Did you mean 'assignment_table'"),
@@ -112,3 +125,10 @@ def test_workspace_template_examples_are_valid():
     paywall = experiment_config(table, "paywall")
     assert (paywall.assignment_table, paywall.assignment_variant_column,
             paywall.assignment_time_column) == ("paywall_assignments", "arm", "assigned_at")
+
+
+def test_sum_of_a_name_is_the_property_when_events_have_that_column():
+    gmv = parse_metric_def("gmv=sum:purchase")
+    assert gmv.resolved(["ts", "event", "value"]) == gmv  # an event: Σ value of purchases
+    assert parse_metric_def("sum:value").resolved(["ts", "event", "value"]) == MetricDef(
+        "sum_value", "property", prop=PropertyMetric("sum", "value"))
