@@ -52,8 +52,11 @@ class Detection:
     lower: np.ndarray
     upper: np.ndarray
     detector: str = field(default="")
+    judged: np.ndarray | None = None  # bool per row: False while the history is too short
+    note: str = ""  # the grain found, and why rows are not judged (when some are not)
 
     def to_frame(self) -> pd.DataFrame:
+        judged = np.ones(len(self.values), bool) if self.judged is None else self.judged
         return pd.DataFrame(
             {
                 "timestamp": self.timestamps,
@@ -63,11 +66,31 @@ class Detection:
                 "expected": self.expected,
                 "lower": self.lower,
                 "upper": self.upper,
+                "status": np.where(judged, "judged", "history too short"),
             }
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"detector": self.detector, "rows": self.to_frame().to_dict(orient="records")}
+        return {"detector": self.detector, "note": self.note,
+                "rows": self.to_frame().to_dict(orient="records")}
+
+
+# Grains a detector recognises from the median step between timestamps.
+_GRAINS = {pd.Timedelta(minutes=1): "1-minute", pd.Timedelta(minutes=5): "5-minute",
+           pd.Timedelta(minutes=15): "15-minute", pd.Timedelta(minutes=30): "30-minute",
+           pd.Timedelta(hours=1): "hourly", pd.Timedelta(days=1): "daily",
+           pd.Timedelta(weeks=1): "weekly"}
+
+
+def grain_label(step: pd.Timedelta | None) -> str:
+    """'daily', 'hourly', '15-minute' … for a step between rows ('rows' without a clock)."""
+    if step is None:
+        return "evenly spaced rows without timestamps"
+    if step in _GRAINS:
+        return _GRAINS[step]
+    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31):
+        return "monthly"
+    return f"every {step}"
 
 
 class BaseDetector:
@@ -166,8 +189,15 @@ class BaseDetector:
             per_day = _DAY / self.step_
             if float(per_day).is_integer():
                 self.period_ = int(per_day)
+        # Rows per week when the series is daily (its only season is the week).
+        self.week_rows_ = 7 if self.step_ == _DAY else 0
+        self.grain_ = grain_label(self.step_)
         self.n_features_in_ = 1
         return self
+
+    def _history_rows(self) -> int:
+        """Rows of history before the first row can be judged (0: from the start)."""
+        return 0
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "period_"):
@@ -204,6 +234,8 @@ class BaseDetector:
         hot = (np.nan_to_num(j.ratio) >= threshold) & self._guards_ok(xv, j.expected)
         alert = _cooldown(hot, int(getattr(self, "cooldown", 0) or 0))
         out_ts = ts.to_numpy() if self.step_ is not None else np.arange(len(xv))
+        need = self._history_rows()
+        judged = np.arange(len(xv)) >= need
         return Detection(
             timestamps=out_ts,
             values=xv,
@@ -213,7 +245,19 @@ class BaseDetector:
             lower=j.lower,
             upper=j.upper,
             detector=self.name,
+            judged=judged,
+            note=self._note(need, len(xv)),
         )
+
+    def _note(self, need: int, rows: int) -> str:
+        grain = f"A {self.grain_} series" if self.step_ is not None else "A series of rows"
+        if need <= 0:
+            return ""
+        if rows <= need:
+            return (f"{grain} of {rows} rows is too short for {self.name}: it needs "
+                    f"{need} rows of history before it can judge a row; no row is judged.")
+        return (f"{grain}: the first {need} rows are history for {self.name} "
+                f"(not judged); {rows - need} rows judged.")
 
     def fit_detect(self, values: Any, timestamps: Any = None) -> Detection:
         return self.fit(values, timestamps).detect(values, timestamps)
