@@ -6,7 +6,7 @@
     det.detect(values, timestamps)  # Detection: score, alert, expected, lower, upper
 
 * The constructor only stores keyword parameters (``get_params``/``set_params``/
-  ``clone`` read the signature); ``fit`` validates them and learns the cadence of the
+  ``clone`` come from scikit-learn's ``BaseEstimator`` and read the signature); ``fit`` validates them and learns the cadence of the
   series (``step_``, ``period_``) and returns ``self``.
 * Causal: the result for row ``t`` depends only on rows ``<= t``. A monitor calls
   ``detect`` on each slice's trailing history and judges the newest rows.
@@ -17,13 +17,12 @@
 
 from __future__ import annotations
 
-import copy
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, clone
 
 from applens.anomalies._stats import ratio_to_score
 from applens.errors import DataError, InvalidParameterError, NotFittedError
@@ -93,37 +92,25 @@ def grain_label(step: pd.Timedelta | None) -> str:
     return f"every {step}"
 
 
-class BaseDetector:
+class BaseDetector(BaseEstimator):  # type: ignore[misc]
     """Base of every detector. Subclasses declare ``name`` and implement ``_judge``."""
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
 
-    # ---- scikit-learn parameter protocol -------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
+    # ---- scikit-learn parameter protocol (get_params, clone, repr: BaseEstimator) ------
     def set_params(self, **params: Any) -> BaseDetector:
-        valid = self._param_names()
-        for key, value in params.items():
+        valid = self._get_param_names()
+        for key in params:
             if key not in valid:
                 raise InvalidParameterError(
                     f"{type(self).__name__} has no parameter '{key}'; valid: {', '.join(valid)}."
                 )
-            setattr(self, key, value)
-        return self
+        return super().set_params(**params)  # type: ignore[no-any-return]
 
     def clone(self) -> BaseDetector:
-        return type(self)(**copy.deepcopy(self.get_params()))
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+        """An unfitted copy with the same parameters (``sklearn.base.clone``)."""
+        return clone(self)  # type: ignore[no-any-return]
 
     # ---- validation helpers ----------------------------------------------------------
     def _check_number(
