@@ -6,8 +6,8 @@
     det.detect(values, timestamps)  # Detection: score, alert, expected, lower, upper
 
 * The constructor only stores keyword parameters (``get_params``/``set_params``/
-  ``clone`` come from scikit-learn's ``BaseEstimator`` and read the signature); ``fit`` validates them and learns the cadence of the
-  series (``step_``, ``period_``) and returns ``self``.
+  ``clone`` come from scikit-learn's ``BaseEstimator`` and read the signature); ``fit``
+  validates them and learns the cadence of the series (``step_``, ``period_``) and returns ``self``.
 * Causal: the result for row ``t`` depends only on rows ``<= t``. A monitor calls
   ``detect`` on each slice's trailing history and judges the newest rows.
 * Subclasses implement ``_judge`` which returns a ``_Judgement`` (ratio, expected, and
