@@ -6,8 +6,8 @@
     det.detect(values, timestamps)  # Detection: score, alert, expected, lower, upper
 
 * The constructor only stores keyword parameters (``get_params``/``set_params``/
-  ``clone`` read the signature); ``fit`` validates them and learns the cadence of the
-  series (``step_``, ``period_``) and returns ``self``.
+  ``clone`` come from scikit-learn's ``BaseEstimator`` and read the signature); ``fit``
+  validates them and learns the cadence of the series (``step_``, ``period_``) and returns ``self``.
 * Causal: the result for row ``t`` depends only on rows ``<= t``. A monitor calls
   ``detect`` on each slice's trailing history and judges the newest rows.
 * Subclasses implement ``_judge`` which returns a ``_Judgement`` (ratio, expected, and
@@ -17,13 +17,12 @@
 
 from __future__ import annotations
 
-import copy
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, clone
 
 from applens.anomalies._stats import ratio_to_score
 from applens.errors import DataError, InvalidParameterError, NotFittedError
@@ -52,8 +51,11 @@ class Detection:
     lower: np.ndarray
     upper: np.ndarray
     detector: str = field(default="")
+    judged: np.ndarray | None = None  # bool per row: False while the history is too short
+    note: str = ""  # the grain found, and why rows are not judged (when some are not)
 
     def to_frame(self) -> pd.DataFrame:
+        judged = np.ones(len(self.values), bool) if self.judged is None else self.judged
         return pd.DataFrame(
             {
                 "timestamp": self.timestamps,
@@ -63,44 +65,52 @@ class Detection:
                 "expected": self.expected,
                 "lower": self.lower,
                 "upper": self.upper,
+                "status": np.where(judged, "judged", "history too short"),
             }
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"detector": self.detector, "rows": self.to_frame().to_dict(orient="records")}
+        return {"detector": self.detector, "note": self.note,
+                "rows": self.to_frame().to_dict(orient="records")}
 
 
-class BaseDetector:
+# Grains a detector recognises from the median step between timestamps.
+_GRAINS = {pd.Timedelta(minutes=1): "1-minute", pd.Timedelta(minutes=5): "5-minute",
+           pd.Timedelta(minutes=15): "15-minute", pd.Timedelta(minutes=30): "30-minute",
+           pd.Timedelta(hours=1): "hourly", pd.Timedelta(days=1): "daily",
+           pd.Timedelta(weeks=1): "weekly"}
+
+
+def grain_label(step: pd.Timedelta | None) -> str:
+    """'daily', 'hourly', '15-minute' … for a step between rows ('rows' without a clock)."""
+    if step is None:
+        return "evenly spaced rows without timestamps"
+    if step in _GRAINS:
+        return _GRAINS[step]
+    if pd.Timedelta(days=28) <= step <= pd.Timedelta(days=31):
+        return "monthly"
+    return f"every {step}"
+
+
+class BaseDetector(BaseEstimator):  # type: ignore[misc]
     """Base of every detector. Subclasses declare ``name`` and implement ``_judge``."""
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
 
-    # ---- scikit-learn parameter protocol -------------------------------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
+    # ---- scikit-learn parameter protocol (get_params, clone, repr: BaseEstimator) ------
     def set_params(self, **params: Any) -> BaseDetector:
-        valid = self._param_names()
-        for key, value in params.items():
+        valid = self._get_param_names()
+        for key in params:
             if key not in valid:
                 raise InvalidParameterError(
                     f"{type(self).__name__} has no parameter '{key}'; valid: {', '.join(valid)}."
                 )
-            setattr(self, key, value)
-        return self
+        return super().set_params(**params)  # type: ignore[no-any-return]
 
     def clone(self) -> BaseDetector:
-        return type(self)(**copy.deepcopy(self.get_params()))
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+        """An unfitted copy with the same parameters (``sklearn.base.clone``)."""
+        return clone(self)  # type: ignore[no-any-return]
 
     # ---- validation helpers ----------------------------------------------------------
     def _check_number(
@@ -166,8 +176,15 @@ class BaseDetector:
             per_day = _DAY / self.step_
             if float(per_day).is_integer():
                 self.period_ = int(per_day)
+        # Rows per week when the series is daily (its only season is the week).
+        self.week_rows_ = 7 if self.step_ == _DAY else 0
+        self.grain_ = grain_label(self.step_)
         self.n_features_in_ = 1
         return self
+
+    def _history_rows(self) -> int:
+        """Rows of history before the first row can be judged (0: from the start)."""
+        return 0
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "period_"):
@@ -204,6 +221,8 @@ class BaseDetector:
         hot = (np.nan_to_num(j.ratio) >= threshold) & self._guards_ok(xv, j.expected)
         alert = _cooldown(hot, int(getattr(self, "cooldown", 0) or 0))
         out_ts = ts.to_numpy() if self.step_ is not None else np.arange(len(xv))
+        need = self._history_rows()
+        judged = np.arange(len(xv)) >= need
         return Detection(
             timestamps=out_ts,
             values=xv,
@@ -213,7 +232,19 @@ class BaseDetector:
             lower=j.lower,
             upper=j.upper,
             detector=self.name,
+            judged=judged,
+            note=self._note(need, len(xv)),
         )
+
+    def _note(self, need: int, rows: int) -> str:
+        grain = f"A {self.grain_} series" if self.step_ is not None else "A series of rows"
+        if need <= 0:
+            return ""
+        if rows <= need:
+            return (f"{grain} of {rows} rows is too short for {self.name}: it needs "
+                    f"{need} rows of history before it can judge a row; no row is judged.")
+        return (f"{grain}: the first {need} rows are history for {self.name} "
+                f"(not judged); {rows - need} rows judged.")
 
     def fit_detect(self, values: Any, timestamps: Any = None) -> Detection:
         return self.fit(values, timestamps).detect(values, timestamps)

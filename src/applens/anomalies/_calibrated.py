@@ -30,6 +30,16 @@ Component = Literal["level", "daily", "weekly", "shift", "sustained"]
 
 _BASELINE_MIN_ROWS = 100  # rows before a baseline's median/IQR is trusted
 _DEFAULT_WARMUP = 288  # rows before calibration when the series has no daily season
+# Daily rows (the grain of a DAU series): the season is the week, and a year is 365 rows,
+# so the 5-minute row counts above would leave a year of history unjudged.
+_DAILY_MIN_WEEKS = 2  # weeks before a baseline is trusted
+_DAILY_WARMUP_WEEKS = 4  # weeks of history before calibration
+_COARSE_MIN_ROWS = 8  # weekly / monthly rows
+_COARSE_WARMUP = 12
+_DAILY_MEMORY = 91  # a quarter of days
+_COARSE_MEMORY = 52
+_DAILY_SUPPRESS = 3
+_DAILY_QUANTILE = 0.98
 
 
 def _squared(y: np.ndarray) -> np.ndarray:
@@ -55,17 +65,60 @@ class CalibratedDetector(BaseDetector):
     def _warmup(self) -> int:
         if self.warmup is not None:
             return int(self.warmup)
+        if self.week_rows_:  # daily rows: calibrate after four weeks
+            return _DAILY_WARMUP_WEEKS * self.week_rows_
+        if self.step_ is not None and self.step_ > pd.Timedelta(days=1):
+            return _COARSE_WARMUP  # weekly or monthly rows
         # Calibrate only after a full day has been seen, so the first daily peak is
         # not mistaken for a record.
         return self.period_ or _DEFAULT_WARMUP
 
-    def _baseline(self, kind: Component, x: pd.Series, ts: pd.Series) -> Baseline | None:
+    def _min_rows(self) -> int:
+        """Rows before a baseline's median/IQR is trusted: fewer when each row is a day."""
+        if self.step_ is not None and self.step_ >= pd.Timedelta(days=1):
+            rows = _DAILY_MIN_WEEKS * 7 if self.week_rows_ else _COARSE_MIN_ROWS
+            return min(rows, self._memory())
+        return min(_BASELINE_MIN_ROWS, self._memory())
+
+    def _quantile(self) -> dict[str, float]:
+        """Daily or coarser rows: calibrate on a lower quantile of a short memory, so one
+        holiday closure (a record for a quarter) does not hide the next incident."""
+        if self.step_ is not None and self.step_ >= pd.Timedelta(days=1):
+            return {"q": _DAILY_QUANTILE}
+        return {}
+
+    def _suppress(self) -> int:
+        """``suppress`` in rows; one incident on daily or coarser rows lasts a few rows."""
+        if self.step_ is not None and self.step_ >= pd.Timedelta(days=1):
+            return min(int(self.suppress), _DAILY_SUPPRESS)
+        return int(self.suppress)
+
+    def _memory(self) -> int:
+        """``memory`` in rows; on daily or coarser rows at most a quarter (or a year of
+        weeks), so one holiday long ago does not set the record every row must beat."""
         memory = int(self.memory)
-        minp = min(_BASELINE_MIN_ROWS, memory)
+        if self.week_rows_:
+            return min(memory, _DAILY_MEMORY)
+        if self.step_ is not None and self.step_ > pd.Timedelta(days=1):
+            return min(memory, _COARSE_MEMORY)
+        return memory
+
+    def _history_rows(self) -> int:
+        recent = int(getattr(self, "recent", 0)) if self.components == ("shift",) else 0
+        return self._min_rows() + recent + self._warmup()
+
+    def _baseline(self, kind: Component, x: pd.Series, ts: pd.Series) -> Baseline | None:
+        memory = self._memory()
+        minp = self._min_rows()
         if kind == "level":
+            if self.week_rows_ and "weekly" in self.components:
+                return None  # daily rows: the same weekday (weekly) is the level
             return level_baseline(x, memory, minp)
         if kind == "shift":
             return shift_baseline(x, int(getattr(self, "recent", 12)), memory, minp)
+        if self.week_rows_ and kind == "weekly":  # daily rows: the same weekday last weeks
+            return seasonal_baseline(x, ts, pd.Timedelta(days=7), int(self.n_weeks), memory,
+                                     minp)
         if not self.period_ or self.step_ is None:
             return None  # no clock or no daily season: seasonal components sit out
         if kind == "daily":
@@ -109,7 +162,7 @@ class CalibratedDetector(BaseDetector):
             base = self._baseline(kind, x, ts)
             if base is None:
                 continue
-            ratio, half = calibrated(base, int(self.memory), warmup)
+            ratio, half = calibrated(base, self._memory(), warmup, **self._quantile())
             ratios[kind] = ratio.to_numpy()
             if kind == "sustained":
                 continue  # same expectation as "daily"; its band is not a per-slot band
@@ -119,7 +172,7 @@ class CalibratedDetector(BaseDetector):
             bands.append((e, e - hw, e + hw))
         stacked = [np.nan_to_num(r, nan=0.0) for r in ratios.values()]
         ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
-        ratio = suppress_after(ratio, float(self.threshold), int(self.suppress))
+        ratio = suppress_after(ratio, float(self.threshold), self._suppress())
         # The band shown is the first component with an opinion on the row (daily
         # season before the plain level), so charts show the most specific expectation.
         expected = np.full(len(x), np.nan)

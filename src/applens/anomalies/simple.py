@@ -53,6 +53,9 @@ class SimpleIQRDetector(BaseDetector):
         self._check_number("min_volume", 0.0)
         self._check_number("min_abs_change", 0.0)
 
+    def _history_rows(self) -> int:
+        return int(self.n)
+
     def _judge(self, x: pd.Series, ts: pd.Series) -> _Judgement:
         n, a = int(self.n), float(self.a)
         past = x.shift(1).rolling(n)

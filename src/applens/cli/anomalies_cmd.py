@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 
-from applens.cli._output import FormatOption, OutputFormat, emit
+from applens.cli._output import FormatOption, OutputFormat, emit, err_console
 from applens.errors import (
     DataError,
     InvalidParameterError,
@@ -120,6 +121,8 @@ def score_cmd(
     if alerts_only:
         out = out[out["is_alert"] == 1]
     emit(out, fmt, title=f"{file.name}: {detector} ({int(result.alert.sum())} alerts)")
+    if result.note:
+        err_console.print(escape(result.note))
 
 
 @anomalies_app.command("list")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import sys
 import tomllib
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, emit
+from applens.cli._output import FormatOption, OutputFormat, emit, err_console
 from applens.errors import QueryError, SourceError
 
 
@@ -72,8 +74,10 @@ def answer(
     engine: str | None,
     fmt: OutputFormat,
     show_spec: bool = False,
+    shape: Callable[[Any], Any] | None = None,
 ) -> None:
-    """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts."""
+    """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts;
+    ``shape`` trims the result before it is printed (``retention --periods``)."""
     from applens import insights
 
     model = insights.parse_spec(spec)  # a bad spec fails the same way with --show-spec
@@ -93,7 +97,11 @@ def answer(
             result = insights.query(model, ws, engine=engine)
         finally:
             ws.close()
+    if shape is not None:
+        result = shape(result)
     emit(result, fmt, title=model.kind.replace("_", " "))
+    for note in result.notes:
+        err_console.print(escape(note))
 
 
 def query(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -28,6 +28,12 @@ def register(app: typer.Typer) -> None:
     app.command("retention")(retention)
 
 
+def _first(result: Any, periods: int) -> Any:
+    from applens.insights.retention import first_cohorts  # lazy, like answer(): no ibis at start
+
+    return first_cohorts(result, periods)
+
+
 def retention(
     start_event: Annotated[str | None, typer.Option(
         "--start-event", help="The event that puts a user in a cohort (default: any).")] = None,
@@ -36,7 +42,9 @@ def retention(
     ] = None,
     interval: IntervalOption = Interval.week,
     periods: Annotated[int, typer.Option(
-        "--periods", min=1, max=1000, help="Cohorts (and columns) to show.")] = 8,
+        "--periods", min=1, max=1000,
+        help="Cohorts (and columns) to show: at most this many, from --from on (or back "
+        "from --to).")] = 8,
     first_time: Annotated[bool, typer.Option(
         "--first-time", help="Cohort by each user's first start event (default: recurring).")
     ] = False,
@@ -74,4 +82,4 @@ def retention(
     if cumulative:
         spec["cumulative"] = True
     answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec)
+           show_spec=show_spec, shape=lambda result: _first(result, periods))

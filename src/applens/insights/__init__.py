@@ -10,10 +10,12 @@ Semantics follow ``shared/docs/metric-definitions.md`` (PostHog-compatible).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from applens.insights.result import Result
+from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
 from applens.insights.spec import KINDS, SpecModel, parse_spec
 
 if TYPE_CHECKING:
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 
     from applens.insights._context import Context
 
-__all__ = ["KINDS", "Result", "parse_spec", "query", "run"]
+__all__ = ["DEFAULT_WINDOW_DAYS", "KINDS", "Result", "data_span", "default_window", "parse_spec",
+           "query", "run"]
 
 # How far back each kind looks when the spec gives no date_from (None: kind-specific rule).
 _DEFAULT_FROM: dict[str, str | None] = {
@@ -49,7 +52,9 @@ def run(
     """Answer ``spec`` over the ``events`` (and ``users``) tables of ``backend``.
 
     ``timezone``/``week_start`` are the workspace defaults (the spec may override them);
-    ``now`` anchors relative dates (default: the system clock; the spec's ``now`` wins).
+    ``now`` anchors relative dates (default: the system clock; the spec's ``now`` wins); when
+    the data ends before it, relative dates count back from the last event instead. A range
+    with no event in it carries a note saying so (``Result.notes``).
     """
     from applens.insights._context import Context
 
@@ -62,7 +67,9 @@ def run(
     else:
         ctx = Context(model, backend, timezone=timezone, week_start=week_start,
                       now=now or datetime.now(UTC), default_from=_DEFAULT_FROM[model.kind])
-    return _runner(model.kind)(ctx, model)
+    result = _runner(model.kind)(ctx, model)
+    note = ctx.empty_note()
+    return replace(result, notes=(*result.notes, note)) if note else result
 
 
 def query(spec: dict[str, Any] | SpecModel, source: Any, *, engine: str | None = None) -> Result:

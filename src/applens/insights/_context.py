@@ -9,7 +9,7 @@ and "k periods later" plain arithmetic on every engine.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import ibis.expr.types as ir
@@ -19,6 +19,7 @@ from applens.errors import QueryError
 from applens.insights import _filters
 from applens.insights._time import TimeRange, WeekStart, resolve_range, to_utc
 from applens.insights._tz import local_time
+from applens.insights.span import data_span, describe_span
 from applens.insights.spec import PropertyFilter
 
 __all__ = ["Context"]
@@ -50,20 +51,30 @@ class Context:
         self.users: ir.Table | None = _table(backend, "users")
         self.zone = ZoneInfo(getattr(spec, "timezone", None) or timezone)
         self.week_start: WeekStart = getattr(spec, "week_start", None) or week_start
-        moment = getattr(spec, "now", None) or now
-        self.now = moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+        self.span = data_span(backend)
         self._check_properties()
-        date_from = getattr(spec, "date_from", None)
-        self.range: TimeRange = resolve_range(
-            interval=getattr(spec, "interval", "day"),
+        anchored = getattr(spec, "now", None) or _anchor(now, self.span)
+        try:
+            self.range: TimeRange = self._resolve(anchored, default_from)
+        except QueryError:
+            if anchored is now or getattr(spec, "date_to", None) is not None:
+                raise
+            anchored = now  # a start after the data's end: count to now (an empty range)
+            self.range = self._resolve(anchored, default_from)
+        self.pad = pad
+
+    def _resolve(self, moment: datetime, default_from: str | None) -> TimeRange:
+        self.now = moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
+        date_from = getattr(self.spec, "date_from", None)
+        return resolve_range(
+            interval=getattr(self.spec, "interval", "day"),
             zone=self.zone,
             week_start=self.week_start,
             now=self.now,
             date_from=date_from if date_from is not None else default_from,
-            date_to=getattr(spec, "date_to", None),
+            date_to=getattr(self.spec, "date_to", None),
             first_event=self._first_event,
         )
-        self.pad = pad
 
     # -- validation ---------------------------------------------------------------------
     def _check_properties(self) -> None:
@@ -96,6 +107,17 @@ class Context:
             table = table.filter(table.event == event)
         value = table.ts.min().to_pandas()
         return None if value is None or value != value else value.to_pydatetime()
+
+    def empty_note(self) -> str | None:
+        """One sentence when no event at all falls in the displayed periods."""
+        lo, hi = self.utc(0), self.utc(self.n_periods)
+        t = self.events
+        if self.span is not None and t.filter((t.ts >= lo) & (t.ts < hi)).limit(1).count(
+        ).to_pandas() > 0:
+            return None
+        last = self.range.shift(self.n_periods) - timedelta(seconds=1)
+        return (f"No events between {self.range.start:%Y-%m-%d} and {last:%Y-%m-%d}; "
+                f"{describe_span(self.span, self.zone)}.")
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -176,6 +198,15 @@ class Context:
         if not more:
             return table
         return table.mutate(_bd=_filters.fold_other(table._bd, top))
+
+
+def _anchor(now: datetime, span: tuple[datetime, datetime] | None) -> datetime:
+    """Relative dates count back from the last event when the data ends before ``now``
+    (historical data), else from ``now``."""
+    if span is None:
+        return now
+    last = span[1].replace(tzinfo=UTC)
+    return last if now.tzinfo is not None and last < now else now
 
 
 def _table(backend: BaseBackend, name: str) -> ir.Table | None:

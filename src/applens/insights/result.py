@@ -23,6 +23,7 @@ class Result:
     kind: str
     data: Mapping[str, Any]
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)  # e.g. "No events between …"
 
     def to_dict(self) -> dict[str, Any]:
         return copy.deepcopy(dict(self.data))

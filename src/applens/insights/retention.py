@@ -24,6 +24,7 @@ change a window). Signing up at 23:45 and coming back at 00:01 is then day 0, no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -37,7 +38,7 @@ from applens.insights._time import TimeRange, add
 from applens.insights.result import Result
 from applens.insights.spec import EventSelector, RetentionSpec
 
-__all__ = ["retention", "retention_context"]
+__all__ = ["first_cohorts", "retention", "retention_context"]
 
 
 def retention_context(
@@ -202,3 +203,16 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     return Result("retention", data, spec.model_dump(mode="json"))
 
 
+
+
+def first_cohorts(result: Result, n: int) -> Result:
+    """``result`` with only its first ``n`` cohorts (``--periods`` limits a ``--from`` range)."""
+    data = dict(result.data)
+    if len(data["cohort_starts"]) <= n:
+        return result
+    data["cohort_starts"] = data["cohort_starts"][:n]
+    if "counts" in data:
+        data["counts"] = data["counts"][:n]
+    if "by_breakdown" in data:
+        data["by_breakdown"] = {k: rows[:n] for k, rows in data["by_breakdown"].items()}
+    return replace(result, data=data)

@@ -77,7 +77,7 @@ def _detector(cfg: MonitorConfig) -> Any:
     from applens.anomalies import DETECTORS, get_detector
 
     try:
-        names = DETECTORS[cfg.detector]._param_names() if cfg.detector in DETECTORS else []
+        names = DETECTORS[cfg.detector]._get_param_names() if cfg.detector in DETECTORS else []
         # The monitor owns dedup (alert state) and guards (volume of the denominator), so
         # the detector reports every slice it finds unusual.
         own = {"suppress": 0, "cooldown": 0, "min_volume": 0.0, "min_abs_change": 0.0}

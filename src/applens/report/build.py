@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from applens.errors import InvalidParameterError
+from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
 from applens.report._model import Period, Section
 from applens.report._registry import build_sections
 from applens.serialize import dumps
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Report", "ReportFiles", "build_report", "default_period", "write_report"]
 
-DEFAULT_DAYS = 28
+DEFAULT_DAYS = DEFAULT_WINDOW_DAYS
 
 
 @dataclass
@@ -64,25 +65,23 @@ def _local_today(ws: Workspace) -> dt.date:
 
 def last_data_day(ws: Workspace) -> dt.date | None:
     """The local date of the newest event (None without events)."""
-    if not ws.has_table("events"):
-        return None
-    newest = ws.connection.execute("SELECT max(ts) FROM events").fetchall()[0][0]
-    if newest is None:
-        return None
-    return newest.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(ws.settings.timezone)).date()
+    span = default_window(data_span(ws.backend), timezone=ws.settings.timezone, days=None)
+    return span[1] if span else None
 
 
 def default_period(ws: Workspace, *, date_from: dt.date | None = None,
                    date_to: dt.date | None = None, days: int = DEFAULT_DAYS) -> Period:
-    """``date_to`` defaults to yesterday (the last complete day) or the newest data day if
-    that is earlier; ``date_from`` to ``days`` days before it."""
+    """The last ``days`` days of data up to yesterday (the last complete day), never before
+    the first data day: a 4-day log gets a 4-day report."""
+    span = data_span(ws.backend)
+    cap = date_to or _local_today(ws) - dt.timedelta(days=1)
+    window = default_window(span, timezone=ws.settings.timezone, days=days, until=cap)
     if date_to is None:
-        date_to = _local_today(ws) - dt.timedelta(days=1)
-        newest = last_data_day(ws)
-        if newest is not None and newest < date_to:
-            date_to = newest
+        date_to = window[1] if window and window[1] < cap else cap
     if date_from is None:
         date_from = date_to - dt.timedelta(days=days - 1)
+        if window is not None and window[0] <= date_to:
+            date_from = max(date_from, window[0])
     if date_from > date_to:
         raise InvalidParameterError(
             f"The report period starts after it ends ({date_from} > {date_to}); "

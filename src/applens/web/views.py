@@ -30,6 +30,7 @@ from applens.charts.retention import retention_frame, retention_heatmap
 from applens.charts.risk import risk_histogram
 from applens.charts.stickiness import stickiness_chart
 from applens.errors import InvalidParameterError, NotFoundError
+from applens.insights.span import data_span, default_window
 from applens.serialize import dumps, frame_records
 
 if TYPE_CHECKING:
@@ -153,12 +154,7 @@ def _spec(build: Callable[..., Any], frame: pd.DataFrame, *args: Any, **kwargs: 
 
 # -- filters -----------------------------------------------------------------------------
 def data_range(ws: Workspace) -> tuple[dt.date, dt.date] | None:
-    if not ws.has_table("events"):
-        return None
-    first, last = ws.connection.execute("SELECT min(ts), max(ts) FROM events").fetchall()[0]
-    if first is None:
-        return None
-    return first.date(), last.date()
+    return default_window(data_span(ws.backend), timezone=ws.settings.timezone, days=None)
 
 
 def event_columns(ws: Workspace) -> list[str]:
@@ -172,9 +168,8 @@ def event_columns(ws: Workspace) -> list[str]:
 
 def parse_filters(ws: Workspace, params: dict[str, str]) -> Filters:
     """Filters from query parameters; the default range is the last 28 days with data."""
-    span = data_range(ws)
-    last = span[1] if span else ws.now().date()
-    first_default = max(span[0], last - dt.timedelta(days=27)) if span else last
+    window = default_window(data_span(ws.backend), timezone=ws.settings.timezone)
+    first_default, last = window or (ws.now().date(), ws.now().date())
 
     def day(name: str, default: dt.date) -> dt.date:
         text = (params.get(name) or "").strip()

@@ -42,7 +42,8 @@ def test_score_csv_one_row_per_input_row(capsys, metric_csv):
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 14 * 96
     assert list(rows[0]) == [
-        "timestamp", "value", "anomaly_score", "is_alert", "expected", "lower", "upper"
+        "timestamp", "value", "anomaly_score", "is_alert", "expected", "lower", "upper",
+        "status",
     ]
     assert rows[1200]["is_alert"] == "1"
     scores = [float(r["anomaly_score"]) for r in rows]

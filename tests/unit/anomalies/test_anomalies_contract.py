@@ -43,7 +43,8 @@ def test_outputs_shape_range_and_types(name, series):
     assert np.all(d.lower[known] <= d.upper[known])
     frame = d.to_frame()
     assert list(frame.columns) == [
-        "timestamp", "value", "anomaly_score", "is_alert", "expected", "lower", "upper"
+        "timestamp", "value", "anomaly_score", "is_alert", "expected", "lower", "upper",
+        "status",
     ]
 
 

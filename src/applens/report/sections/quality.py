@@ -34,6 +34,26 @@ def daily_rows(ws: Workspace, period: Period) -> pd.DataFrame:
     return frame
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CLOSED_SHARE = 0.8  # a weekday empty in 80 % of its weeks is closed, not missing data
+CLOSED_WEEKS = 3  # ... judged over at least this many of its occurrences
+
+
+def closed_weekdays(ws: Workspace) -> set[int]:
+    """Weekdays (Monday 0) that are regularly empty over the whole history: a shop closed
+    on Saturdays. Judged between the first and last day of data."""
+    rows = ws.connection.execute(
+        "SELECT CAST(ts AS DATE) AS day, count(*) AS rows FROM events GROUP BY 1").df()
+    if rows.empty:
+        return set()
+    counts = rows.set_index(pd.to_datetime(rows["day"]))["rows"]
+    days = pd.date_range(counts.index.min(), counts.index.max(), freq="D")
+    empty = counts.reindex(days, fill_value=0).eq(0)
+    by_day = empty.groupby(days.day_of_week).agg(["mean", "size"])
+    return {int(w) for w, (share, n) in by_day.iterrows()
+            if n >= CLOSED_WEEKS and share >= CLOSED_SHARE}
+
+
 @register("quality", order=120)
 def quality(ws: Workspace, period: Period) -> Section | None:
     if not ws.has_table("ingests"):
@@ -71,8 +91,15 @@ def quality(ws: Workspace, period: Period) -> Section | None:
         per_day = frame.assign(day=[str(d)[:10] for d in frame["day"]]).groupby("day")["rows"].sum()
         days = [str(d)[:10] for d in pd.date_range(period.start, period.end, freq="D")]
         per_day = per_day.reindex(days, fill_value=0)
-        missing = [d for d, n in per_day.items() if n == 0]
-        thin = [d for d, n in per_day.items() if 0 < n < THIN_DAY * per_day.median()]
+        closed = closed_weekdays(ws)
+        usual = per_day[[pd.Timestamp(d).weekday() not in closed for d in per_day.index]]
+        missing = [d for d, n in usual.items() if n == 0]
+        thin = [d for d, n in usual.items() if 0 < n < THIN_DAY * usual.median()]
+        if closed:
+            names = ", ".join(f"{_WEEKDAYS[w]}s" for w in sorted(closed))
+            section.findings.append(
+                f"No events on {names}, week after week: a weekly pattern (closed days), "
+                "not missing data.")
         if missing:
             section.findings.append(f"No events on {len(missing)} day(s): "
                                     f"{', '.join(map(str, missing[:5]))}.")
@@ -86,5 +113,6 @@ def quality(ws: Workspace, period: Period) -> Section | None:
         section.charts = [NamedChart("completeness", "Events per day and source",
                                      completeness_heatmap(frame))]
         section.data["missing_days"] = missing
+        section.data["closed_weekdays"] = [_WEEKDAYS[w] for w in sorted(closed)]
     section.data["ingests"] = ingests.to_dict(orient="records")
     return section

@@ -1,0 +1,56 @@
+"""The report fits the data it has (issue 20 item 6): a short log gets a short window, and
+a weekday that is regularly empty (a shop closed on Saturdays) is a weekly pattern."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from applens.report import build_report, default_period
+from tests.conftest import SHARED_DATA
+
+
+def test_a_four_day_log_gets_a_four_day_report(workspace):
+    log = SHARED_DATA / "apache_access_logs" / "apache_logs"
+    workspace.ingest(log, preset="combined-log")
+    first, last = workspace.connection.execute(
+        "SELECT min(ts)::DATE, max(ts)::DATE FROM events").fetchall()[0]
+    period = default_period(workspace)
+    assert (period.start, period.end) == (first, last) and period.days <= 5
+    report = build_report(workspace, sections=["lifecycle", "quality"])
+    lifecycle = report.section("lifecycle")
+    assert lifecycle is not None and not any("0 users came" in f for f in lifecycle.findings)
+    assert not report.section("quality").data["missing_days"]
+
+
+@pytest.fixture
+def retail(workspace, tmp_path):
+    raw = pd.read_parquet(
+        SHARED_DATA / "online_retail" / "online_retail_2010_2011_no_invoice.parquet")
+    raw = raw[(raw.Quantity > 0) & raw.CustomerID.notna()
+              & (raw.InvoiceDate >= "2011-09-01") & (raw.InvoiceDate < "2011-11-01")]
+    path = tmp_path / "orders.csv"
+    pd.DataFrame({"ts": raw.InvoiceDate.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                  "user_id": raw.CustomerID.astype(int).astype(str),
+                  "event": "purchase"}).to_csv(path, index=False)
+    workspace.ingest(path)
+    return workspace, raw
+
+
+def test_closed_saturdays_are_a_weekly_pattern_not_missing_data(retail):
+    ws, raw = retail
+    assert not (raw.InvoiceDate.dt.day_of_week == 5).any()  # the shop sells nothing on Saturdays
+    report = build_report(ws, sections=["quality"])
+    quality = report.section("quality")
+    assert quality.data["closed_weekdays"] == ["Saturday"]
+    assert quality.data["missing_days"] == []
+    assert any("Saturdays" in f and "weekly pattern" in f for f in quality.findings)
+    assert not any("Check the ingestion" in r for r in quality.recommendations)
+
+
+def test_a_weekday_lost_once_is_still_missing_data(retail):
+    ws, _ = retail
+    ws.connection.execute("DELETE FROM events WHERE CAST(ts AS DATE) = DATE '2011-10-18'")
+    quality = build_report(ws, sections=["quality"]).section("quality")
+    assert "2011-10-18" in quality.data["missing_days"]
+    assert quality.data["closed_weekdays"] == ["Saturday"]
