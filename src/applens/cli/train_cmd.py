@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit
@@ -12,13 +13,28 @@ from applens.cli._output import FormatOption, OutputFormat, console, emit
 MAIN_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier", "silhouette", "k")
 
 
+MODELS_HELP = "Comma-separated models (default: all): {names}."
+
+
+class ModelsHelp(TyperCommand):
+    """Help that names every registered model, read from the registry only when shown."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        from applens.models import MODELS
+
+        for param in self.params:
+            if param.name == "models":
+                param.help = MODELS_HELP.format(names=", ".join(MODELS))  # type: ignore[attr-defined]
+        super().format_help(ctx, formatter)
+
+
 def register(app: typer.Typer) -> None:
-    app.command("train")(train_cmd)
+    app.command("train", cls=ModelsHelp)(train_cmd)
 
 
 def train_cmd(
     models: Annotated[str | None, typer.Option(
-        "--models", "-m", help="Comma-separated models (default: all): churn,crash,personas.",
+        "--models", "-m", help=MODELS_HELP.format(names="every registered model"),
     )] = None,
     cutoff: Annotated[str | None, typer.Option(
         help="Last labelled cutoff, YYYY-MM-DD (default: as late as the data allows).",
@@ -40,7 +56,8 @@ def train_cmd(
     with console.status("Training…") if fmt is OutputFormat.table else _nothing():
         reports = train(ws, models, cutoff=cutoff)
     if fmt is OutputFormat.json:
-        emit({n: r.metrics for n, r in reports.items()}, fmt)
+        emit({n: r.metrics if r.version else {"skipped": r.metadata["skipped"]}
+              for n, r in reports.items()}, fmt)
         return
     rows = []
     for name, report in reports.items():
@@ -57,7 +74,10 @@ def train_cmd(
         emit(compared, fmt, title="Candidates compared")
     for name, report in reports.items():
         if report.estimator == "skipped":
-            console.print(f"{name}: skipped. {report.metadata['skipped']}", markup=False)
+            console.print(f"{name}: skipped. {report.metadata['skipped']}", markup=False,
+                          soft_wrap=True)
+        for kind, count in report.warnings.items():
+            console.print(f"{name}: {count}× {kind}", markup=False, soft_wrap=True)
         top = report.metadata.get("top_features") or []
         if top:
             console.print(f"{name}: top features " + ", ".join(f["feature"] for f in top[:5]))

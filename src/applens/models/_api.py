@@ -8,8 +8,10 @@ a CSV file.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from applens.errors import (
-    InsufficientDataError,
+    DataError,
     InvalidParameterError,
     NotFoundError,
     UnknownComponentError,
@@ -51,6 +53,7 @@ class TrainReport:
     estimator: str
     metrics: dict[str, float]
     metadata: dict[str, Any]
+    warnings: dict[str, int] = field(default_factory=dict)  # "Category: message" -> count
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -101,36 +104,58 @@ def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
           cutoff: date | datetime | str | None = None) -> dict[str, TrainReport]:
     """Train, validate and save each model; returns its version and validation metrics.
 
-    With no ``models`` named, a model the data cannot support (no crash events, too few
-    churners …) is skipped with its reason (``estimator == "skipped"``) instead of stopping
-    the others; a model named explicitly raises.
+    A model the data cannot support (no crash events, too few churners, no IPs …) is
+    skipped with its reason (``estimator == "skipped"``) instead of stopping the others,
+    whether it was named or not; only when every model is skipped is the first reason
+    raised. Nothing is saved until every model has trained or been skipped, so a run that
+    fails leaves the previous versions as they were. Library warnings are counted per kind
+    in ``TrainReport.warnings``, not shown one by one.
     """
     when = to_cutoff(cutoff)
+    fitted: dict[str, tuple[Trained, dict[str, int]]] = {}
     reports: dict[str, TrainReport] = {}
-    first_error: InsufficientDataError | None = None
+    first_error: DataError | None = None
     with feature_cache():
         for name in _names(models):
             try:
-                reports[name] = _train_one(ws, name, when)
-            except InsufficientDataError as exc:
-                if models is not None:
-                    raise
+                fitted[name] = _fit_one(ws, name, when)
+            except DataError as exc:
                 first_error = first_error or exc
                 reports[name] = TrainReport(name, "", "skipped", {}, {"skipped": str(exc)})
-    if first_error is not None and all(r.estimator == "skipped" for r in reports.values()):
+    if not fitted and first_error is not None:
         raise first_error
-    return reports
+    for name, (trained, noted) in fitted.items():
+        reports[name] = _save(ws, name, trained, noted)
+    return {name: reports[name] for name in _names(models)}
 
 
-def _train_one(ws: Workspace, name: str, when: datetime | None) -> TrainReport:
+def _fit_one(ws: Workspace, name: str, when: datetime | None,
+             ) -> tuple[Trained, dict[str, int]]:
     from threadpoolctl import threadpool_limits
 
     opts = options_for(name, ws.settings.models.get(name))
-    with threadpool_limits(limits=ws.settings.threads or 2):  # a shared machine, not all cores
-        trained = MODELS[name].train(ws, when, opts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # count every one, not the first per place
+        for developer_only in (DeprecationWarning, PendingDeprecationWarning):
+            warnings.simplefilter("ignore", developer_only)
+        with threadpool_limits(limits=ws.settings.threads or 2):  # a shared machine
+            trained = MODELS[name].train(ws, when, opts)
+    return trained, dict(Counter(_warning_kind(w) for w in caught))
+
+
+def _warning_kind(caught: warnings.WarningMessage) -> str:
+    """``Category: first line of the message`` (the numbers after it vary per fit)."""
+    text = str(caught.message).strip().splitlines()[0] if str(caught.message).strip() else ""
+    return f"{caught.category.__name__}: {text.split(' (', 1)[0][:200]}"
+
+
+def _save(ws: Workspace, name: str, trained: Trained, noted: dict[str, int]) -> TrainReport:
     meta = {**trained.metadata, "created_at": ws.now().isoformat(timespec="seconds")}
+    if noted:
+        meta["warnings"] = noted
     version = save_model(ws, name, trained.estimator, meta)
-    return TrainReport(name, version, str(meta.get("estimator", "")), trained.metrics, meta)
+    return TrainReport(name, version, str(meta.get("estimator", "")), trained.metrics, meta,
+                       noted)
 
 
 def _table(name: str) -> str:

@@ -91,7 +91,9 @@ def train(ws: Workspace, cutoff: datetime | None, opts: CrashOptions) -> Trained
     split = cutoff - timedelta(days=max(1, round(opts.window_days * 0.3)))
     kinds = common_events(ws, start, opts)
     train_set, y_train = session_features(ws, start, split, opts, kinds)
+    train_set = train_set.observed()
     valid_set, y_valid = session_features(ws, split, cutoff, opts, kinds)
+    valid_set = valid_set.like(train_set)
     for y, lo, hi in ((y_train, start, split), (y_valid, split, cutoff)):
         pos = int(y.sum())
         if pos < opts.min_positives or len(y) - pos < opts.min_positives:

@@ -50,6 +50,18 @@ class FeatureSet:
     def columns(self) -> list[str]:
         return self.numeric + self.categorical
 
+    def observed(self) -> FeatureSet:
+        """Only the columns with at least one value: a feature the data never fills (no IPs,
+        no view events) carries nothing to learn, and imputers and centroids drop it."""
+        keep = [c for c in self.columns if self.frame[c].notna().any()]
+        return FeatureSet(self.frame[keep], [c for c in self.numeric if c in keep],
+                          [c for c in self.categorical if c in keep])
+
+    def like(self, other: FeatureSet) -> FeatureSet:
+        """The columns of ``other`` (a validation slice shaped as its training slice)."""
+        return FeatureSet(self.frame[other.columns], list(other.numeric),
+                          list(other.categorical))
+
     def schema(self) -> list[dict[str, str]]:
         return [{"name": c, "dtype": "category" if c in self.categorical else "float64"}
                 for c in self.columns]
@@ -289,6 +301,9 @@ def session_features(ws: Workspace, start: datetime, end: datetime, opts: Featur
     frame = frame.drop(columns=["started"])
     users = user_features(ws, start, opts, event_kinds)
     history = users.frame[users.numeric].add_prefix("user_")
+    # object keys: pandas cannot join two empty Arrow-backed string keys (no sessions yet)
+    history.index = history.index.astype(object)
+    frame["user_id"] = frame["user_id"].astype(object)
     frame = frame.join(history, on="user_id").drop(columns=["user_id"])
     categorical = [c for c in ("app_version", "os", "device") if c in frame]
     numeric = sorted(c for c in frame.columns if c not in categorical)

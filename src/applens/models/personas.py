@@ -72,7 +72,7 @@ def train(ws: Workspace, cutoff: datetime | None, opts: PersonaOptions) -> Train
     cutoff = cutoff or data_end(ws)
     kinds = common_events(ws, cutoff, opts)
     features = user_features(ws, cutoff, opts, kinds)
-    users = _behaviour(features)
+    users = _behaviour(features).observed()
     X = users.frame
     if len(X) < max(50, opts.k_max * 10):
         raise InsufficientDataError(
