@@ -260,8 +260,9 @@ def analyze_cmd(
         emit(readout.to_dict(), fmt)
         return
     target = console if fmt is OutputFormat.table else err_console
-    srm_line = Text(f"SRM check: p={readout.srm.p_value:.3g} "
-                    f"(threshold {readout.srm.threshold:g}; observed {list(readout.srm.observed)}) — ")
+    srm = readout.srm
+    srm_line = Text(f"SRM check: p={srm.p_value:.3g} "
+                    f"(threshold {srm.threshold:g}; observed {list(srm.observed)}) — ")
     srm_line.append("ok" if readout.srm.ok else "FAILED", "" if readout.srm.ok else "bold red")
     target.print(srm_line)
     target.print(_settings_line(readout, {"alpha": alpha, "correction": correction}, experiment),

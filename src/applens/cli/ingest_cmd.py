@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, emit, err_console, note, say
+from applens.cli._output import FormatOption, OutputFormat, emit, err_console, note, say, warn
 from applens.errors import ConfigError
 from applens.ingest import IngestSummary, ingest_many
 from applens.ingest.mapping import parse_map_options
@@ -108,7 +108,7 @@ def _run(ws, sources, table, maps, input_format, max_rejects, ts_format, db_tabl
 
 def _report(summaries: list[IngestSummary], fmt: OutputFormat) -> None:
     for warning in (w for s in summaries for w in s.warnings):
-        err_console.print(f"[yellow]Warning:[/] {escape(warning)}")
+        warn(warning)
     if fmt is not OutputFormat.table:
         emit([s.to_dict() for s in summaries], fmt)
         return
