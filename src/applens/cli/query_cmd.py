@@ -61,6 +61,9 @@ UsersOption = Annotated[Path | None, typer.Option(
     "--users", help="Users file to go with --events (person properties, created_at).")]
 ShowSpecOption = Annotated[bool, typer.Option(
     "--show-spec", help="Print the spec as JSON (for 'applens query') instead of running it.")]
+WhereOption = Annotated[str | None, typer.Option(
+    "--where", help="Use only the events where this SQL condition holds, e.g. 'Quantity > 0' "
+    "(the spec's where).")]
 
 
 def answer(
@@ -72,9 +75,14 @@ def answer(
     engine: str | None,
     fmt: OutputFormat,
     show_spec: bool = False,
+    where: str | None = None,
 ) -> None:
-    """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts."""
+    """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts;
+    ``where`` (``--where``) becomes the spec's ``where``."""
     from applens import insights
+
+    if where is not None:
+        spec = {**spec, "where": where}
 
     model = insights.parse_spec(spec)  # a bad spec fails the same way with --show-spec
     if show_spec:
@@ -93,7 +101,8 @@ def answer(
             result = insights.query(model, ws, engine=engine)
         finally:
             ws.close()
-    emit(result, fmt, title=model.kind.replace("_", " "))
+    shown = result.display_frame() if fmt is OutputFormat.table else result
+    emit(shown, fmt, title=model.kind.replace("_", " "))
 
 
 def query(

@@ -197,8 +197,17 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     }
     if has_bd:
         data["by_breakdown"] = {label: grid(label) for label in labels}
+        data["percentages_by_breakdown"] = {
+            label: percentages(rows) for label, rows in data["by_breakdown"].items()}
     else:
         data["counts"] = grid(None)
+        data["percentages"] = percentages(data["counts"])
     return Result("retention", data, spec.model_dump(mode="json"))
+
+
+def percentages(counts: list[list[int]]) -> list[list[float | None]]:
+    """Each cell as a percentage of its cohort (column 0), one decimal; None for an empty
+    cohort."""
+    return [[round(100 * n / row[0], 1) if row[0] else None for n in row] for row in counts]
 
 
