@@ -249,7 +249,9 @@ def analyze_cmd(
             notes += more
         readout = analyze_frame(
             frame, group_col=group_col, metrics=metric or None, control=control,
-            weights=plan, pre=_pairs(pre or [], "--pre"), seed=seed, **stats,  # type: ignore[arg-type]
+            weights=plan, pre=_pairs(pre or [], "--pre"), seed=seed,
+            robust=resamples != 0,  # --resamples 0: no bootstrap, as with --experiment
+            **stats,  # type: ignore[arg-type]
         )
         readout = dataclasses.replace(readout, notes=(*notes, *readout.notes))
     if chart is not None:

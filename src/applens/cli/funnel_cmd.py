@@ -19,6 +19,7 @@ from applens.cli.query_cmd import (
     TimezoneOption,
     ToOption,
     UsersOption,
+    WhereOption,
     answer,
     common,
 )
@@ -76,6 +77,7 @@ def funnel(
     date_to: ToOption = None,
     timezone: TimezoneOption = None,
     show_spec: ShowSpecOption = False,
+    where: WhereOption = None,
     events: EventsOption = None,
     users: UsersOption = None,
     engine: EngineOption = None,
@@ -96,4 +98,4 @@ def funnel(
     if exclude:
         spec["exclusions"] = [parse_exclusion(x, len(steps)) for x in exclude]
     answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec)
+           show_spec=show_spec, where=where)

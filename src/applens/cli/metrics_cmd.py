@@ -20,6 +20,7 @@ from applens.cli.query_cmd import (
     TimezoneOption,
     ToOption,
     UsersOption,
+    WhereOption,
     answer,
     common,
 )
@@ -73,6 +74,7 @@ def metrics(
     click_event: Annotated[str, typer.Option(help="The 'click' event of --metric ctr.")] = "click",
     timezone: TimezoneOption = None,
     show_spec: ShowSpecOption = False,
+    where: WhereOption = None,
     events: EventsOption = None,
     users: UsersOption = None,
     engine: EngineOption = None,
@@ -89,4 +91,4 @@ def metrics(
     if spec.get("event") is None:
         spec.pop("event", None)
     answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec)
+           show_spec=show_spec, where=where)

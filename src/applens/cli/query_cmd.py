@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, emit, err_console
+from applens.cli._output import FormatOption, OutputFormat, emit, note
 from applens.errors import QueryError, SourceError
 
 
@@ -63,6 +62,9 @@ UsersOption = Annotated[Path | None, typer.Option(
     "--users", help="Users file to go with --events (person properties, created_at).")]
 ShowSpecOption = Annotated[bool, typer.Option(
     "--show-spec", help="Print the spec as JSON (for 'applens query') instead of running it.")]
+WhereOption = Annotated[str | None, typer.Option(
+    "--where", help="Use only the events where this SQL condition holds, e.g. 'Quantity > 0' "
+    "(the spec's where).")]
 
 
 def answer(
@@ -75,10 +77,15 @@ def answer(
     fmt: OutputFormat,
     show_spec: bool = False,
     shape: Callable[[Any], Any] | None = None,
+    where: str | None = None,
 ) -> None:
     """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts;
-    ``shape`` trims the result before it is printed (``retention --periods``)."""
+    ``shape`` trims the result before it is printed (``retention --periods``) and ``where``
+    (``--where``) becomes the spec's ``where``."""
     from applens import insights
+
+    if where is not None:
+        spec = {**spec, "where": where}
 
     model = insights.parse_spec(spec)  # a bad spec fails the same way with --show-spec
     if show_spec:
@@ -99,9 +106,10 @@ def answer(
             ws.close()
     if shape is not None:
         result = shape(result)
-    emit(result, fmt, title=model.kind.replace("_", " "))
-    for note in result.notes:
-        err_console.print(escape(note))
+    shown = result.display_frame() if fmt is OutputFormat.table else result
+    emit(shown, fmt, title=model.kind.replace("_", " "))
+    for line in result.notes:
+        note(line)
 
 
 def query(

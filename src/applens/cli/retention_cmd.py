@@ -19,6 +19,7 @@ from applens.cli.query_cmd import (
     TimezoneOption,
     ToOption,
     UsersOption,
+    WhereOption,
     answer,
     common,
 )
@@ -58,6 +59,7 @@ def retention(
     date_to: ToOption = None,
     timezone: TimezoneOption = None,
     show_spec: ShowSpecOption = False,
+    where: WhereOption = None,
     events: EventsOption = None,
     users: UsersOption = None,
     engine: EngineOption = None,
@@ -82,4 +84,4 @@ def retention(
     if cumulative:
         spec["cumulative"] = True
     answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec, shape=lambda result: _first(result, periods))
+           show_spec=show_spec, where=where, shape=lambda result: _first(result, periods))

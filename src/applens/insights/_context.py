@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from applens.errors import QueryError
-from applens.insights import _filters
+from applens.insights import _filters, _where
 from applens.insights._time import TimeRange, WeekStart, resolve_range, to_utc
 from applens.insights._tz import local_time
 from applens.insights.span import data_span, describe_span
@@ -47,7 +47,9 @@ class Context:
             raise QueryError("There is no events table; ingest events first ('applens ingest').")
         self.backend = backend
         self.spec = spec
-        self.events: ir.Table = events
+        # The spec's SQL condition (--where) applies before everything else.
+        self.events: ir.Table = _where.filter_rows(events, getattr(spec, "where", None),
+                                                   "Spec field 'where'")
         self.users: ir.Table | None = _table(backend, "users")
         self.zone = ZoneInfo(getattr(spec, "timezone", None) or timezone)
         self.week_start: WeekStart = getattr(spec, "week_start", None) or week_start

@@ -21,9 +21,10 @@ from typing import Any, Literal
 import ibis.expr.types as ir
 
 from applens.errors import QueryError, did_you_mean
-from applens.insights._where import value_expr
+from applens.insights._where import columns_of, value_expr
 
-__all__ = ["PROPERTY_AGGS", "PropertyMetric", "evaluate", "parse_property_metric", "validate"]
+__all__ = ["PROPERTY_AGGS", "PropertyMetric", "evaluate", "parse_property_metric",
+           "property_columns", "property_value", "validate"]
 
 PropertyAgg = Literal["sum", "mean", "share"]
 PROPERTY_AGGS: tuple[PropertyAgg, ...] = ("sum", "mean", "share")
@@ -43,20 +44,31 @@ class PropertyMetric:
 
     def value(self, table: ir.Table, field: str = "metric") -> ir.FloatingValue:
         """EXPR per row: a number, or 1.0/0.0 for ``share`` (null where EXPR is null)."""
-        value = value_expr(table, self.expression, field)
-        dtype = value.type()
-        if not (dtype.is_numeric() or dtype.is_boolean()):
-            raise QueryError(f"{field} '{self.agg}:{self.expression}': {self.expression} is "
-                             f"{dtype}, not a number or true/false.")
-        if self.agg == "share":
-            return (value != 0).cast("float64") if dtype.is_numeric() else value.cast("float64")
-        return value.cast("float64")
+        value = property_value(table, self.expression, f"{field} '{self.agg}:{self.expression}'")
+        return (value != 0).cast("float64") if self.agg == "share" else value
 
     def aggregate(self, value: ir.FloatingValue) -> ir.FloatingScalar:
         """The per-group aggregate of :meth:`value` (sum ignores nulls; an empty sum is 0)."""
         if self.agg == "sum":
             return value.sum().fill_null(0.0)
         return value.mean()
+
+
+def property_value(table: ir.Table, expression: str,
+                   field: str = "math_property") -> ir.FloatingValue:
+    """A property or arithmetic over properties per row as float64 (true/false as 1/0)."""
+    value = value_expr(table, expression, field)
+    dtype = value.type()
+    if not (dtype.is_numeric() or dtype.is_boolean()):
+        raise QueryError(f"{field}: {expression} is {dtype}, not a number or true/false.")
+    return value.cast("float64")
+
+
+def property_columns(table: ir.Table, expression: str, field: str = "math_property") -> list[str]:
+    """The columns of ``table`` that ``expression`` reads (checked: a bad name is an error)."""
+    property_value(table, expression, field)
+    lower = {c.lower(): c for c in table.columns}
+    return [lower.get(c.lower(), c) for c in columns_of(expression, field)]
 
 
 def parse_property_metric(text: str) -> PropertyMetric:

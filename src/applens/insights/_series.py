@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from applens.errors import QueryError
+from applens.insights import _formula
 from applens.insights._context import Context
 from applens.insights._time import to_utc
 from applens.insights.spec import PropertyFilter
@@ -51,11 +52,9 @@ def compute_series(
         if "session_id" not in ctx.events.columns:
             raise QueryError("math 'unique_sessions' needs a session_id column in events.")
         keep.append("session_id")
-    if math_property is not None:
-        if math_property not in ctx.events.columns:
-            raise QueryError(f"Spec field 'math_property': there is no event property "
-                             f"'{math_property}'.")
-        keep.append(math_property)
+    if math_property is not None:  # a property or an expression (insights._formula)
+        keep += _formula.property_columns(ctx.events, math_property,
+                                          "Spec field 'math_property'")
     lookback = max((_WINDOW_DAYS[m] for m in maths if _rolling(m, ctx.range.interval)), default=0)
     since = to_utc(ctx.range.shift(1) - timedelta(days=lookback), ctx.zone) if lookback else 0
     base = ctx.select(event=event, properties=properties, first=since, last=n, keep=keep)
@@ -80,8 +79,9 @@ def compute_series(
     if "unique_sessions" in maths:
         aggs["unique_sessions"] = in_range.session_id.nunique()
     if math_property is not None:
-        prop = in_range[math_property].cast("float64")
-        aggs.update(sum=prop.sum(), avg=prop.mean(), min=prop.min(), max=prop.max())
+        prop = _formula.property_value(in_range, math_property)
+        aggs.update(sum=prop.sum(), avg=prop.mean(), min=prop.min(), max=prop.max(),
+                    share=(prop != 0).cast("float64").mean())
     for m in maths:
         if m in _WINDOW_DAYS and not _rolling(m, ctx.range.interval):
             aggs[m] = in_range.user_id.nunique()

@@ -38,7 +38,9 @@ class Result:
             parts = []
             for value, inner in data["by_breakdown"].items():
                 merged = {k: v for k, v in data.items() if k != "by_breakdown"}
-                merged.update(inner if isinstance(inner, dict) else {"counts": inner})
+                shares = merged.pop("percentages_by_breakdown", {})
+                merged.update(inner if isinstance(inner, dict)
+                              else {"counts": inner, "percentages": shares.get(value, [])})
                 frame = _flat(self.kind, merged)
                 frame.insert(0, "breakdown", value)
                 parts.append(frame)
@@ -47,6 +49,21 @@ class Result:
 
     to_pandas = to_frame
 
+    def display_frame(self) -> pd.DataFrame:
+        """What a terminal table shows: :meth:`to_frame`, except that a retention grid is its
+        cohort sizes and percentages only (the counts are in the CSV and JSON)."""
+        frame = self.to_frame()
+        if self.kind != "retention" or frame.empty:
+            return frame
+        shares = [c for c in frame.columns if c.endswith("_pct")]
+        keep = [c for c in ("breakdown", "cohort_start") if c in frame.columns]
+        out = frame[keep].assign(cohort_start=frame["cohort_start"].str[:10],
+                                 users=frame["period_0"])
+        for col in shares:
+            out[col.removeprefix("period_").removesuffix("_pct")] = [
+                "" if v is None or v != v else f"{v:.1f}%" for v in frame[col]]
+        return out
+
 
 def _flat(kind: str, data: dict[str, Any]) -> pd.DataFrame:
     if kind == "retention":
@@ -54,6 +71,10 @@ def _flat(kind: str, data: dict[str, Any]) -> pd.DataFrame:
         width = max((len(r) for r in counts), default=0)
         frame = pd.DataFrame(counts, columns=[f"period_{k}" for k in range(width)])
         frame.insert(0, "cohort_start", data["cohort_starts"][: len(frame)])
+        # Percent of the cohort (period_0) beside the counts.
+        shares = data.get("percentages", [])
+        for k in range(1, width):
+            frame[f"period_{k}_pct"] = [row[k] for row in shares]
         return frame
     if kind == "stickiness":
         return pd.DataFrame({"intervals": data["buckets"], "actors": data["data"]})

@@ -198,11 +198,18 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     }
     if has_bd:
         data["by_breakdown"] = {label: grid(label) for label in labels}
+        data["percentages_by_breakdown"] = {
+            label: percentages(rows) for label, rows in data["by_breakdown"].items()}
     else:
         data["counts"] = grid(None)
+        data["percentages"] = percentages(data["counts"])
     return Result("retention", data, spec.model_dump(mode="json"))
 
 
+def percentages(counts: list[list[int]]) -> list[list[float | None]]:
+    """Each cell as a percentage of its cohort (column 0), one decimal; None for an empty
+    cohort."""
+    return [[round(100 * n / row[0], 1) if row[0] else None for n in row] for row in counts]
 
 
 def first_cohorts(result: Result, n: int) -> Result:
@@ -211,8 +218,11 @@ def first_cohorts(result: Result, n: int) -> Result:
     if len(data["cohort_starts"]) <= n:
         return result
     data["cohort_starts"] = data["cohort_starts"][:n]
-    if "counts" in data:
-        data["counts"] = data["counts"][:n]
-    if "by_breakdown" in data:
-        data["by_breakdown"] = {k: rows[:n] for k, rows in data["by_breakdown"].items()}
+    for key in ("counts", "percentages"):
+        if key in data:
+            data[key] = data[key][:n]
+    for key in ("by_breakdown", "percentages_by_breakdown"):
+        if key in data:
+            data[key] = {k: rows[:n] for k, rows in data[key].items()}
     return replace(result, data=data)
+

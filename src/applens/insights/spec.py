@@ -21,6 +21,8 @@ from pydantic import (
 )
 
 from applens.errors import QueryError, did_you_mean
+from applens.insights._formula import parse_property_metric
+from applens.insights._where import columns_of
 
 __all__ = [
     "ActiveUsersSpec",
@@ -44,8 +46,11 @@ Interval = Literal["hour", "day", "week", "month"]
 Operator = Literal["exact", "is_not", "icontains", "gt", "lt", "is_set", "is_not_set"]
 ActiveMath = Literal["total", "dau", "wau", "mau", "unique_sessions", "per_user_avg"]
 TrendMath = Literal[
-    "total", "dau", "wau", "mau", "unique_sessions", "per_user_avg", "sum", "avg", "min", "max"
+    "total", "dau", "wau", "mau", "unique_sessions", "per_user_avg", "sum", "avg", "min", "max",
+    "share",
 ]
+# The property-metric grammar (insights._formula): AGG:EXPR → a trends math over EXPR.
+_PROPERTY_MATH = {"sum": "sum", "mean": "avg", "share": "share"}
 
 
 class _Model(BaseModel):
@@ -119,6 +124,18 @@ class _Common(_Model):
     properties: list[PropertyFilter] = []
     breakdown: Breakdown | None = None
     breakdown_limit: int = Field(25, ge=1, le=10_000)
+    # An SQL condition on events applied before the insight, e.g. "Quantity > 0".
+    where: str | None = None
+
+    @field_validator("where")
+    @classmethod
+    def _condition(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                columns_of(value, "where")
+            except QueryError as exc:
+                raise ValueError(str(exc).rstrip(".")) from None
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -217,16 +234,38 @@ class FunnelSpec(_Common):
 
 
 class Series(_Model):
-    """One trends series; it is named ``A``, ``B``… in formulas by its position."""
+    """One trends series; it is named ``A``, ``B``… in formulas by its position.
+
+    ``math_property`` is a property or arithmetic over properties (``Quantity * Price``);
+    ``metric = "sum:Quantity*Price"`` (the property-metric grammar, also used by experiments
+    and monitors) is short for ``math = "sum"`` with that ``math_property`` (``mean:`` → avg,
+    ``share:`` → share of events where it is true). Revenue per user: this series over a
+    ``dau`` series, ``formula = "A / B"``."""
 
     event: str | None = None
     properties: list[PropertyFilter] = []
     math: TrendMath = "total"
     math_property: str | None = None
+    metric: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _metric(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("metric") is not None:
+            try:
+                prop = parse_property_metric(str(data["metric"]))
+            except QueryError as exc:
+                raise ValueError(str(exc).rstrip(".")) from None
+            math = _PROPERTY_MATH[prop.agg]
+            if (data.get("math_property") not in (None, prop.expression)
+                    or data.get("math", "total") not in ("total", math)):
+                raise ValueError("give either metric or math/math_property, not both")
+            data = {**data, "math": math, "math_property": prop.expression}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Any:
-        if self.math in ("sum", "avg", "min", "max") and not self.math_property:
+        if self.math in ("sum", "avg", "min", "max", "share") and not self.math_property:
             raise ValueError(f"math '{self.math}' needs math_property")
         return self
 

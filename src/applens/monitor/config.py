@@ -3,6 +3,7 @@
     [monitors.events]
     event = "view"                 # or series = [{event = "view"}, {event = "like"}]
     math = "total"                 #    with formula = "B / A" (CTR)
+                                   # or metric = "sum:Quantity*Price" (property metrics)
     dimensions = ["os", "app_version"]
     slice = "15m"
     min_volume = 50
@@ -32,7 +33,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "
           "w": "weeks"}
 _MUTE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # Monitors count slices of the events table; rolling windows (wau, mau) are day concepts.
-_SLICE_MATHS = ("total", "dau", "unique_sessions", "sum", "avg", "min", "max")
+_SLICE_MATHS = ("total", "dau", "unique_sessions", "sum", "avg", "min", "max", "share")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -64,6 +65,7 @@ class MonitorConfig(BaseModel):
     event: str | None = Field(None, description="event to count (all events when unset)")
     math: str = Field("total", description="total, dau (distinct users), unique_sessions, sum…")
     math_property: str | None = None
+    metric: str | None = Field(None, description="property metric, e.g. 'sum:Quantity*Price'")
     series: list[Series] = Field(default_factory=list, description="A, B… for a formula")
     formula: str | None = Field(None, description="e.g. 'B / A' for likes per view")
     properties: list[PropertyFilter] = Field(default_factory=list, description="event filters")
@@ -112,8 +114,13 @@ class MonitorConfig(BaseModel):
         step = self.slice_step
         if step <= timedelta(0) or timedelta(days=1) % step:
             raise ValueError(f"slice '{self.slice}' must divide a day evenly (e.g. 5m, 15m, 1h)")
-        if self.series and self.event is not None:
-            raise ValueError("give either event (one series) or series (with a formula), not both")
+        if self.series and (self.event is not None or self.metric is not None):
+            raise ValueError("give either event/metric (one series) or series (with a formula), "
+                             "not both")
+        try:
+            self.metric_series  # noqa: B018 - validates metric (the property-metric grammar)
+        except ValidationError as exc:
+            raise ValueError(_one_problem(exc)) from None
         if len(self.series) > 1 and not self.formula:
             raise ValueError("several series need a formula, e.g. formula = 'B / A'")
         if self.formula:
@@ -129,6 +136,9 @@ class MonitorConfig(BaseModel):
     def metric_series(self) -> list[Series]:
         if self.series:
             return list(self.series)
+        if self.metric is not None:
+            return [Series(event=self.event, metric=self.metric, math=self.math,
+                           math_property=self.math_property)]
         return [Series(event=self.event, math=self.math, math_property=self.math_property)]
 
     @property
@@ -150,6 +160,10 @@ class MonitorConfig(BaseModel):
         s = self.metric_series[0]
         what = {"total": "count", "dau": "users", "unique_sessions": "sessions"}.get(s.math, s.math)
         return f"{s.event or 'events'} {what}"
+
+
+def _one_problem(exc: ValidationError) -> str:
+    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ").rstrip(".")
 
 
 def load_monitors(section: Mapping[str, Mapping[str, Any]], source: str = "applens.toml"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from applens.errors import ConfigError, did_you_mean
-from applens.insights import _filters
+from applens.insights import _filters, _formula
 from applens.monitor.config import MonitorConfig
 from applens.workspace import Workspace
 
@@ -43,11 +43,9 @@ def _check_columns(cfg: MonitorConfig, events: ir.Table, users: ir.Table | None)
     filters = [(f, f"properties.{i}") for i, f in enumerate(cfg.properties)]
     for j, s in enumerate(cfg.metric_series):
         filters += [(f, f"series.{j}.properties.{i}") for i, f in enumerate(s.properties)]
-        if s.math_property and s.math_property not in names:
-            raise ConfigError(
-                f"applens.toml: 'monitors.{cfg.name}.math_property' names '{s.math_property}', "
-                f"which is not an events column.{did_you_mean(s.math_property, names)}"
-            )
+        if s.math_property:
+            _formula.property_columns(events, s.math_property,
+                                      f"applens.toml: 'monitors.{cfg.name}.math_property'")
     for f, where in filters:
         try:
             _filters.check_property(events, users, f.key, f.type, where)
@@ -93,7 +91,9 @@ def _aggregate(table: ir.Table, math: str, prop: str | None) -> ir.Scalar:
         return table.user_id.nunique()
     if math == "unique_sessions":
         return table.session_id.nunique()
-    column = table[prop].cast("float64")
+    column = _formula.property_value(table, prop or "")
+    if math == "share":
+        return (column != 0).cast("float64").mean()
     return getattr(column, {"avg": "mean"}.get(math, math))()
 
 

@@ -137,3 +137,12 @@ def test_published_udacity_result_from_an_ingested_workspace(run_cli, ab_data, t
     notes = json.loads(raw.stdout)["notes"]
     assert any(n.startswith("1895 users have more than one value of events.group")
                for n in notes)
+
+
+def test_resamples_zero_skips_the_bootstrap_as_its_help_says(run_cli, cookie_cats):
+    result = run_cli("ab", "analyze", "--data", cookie_cats, "--group-col", "version",
+                     "--control", "gate_30", "--metric", "retention_7", "--resamples", "0",
+                     "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    row = json.loads(result.stdout)["metrics"][0]
+    assert row["prob_treatment_better"] is None and round(row["p_value"], 4) == 0.0016
