@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, emit, note
+from applens.cli._output import FormatOption, OutputFormat, emit, err_console
 from applens.errors import QueryError, SourceError
 
 
@@ -108,8 +108,8 @@ def answer(
         result = shape(result)
     shown = result.display_frame() if fmt is OutputFormat.table else result
     emit(shown, fmt, title=model.kind.replace("_", " "))
-    for line in result.notes:
-        note(line)
+    for line in result.notes:  # on stderr, so --format json|csv stays parseable
+        err_console.print(line, soft_wrap=True, highlight=False)
 
 
 def query(
