@@ -18,17 +18,20 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pyarrow as pa
 from charset_normalizer import from_bytes
 
+from applens.engines.duckdb import duckdb_errors
 from applens.errors import SourceError
 
 __all__ = ["CSV_REJECTS", "CSV_SCANS", "FileInfo", "Readable", "detect", "file_relation",
-           "read_table", "readable", "transcode_to_utf8"]
+           "opened", "read_table", "readable", "transcode_to_utf8"]
 
 CSV_REJECTS = "_applens_csv_rejects"
 CSV_SCANS = "_applens_csv_scans"
@@ -405,56 +408,54 @@ def _literal(value: str) -> str:
 
 # -- reading a file outside a workspace ----------------------------------------------
 _TIME_COLUMNS = ("ts", "created_at")
+_REFUSED = ("Fix the line, or load the file with 'applens ingest', which sets bad rows aside "
+            "as rejects.")
 
 
-def read_table(path: Path, scratch: Path | None = None) -> pa.Table:
-    """The file as an Arrow table, read like ``applens ingest`` reads it; ISO-8601
-    ``ts``/``created_at`` text (offsets allowed) becomes a naive-UTC timestamp.
-
-    A file with lines that ingest would reject as malformed is refused, naming the first.
-    """
-    import duckdb
-
+@contextmanager
+def opened(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """An in-memory DuckDB connection and the SQL relation reading ``path`` the way
+    ``applens ingest`` does. A file with a line ingest would reject is refused, naming it:
+    call ``check_rows`` after the rows were read."""
     if not path.is_file():
         raise SourceError(f"File '{path}' does not exist.")
     info = detect(path)
-    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+    with tempfile.TemporaryDirectory(prefix="applens-") as folder:
         source = readable(info, Path(folder))
         if source.skipped:
             line, _, why = source.skipped[0]
-            raise SourceError(f"{path} line {line}: {why}. Fix the line, or load the file with "
-                              "'applens ingest', which sets bad rows aside as rejects.")
+            raise SourceError(f"{path} line {line}: {why}. {_REFUSED}")
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            relation = file_relation(info, source.path)
-            rel = con.sql(f"SELECT * FROM {relation}")
-            columns = []
-            for name, kind in zip(rel.columns, rel.types, strict=True):
-                quoted = '"' + name.replace('"', '""') + '"'
-                if name in _TIME_COLUMNS and str(kind) != "TIMESTAMP":
-                    columns.append(f"CAST(CAST({quoted} AS TIMESTAMPTZ) AS TIMESTAMP) AS {quoted}")
-                else:
-                    columns.append(quoted)
-            table = con.sql(f"SELECT {', '.join(columns)} FROM {relation}").to_arrow_table()
-            first_malformed(con, path, source)
-            return table
-        except duckdb.Error as exc:
-            raise SourceError(f"Cannot read '{path}': {str(exc).splitlines()[0]}") from None
+            with duckdb_errors(f"Cannot read '{path}'"):
+                yield con, file_relation(info, source.path)
+                _check_rows(con, path, source)
         finally:
             con.close()
 
 
-def first_malformed(con, path: Path, source: Readable) -> None:  # noqa: ANN001
-    """Refuse a CSV read whose reader set rows aside, naming the first such line."""
+def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, source: Readable) -> None:
     found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                         [CSV_REJECTS]).fetchall()[0][0]
-    if not found:
-        return
-    first = con.execute(f"SELECT line, lower(error_type) FROM {CSV_REJECTS} ORDER BY line "
-                        "LIMIT 1").fetchall()
+    first = found and con.execute(f"SELECT line, lower(error_type) FROM {CSV_REJECTS} "
+                                  "ORDER BY line LIMIT 1").fetchall()
     if first:
         line, why = first[0]
         raise SourceError(f"{path} line {source.source_line(line)}: malformed CSV row "
-                          f"({why}). Fix the line, or load the file with 'applens ingest', "
-                          "which sets bad rows aside as rejects.")
+                          f"({why}). {_REFUSED}")
+
+
+def read_table(path: Path) -> pa.Table:
+    """The file as an Arrow table, read like ``applens ingest`` reads it; ISO-8601
+    ``ts``/``created_at`` text (offsets allowed) becomes a naive-UTC timestamp."""
+    with opened(Path(path)) as (con, relation):
+        rel = con.sql(f"SELECT * FROM {relation}")
+        columns = []
+        for name, kind in zip(rel.columns, rel.types, strict=True):
+            quoted = '"' + name.replace('"', '""') + '"'
+            if name in _TIME_COLUMNS and str(kind) != "TIMESTAMP":
+                columns.append(f"CAST(CAST({quoted} AS TIMESTAMPTZ) AS TIMESTAMP) AS {quoted}")
+            else:
+                columns.append(quoted)
+        return con.sql(f"SELECT {', '.join(columns)} FROM {relation}").to_arrow_table()
