@@ -322,7 +322,7 @@ class _Loader:
         good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value{excluded}) FROM "
                 f"({numbered}) WHERE _reason IS NULL{kept}")
         if derive:
-            good = with_sessions(good, self.ws.settings.session_gap_minutes)
+            good = with_sessions(good, self.ws.settings.session_gap_minutes, spec.name)
         names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
         with self._errors(label, fmt), self._watch(label, estimate, passes - 2, passes):
             if spec.key:
