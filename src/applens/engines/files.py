@@ -320,6 +320,15 @@ def _quote_state(text: str, delimiter: str, state: tuple[bool, bool, bool]
     return quoted, start, closed
 
 
+def _closes(text: str, delimiter: str) -> bool:
+    """The line parses as one whole record (the csv module, in C: the fast common case)."""
+    try:
+        next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter, strict=True), None)
+    except csv.Error:
+        return False
+    return True
+
+
 def _records(lines: Iterator[tuple[int, str]], delimiter: str, width: int
              ) -> Iterator[tuple[int, str, str | None]]:
     """(first line, text, reason to skip or None) for each record; a quote that stays open
@@ -343,6 +352,9 @@ def _records(lines: Iterator[tuple[int, str]], delimiter: str, width: int
             continue
         if not record and "\x00" in text:
             yield number, text, NUL_BYTE
+            continue
+        if not record and _closes(text, delimiter):
+            yield number, text, None  # quoted fields that close on their own line
             continue
         record.append(item)
         state = _quote_state(text, delimiter, state)
@@ -368,12 +380,21 @@ def _text_lines(path: Path, compressed: bool) -> Iterator[tuple[int, str]]:
 
 
 def _needs_scan(path: Path, compressed: bool) -> bool:
+    """Whether a line holds a NUL byte or an odd number of quotes (so may leave one open).
+
+    Quotes that pair up on every line (nearly every quoted CSV) need no line-by-line look.
+    """
     opener = gzip.open if compressed else open
+    tail = b""
     with opener(path, "rb") as handle:
         while block := handle.read(CHUNK):
-            if b'"' in block or b"\x00" in block:
+            if b"\x00" in block:
                 return True
-    return False
+            lines = (tail + block).split(b"\n")
+            tail = lines.pop()
+            if b'"' in block and any(line.count(b'"') % 2 for line in lines):
+                return True
+    return tail.count(b'"') % 2 == 1
 
 
 def readable(info: FileInfo, scratch: Path, *, repair: bool = True) -> Readable:
