@@ -279,11 +279,9 @@ def file_relation(info: FileInfo, path: Path) -> str:
 
 
 # -- lines that would corrupt the rows after them --------------------------------------
-UNCLOSED_QUOTE = ("malformed CSV row: unclosed quote: a quote opened on this line is never "
-                  "closed where the row ends, so it would swallow the lines after it; close "
-                  'it, or double a quote that belongs to the value ("")')
-NUL_BYTE = ("malformed CSV row: the line contains a NUL byte (\\0), a sign of a damaged file; "
-            "remove it")
+UNCLOSED_QUOTE = ("malformed CSV row: unclosed quote (it would swallow the lines after it); "
+                  'close it, or double a quote inside a value ("")')
+NUL_BYTE = "malformed CSV row: a NUL byte (\\0), a sign of a damaged file; remove it"
 MAX_RECORD_LINES = 10_000  # a quoted value spanning more lines is a broken quote
 
 
