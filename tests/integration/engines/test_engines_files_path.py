@@ -11,6 +11,8 @@ from applens.errors import SourceError
 from applens.ingest.frame import read_frame
 from applens.workspace import Workspace
 from tests.support.csv_corpus import CASES
+from tests.support.encoding_corpus import CASES as ENCODINGS
+from tests.support.encoding_corpus import TEXTS, csv_text
 
 SPEC = json.dumps({"kind": "active_users", "math": ["dau", "total"],
                    "date_from": "2024-06-01", "date_to": "2024-06-02"})
@@ -72,3 +74,17 @@ def test_every_path_reads_the_corpus_alike(case, run_cli, tmp_path):
         return
     assert read_table(path).column("event").to_pylist() == ingested
     assert read_frame(path)["event"].tolist() == ingested
+
+
+@pytest.mark.parametrize(("language", "encoding"), ENCODINGS,
+                         ids=[f"{a}-{b}" for a, b in ENCODINGS])
+def test_every_path_reads_the_encoding_corpus_alike(language, encoding, tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_bytes(csv_text(language).encode(encoding))
+    with Workspace.init(tmp_path / "ws") as ws:
+        ws.ingest(path)
+        ingested = [e for (e,) in ws.connection.execute(
+            "SELECT event FROM events ORDER BY ts").fetchall()]
+    assert ingested == TEXTS[language]
+    assert read_frame(path)["event"].tolist() == ingested
+    assert read_table(path).column("event").to_pylist() == ingested
