@@ -45,8 +45,12 @@ def ingest(
     table: Annotated[str, typer.Option(
         "--table", "-t", help="events, users or tickets.")] = "events",
     maps: Annotated[list[str] | None, typer.Option(
-        "--map", "-m", help="canonical=source column; join columns with +, e.g. ts=date+time."
+        "--map", "-m", help="canonical=source column; join columns with +, e.g. ts=date+time; "
+        "one value for every row with const:, e.g. event=const:purchase."
     )] = None,
+    where: Annotated[str | None, typer.Option(
+        "--where", help="Load only rows where this SQL condition on the source's columns "
+        "holds, e.g. 'Quantity > 0'; the rest are counted as filtered, not rejected.")] = None,
     input_format: Annotated[str | None, typer.Option(
         "--input-format", help="Read as csv, parquet or json whatever the file name says.")] = None,
     max_rejects: Annotated[str | None, typer.Option(
@@ -72,6 +76,8 @@ def ingest(
       applens ingest access.csv --map ts=date+time --map event=path --max-rejects 1%
       applens ingest postgresql://postgres@127.0.0.1/app --db-table events
       applens ingest access.log --preset combined-log
+      applens ingest orders.parquet --map ts=InvoiceDate --map "user_id=Customer ID"
+        --map event=const:purchase --where 'Quantity > 0'
     """
     if input_format is not None and input_format not in ("csv", "parquet", "json"):
         raise typer.BadParameter("must be csv, parquet or json", param_hint="--input-format")
@@ -88,21 +94,21 @@ def ingest(
             location = source.url or str(ws.path / source.path) if source.url or source.path else ""
             summaries += _run(ws, [location], table, maps, source.format or input_format,
                               max_rejects, ts_format, source.table or db_table,
-                              source.query or query, source.preset or preset)
+                              source.query or query, source.preset or preset, where)
     else:
         summaries = _run(ws, sources, table, maps, input_format, max_rejects, ts_format,
-                         db_table, query, preset)
+                         db_table, query, preset, where)
     _report(summaries, fmt)
 
 
 def _run(ws, sources, table, maps, input_format, max_rejects, ts_format, db_table, query,
-         preset=None) -> list[IngestSummary]:  # noqa: ANN001
+         preset=None, where=None) -> list[IngestSummary]:  # noqa: ANN001
     bar = _Bar()
     with bar.progress:
         return ingest_many(
             ws, sources, table=table, mapping=parse_map_options(maps or []), fmt=input_format,
             max_rejects=max_rejects, ts_format=ts_format, db_table=db_table, query=query,
-            progress=bar, preset=preset,
+            progress=bar, preset=preset, where=where,
         )
 
 
@@ -115,6 +121,7 @@ def _report(summaries: list[IngestSummary], fmt: OutputFormat) -> None:
     rows = [{
         "source": s.source, "table": s.table, "format": s.format,
         "read": s.rows_read, "loaded": s.rows_loaded, "rejected": s.rows_rejected,
+        "filtered": s.rows_filtered,
         "note": (f"already ingested (#{s.skipped_as_duplicate_of}); nothing added"
                  if s.skipped_as_duplicate_of else f"ingest #{s.ingest_id}, {s.seconds:.1f}s"),
     } for s in summaries]

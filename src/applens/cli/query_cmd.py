@@ -13,8 +13,10 @@ from typing import Annotated, Any
 import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, emit, err_console
+from applens.cli._output import FormatOption, OutputFormat, emit, err_console, warn
 from applens.errors import QueryError, SourceError
+from applens.ingest.mapping import parse_map_options
+from applens.ingest.scratch import load_files
 
 
 class Interval(str, Enum):
@@ -60,6 +62,13 @@ EventsOption = Annotated[Path | None, typer.Option(
     "--events", help="Answer over this events file (CSV/Parquet/JSON) instead of a workspace.")]
 UsersOption = Annotated[Path | None, typer.Option(
     "--users", help="Users file to go with --events (person properties, created_at).")]
+MapOption = Annotated[list[str] | None, typer.Option(
+    "--map", "-m", help="With --events: canonical=source column, as for 'applens ingest' "
+    "(e.g. ts=date+time, event=const:purchase).")]
+PresetOption = Annotated[str | None, typer.Option(
+    "--preset", help="With --events: read a log format, e.g. combined-log.")]
+MaxRejectsOption = Annotated[str | None, typer.Option(
+    "--max-rejects", help="With --events: fail above N rejected rows or P% (default 1%).")]
 ShowSpecOption = Annotated[bool, typer.Option(
     "--show-spec", help="Print the spec as JSON (for 'applens query') instead of running it.")]
 WhereOption = Annotated[str | None, typer.Option(
@@ -78,6 +87,9 @@ def answer(
     show_spec: bool = False,
     shape: Callable[[Any], Any] | None = None,
     where: str | None = None,
+    maps: list[str] | None = None,
+    preset: str | None = None,
+    max_rejects: str | None = None,
 ) -> None:
     """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts;
     ``shape`` trims the result before it is printed (``retention --periods``) and ``where``
@@ -95,10 +107,23 @@ def answer(
         for flag, path in (("events", events), ("users", users)):
             if path is not None and not path.is_file():
                 raise SourceError(f"--{flag} file '{path}' does not exist.")
-        result = insights.query(model, {"events": events, "users": users}, engine=engine)
+        loaded = load_files({"events": events, "users": users},
+                            mapping=parse_map_options(maps or []), preset=preset,
+                            max_rejects=max_rejects)
+        for summary in loaded.summaries:
+            if summary.rows_rejected:
+                reasons = "; ".join(f"{n} × {why}" for why, n in summary.top_reasons.items())
+                warn(f"{summary.source}: {summary.rows_rejected} of {summary.rows_read} rows "
+                     f"rejected ({reasons}); 'applens ingest' keeps them for inspection.")
+            for warning in summary.warnings:
+                warn(warning)
+        result = insights.query(model, loaded.tables, engine=engine)
     else:
         if users is not None:
             raise QueryError("--users goes with --events; a workspace has its own users table.")
+        if maps or preset:
+            raise QueryError("--map and --preset go with --events; a workspace's tables are "
+                             "already mapped.")
         ws = open_workspace(workspace)
         try:
             result = insights.query(model, ws, engine=engine)
@@ -118,18 +143,25 @@ def query(
     events: EventsOption = None,
     users: UsersOption = None,
     engine: EngineOption = None,
+    maps: MapOption = None,
+    preset: PresetOption = None,
+    max_rejects: MaxRejectsOption = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Answer an insight spec: active users, stickiness, lifecycle, retention, funnel, trends.
 
+    With --events FILE the file is read as 'applens ingest' reads it (same --map, --preset
+    and rejects) instead of a workspace.
+
     Examples:
       applens query '{"kind": "active_users", "math": ["dau", "wau", "mau"], "date_from": "-30d"}'
       applens query funnel.json --format json
       applens query retention.toml --events events.parquet --users users.csv --engine chdb
+      applens query funnel.json --events orders.csv --map ts=InvoiceDate --map user_id=Customer
     """
     answer(_load_spec(spec), events=events, users=users, workspace=workspace, engine=engine,
-           fmt=fmt)
+           fmt=fmt, maps=maps, preset=preset, max_rejects=max_rejects)
 
 
 # -- shared by the shortcut commands (metrics, retention, lifecycle, funnel) --------------

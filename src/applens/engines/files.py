@@ -18,17 +18,20 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import duckdb
 import pyarrow as pa
 from charset_normalizer import from_bytes
 
+from applens.engines.duckdb import duckdb_errors
 from applens.errors import SourceError
 
 __all__ = ["CSV_REJECTS", "CSV_SCANS", "FileInfo", "Readable", "detect", "file_relation",
-           "read_table", "readable", "transcode_to_utf8"]
+           "opened", "read_table", "readable", "transcode_to_utf8"]
 
 CSV_REJECTS = "_applens_csv_rejects"
 CSV_SCANS = "_applens_csv_scans"
@@ -276,11 +279,9 @@ def file_relation(info: FileInfo, path: Path) -> str:
 
 
 # -- lines that would corrupt the rows after them --------------------------------------
-UNCLOSED_QUOTE = ("malformed CSV row: unclosed quote: a quote opened on this line is never "
-                  "closed where the row ends, so it would swallow the lines after it; close "
-                  'it, or double a quote that belongs to the value ("")')
-NUL_BYTE = ("malformed CSV row: the line contains a NUL byte (\\0), a sign of a damaged file; "
-            "remove it")
+UNCLOSED_QUOTE = ("malformed CSV row: unclosed quote (it would swallow the lines after it); "
+                  'close it, or double a quote inside a value ("")')
+NUL_BYTE = "malformed CSV row: a NUL byte (\\0), a sign of a damaged file; remove it"
 MAX_RECORD_LINES = 10_000  # a quoted value spanning more lines is a broken quote
 
 
@@ -317,6 +318,15 @@ def _quote_state(text: str, delimiter: str, state: tuple[bool, bool, bool]
     return quoted, start, closed
 
 
+def _closes(text: str, delimiter: str) -> bool:
+    """The line parses as one whole record (the csv module, in C: the fast common case)."""
+    try:
+        next(csv.reader([text.rstrip("\r\n")], delimiter=delimiter, strict=True), None)
+    except csv.Error:
+        return False
+    return True
+
+
 def _records(lines: Iterator[tuple[int, str]], delimiter: str, width: int
              ) -> Iterator[tuple[int, str, str | None]]:
     """(first line, text, reason to skip or None) for each record; a quote that stays open
@@ -340,6 +350,9 @@ def _records(lines: Iterator[tuple[int, str]], delimiter: str, width: int
             continue
         if not record and "\x00" in text:
             yield number, text, NUL_BYTE
+            continue
+        if not record and _closes(text, delimiter):
+            yield number, text, None  # quoted fields that close on their own line
             continue
         record.append(item)
         state = _quote_state(text, delimiter, state)
@@ -365,12 +378,21 @@ def _text_lines(path: Path, compressed: bool) -> Iterator[tuple[int, str]]:
 
 
 def _needs_scan(path: Path, compressed: bool) -> bool:
+    """Whether a line holds a NUL byte or an odd number of quotes (so may leave one open).
+
+    Quotes that pair up on every line (nearly every quoted CSV) need no line-by-line look.
+    """
     opener = gzip.open if compressed else open
+    tail = b""
     with opener(path, "rb") as handle:
         while block := handle.read(CHUNK):
-            if b'"' in block or b"\x00" in block:
+            if b"\x00" in block:
                 return True
-    return False
+            lines = (tail + block).split(b"\n")
+            tail = lines.pop()
+            if b'"' in block and any(line.count(b'"') % 2 for line in lines):
+                return True
+    return tail.count(b'"') % 2 == 1
 
 
 def readable(info: FileInfo, scratch: Path, *, repair: bool = True) -> Readable:
@@ -405,56 +427,54 @@ def _literal(value: str) -> str:
 
 # -- reading a file outside a workspace ----------------------------------------------
 _TIME_COLUMNS = ("ts", "created_at")
+_REFUSED = ("Fix the line, or load the file with 'applens ingest', which sets bad rows aside "
+            "as rejects.")
 
 
-def read_table(path: Path, scratch: Path | None = None) -> pa.Table:
-    """The file as an Arrow table, read like ``applens ingest`` reads it; ISO-8601
-    ``ts``/``created_at`` text (offsets allowed) becomes a naive-UTC timestamp.
-
-    A file with lines that ingest would reject as malformed is refused, naming the first.
-    """
-    import duckdb
-
+@contextmanager
+def opened(path: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+    """An in-memory DuckDB connection and the SQL relation reading ``path`` the way
+    ``applens ingest`` does. A file with a line ingest would reject is refused, naming it:
+    call ``check_rows`` after the rows were read."""
     if not path.is_file():
         raise SourceError(f"File '{path}' does not exist.")
     info = detect(path)
-    with tempfile.TemporaryDirectory(dir=scratch) as folder:
+    with tempfile.TemporaryDirectory(prefix="applens-") as folder:
         source = readable(info, Path(folder))
         if source.skipped:
             line, _, why = source.skipped[0]
-            raise SourceError(f"{path} line {line}: {why}. Fix the line, or load the file with "
-                              "'applens ingest', which sets bad rows aside as rejects.")
+            raise SourceError(f"{path} line {line}: {why}. {_REFUSED}")
         con = duckdb.connect()
         try:
             con.execute("SET TimeZone = 'UTC'")
-            relation = file_relation(info, source.path)
-            rel = con.sql(f"SELECT * FROM {relation}")
-            columns = []
-            for name, kind in zip(rel.columns, rel.types, strict=True):
-                quoted = '"' + name.replace('"', '""') + '"'
-                if name in _TIME_COLUMNS and str(kind) != "TIMESTAMP":
-                    columns.append(f"CAST(CAST({quoted} AS TIMESTAMPTZ) AS TIMESTAMP) AS {quoted}")
-                else:
-                    columns.append(quoted)
-            table = con.sql(f"SELECT {', '.join(columns)} FROM {relation}").to_arrow_table()
-            first_malformed(con, path, source)
-            return table
-        except duckdb.Error as exc:
-            raise SourceError(f"Cannot read '{path}': {str(exc).splitlines()[0]}") from None
+            with duckdb_errors(f"Cannot read '{path}'"):
+                yield con, file_relation(info, source.path)
+                _check_rows(con, path, source)
         finally:
             con.close()
 
 
-def first_malformed(con, path: Path, source: Readable) -> None:  # noqa: ANN001
-    """Refuse a CSV read whose reader set rows aside, naming the first such line."""
+def _check_rows(con: duckdb.DuckDBPyConnection, path: Path, source: Readable) -> None:
     found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                         [CSV_REJECTS]).fetchall()[0][0]
-    if not found:
-        return
-    first = con.execute(f"SELECT line, lower(error_type) FROM {CSV_REJECTS} ORDER BY line "
-                        "LIMIT 1").fetchall()
+    first = found and con.execute(f"SELECT line, lower(error_type) FROM {CSV_REJECTS} "
+                                  "ORDER BY line LIMIT 1").fetchall()
     if first:
         line, why = first[0]
         raise SourceError(f"{path} line {source.source_line(line)}: malformed CSV row "
-                          f"({why}). Fix the line, or load the file with 'applens ingest', "
-                          "which sets bad rows aside as rejects.")
+                          f"({why}). {_REFUSED}")
+
+
+def read_table(path: Path) -> pa.Table:
+    """The file as an Arrow table, read like ``applens ingest`` reads it; ISO-8601
+    ``ts``/``created_at`` text (offsets allowed) becomes a naive-UTC timestamp."""
+    with opened(Path(path)) as (con, relation):
+        rel = con.sql(f"SELECT * FROM {relation}")
+        columns = []
+        for name, kind in zip(rel.columns, rel.types, strict=True):
+            quoted = '"' + name.replace('"', '""') + '"'
+            if name in _TIME_COLUMNS and str(kind) != "TIMESTAMP":
+                columns.append(f"CAST(CAST({quoted} AS TIMESTAMPTZ) AS TIMESTAMP) AS {quoted}")
+            else:
+                columns.append(quoted)
+        return con.sql(f"SELECT {', '.join(columns)} FROM {relation}").to_arrow_table()

@@ -1,8 +1,9 @@
 """Small user files (one row per user, per day, per slot) straight into pandas.
 
 For commands that analyse a file without a workspace (``ab analyze --data``, ``anomalies
-score``). The format, delimiter and encoding come from the same content sniffing as
-``applens ingest``, so a file that ingests also reads here, with the same error messages.
+score``). The file is read by the one reader every path shares (``applens.engines.files``):
+the same format, dialect and encoding detection as ``applens ingest``, so a file that ingests
+also reads here, and a line ingest would reject is refused here, naming it.
 """
 
 from __future__ import annotations
@@ -11,25 +12,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from applens.errors import SourceError
-from applens.ingest.detect import detect
+from applens.engines.files import opened
+from applens.ingest.sql import ident
+from applens.ingest.validate import infer_property_types
 
 __all__ = ["read_frame"]
 
 
 def read_frame(path: str | Path) -> pd.DataFrame:
-    """The file as a DataFrame with pandas' type inference (numbers become numbers)."""
-    path = Path(path)
-    info = detect(path)
-    compression = "gzip" if info.compression == "gzip" else None
-    try:
-        if info.format == "parquet":
-            return pd.read_parquet(path)
-        if info.format == "json":
-            head = path.read_bytes()[:1] if compression is None else b"{"
-            lines = head == b"{" or path.suffix.lower() in (".jsonl", ".ndjson")
-            return pd.read_json(path, lines=lines, compression=compression)
-        return pd.read_csv(path, sep=info.delimiter, encoding=info.encoding,
-                           compression=compression)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise SourceError(f"Cannot read {path} as {info.format.upper()}: {exc}") from exc
+    """The file as a DataFrame; text columns whose every value is an integer, a number or a
+    boolean become one (as ``applens ingest`` types properties)."""
+    with opened(Path(path)) as (con, relation):
+        con.execute(f"CREATE TEMP TABLE _frame AS SELECT * FROM {relation}")
+        kinds = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _frame)"
+                                 ).fetchall())
+        text = [name for name, kind in kinds.items() if kind == "VARCHAR"]
+        types = infer_property_types(con, "_frame", text)
+        columns = [f"TRY_CAST(NULLIF(trim({ident(n)}), '') AS {types[n]}) AS {ident(n)}"
+                   if types.get(n, "VARCHAR") != "VARCHAR" else ident(n) for n in kinds]
+        return con.execute(f"SELECT {', '.join(columns)} FROM _frame").df()

@@ -53,11 +53,13 @@ __all__ = ["IngestSummary", "ingest", "ingest_many", "parse_max_rejects"]
 
 STAGE = "_applens_stage"
 RAW = "_applens_raw"
+KEEP = "_applens_keep"  # whether --where holds for a row
 SKIPPED = "_applens_skipped"  # file lines set aside before reading (broken quotes, NUL bytes)
 LEDGER_DDL = (
     "CREATE TABLE IF NOT EXISTS ingests (ingest_id INTEGER, source VARCHAR, fingerprint VARCHAR,"
     " target VARCHAR, format VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,"
-    " mapping VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP)",
+    " mapping VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, rows_filtered BIGINT)",
+    "ALTER TABLE ingests ADD COLUMN IF NOT EXISTS rows_filtered BIGINT",
     "CREATE TABLE IF NOT EXISTS rejects (ingest_id INTEGER, source VARCHAR, target VARCHAR,"
     ' line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR)',
 )
@@ -79,6 +81,7 @@ class IngestSummary:
     seconds: float = 0.0
     top_reasons: dict[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()  # plain sentences worth a user's attention
+    rows_filtered: int = 0  # left out by --where: read = loaded + rejected + filtered
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,11 +133,14 @@ def ingest_many(
     query: str | None = None,
     progress: Callable[[str, float, int], None] | None = None,
     preset: str | None = None,
+    where: str | None = None,
 ) -> list[IngestSummary]:
     """Load every source into ``table`` in one transaction (all or nothing).
 
     ``progress(label, fraction, estimated_rows)`` is called while a file is being read.
     ``preset`` names a log format read line by line (see ``applens.ingest.presets``).
+    ``where`` is a SQL condition over the source's columns (typed as ingest would type
+    them); rows it leaves out are counted as filtered, not rejected.
     """
     spec = table_spec(table)
     reader = get_preset(preset) if preset else None
@@ -157,7 +163,7 @@ def ingest_many(
             con.execute(ddl)
         summaries = []
         for source in sources:
-            loader = _Loader(ws, con, spec, explicit, limit, ts_format, progress, reader)
+            loader = _Loader(ws, con, spec, explicit, limit, ts_format, progress, reader, where)
             summaries.append(loader.run(str(source), fmt=fmt, db_table=db_table, query=query))
         con.execute("COMMIT")
         return summaries
@@ -174,8 +180,8 @@ class _Loader:
     """One source into one canonical table, inside the caller's transaction."""
 
     def __init__(self, ws, con, spec: TableSpec, explicit, limit, ts_format,  # noqa: ANN001
-                 progress, preset: Preset | None = None) -> None:
-        self.ws, self.con, self.spec = ws, con, spec
+                 progress, preset: Preset | None = None, where: str | None = None) -> None:
+        self.ws, self.con, self.spec, self.where = ws, con, spec, where
         self.explicit, self.limit = explicit, limit
         self.ts_format = ts_format or (preset.ts_format if preset else None)
         self.progress, self.preset = progress, preset
@@ -291,10 +297,11 @@ class _Loader:
         latest = (self.ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
         plans: list[ColumnPlan] = []
         for column in spec.columns:
-            if column.name in mapping.columns:
-                plan = plan_column(column, raw_text(mapping.columns[column.name]),
-                                   timezone=self.ws.settings.timezone, latest=latest,
-                                   ts_format=self.ts_format)
+            if column.name in mapping.columns or column.name in mapping.constants:
+                raw = (literal(mapping.constants[column.name]) if column.name in
+                       mapping.constants else raw_text(mapping.columns[column.name]))
+                plan = plan_column(column, raw, timezone=self.ws.settings.timezone,
+                                   latest=latest, ts_format=self.ts_format)
                 plans.append(self.preset.adjust(plan) if self.preset else plan)
         for prop, src in mapping.extras.items():
             target = existing.get(prop) or inferred.get(src, types[src])
@@ -305,12 +312,17 @@ class _Loader:
             "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests"
         ).fetchall()[0][0]
         derive = spec.name == "events" and "session_id" not in mapping.columns
-        parsed = _parsed_select(plans, relation)
-        good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value) FROM "
-                f"({_parsed_select(plans, relation, numbered=derive or bool(spec.key))}) "
-                "WHERE _reason IS NULL")
+        kept, excluded = "", ""
+        if self.where:
+            relation = self._filtered(label, relation, types)
+            kept, excluded = f" AND {KEEP}", f", {KEEP}"
+        parsed = _parsed_select(plans, relation, keep=bool(self.where))
+        numbered = _parsed_select(plans, relation, numbered=derive or bool(spec.key),
+                                  keep=bool(self.where))
+        good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value{excluded}) FROM "
+                f"({numbered}) WHERE _reason IS NULL{kept}")
         if derive:
-            good = with_sessions(good, self.ws.settings.session_gap_minutes)
+            good = with_sessions(good, self.ws.settings.session_gap_minutes, spec.name)
         names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
         with self._errors(label, fmt), self._watch(label, estimate, passes - 2, passes):
             if spec.key:
@@ -337,7 +349,7 @@ class _Loader:
                 con.execute(
                     f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, "
                     f"{literal(spec.name)}, {line}, _reject_column, _reject_value, _reason "
-                    f"FROM ({parsed}) WHERE _reason IS NOT NULL"
+                    f"FROM ({parsed}) WHERE _reason IS NOT NULL{kept}"
                 )
         if malformed:
             con.execute(
@@ -351,25 +363,52 @@ class _Loader:
                         [ingest_id, label, spec.name, number, text, why])
         rejected, = con.execute("SELECT count(*) FROM rejects WHERE ingest_id = ?",
                                 [ingest_id]).fetchall()[0]
-        read = loaded + rejected
+        filtered = 0
+        if self.where:
+            filtered = con.execute(f"SELECT count(*) FROM {relation} WHERE NOT {KEEP}"
+                                   ).fetchall()[0][0]
+        read = loaded + rejected + filtered
         reasons = dict(con.execute(
             "SELECT reason, count(*) FROM rejects WHERE ingest_id = ? GROUP BY reason "
             "ORDER BY count(*) DESC LIMIT 5", [ingest_id]).fetchall())
-        if self.limit is not None and self.limit.exceeded(rejected, read):
-            raise TooManyRejectsError(self._too_many(label, ingest_id, rejected, read))
+        if self.limit is not None and self.limit.exceeded(rejected, read - filtered):
+            raise TooManyRejectsError(self._too_many(label, ingest_id, rejected, read - filtered))
         warnings = () if read else (
             f"{Path(label).name} has a header but no data rows; nothing was loaded.",)
         con.execute(
-            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ingests (ingest_id, source, fingerprint, target, format, rows_read, "
+            "rows_loaded, rows_rejected, mapping, started_at, finished_at, rows_filtered) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [ingest_id, label, fingerprint, spec.name, fmt, read, loaded, rejected,
-             json.dumps({k: list(v) for k, v in mapping.columns.items()}),
-             self.started_at, self.ws.now().replace(tzinfo=None)],
+             json.dumps({**mapping.to_json(), **({"where": self.where} if self.where else {})}),
+             self.started_at, self.ws.now().replace(tzinfo=None), filtered],
         )
         return IngestSummary(
             label, spec.name, fmt, read, loaded, rejected, ingest_id, None, mapping.describe(),
             mapping.guessed, derive, round(time.monotonic() - self.started, 3), reasons,
-            warnings,
+            warnings, filtered,
         )
+
+    def _filtered(self, label: str, relation: str, types: dict[str, str]) -> str:
+        """``relation`` plus ``KEEP``: whether --where holds, judged on the columns typed as
+        ingest types them (so ``Quantity > 0`` compares numbers in a CSV, not text)."""
+        text = [name for name, kind in types.items() if kind == "VARCHAR"]
+        with self._errors(label, "source"):
+            inferred = infer_property_types(self.con, relation, text)
+        names = list(types)
+        typed = [ident(n) if inferred.get(n, "VARCHAR") == "VARCHAR" else
+                 f"TRY_CAST(NULLIF(trim({ident(n)}), '') AS {inferred[n]})" for n in names]
+        inner = ", ".join([*(f"{ident(n)} AS _w{i}" for i, n in enumerate(names)),
+                           *(f"{t} AS {ident(n)}" for t, n in zip(typed, names, strict=True))])
+        middle = (f"SELECT {', '.join(f'_w{i}' for i in range(len(names)))}, "
+                  f"({self.where}) AS _k FROM (SELECT {inner} FROM {relation})")
+        outer = ", ".join(f"_w{i} AS {ident(n)}" for i, n in enumerate(names))
+        filtered = f"(SELECT {outer}, coalesce(_k, false) AS {KEEP} FROM ({middle}))"
+        with duckdb_errors(f"--where {self.where!r} does not fit {label}",
+                           f"Its columns are: {', '.join(names)}. Quote names with spaces "
+                           'in double quotes, e.g. "Customer ID" IS NOT NULL.'):
+            self.con.execute(f"SELECT {KEEP} FROM {filtered} LIMIT 0")
+        return filtered
 
     def _watch(self, label: str, estimate: int, done: int, passes: int):  # noqa: ANN202
         """Progress of one pass over the source, as a share of all passes."""
@@ -449,7 +488,8 @@ def _drop_temp_tables(con) -> None:  # noqa: ANN001
         con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
 
 
-def _parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = True) -> str:
+def _parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = True,
+                   keep: bool = False) -> str:
     """Typed columns plus the first failed check of each row (reason, column, raw value).
 
     Each column is parsed once: raw text in the inner query, the parsed value in the middle
@@ -469,7 +509,9 @@ def _parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = T
                       for i, p in enumerate(plans))
     # Numbering rows costs a serial pass; only rejects, sessions and keys need it.
     row = "_row, " if numbered else ""
-    inner = f"SELECT {'row_number() OVER () AS _row, ' if numbered else ''}{raws} FROM {relation}"
+    row += f"{KEEP}, " if keep else ""
+    inner = (f"SELECT {'row_number() OVER () AS _row, ' if numbered else ''}"
+             f"{f'{KEEP}, ' if keep else ''}{raws} FROM {relation}")
     middle = (f"SELECT {row}{', '.join(f'_r{i}' for i in range(len(plans)))}, "
               f"{values} FROM ({inner})")
     return (f"SELECT {row}{typed}, {reason} AS _reason, {column} AS _reject_column, "

@@ -19,9 +19,18 @@ class ResolvedMapping:
     columns: dict[str, tuple[str, ...]]
     extras: dict[str, str]  # property name -> source column, kept with its own type
     guessed: dict[str, str] = field(default_factory=dict)  # canonical -> source, by alias
+    constants: dict[str, str] = field(default_factory=dict)  # canonical -> the same value
 
     def describe(self) -> str:
-        return ", ".join(f"{k} <- {'+'.join(v)}" for k, v in self.columns.items())
+        return ", ".join([*(f"{k} <- {'+'.join(v)}" for k, v in self.columns.items()),
+                          *(f"{k} <- {CONST}{v}" for k, v in self.constants.items())])
+
+    def to_json(self) -> dict[str, list[str] | str]:
+        return {**{k: list(v) for k, v in self.columns.items()},
+                **{k: CONST + v for k, v in self.constants.items()}}
+
+
+CONST = "const:"  # --map event=const:purchase: every row gets this value
 
 
 def _norm(name: str) -> str:
@@ -38,6 +47,9 @@ def parse_map_options(options: Sequence[str]) -> dict[str, str | list[str]]:
                 f"--map '{option}' is not canonical=source. Example: --map ts=timestamp "
                 "or --map ts=date+time."
             )
+        if source.strip().startswith(CONST):  # a value, not columns: '+' is kept
+            mapping[canonical.strip()] = source.strip()
+            continue
         parts = [p.strip() for p in source.split("+")]
         mapping[canonical.strip()] = parts if len(parts) > 1 else parts[0]
     return mapping
@@ -48,6 +60,8 @@ def _map_hint(spec: TableSpec, name: str) -> str:
     column = spec.column(name)
     if column is not None and column.kind == "timestamp":
         return f"--map {name}=<column> (or {name}=<date>+<time>)"
+    if name == "event":
+        return f"--map {name}=<column> (or {name}={CONST}<name> when every row is one event)"
     return f"--map {name}=<column>"
 
 
@@ -63,7 +77,14 @@ def resolve_mapping(
     columns: dict[str, tuple[str, ...]] = {}
     guessed: dict[str, str] = {}
 
+    constants: dict[str, str] = {}
     for canonical, wanted in explicit.items():
+        if isinstance(wanted, str) and wanted.startswith(CONST):
+            constants[canonical] = wanted[len(CONST):]
+            if not constants[canonical].strip():
+                raise SchemaError(f"The mapping {canonical} = {wanted!r} has no value after "
+                                  f"{CONST!r}. Example: --map {canonical}={CONST}purchase.")
+            continue
         names = (wanted,) if isinstance(wanted, str) else tuple(wanted)
         for name in names:
             if name not in available:
@@ -79,7 +100,7 @@ def resolve_mapping(
 
     used = {name for names in columns.values() for name in names}
     for column in spec.columns:
-        if column.name in columns:
+        if column.name in columns or column.name in constants:
             continue
         candidates = [column.name, *spec.aliases.get(column.name, ())]
         for candidate in candidates:
@@ -91,7 +112,7 @@ def resolve_mapping(
                     guessed[column.name] = real
                 break
 
-    missing = [name for name in spec.required if name not in columns]
+    missing = [name for name in spec.required if name not in columns and name not in constants]
     if missing:
         raise SchemaError(
             f"{source_name} has no column for the required {spec.name} column "
@@ -101,7 +122,7 @@ def resolve_mapping(
             f"[mapping.{spec.name}] in applens.toml."
         )
 
-    canonical_names = set(spec.names) | set(columns)
+    canonical_names = set(spec.names) | set(columns) | set(constants)
     extras = {}
     for name in available:
         if name in used:
@@ -110,4 +131,4 @@ def resolve_mapping(
         if prop.startswith("_"):
             prop = "src" + prop  # a leading underscore marks applens bookkeeping columns
         extras[prop] = name
-    return ResolvedMapping(columns, extras, guessed)
+    return ResolvedMapping(columns, extras, guessed, constants)
