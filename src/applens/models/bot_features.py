@@ -18,7 +18,8 @@ import pandas as pd
 
 from applens.errors import InvalidParameterError, SchemaError
 
-__all__ = ["ASSET_PATTERN", "FEATURES", "UA_BOT_PATTERN", "bot_features"]
+__all__ = ["ASSET_PATTERN", "FEATURES", "UA_BOT_PATTERN", "MAX_BATCHED", "batched_share",
+           "bot_features"]
 
 Entity = Literal["user", "ip"]
 KEYS: dict[str, str] = {"user": "user_id", "ip": "ip"}
@@ -50,6 +51,21 @@ FEATURES: dict[str, str] = {
     "robots_hits": "requests for /robots.txt",
     "ua_bot_share": "share of requests whose user agent declares a program (rules only)",
 }
+
+
+MAX_BATCHED = 0.5  # above this share of zero pauses, rhythm and rate say nothing
+
+
+def batched_share(events: ir.Table) -> float:
+    """Share of a user's consecutive events that share one timestamp (0 when there are no
+    pauses). High for order lines or batched uploads, where rhythm and rate say nothing
+    about who acted."""
+    window = ibis.window(group_by=events.user_id, order_by=events.ts)
+    gap = events.ts.epoch_seconds() - events.ts.lag().over(window).epoch_seconds()
+    gaps = events.select(_gap=gap)
+    gaps = gaps.filter(gaps._gap.notnull())
+    value = (gaps._gap == 0).cast("float64").mean().to_pyarrow().as_py()
+    return float(value) if value is not None else 0.0
 
 
 def _require(events: ir.Table, entity: str) -> str:

@@ -96,7 +96,8 @@ def test_the_user_agent_rule_is_switchable(tmp_path):
     assert feats.loc["u3", "ua_bot_share"] == 1.0
     on = BotDetector().fit(feats).rank(feats).set_index("entity_id")
     off = BotDetector(use_user_agent=False).fit(feats).rank(feats).set_index("entity_id")
-    assert on.loc["u3", "label"] == "bot" and "user agent declares" in on.loc["u3", "reasons"]
+    assert on.loc["u3", "label"] == "declared crawler"
+    assert "user agent declares" in on.loc["u3", "reasons"]
     assert "user agent" not in off.loc["u3", "reasons"]
     assert off.loc["u3", "score"] < on.loc["u3", "score"]
 
