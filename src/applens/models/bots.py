@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
+from applens.models._common import to_cutoff
 from applens.models.bot_features import bot_features
 
 __all__ = [
@@ -301,12 +302,7 @@ class BotDetector:
         return type(self)(**copy.deepcopy(self.get_params()))
 
 
-def _utc(moment: Any) -> Any:
-    """A naive UTC datetime, as events.ts is stored."""
-    stamp = pd.Timestamp(moment)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_pydatetime()
+_utc = to_cutoff  # one parser of moments for every model: naive UTC
 
 
 def detect_bots(ws: Any, *, entity: str = "ip", since: Any = None, until: Any = None,
