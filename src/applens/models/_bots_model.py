@@ -69,7 +69,8 @@ def _features(ws: Workspace, end: datetime, opts: BotsOptions) -> dict[str, pd.D
             continue
         if entity == "user" and same:
             continue
-        frame = bot_features(events, entity=entity)
+        frame = bot_features(events, entity=entity,
+                             session_gap_s=ws.settings.session_gap_minutes * 60)
         if not frame.empty:
             out[entity] = frame
     if not out:

@@ -323,7 +323,8 @@ def detect_bots(ws: Any, *, entity: str = "ip", since: Any = None, until: Any = 
         events = events.filter(events.ts < _utc(until))
     if not use_user_agent and "user_agent" in events.columns:
         events = events.drop("user_agent")  # not even computed, let alone used
-    features = bot_features(events, entity=entity)  # type: ignore[arg-type]
+    features = bot_features(events, entity=entity,  # type: ignore[arg-type]
+                            session_gap_s=ws.settings.session_gap_minutes * 60)
     if features.empty:
         raise InsufficientDataError(
             f"No events with a {entity} between {since or 'the start'} and "
