@@ -26,7 +26,7 @@ from applens.models.bots import (  # ImportError: bots not installed
 from applens.models.registry import SavedModel
 from applens.workspace import Workspace
 
-__all__ = ["BotsOptions", "predict", "train"]
+__all__ = ["BotsOptions", "detectors", "predict", "train"]
 
 
 class BotsOptions(BaseModel):
@@ -95,6 +95,11 @@ def _detector(state: dict[str, Any]) -> BotDetector:
     return detector
 
 
+def detectors(saved: SavedModel) -> dict[str, BotDetector]:
+    """The fitted detectors of a saved bots model, per entity (``user``, ``ip``)."""
+    return {entity: _detector(state) for entity, state in saved.estimator.items()}
+
+
 def train(ws: Workspace, cutoff: datetime | None, opts: BotsOptions) -> Trained:
     end = cutoff or data_end(ws)
     batched = batched_share(_window(ws, end, opts))
@@ -126,9 +131,9 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
     opts = BotsOptions(**saved.metadata["options"])
     features = _features(ws, as_of or data_end(ws), opts)
     frames = []
-    for entity, state in saved.estimator.items():
+    for entity, detector in detectors(saved).items():
         if entity in features:  # an entity without data now has nothing to rank
-            frames.append(_detector(state).rank(features[entity]))
+            frames.append(detector.rank(features[entity]))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
     return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]

@@ -15,14 +15,13 @@ the plain-language reasons that raised its score.
 
 from __future__ import annotations
 
-import copy
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
 from applens.models._common import to_cutoff
@@ -106,7 +105,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-class BotDetector:
+class BotDetector(BaseEstimator):
     """Rank users or IP addresses by how much they behave like programs.
 
     Parameters
@@ -149,22 +148,14 @@ class BotDetector:
         self.n_estimators = n_estimators
         self.random_state = random_state
 
-    # -- scikit-learn parameter protocol ----------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
+    # -- scikit-learn parameter protocol: get_params, clone, repr from BaseEstimator ----
     def set_params(self, **params: Any) -> BotDetector:
         valid = self.get_params()
-        for key, value in params.items():
+        for key in params:
             if key not in valid:
                 raise InvalidParameterError(
                     f"BotDetector has no parameter '{key}'; valid: {', '.join(valid)}.")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        return f"BotDetector({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+        return super().set_params(**params)
 
     def _validate_params(self) -> None:
         checks = {"threshold": (0.0, 1.0), "forest_weight": (0.0, 1.0),
@@ -298,8 +289,6 @@ class BotDetector:
         return ", ".join(f"{c.replace('_', ' ')} {row[c]:.3g} (typical {self.medians_[c]:.3g})"
                          for c in top) or "a rare combination of features"
 
-    def clone(self) -> BotDetector:
-        return type(self)(**copy.deepcopy(self.get_params()))
 
 
 _utc = to_cutoff  # one parser of moments for every model: naive UTC
