@@ -57,14 +57,16 @@ MAX_BATCHED = 0.5  # above this share of zero pauses, rhythm and rate say nothin
 
 
 def batched_share(events: ir.Table) -> float:
-    """Share of a user's consecutive events that share one timestamp (0 when there are no
-    pauses). High for order lines or batched uploads, where rhythm and rate say nothing
-    about who acted."""
+    """How batched the data is: the median, over users, of the share of their consecutive
+    events that share one timestamp (0 when there are no pauses). High for order lines or
+    batched uploads, where rhythm and rate say nothing about who acted; low for logs, even
+    where one scraper sends many requests a second."""
     window = ibis.window(group_by=events.user_id, order_by=events.ts)
     gap = events.ts.epoch_seconds() - events.ts.lag().over(window).epoch_seconds()
-    gaps = events.select(_gap=gap)
+    gaps = events.select("user_id", _gap=gap)
     gaps = gaps.filter(gaps._gap.notnull())
-    value = (gaps._gap == 0).cast("float64").mean().to_pyarrow().as_py()
+    per_user = gaps.group_by("user_id").aggregate(zero=(gaps._gap == 0).cast("float64").mean())
+    value = per_user.zero.median().to_pyarrow().as_py()
     return float(value) if value is not None else 0.0
 
 
