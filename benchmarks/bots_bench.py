@@ -33,7 +33,7 @@ COPIES = int(os.environ.get("APPLENS_BENCH_LOG_COPIES", 50))
 
 
 def scores(ranked, truth: set[str]) -> dict[str, float]:
-    flagged = set(ranked.entity_id[ranked.label == "bot"])
+    flagged = set(ranked.entity_id[ranked.label != "normal"])
     hits = len(flagged & truth)
     precision, recall = hits / max(len(flagged), 1), hits / max(len(truth), 1)
     out = {"entities": len(ranked), "labelled_bots": len(truth), "flagged": len(flagged),

@@ -16,11 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from applens.errors import InsufficientDataError
 from applens.models._common import SCORE_COLUMNS, Trained, data_end, fingerprint
 from applens.models._options import OPTIONS
-from applens.models.bots import BotDetector, bot_features  # ImportError: bots not installed
+from applens.models.bot_features import MAX_BATCHED, batched_share
+from applens.models.bots import (  # ImportError: bots not installed
+    LABEL_DECLARED,
+    LABEL_NORMAL,
+    BotDetector,
+    bot_features,
+)
 from applens.models.registry import SavedModel
 from applens.workspace import Workspace
 
-__all__ = ["BotsOptions", "predict", "train"]
+__all__ = ["BotsOptions", "detectors", "predict", "train"]
 
 
 class BotsOptions(BaseModel):
@@ -44,13 +50,27 @@ def _window(ws: Workspace, end: datetime, opts: BotsOptions) -> Any:
     return events
 
 
+def _user_is_ip(events: Any) -> bool:
+    """Whether every event's user id is its IP address (access logs): then a user and an IP
+    are one entity, scored once (as the IP)."""
+    if "ip" not in events.columns or "user_id" not in events.columns:
+        return False
+    differs = events.filter(events.ip.isnull()
+                            | (events.user_id.cast("string") != events.ip.cast("string")))
+    return differs.count().to_pyarrow().as_py() == 0
+
+
 def _features(ws: Workspace, end: datetime, opts: BotsOptions) -> dict[str, pd.DataFrame]:
     events = _window(ws, end, opts)
     out = {}
+    same = "ip" in opts.entities and _user_is_ip(events)
     for entity in opts.entities:
         if entity == "ip" and "ip" not in events.columns:
             continue
-        frame = bot_features(events, entity=entity)
+        if entity == "user" and same:
+            continue
+        frame = bot_features(events, entity=entity,
+                             session_gap_s=ws.settings.session_gap_minutes * 60)
         if not frame.empty:
             out[entity] = frame
     if not out:
@@ -75,15 +95,27 @@ def _detector(state: dict[str, Any]) -> BotDetector:
     return detector
 
 
+def detectors(saved: SavedModel) -> dict[str, BotDetector]:
+    """The fitted detectors of a saved bots model, per entity (``user``, ``ip``)."""
+    return {entity: _detector(state) for entity, state in saved.estimator.items()}
+
+
 def train(ws: Workspace, cutoff: datetime | None, opts: BotsOptions) -> Trained:
     end = cutoff or data_end(ws)
+    batched = batched_share(_window(ws, end, opts))
+    if batched > MAX_BATCHED:
+        raise InsufficientDataError(
+            f"{batched:.0%} of consecutive events of a user share one timestamp (order lines "
+            "or batched uploads): request rate and rhythm cannot tell a program from a person "
+            "here. Bots need one event per action (web or app logs).")
     states, metrics = {}, {}
     for entity, frame in _features(ws, end, opts).items():
         detector = BotDetector(threshold=opts.threshold, use_user_agent=opts.use_user_agent)
         ranked = detector.fit(frame).rank(frame)
         states[entity] = _state(detector)
         metrics[f"{entity}s"] = float(len(frame))
-        metrics[f"{entity}s_flagged"] = float((ranked["label"] == "bot").sum())
+        metrics[f"{entity}s_flagged"] = float((ranked["label"] != LABEL_NORMAL).sum())
+        metrics[f"{entity}s_declared"] = float((ranked["label"] == LABEL_DECLARED).sum())
     start = end - timedelta(days=opts.lookback_days)
     features = [{"name": f"{e}:{c}", "dtype": "float64"}
                 for e, s in states.items() for c in s["features_in"]]
@@ -99,9 +131,9 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
     opts = BotsOptions(**saved.metadata["options"])
     features = _features(ws, as_of or data_end(ws), opts)
     frames = []
-    for entity, state in saved.estimator.items():
+    for entity, detector in detectors(saved).items():
         if entity in features:  # an entity without data now has nothing to rank
-            frames.append(_detector(state).rank(features[entity]))
+            frames.append(detector.rank(features[entity]))
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
     return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]

@@ -37,19 +37,25 @@ class Trained:
 
 
 def to_cutoff(value: date | datetime | str | None) -> datetime | None:
-    """A cutoff as a naive UTC midnight-or-instant; ``None`` stays ``None``."""
+    """A cutoff as a naive UTC instant, as ``events.ts`` is stored; ``None`` stays ``None``.
+
+    An aware value (``2026-11-08T00:00:00+00:00``, ``…Z``, a tz-aware Timestamp) is
+    converted to UTC, never to the server's local zone; a naive one is taken as UTC.
+    """
     if value is None:
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value.strip().rstrip("Z"))
+            value = datetime.fromisoformat(value.strip())
         except ValueError:
             raise InvalidParameterError(
                 f"'{value}' is not a date; use YYYY-MM-DD (for example 2026-11-08).") from None
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
-    return value.replace(tzinfo=None) if value.tzinfo is None else \
-        value.astimezone(tz=None).replace(tzinfo=None)
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.to_pydatetime()
 
 
 def data_end(ws: Workspace) -> datetime:

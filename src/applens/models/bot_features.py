@@ -18,7 +18,8 @@ import pandas as pd
 
 from applens.errors import InvalidParameterError, SchemaError
 
-__all__ = ["ASSET_PATTERN", "FEATURES", "UA_BOT_PATTERN", "bot_features"]
+__all__ = ["ASSET_PATTERN", "FEATURES", "UA_BOT_PATTERN", "MAX_BATCHED", "batched_share",
+           "bot_features"]
 
 Entity = Literal["user", "ip"]
 KEYS: dict[str, str] = {"user": "user_id", "ip": "ip"}
@@ -28,7 +29,7 @@ ASSET_PATTERN = r"(?i)\.(png|jpe?g|gif|webp|svg|ico|css|js|woff2?|ttf|eot|map)([
 # Clients that say they are programs (the user-agent rule and the evaluation labels).
 UA_BOT_PATTERN = (r"(?i)(bot|crawl|spider|slurp|python|curl|wget|fetch|java/|scrapy|headless"
                   r"|http-client|libwww|go-http|okhttp|phantomjs)")
-SESSION_GAP_S = 1800  # a pause longer than this starts a new visit (gaps beyond are not rhythm)
+SESSION_GAP_S = 1800  # default pause that starts a new visit; the workspace says its own
 
 FEATURES: dict[str, str] = {
     "events": "events (requests) in the window",
@@ -52,6 +53,23 @@ FEATURES: dict[str, str] = {
 }
 
 
+MAX_BATCHED = 0.5  # above this share of zero pauses, rhythm and rate say nothing
+
+
+def batched_share(events: ir.Table) -> float:
+    """How batched the data is: the median, over users, of the share of their consecutive
+    events that share one timestamp (0 when there are no pauses). High for order lines or
+    batched uploads, where rhythm and rate say nothing about who acted; low for logs, even
+    where one scraper sends many requests a second."""
+    window = ibis.window(group_by=events.user_id, order_by=events.ts)
+    gap = events.ts.epoch_seconds() - events.ts.lag().over(window).epoch_seconds()
+    gaps = events.select("user_id", _gap=gap)
+    gaps = gaps.filter(gaps._gap.notnull())
+    per_user = gaps.group_by("user_id").aggregate(zero=(gaps._gap == 0).cast("float64").mean())
+    value = per_user.zero.median().to_pyarrow().as_py()
+    return float(value) if value is not None else 0.0
+
+
 def _require(events: ir.Table, entity: str) -> str:
     if entity not in KEYS:
         raise InvalidParameterError(
@@ -68,7 +86,7 @@ def _require(events: ir.Table, entity: str) -> str:
     return key
 
 
-def _rows(events: ir.Table, key: str) -> ir.Table:
+def _rows(events: ir.Table, key: str, session_gap_s: float) -> ir.Table:
     """Per-event flags and the pause since the entity's previous event."""
     t = events.filter(events[key].notnull() & (events[key].cast("string") != ""))
     cols = set(t.columns)
@@ -96,13 +114,13 @@ def _rows(events: ir.Table, key: str) -> ir.Table:
         flags["_session"] = t.session_id.cast("string")
     window = ibis.window(group_by=t[key], order_by=t.ts)
     gap = t.ts.epoch_seconds() - t.ts.lag().over(window).epoch_seconds()
-    flags["_new_visit"] = (gap.isnull() | (gap > SESSION_GAP_S)).cast("float64")
+    flags["_new_visit"] = (gap.isnull() | (gap > session_gap_s)).cast("float64")
     flags["_ts"] = t.ts
     return t.select(**({"_user": t.user_id.cast("string")} if "user_id" in cols else {}),
                     **({"_ip": t.ip.cast("string")} if "ip" in cols else {}), **flags)
 
 
-def _rhythm(rows: ir.Table) -> ir.Table:
+def _rhythm(rows: ir.Table, session_gap_s: float) -> ir.Table:
     """Pauses between page requests within a visit: their spread and how many repeat.
 
     Assets are left out (a browser fetches them in bursts) and so are pauses longer than a
@@ -112,7 +130,7 @@ def _rhythm(rows: ir.Table) -> ir.Table:
     window = ibis.window(group_by=pages._id, order_by=pages._ts)
     gap = pages._ts.epoch_seconds() - pages._ts.lag().over(window).epoch_seconds()
     gaps = pages.select("_id", _gap=gap.cast("float64"))
-    gaps = gaps.filter(gaps._gap.notnull() & (gaps._gap <= SESSION_GAP_S))
+    gaps = gaps.filter(gaps._gap.notnull() & (gaps._gap <= session_gap_s))
     stats = gaps.group_by("_id").aggregate(
         n_gaps=gaps._gap.count(), gap_mean=gaps._gap.mean(), gap_std=gaps._gap.std(how="pop"),
         median_gap_s=gaps._gap.approx_median())
@@ -157,7 +175,8 @@ def _users_per_ip(rows: ir.Table, key: str) -> ir.Table | None:
     return joined.group_by(_id=joined._user).aggregate(users_per_ip=joined.users_per_ip.max())
 
 
-def bot_features(events: ir.Table, *, entity: Entity) -> pd.DataFrame:
+def bot_features(events: ir.Table, *, entity: Entity,
+                 session_gap_s: float = SESSION_GAP_S) -> pd.DataFrame:
     """Behaviour features per user (``entity="user"``) or IP address (``entity="ip"``).
 
     Parameters
@@ -165,6 +184,8 @@ def bot_features(events: ir.Table, *, entity: Entity) -> pd.DataFrame:
     events : ibis.Table
         The canonical events table (``ws.table("events")``), possibly filtered.
     entity : "user" or "ip"
+    session_gap_s : float
+        A longer pause starts a new visit (pass the workspace's ``session_gap_minutes``).
 
     Returns
     -------
@@ -178,8 +199,8 @@ def bot_features(events: ir.Table, *, entity: Entity) -> pd.DataFrame:
     >>> feats.loc["66.249.73.135", "robots_hits"]               # doctest: +SKIP
     """
     key = _require(events, entity)
-    rows = _rows(events, key)
-    agg = _aggregate(rows).left_join(_rhythm(rows), "_id").drop("_id_right")
+    rows = _rows(events, key, session_gap_s)
+    agg = _aggregate(rows).left_join(_rhythm(rows, session_gap_s), "_id").drop("_id_right")
     crowd = _users_per_ip(rows, key)
     if crowd is not None:
         agg = agg.left_join(crowd, "_id").drop("_id_right")

@@ -15,19 +15,22 @@ the plain-language reasons that raised its score.
 
 from __future__ import annotations
 
-import copy
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
+from applens.models._common import to_cutoff
 from applens.models.bot_features import bot_features
 
-__all__ = ["RULES", "BotDetector", "Rule", "bot_features", "detect_bots"]
+__all__ = [
+    "LABEL_BOT", "LABEL_DECLARED", "LABEL_NORMAL", "RULES", "BotDetector", "Rule",
+    "bot_features", "detect_bots",
+]
 
 # +1: higher looks more like a program; -1: lower does; 0: unusual either way.
 DIRECTIONS = {
@@ -40,8 +43,13 @@ DIRECTIONS = {
 _LOG = {"events", "active_days", "events_per_day", "pages_per_day", "rate_per_minute",
         "median_gap_s", "distinct_paths", "sessions", "events_per_session", "users_per_ip",
         "robots_hits"}
+# Labels: a client whose user agent says it is a program is a declared crawler (expected,
+# polite or not); one that behaves like a program without saying so is suspicious ("bot").
+LABEL_DECLARED, LABEL_BOT, LABEL_NORMAL = "declared crawler", "bot", "normal"
+_LABEL_ORDER = {LABEL_DECLARED: 0, LABEL_BOT: 1, LABEL_NORMAL: 2}
 RULE_ONLY = ("ua_bot_share",)  # never a forest feature: the user agent is the evaluation label
 MIN_EVENTS = 30  # rate and rhythm mean nothing for a handful of requests
+MIN_ASSET_EVENTS = 5  # requests before "no page assets" counts when the user agent is known
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,10 @@ class Rule:
 
 def _get(f: pd.DataFrame, column: str) -> pd.Series:
     return f[column] if column in f else pd.Series(np.nan, index=f.index)
+
+
+def _knows_user_agent(f: pd.DataFrame, d: BotDetector) -> pd.Series:
+    return _get(f, "ua_bot_share").notna() & bool(d.use_user_agent)
 
 
 RULES: tuple[Rule, ...] = (
@@ -78,10 +90,14 @@ RULES: tuple[Rule, ...] = (
          lambda f, d: _get(f, "robots_hits") >= 1,
          lambda r: f"fetched /robots.txt ({r.robots_hits:.0f}x), which only crawlers read"),
     # A browser sends referrers and fetches a page's images/CSS/JS; a client that does
-    # neither is not rendering pages. Alone it reaches the default threshold (0.5): on the
-    # real logs most declared bots make 1-4 such requests and nothing else gives them away.
+    # neither is not rendering pages. Alone it reaches the default threshold (0.5): judged
+    # blind, most declared bots of the real logs make 1-4 such requests and nothing else
+    # gives them away. Where the user agent is known it is the better witness for so few
+    # requests (one direct hit on a post is a person or a feed reader as often as not), so
+    # the rule then waits for MIN_ASSET_EVENTS requests.
     Rule("no_page_assets", 0.5,
-         lambda f, d: (_get(f, "no_referrer_share") >= 1) & (_get(f, "asset_share") <= 0),
+         lambda f, d: (_get(f, "no_referrer_share") >= 1) & (_get(f, "asset_share") <= 0)
+         & ((_get(f, "events") >= MIN_ASSET_EVENTS) | ~_knows_user_agent(f, d)),
          lambda r: "never sends a referrer and never loads images, CSS or JS"),
     Rule("user_agent", 0.9,
          lambda f, d: d.use_user_agent & (_get(f, "ua_bot_share") >= 0.5),
@@ -89,7 +105,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-class BotDetector:
+class BotDetector(BaseEstimator):
     """Rank users or IP addresses by how much they behave like programs.
 
     Parameters
@@ -103,7 +119,11 @@ class BotDetector:
         Weight of the IsolationForest's evidence.
     rate_per_minute, regular_share, users_per_ip, pages_per_day : float
         Rule thresholds (see ``RULES``).
-    n_estimators : int, default 200
+    n_estimators : int, default 100
+    max_samples : int, default 256
+        Rows each tree is grown on: with ``n_estimators`` this bounds the saved model
+        (about 3 MB per detector, was 6 MB with 200 trees); on the real logs 200 trees rank
+        the same bots at the same precision and recall.
     random_state : int, default 0
 
     Attributes
@@ -120,7 +140,7 @@ class BotDetector:
     def __init__(self, *, threshold: float = 0.5, use_user_agent: bool = True,
                  forest_weight: float = 0.6, rate_per_minute: float = 10.0,
                  regular_share: float = 0.5, users_per_ip: float = 5.0,
-                 pages_per_day: float = 500.0, n_estimators: int = 200,
+                 pages_per_day: float = 500.0, n_estimators: int = 100, max_samples: int = 256,
                  random_state: int = 0) -> None:
         self.threshold = threshold
         self.use_user_agent = use_user_agent
@@ -130,30 +150,23 @@ class BotDetector:
         self.users_per_ip = users_per_ip
         self.pages_per_day = pages_per_day
         self.n_estimators = n_estimators
+        self.max_samples = max_samples
         self.random_state = random_state
 
-    # -- scikit-learn parameter protocol ----------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
+    # -- scikit-learn parameter protocol: get_params, clone, repr from BaseEstimator ----
     def set_params(self, **params: Any) -> BotDetector:
         valid = self.get_params()
-        for key, value in params.items():
+        for key in params:
             if key not in valid:
                 raise InvalidParameterError(
                     f"BotDetector has no parameter '{key}'; valid: {', '.join(valid)}.")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        return f"BotDetector({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
+        return super().set_params(**params)
 
     def _validate_params(self) -> None:
         checks = {"threshold": (0.0, 1.0), "forest_weight": (0.0, 1.0),
                   "rate_per_minute": (0.0, np.inf), "regular_share": (0.0, 1.0),
                   "users_per_ip": (1.0, np.inf), "pages_per_day": (0.0, np.inf),
-                  "n_estimators": (1, np.inf)}
+                  "n_estimators": (1, np.inf), "max_samples": (2, np.inf)}
         for name, (lo, hi) in checks.items():
             value = getattr(self, name)
             number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -184,6 +197,7 @@ class BotDetector:
         self.entity_type_ = "ip" if features.index.name == "ip" else "user"
         self.forest_ = IsolationForest(
             n_estimators=int(self.n_estimators), random_state=self.random_state,
+            max_samples=min(int(self.max_samples), len(features)),
         ).fit(self._matrix(features))
         return self
 
@@ -242,13 +256,23 @@ class BotDetector:
             "entity_type": "ip" if features.index.name == "ip" else "user",
             "entity_id": features.index.astype(str),
             "score": np.round(score, 4),
-            "label": np.where(score >= self.threshold, "bot", "normal"),
+            "label": self._labels(score, fired),
             "reasons": reasons,
         })
-        frame = frame.sort_values(["score", "entity_id"], ascending=[False, True],
-                                  kind="mergesort").reset_index(drop=True)
+        # declared crawlers first (they say what they are), then by score
+        order = frame["label"].map(_LABEL_ORDER)
+        frame = frame.assign(_order=order).sort_values(
+            ["_order", "score", "entity_id"], ascending=[True, False, True],
+            kind="mergesort").drop(columns="_order").reset_index(drop=True)
         frame.insert(3, "rank", np.arange(1, len(frame) + 1))
         return frame
+
+    def _labels(self, score: np.ndarray, fired: pd.DataFrame) -> np.ndarray:
+        """``declared crawler`` when the user agent says it is a program (Googlebot, curl …),
+        ``bot`` when behaviour alone gives it away, else ``normal``."""
+        label = np.where(score >= self.threshold, LABEL_BOT, LABEL_NORMAL).astype(object)
+        label[fired["user_agent"].to_numpy()] = LABEL_DECLARED
+        return label
 
     def _reasons(self, row: pd.Series, fired: pd.Series, forest: float) -> str:
         parts = [rule.reason(row) for rule in RULES if fired[rule.name]]
@@ -271,16 +295,9 @@ class BotDetector:
         return ", ".join(f"{c.replace('_', ' ')} {row[c]:.3g} (typical {self.medians_[c]:.3g})"
                          for c in top) or "a rare combination of features"
 
-    def clone(self) -> BotDetector:
-        return type(self)(**copy.deepcopy(self.get_params()))
 
 
-def _utc(moment: Any) -> Any:
-    """A naive UTC datetime, as events.ts is stored."""
-    stamp = pd.Timestamp(moment)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.to_pydatetime()
+_utc = to_cutoff  # one parser of moments for every model: naive UTC
 
 
 def detect_bots(ws: Any, *, entity: str = "ip", since: Any = None, until: Any = None,
@@ -301,7 +318,8 @@ def detect_bots(ws: Any, *, entity: str = "ip", since: Any = None, until: Any = 
         events = events.filter(events.ts < _utc(until))
     if not use_user_agent and "user_agent" in events.columns:
         events = events.drop("user_agent")  # not even computed, let alone used
-    features = bot_features(events, entity=entity)  # type: ignore[arg-type]
+    features = bot_features(events, entity=entity,  # type: ignore[arg-type]
+                            session_gap_s=ws.settings.session_gap_minutes * 60)
     if features.empty:
         raise InsufficientDataError(
             f"No events with a {entity} between {since or 'the start'} and "

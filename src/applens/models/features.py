@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from text_unidecode import unidecode
 
 from applens.errors import InsufficientDataError
 from applens.insights._tz import local_time
@@ -29,6 +30,7 @@ __all__ = [
     "FeatureSet",
     "common_events",
     "data_span",
+    "event_columns",
     "feature_cache",
     "session_features",
     "user_features",
@@ -68,7 +70,26 @@ class FeatureSet:
 
 
 def _slug(event: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", event.lower()).strip("_") or "event"
+    """ASCII words of an event name: 'Открыть экран' -> 'otkryt_ekran', '購入' -> 'gou_ru'."""
+    return re.sub(r"[^0-9a-z]+", "_", unidecode(str(event)).lower()).strip("_") or "event"
+
+
+_FIXED_COUNTS = ("n_events", "n_crashes", "n_views", "n_clicks")
+
+
+def event_columns(event_kinds: list[str]) -> dict[str, str]:
+    """A distinct count column per event name: its slug, suffixed ``_2``, ``_3`` … where two
+    names read alike ('Open screen', 'open_screen') or one reads as a fixed column."""
+    taken, out = set(_FIXED_COUNTS), {}
+    for event in event_kinds:
+        base = name = f"n_{_slug(event)}"
+        number = 1
+        while name in taken:
+            number += 1
+            name = f"{base}_{number}"
+        taken.add(name)
+        out[event] = name
+    return out
 
 
 def data_span(ws: Workspace) -> tuple[datetime, datetime]:
@@ -141,10 +162,10 @@ def _user_features(ws: Workspace, cutoff: datetime, opts: FeatureOptions,
         "afternoon_share": ((hour >= 12) & (hour < 18)).cast("float64").mean(),
         "evening_share": (hour >= 18).cast("float64").mean(),
     }
-    for event in event_kinds:
+    for event, column in event_columns(event_kinds).items():
         if event == opts.crash_event:
             continue  # counted once, as n_crashes
-        aggs[f"n_{_slug(event)}"] = (win.event == event).cast("int64").sum()
+        aggs[column] = (win.event == event).cast("int64").sum()
     aggs["n_crashes"] = (win.event == opts.crash_event).cast("int64").sum()
     aggs["n_views"] = (win.event == opts.view_event).cast("int64").sum()
     aggs["n_clicks"] = (win.event == opts.click_event).cast("int64").sum()

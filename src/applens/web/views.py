@@ -526,7 +526,7 @@ def models(ws: Workspace, f: Filters) -> PageData:
             page.empty.append(Empty(
                 f"{title}: no scores yet", "Scores appear here after the model is trained "
                 "and has scored the workspace.",
-                f"applens train --models {name} && applens predict {name}"))
+                f"applens train --models {name} && applens predict --models {name}"))
             continue
         scores = scores.copy()
         if "reasons" in scores.columns:

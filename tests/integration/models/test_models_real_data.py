@@ -6,6 +6,7 @@ Every model trains or is skipped with its reason (one line), library warnings ar
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
@@ -125,3 +126,89 @@ def test_a_model_that_fails_leaves_no_half_finished_run(retail_path, monkeypatch
     with Workspace(retail_path) as ws, pytest.raises(RuntimeError, match="a bug"):
         train(ws, "churn,broken")
     assert _versions(retail_path, "churn") == before
+
+
+@pytest.fixture(scope="module")
+def apache_scored(apache_path) -> Path:
+    """The access-log workspace with personas and bots trained and scored."""
+    from applens.models import predict
+
+    with Workspace(apache_path) as ws:
+        train(ws, "personas,bots")
+        predict(ws, "bots")
+    return apache_path
+
+
+def test_each_ip_of_an_access_log_is_scored_once(apache_scored, run_cli):
+    from applens.models import latest_scores
+
+    with Workspace(apache_scored) as ws:
+        scores = latest_scores(ws, "bots")
+        ips = ws.connection.execute("SELECT count(DISTINCT ip) FROM events").fetchall()[0][0]
+    assert ips == 1753
+    assert scores.entity_type.eq("ip").all() and scores.entity_id.is_unique
+    assert len(scores) == ips
+    result = run_cli("predict", "--models", "bots", "--top", "3", "-w", apache_scored)
+    assert result.exit_code == 0, result.stderr
+    assert f"bots: top 3 of {ips}" in result.stdout
+
+
+def test_the_report_on_an_access_log_builds_with_the_models_counts(apache_scored, run_cli,
+                                                                   tmp_path):
+    from applens.models import latest_scores
+
+    result = run_cli("report", "--out", tmp_path / "r", "-w", apache_scored)
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    bots = next(s for s in report["sections"] if s["key"] == "bots")
+    with Workspace(apache_scored) as ws:
+        scores = latest_scores(ws, "bots")
+    assert bots["data"]["method"] == "model"
+    assert bots["data"]["flagged_count"] == int((scores.label != "normal").sum())
+
+
+def test_the_dashboard_hint_for_an_untrained_model_is_a_valid_command(retail_path, run_cli):
+    import shlex
+
+    from applens.web.views import models as models_page
+    from applens.web.views import parse_filters
+
+    with Workspace(retail_path) as ws:
+        page = models_page(ws, parse_filters(ws, {}))
+    hints = [e.command for e in page.empty if "predict" in e.command]
+    assert hints, page.empty
+    for hint in hints:
+        predict_part = hint.split("&&")[-1].strip()
+        args = shlex.split(predict_part)[1:]
+        assert args[0] == "predict"
+        result = run_cli(*args, "--help")
+        assert result.exit_code == 0, (hint, result.stderr)
+        result = run_cli(*args, "-w", retail_path)
+        assert result.exit_code in (0, 1), (hint, result.stderr)  # never a usage error (2)
+
+
+def test_bots_on_retail_orders_say_why_they_cannot_be_judged(retail_path, run_cli, tmp_path):
+    """Order lines share one timestamp: no model, no rule, no 'check their IPs'."""
+    result = run_cli("train", "--models", "personas,bots", "-w", retail_path)
+    _clean(result)
+    assert "bots: skipped." in result.stdout and "share one timestamp" in result.stdout
+    result = run_cli("report", "--out", tmp_path / "r", "-w", retail_path)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert "bots" not in [s["key"] for s in report["sections"]]
+    assert "share one timestamp" in report["skipped"]["bots"]
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "check their IP" not in html and "look automated" not in html
+
+
+def test_the_bots_model_file_is_as_small_as_its_information(apache_scored):
+    """One detector (IPs only), 100 trees of 256 rows, no training data: under 4 MB
+    (was 11 MB: two detectors of 200 trees each)."""
+    from applens.models.registry import MODEL_FILE, latest_version, model_dir
+
+    with Workspace(apache_scored) as ws:
+        path = model_dir(ws, "bots") / latest_version(ws, "bots") / MODEL_FILE
+        raw = path.read_bytes()
+    assert len(raw) < 4_000_000, len(raw)
+    assert b"66.249.73.135" not in raw  # no entity ids or features are stored

@@ -96,7 +96,8 @@ def test_the_user_agent_rule_is_switchable(tmp_path):
     assert feats.loc["u3", "ua_bot_share"] == 1.0
     on = BotDetector().fit(feats).rank(feats).set_index("entity_id")
     off = BotDetector(use_user_agent=False).fit(feats).rank(feats).set_index("entity_id")
-    assert on.loc["u3", "label"] == "bot" and "user agent declares" in on.loc["u3", "reasons"]
+    assert on.loc["u3", "label"] == "declared crawler"
+    assert "user agent declares" in on.loc["u3", "reasons"]
     assert "user agent" not in off.loc["u3", "reasons"]
     assert off.loc["u3", "score"] < on.loc["u3", "score"]
 
@@ -106,3 +107,29 @@ def test_bad_entity_and_missing_columns(events):
         bot_features(events, entity="session")
     with pytest.raises(SchemaError, match="need the events column"):
         bot_features(events.drop("ip"), entity="ip")
+
+
+def test_the_session_gap_comes_from_the_workspace_setting(tmp_path):
+    """Visits split at the workspace's session_gap_minutes (here 5), not a fixed 30."""
+    from applens.models._bots_model import BotsOptions, _features
+    from applens.workspace import Workspace
+
+    rows = []
+    for visit in range(4):  # four visits 10 minutes apart, 20 requests 10 s apart in each
+        t = START + timedelta(minutes=10 * visit)
+        for i in range(20):
+            rows.append((t + timedelta(seconds=10 * i), "u1", "view", "10.0.0.1"))
+    path = tmp_path / "events.csv"
+    pd.DataFrame(rows, columns=["ts", "user_id", "event", "ip"]).to_csv(path, index=False)
+    for minutes, visits in ((5, 4), (30, 1)):
+        folder = tmp_path / f"ws{minutes}"
+        with Workspace.init(folder) as ws:
+            toml = folder / "applens.toml"
+            toml.write_text(toml.read_text().replace(
+                "session_gap_minutes = 30", f"session_gap_minutes = {minutes}"))
+        with Workspace(folder) as ws:
+            assert ws.settings.session_gap_minutes == minutes
+            ws.ingest(path)
+            ws.connection.execute("ALTER TABLE events DROP COLUMN session_id")
+            feats = _features(ws, datetime(2024, 3, 5), BotsOptions(entities=["user"]))
+        assert feats["user"].loc["u1", "sessions"] == visits, minutes

@@ -1,10 +1,12 @@
-"""Bots: users whose activity is too fast and regular to be a person.
+"""Bots: traffic that is not a person.
 
-Scores come from the bot model when one is trained (``applens.models.latest_scores``);
-without one a plain rule flags users whose median gap between events is under
-``MAX_GAP_SECONDS`` and who make at least ``MIN_EVENTS_PER_DAY`` events per active day
-(people in a busy session also act every few seconds, but not all day long). The section
-says which it used.
+With a trained bot model (``applens train`` then ``applens predict``) the section shows what
+the model labelled, per user or IP: declared crawlers (the user agent says so) apart from
+suspicious traffic (behaviour alone gives it away). Without one it uses the rule the A/B
+readouts use to leave bots out (``applens.experiments.bots.bot_users``: machine-regular
+pauses), so report and readouts agree. It says which it used, and is left out with its
+reason when the data cannot tell a program by its rhythm (events that share a timestamp,
+such as the lines of one order).
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from applens.charts.bots import bot_scatter
-from applens.report._model import Figure, NamedChart, Section
+from applens.errors import InsufficientDataError
+from applens.experiments.bots import bot_users
+from applens.models import latest_scores, model_metrics
+from applens.models.bot_features import MAX_BATCHED, batched_share
+from applens.models.bots import LABEL_BOT, LABEL_DECLARED, LABEL_NORMAL
+from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
-from applens.report.sections._util import fmt_int, fmt_pct, optional, utc_bounds
+from applens.report.sections._util import columns, fmt_int, fmt_pct, utc_bounds
 
 if TYPE_CHECKING:
     from applens.report._model import Period
     from applens.workspace import Workspace
 
-MAX_GAP_SECONDS = 5.0
-MIN_EVENTS_PER_DAY = 150
+NOUNS = {"user": "users", "ip": "IP addresses"}
 
 
 def user_activity(ws: Workspace, period: Period) -> pd.DataFrame:
@@ -38,26 +44,12 @@ def user_activity(ws: Workspace, period: Period) -> pd.DataFrame:
         [start, end]).df()
 
 
-def _model_flags(ws: Workspace) -> pd.Series | None:
-    """user_id -> flagged, from the trained bot model if there is one."""
-    latest = optional("applens.models", "latest_scores")
-    if latest is None:
+def _model_scores(ws: Workspace) -> pd.DataFrame | None:
+    """The latest scores of the trained bot model, or None without one."""
+    if "bots" not in model_metrics(ws):
         return None
-    try:
-        scores = latest(ws, "bots")
-    except Exception:  # noqa: BLE001 - no trained model is not an error for a report
-        return None
-    if scores is None or len(scores) == 0:
-        return None
-    if "user_id" not in scores.columns and "entity_id" in scores.columns:
-        scores = scores.rename(columns={"entity_id": "user_id"})  # latest_scores' name
-    if "user_id" not in scores.columns:
-        return None
-    for column in ("is_bot", "flagged", "score", "prediction"):
-        if column in scores.columns:
-            flags = scores.set_index(scores["user_id"].astype(str))[column]
-            return flags.astype(float) >= 0.5
-    return None
+    scores = latest_scores(ws, "bots")
+    return scores if len(scores) else None
 
 
 @register("bots", order=90)
@@ -68,38 +60,99 @@ def bots(ws: Workspace, period: Period) -> Section | None:
     if users.empty:
         return None
     users["user_id"] = users["user_id"].astype(str)
-    flags = _model_flags(ws)
-    if flags is not None:
-        users["is_bot"] = users["user_id"].map(flags).fillna(False).astype(bool)
-        how = "flagged by the trained bot model"
-    else:
-        users["is_bot"] = ((users["median_gap_seconds"] < MAX_GAP_SECONDS)
-                           & (users["events_per_day"] >= MIN_EVENTS_PER_DAY))
-        how = (f"flagged by a rule: median gap under {MAX_GAP_SECONDS:g} s and at least "
-               f"{MIN_EVENTS_PER_DAY} events per active day (train the bot model for a "
-               "better judge)")
+    scores = _model_scores(ws)
+    if scores is not None:
+        return _from_model(ws, users, scores)
+    return _from_rule(ws, period, users)
+
+
+def _from_model(ws: Workspace, users: pd.DataFrame, scores: pd.DataFrame) -> Section:
+    kinds = [k for k in ("user", "ip") if (scores["entity_type"] == k).any()]
+    main = kinds[0]
+    of_main = scores[scores["entity_type"] == main]
+    flagged_ids = set(of_main.loc[of_main["label"] != LABEL_NORMAL, "entity_id"].astype(str))
+    users["is_bot"] = users["user_id"].isin(flagged_ids)
+    section = Section("bots", "Bots", summary=(
+        "What the trained bot model labelled in its latest 'applens predict' run: declared "
+        "crawlers (their user agent says they are programs) apart from suspicious traffic "
+        "(behaviour alone gives it away). Each point is a user: events per active day "
+        "against the median seconds between their events."))
+    flagged = scores[scores["label"] != LABEL_NORMAL]
+    declared = int((scores["label"] == LABEL_DECLARED).sum())
+    suspicious = int((scores["label"] == LABEL_BOT).sum())
+    section.figures = [Figure("declared crawlers", declared, fmt_int(declared)),
+                       Figure("suspicious", suspicious, fmt_int(suspicious))]
+    for kind in kinds:
+        rows = scores[scores["entity_type"] == kind]
+        n_declared = int((rows["label"] == LABEL_DECLARED).sum())
+        n_bot = int((rows["label"] == LABEL_BOT).sum())
+        section.findings.append(
+            f"Of {len(rows):,} {NOUNS[kind]} the model scored, {n_declared:,} are declared "
+            f"crawlers and {n_bot:,} look automated without saying so.")
+    share = _event_share(users)
+    if share is not None and users["is_bot"].any():
+        section.figures.append(Figure("their share of events", share, fmt_pct(share)))
+        section.findings.append(f"Together they made {fmt_pct(share)} of all events.")
+    if len(flagged):
+        where = " and block or rate-limit the addresses" if "ip" in kinds else ""
+        section.recommendations.append(
+            f"Exclude the {len(flagged):,} flagged {NOUNS[main]} from product metrics and A/B "
+            f"tests (they inflate views and skew CTR); review the suspicious ones (reasons in "
+            f"the table){where}.")
+    section.charts = [NamedChart("bots", "Users by activity and regularity",
+                                 bot_scatter(users))]
+    top = flagged.sort_values("rank").head(20)[["entity_type", "entity_id", "label", "reasons"]]
+    if len(top):
+        section.tables.append(TableBlock("Flagged by the bot model", top))
+    section.data = {"method": "model", "flagged": flagged["entity_id"].head(200).tolist(),
+                    "flagged_count": int(len(flagged)), "declared_crawlers": declared,
+                    "suspicious": suspicious, "event_share": share}
+    return section
+
+
+def _from_rule(ws: Workspace, period: Period, users: pd.DataFrame) -> Section:
+    start, end = utc_bounds(ws, period)
+    events = ws.table("events")
+    batched = batched_share(events.filter((events.ts >= start) & (events.ts < end)))
+    if batched > MAX_BATCHED:
+        raise InsufficientDataError(
+            f"{fmt_pct(batched, 0)} of consecutive events of a user share one timestamp "
+            "(order lines or batched uploads), so their rhythm cannot tell a program from a "
+            "person; train the bot model on data with one event per action.")
+    ids = set(bot_users(events, start=start, end=end).to_pyarrow().column(0).to_pylist())
+    users["is_bot"] = users["user_id"].isin({str(i) for i in ids})
     flagged = users[users["is_bot"]]
-    share_events = flagged["events"].sum() / users["events"].sum()
+    how = ("flagged by the rule the A/B readouts use: at least 50 pauses under a minute, "
+           "all the same length to 0.1 s (train the bot model for a fuller judge)")
     section = Section("bots", "Bots", summary=(
         f"Each point is a user: events per active day against the median seconds between "
         f"their events; suspected bots are {how}."))
+    share = _event_share(users) or 0.0
     section.figures = [Figure("suspected bots", len(flagged), fmt_int(len(flagged))),
-                       Figure("their share of events", float(share_events),
-                              fmt_pct(share_events))]
+                       Figure("their share of events", share, fmt_pct(share))]
     if len(flagged):
         section.findings.append(
-            f"{len(flagged):,} of {len(users):,} users look automated and made "
-            f"{fmt_pct(share_events)} of all events (median gap "
-            f"{flagged['median_gap_seconds'].median():.1f} s vs "
-            f"{users.loc[~users['is_bot'], 'median_gap_seconds'].median():.1f} s for others).")
+            f"{len(flagged):,} of {len(users):,} users act at a machine's regular pace and "
+            f"made {fmt_pct(share)} of all events.")
+        check_ips = (", and check their IP addresses for scraping"
+                     if "ip" in columns(ws, "events") and _has_ips(ws) else "")
         section.recommendations.append(
             f"Exclude the {len(flagged):,} suspected bots from product metrics and A/B tests "
-            "(they inflate views and skew CTR), and check their IPs for scraping.")
+            f"(they inflate views and skew CTR){check_ips}.")
     else:
         section.findings.append(f"No user looks automated ({how}).")
     section.charts = [NamedChart("bots", "Users by activity and regularity",
                                  bot_scatter(users))]
-    section.data = {"method": "model" if flags is not None else "rule",
-                    "flagged": flagged["user_id"].head(200).tolist(),
-                    "flagged_count": int(len(flagged)), "event_share": float(share_events)}
+    section.data = {"method": "rule", "flagged": flagged["user_id"].head(200).tolist(),
+                    "flagged_count": int(len(flagged)), "event_share": share}
     return section
+
+
+def _event_share(users: pd.DataFrame) -> float | None:
+    total = users["events"].sum()
+    return float(users.loc[users["is_bot"], "events"].sum() / total) if total else None
+
+
+def _has_ips(ws: Workspace) -> bool:
+    return bool(ws.connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE ip IS NOT NULL AND ip <> '')").fetchall()[0][0])
