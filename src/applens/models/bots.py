@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
+from applens.formatting import number
 from applens.models.bot_features import bot_features
 
 __all__ = ["RULES", "BotDetector", "Rule", "bot_features", "detect_bots"]
@@ -268,7 +269,8 @@ class BotDetector:
             if toward > 1:
                 gaps[column] = toward
         top = sorted(gaps, key=lambda c: -gaps[c])[:2]
-        return ", ".join(f"{c.replace('_', ' ')} {row[c]:.3g} (typical {self.medians_[c]:.3g})"
+        return ", ".join(f"{c.replace('_', ' ')} {number(row[c])} "
+                         f"(typical {number(self.medians_[c])})"
                          for c in top) or "a rare combination of features"
 
     def clone(self) -> BotDetector:

@@ -8,6 +8,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from applens import formatting
 from applens.charts import chart_spec
 
 if TYPE_CHECKING:
@@ -49,13 +50,21 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
 def _environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every string from the data (event names, slices…) is escaped
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(FILTERS)
+    return env
+
+
+# The shared number formats (applens.formatting) as template filters.
+FILTERS = {"cell": formatting.cell, "cells": formatting.frame_cells, "count": formatting.count,
+           "number": formatting.number, "percent": formatting.percent,
+           "p_value": formatting.p_value, "effect": formatting.effect}
 
 
 def render_html(report: Report, *, bundle: str | None = None) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from applens.charts.breakdown import breakdown_chart
 from applens.charts.risk import risk_histogram
+from applens.formatting import number
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import fmt_int, fmt_pct, optional
@@ -35,7 +36,7 @@ def _scores(ws: Workspace, model: str) -> tuple[pd.DataFrame, dict[str, float]] 
 
 
 def _validation(section: Section, metrics: dict[str, float]) -> None:
-    shown = ", ".join(f"{k} {v:.3g}" for k, v in sorted(metrics.items())[:4])
+    shown = ", ".join(f"{k} {number(v)}" for k, v in sorted(metrics.items())[:4])
     if shown:
         section.findings.append(f"Validation of the saved model: {shown}.")
 
