@@ -25,7 +25,7 @@ import pandas as pd
 
 __all__ = [
     "MISSING", "cell", "ci", "count", "duration", "effect", "frame_cells", "is_missing",
-    "lift", "number", "p_value", "percent", "pp",
+    "lift", "number", "p_equals", "p_value", "percent", "pp",
 ]
 
 MISSING = "n/a"
@@ -143,6 +143,12 @@ def p_value(value: Any) -> str:
     if number_ < P_FLOOR:
         return f"< {P_FLOOR:.4f}"
     return _sig(min(number_, 1.0), 3)
+
+
+def p_equals(value: Any) -> str:
+    """A p-value in a sentence: ``p=0.0086`` or ``p<0.0001``."""
+    text = p_value(value)
+    return f"p{text.replace(' ', '')}" if text.startswith("<") else f"p={text}"
 
 
 def ci(low: Any, high: Any, fmt: Callable[[Any], str] = effect) -> str:

@@ -79,6 +79,11 @@ def test_p_value(value, text):
     assert "e" not in fm.p_value(value)
 
 
+def test_p_in_a_sentence():
+    assert fm.p_equals(0.00861) == "p=0.00861" and fm.p_equals(1.18e-9) == "p<0.0001"
+    assert fm.p_equals(None) == "p=n/a"
+
+
 @pytest.mark.parametrize("seconds, text", [
     (0.4, "0.4 s"), (45, "45 s"), (59.94, "60 s"), (750, "12.5 min"), (3600, "1 h"),
     (11520, "3.2 h"), (181440, "2.1 d"), (dt.timedelta(minutes=90), "1.5 h"),

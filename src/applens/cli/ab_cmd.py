@@ -18,6 +18,7 @@ from applens.experiments.analyze import Readout, analyze_frame
 from applens.experiments.assignment import assign_group, bucket_bounds, bucket_of
 from applens.experiments.power import mde as mde_of
 from applens.experiments.power import sample_size as sample_size_of
+from applens.formatting import p_equals
 from applens.ingest.frame import read_frame
 
 ab_app = typer.Typer(
@@ -242,7 +243,7 @@ def analyze_cmd(
         emit(readout.to_dict(), fmt)
         return
     target = console if fmt is OutputFormat.table else err_console
-    srm_line = Text(f"SRM check: p={readout.srm.p_value:.3g} "
+    srm_line = Text(f"SRM check: {p_equals(readout.srm.p_value)} "
                     f"(observed {list(readout.srm.observed)}) — ")
     srm_line.append("ok" if readout.srm.ok else "FAILED", "" if readout.srm.ok else "bold red")
     target.print(srm_line)
