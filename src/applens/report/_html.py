@@ -67,6 +67,16 @@ FILTERS = {"cell": formatting.cell, "cells": formatting.frame_cells, "count": fo
            "p_value": formatting.p_value, "effect": formatting.effect}
 
 
+def _fill_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """A single (or layered) chart as wide as its card; the PNGs keep their fixed width.
+    Concatenated and faceted charts keep theirs (Vega cannot size those to a container)."""
+    if isinstance(spec.get("width"), (int, float)) and not any(
+            key in spec for key in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        spec = {**spec, "width": "container",
+                "autosize": {"type": "fit-x", "contains": "padding"}}
+    return spec
+
+
 def render_html(report: Report, *, bundle: str | None = None) -> str:
     """The page; ``bundle`` is the JavaScript to inline (default: ``vega_bundle()``)."""
     from markupsafe import Markup
@@ -75,7 +85,7 @@ def render_html(report: Report, *, bundle: str | None = None) -> str:
     for section in report.sections:
         for chart in section.charts:
             charts.append({"id": f"chart-{section.key}-{chart.name}",
-                           "spec": chart_spec(chart.chart)})
+                           "spec": _fill_width(chart_spec(chart.chart))})
     script = bundle if bundle is not None else vega_bundle()
     return _environment().get_template("report.html.j2").render(
         report=report, charts=charts, bundle=Markup(script.replace("</script", "<\\/script")),

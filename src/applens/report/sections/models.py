@@ -108,11 +108,14 @@ def crash_risk(ws: Workspace, period: Period) -> Section | None:
     section = Section("crash-risk", "Crash risk (model)", summary=(
         "Sessions the crash model expects to end in a crash, from the latest 'applens "
         "predict' run, and the groups with the worst measured crash rate."))
-    section.figures = [Figure("sessions scored", len(scores), fmt_int(len(scores))),
-                       Figure("likely to crash", risky, fmt_int(risky))]
-    section.findings.append(
-        f"{risky:,} of {len(scores):,} scored sessions have a crash risk of {THRESHOLD:.0%} "
-        "or more.")
+    section.figures = [Figure("sessions scored", len(scores), fmt_int(len(scores)))]
+    if risky:  # a zero count is not a finding (nor a key figure)
+        section.figures.append(Figure("likely to crash", risky, fmt_int(risky)))
+        section.findings.append(
+            f"{risky:,} of {len(scores):,} scored sessions have a crash risk of "
+            f"{THRESHOLD:.0%} or more.")
+    else:
+        section.summary += f" No scored session has a crash risk of {THRESHOLD:.0%} or more."
     _validation(section, metrics)
     summary = optional("applens.models", "crash_summary")
     if summary is not None:
