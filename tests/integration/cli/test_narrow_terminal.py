@@ -23,12 +23,9 @@ def applens_at(columns: int, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, env=env, timeout=300, check=False)
 
 
-@pytest.fixture(scope="module")
-def cookie_cats() -> Path:
-    path = Path(SRC).parents[1] / "shared" / "data" / "cookie_cats" / "cookie_cats.csv"
-    if not path.is_file():
-        path = Path("/work/shared/data/cookie_cats/cookie_cats.csv")
-    return path
+@pytest.fixture
+def cookie_cats(shared_data: Path) -> Path:
+    return shared_data / "cookie_cats" / "cookie_cats.csv"
 
 
 @pytest.mark.parametrize("columns", [80, 60])
