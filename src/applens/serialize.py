@@ -28,18 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from applens.formatting import is_missing
+
 __all__ = ["dumps", "frame_records", "to_jsonable"]
-
-
-def _missing(value: Any) -> bool:
-    """True for the scalar missing values: None, pd.NA, NaT (any flavour), float NaN."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (float, np.floating)):
-        return bool(np.isnan(value))
-    if isinstance(value, (np.datetime64, np.timedelta64)):
-        return bool(np.isnat(value))
-    return False
 
 
 def _duration(value: Any) -> str:
@@ -88,7 +79,7 @@ def to_jsonable(value: Any) -> Any:
         return value
     if isinstance(value, float):
         return _number(value)
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, np.generic) and not isinstance(value, (np.datetime64,
                                                                  np.timedelta64)):

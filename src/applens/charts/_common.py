@@ -10,10 +10,25 @@ import pandas as pd
 
 from applens.errors import InvalidParameterError
 
-__all__ = ["WIDTH", "HEIGHT", "frame_of", "needs", "period_axis", "to_dates"]
+__all__ = ["HEIGHT", "LABEL_LIMIT", "WIDTH", "frame_of", "log_ticks", "needs", "period_axis",
+           "to_dates"]
 
 WIDTH = 560
 HEIGHT = 240
+LABEL_LIMIT = 360  # pixels of an axis or legend label before Vega cuts it with "…"
+
+
+def log_ticks(largest: float) -> list[float]:
+    """Ticks 0, 1, 2, 5, 10, 20, 50 … up to ``largest``: on a log (symlog) axis Vega's own
+    ticks crowd together (100 120 160 200 240 300) and their labels overlap."""
+    ticks: list[float] = [0]
+    scale = 1.0
+    while True:
+        for step in (1, 2, 5):
+            if step * scale > max(largest, 1) * 1.05:
+                return ticks
+            ticks.append(step * scale)
+        scale *= 10
 
 
 def frame_of(data: Any, kind: str | None = None) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from applens.charts._common import HEIGHT, WIDTH, frame_of, needs
+from applens.charts._common import HEIGHT, WIDTH, frame_of, log_ticks, needs
 
 __all__ = ["MAX_POINTS", "bot_scatter"]
 
@@ -34,9 +34,15 @@ def bot_scatter(data: Any, *, x: str = "events_per_day", y: str = "median_gap_se
         frame = pd.concat([bots, people])
     tooltip = ["user_id:N", alt.Tooltip(f"{x}:Q", format=",.4~g"),
                alt.Tooltip(f"{y}:Q", format=",.4~g"), "suspected:N"]
+    def axis(column: str) -> alt.Axis:
+        largest = float(pd.to_numeric(frame[column], errors="coerce").max() or 0)
+        return alt.Axis(values=log_ticks(largest), labelOverlap="greedy", format="~s")
+
     return alt.Chart(frame, title=title).mark_circle(opacity=0.6).encode(
-        x=alt.X(f"{x}:Q", title=x.replace("_", " "), scale=alt.Scale(type="symlog")),
-        y=alt.Y(f"{y}:Q", title=y.replace("_", " "), scale=alt.Scale(type="symlog")),
+        x=alt.X(f"{x}:Q", title=x.replace("_", " "), scale=alt.Scale(type="symlog"),
+                axis=axis(x)),
+        y=alt.Y(f"{y}:Q", title=y.replace("_", " "), scale=alt.Scale(type="symlog"),
+                axis=axis(y)),
         color=alt.Color("suspected:N", title=None,
                         scale=alt.Scale(domain=["person", "bot"], range=["#1f77b4", "#d62728"])),
         tooltip=tooltip,

@@ -6,7 +6,15 @@ from typing import Any
 
 import altair as alt
 
-from applens.charts._common import HEIGHT, WIDTH, frame_of, needs, period_axis, to_dates
+from applens.charts._common import (
+    HEIGHT,
+    LABEL_LIMIT,
+    WIDTH,
+    frame_of,
+    needs,
+    period_axis,
+    to_dates,
+)
 
 __all__ = ["breakdown_chart"]
 
@@ -27,7 +35,8 @@ def breakdown_chart(data: Any, *, metric: str | None = None, title: str | None =
     frame = frame[[c for c in ("period", "breakdown", metric) if c in frame.columns]].copy()
     frame["breakdown"] = frame["breakdown"].astype(str)
     title = title or f"{metric} by {slice_title}"
-    colour = alt.Color("breakdown:N", title=slice_title)
+    colour = alt.Color("breakdown:N", title=slice_title,
+                       legend=alt.Legend(labelLimit=LABEL_LIMIT))
     if "period" in frame.columns and frame["period"].nunique() > 1:
         frame["period"] = to_dates(frame["period"])
         axis = period_axis(frame)
@@ -40,7 +49,8 @@ def breakdown_chart(data: Any, *, metric: str | None = None, title: str | None =
         ).properties(width=WIDTH, height=HEIGHT)
     return alt.Chart(frame, title=title).mark_bar().encode(
         x=alt.X(f"{metric}:Q", title=metric),
-        y=alt.Y("breakdown:N", title=slice_title, sort="-x"),
-        color=colour,
+        y=alt.Y("breakdown:N", title=slice_title, sort="-x",
+                axis=alt.Axis(labelLimit=LABEL_LIMIT)),
+        color=alt.Color("breakdown:N", legend=None),  # the axis already names each bar
         tooltip=["breakdown:N", alt.Tooltip(f"{metric}:Q", format=",.4~g")],
     ).properties(width=WIDTH, height=max(22 * frame["breakdown"].nunique(), 60))

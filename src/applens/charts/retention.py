@@ -65,8 +65,8 @@ def retention_heatmap(data: Any, *, title: str = "Retention by cohort",
         text="label:N",
         color=alt.condition("datum.rate > 0.5", alt.value("white"), alt.value("black")),
     )
-    layered = alt.layer(cells, text).properties(width=max(18 * periods, 160),
-                                                height=max(14 * cohorts, 80))
+    layered = alt.layer(cells, text).properties(width=max(32 * periods, 160),  # fits "100%"
+                                                height=max(16 * cohorts, 80))
     if "breakdown" in frame.columns:
         return layered.facet(column=alt.Column("breakdown:N", title=None)).properties(title=title)
     return layered.properties(title=title)

@@ -9,10 +9,12 @@ from enum import Enum
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from applens import formatting
 from applens.serialize import dumps, to_jsonable
 
 __all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console", "error", "note",
@@ -73,15 +75,6 @@ def _rows(data: Any) -> tuple[list[str], list[list[Any]]]:
     return columns, [[r.get(c) for c in columns] for r in records]
 
 
-def _cell(value: Any) -> str:
-    value = to_jsonable(value)
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
-
-
 def emit(data: Any, fmt: OutputFormat = OutputFormat.table, *, title: str | None = None) -> None:
     """Print ``data`` in the requested format to stdout."""
     if fmt is OutputFormat.json:
@@ -97,9 +90,35 @@ def emit(data: Any, fmt: OutputFormat = OutputFormat.table, *, title: str | None
                           for row in rows])
         sys.stdout.write(buffer.getvalue())
         return
+    cells = [[formatting.cell(v, c) for c, v in zip(columns, row, strict=True)]
+             for row in rows]
     table = Table(title=None if title is None else Text(title), show_lines=False)
     for column in columns:
         table.add_column(Text(column), overflow="fold")
-    for row in rows:
-        table.add_row(*(Text(_cell(v)) for v in row))
-    console.print(table)
+    for row_cells in cells:
+        table.add_row(*(Text(v) for v in row_cells))
+    if _natural_width(columns, cells) <= console.width:
+        console.print(table)
+    else:
+        console.print(_stacked(columns, cells, title))
+
+
+def _natural_width(columns: list[str], cells: list[list[str]]) -> int:
+    """The width the table needs to show every header and cell on one line (Rich's
+    default box: one border and two spaces of padding per column, one border to close)."""
+    widths = [max([cell_len(c), *(cell_len(r[i]) for r in cells)])
+              for i, c in enumerate(columns)]
+    return sum(w + 3 for w in widths) + 1
+
+
+def _stacked(columns: list[str], cells: list[list[str]], title: str | None) -> Group:
+    """A narrow terminal's layout: one block per row of ``name: value`` lines."""
+    width = max((len(c) for c in columns), default=0)
+    blocks: list[Text] = [Text(title, style="bold")] if title else []
+    for number, row_cells in enumerate(cells, 1):
+        block = Text(f"#{number}\n" if len(cells) > 1 else "", style="dim")
+        for column, value in zip(columns, row_cells, strict=True):
+            block.append(f"{column:<{width}}", style="bold")
+            block.append(f"  {value}\n")
+        blocks.append(block)
+    return Group(*blocks)

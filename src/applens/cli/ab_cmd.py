@@ -20,6 +20,7 @@ from applens.experiments.assignment import assign_group, bucket_bounds, bucket_o
 from applens.experiments.power import mde as mde_of
 from applens.experiments.power import sample_size as sample_size_of
 from applens.experiments.units import filter_frame, one_row_per_user
+from applens.formatting import p_equals
 from applens.ingest.frame import read_frame
 
 ab_app = typer.Typer(
@@ -263,7 +264,7 @@ def analyze_cmd(
         return
     target = console if fmt is OutputFormat.table else err_console
     srm = readout.srm
-    srm_line = Text(f"SRM check: p={srm.p_value:.3g} "
+    srm_line = Text(f"SRM check: {p_equals(srm.p_value)} "
                     f"(threshold {srm.threshold:g}; observed {list(srm.observed)}) — ")
     srm_line.append("ok" if readout.srm.ok else "FAILED", "" if readout.srm.ok else "bold red")
     target.print(srm_line)

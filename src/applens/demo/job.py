@@ -19,6 +19,7 @@ import numpy as np
 
 from applens.demo._truth import GroundTruth
 from applens.demo.generate import generate
+from applens.formatting import p_equals
 from applens.workspace import Workspace
 
 __all__ = ["DemoRun", "Finding", "run_demo"]
@@ -128,8 +129,8 @@ def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
     return Finding(
         "experiment",
         f"CTR test {exp.treatment} vs {exp.control}: {ab['difference']:+.4f} "
-        f"(p={ab['p_value']:.3g}); A/A {exp.aa_groups[0]} vs {exp.aa_groups[1]}: "
-        f"{aa['difference']:+.4f} (p={aa['p_value']:.3g}); {n_bots} bots left out",
+        f"({p_equals(ab['p_value'])}); A/A {exp.aa_groups[0]} vs {exp.aa_groups[1]}: "
+        f"{aa['difference']:+.4f} ({p_equals(aa['p_value'])}); {n_bots} bots left out",
         {"readouts": readouts, "planted_effect": exp.true_effect, "bots_excluded": n_bots},
     )
 

@@ -24,6 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
+from applens.formatting import number
 from applens.models._common import to_cutoff
 from applens.models.bot_features import bot_features
 
@@ -292,7 +293,8 @@ class BotDetector(BaseEstimator):
             if toward > 1:
                 gaps[column] = toward
         top = sorted(gaps, key=lambda c: -gaps[c])[:2]
-        return ", ".join(f"{c.replace('_', ' ')} {row[c]:.3g} (typical {self.medians_[c]:.3g})"
+        return ", ".join(f"{c.replace('_', ' ')} {number(row[c])} "
+                         f"(typical {number(self.medians_[c])})"
                          for c in top) or "a rare combination of features"
 
 

@@ -8,6 +8,7 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from applens import formatting
 from applens.charts import chart_spec
 
 if TYPE_CHECKING:
@@ -49,13 +50,31 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
 def _environment() -> Any:
     import jinja2
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every string from the data (event names, slices…) is escaped
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(FILTERS)
+    return env
+
+
+# The shared number formats (applens.formatting) as template filters.
+FILTERS = {"cell": formatting.cell, "cells": formatting.frame_cells, "count": formatting.count,
+           "number": formatting.number, "percent": formatting.percent,
+           "p_value": formatting.p_value, "effect": formatting.effect}
+
+
+def _fill_width(spec: dict[str, Any]) -> dict[str, Any]:
+    """A single (or layered) chart as wide as its card; the PNGs keep their fixed width.
+    Concatenated and faceted charts keep theirs (Vega cannot size those to a container)."""
+    if isinstance(spec.get("width"), (int, float)) and not any(
+            key in spec for key in ("hconcat", "vconcat", "concat", "facet", "repeat")):
+        spec = {**spec, "width": "container",
+                "autosize": {"type": "fit-x", "contains": "padding"}}
+    return spec
 
 
 def render_html(report: Report, *, bundle: str | None = None) -> str:
@@ -66,7 +85,7 @@ def render_html(report: Report, *, bundle: str | None = None) -> str:
     for section in report.sections:
         for chart in section.charts:
             charts.append({"id": f"chart-{section.key}-{chart.name}",
-                           "spec": chart_spec(chart.chart)})
+                           "spec": _fill_width(chart_spec(chart.chart))})
     script = bundle if bundle is not None else vega_bundle()
     return _environment().get_template("report.html.j2").render(
         report=report, charts=charts, bundle=Markup(script.replace("</script", "<\\/script")),

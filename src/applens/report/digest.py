@@ -20,6 +20,7 @@ import altair as alt
 import pandas as pd
 
 from applens.errors import ConfigError, NotFoundError
+from applens.formatting import count, lift, percent, pp
 
 if TYPE_CHECKING:
     from applens.notify import Delivery
@@ -59,16 +60,16 @@ class Metric:
     def text(self, value: float | None) -> str:
         if value is None:
             return "n/a"
-        return f"{value * 100:.2f}%" if self.rate else f"{round(value):,}"
+        return percent(value, 2) if self.rate else count(value)
 
     def change_text(self, change: tuple[float | None, float | None]) -> str:
         absolute, relative = change
         if absolute is None:
             return "n/a"
         if self.rate:
-            return f"{absolute * 100:+.2f} pp"
-        pct = "n/a" if relative is None else f"{relative * 100:+.1f}%"
-        return f"{round(absolute):+,} ({pct})"
+            return pp(absolute, 2)
+        sign = "+" if round(absolute) > 0 else ""
+        return f"{sign}{count(absolute)} ({lift(relative)})"
 
 
 @dataclass

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 from fastapi.templating import Jinja2Templates
+
+from applens import formatting
 
 __all__ = ["STATIC_DIR", "templates"]
 
@@ -17,11 +16,8 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.autoescape = True  # user data (event names, values, file names) is always escaped
 
 
-def _cell(value: Any) -> Any:
-    """A table cell: missing values (None, NaN, NaT) print as nothing."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return value
-
-
-templates.env.filters["cell"] = _cell
+# Table cells and numbers in the shared formats (applens.formatting): missing values print
+# as nothing, counts grouped, other numbers with 3 significant digits.
+templates.env.filters.update({"cell": formatting.cell, "cells": formatting.frame_cells,
+                              "count": formatting.count, "number": formatting.number,
+                              "percent": formatting.percent})

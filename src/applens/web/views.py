@@ -30,6 +30,7 @@ from applens.charts.retention import retention_frame, retention_heatmap
 from applens.charts.risk import risk_histogram
 from applens.charts.stickiness import stickiness_chart
 from applens.errors import InvalidParameterError, NotFoundError
+from applens.formatting import count, number, percent
 from applens.insights.span import data_span, default_window
 from applens.serialize import dumps, frame_records
 
@@ -236,13 +237,13 @@ def overview(ws: Workspace, f: Filters) -> PageData:
     active = _query(ws, f.spec("active_users", math=["dau", "wau", "mau"]))
     frame = active.to_frame()
     last = frame.iloc[-1] if len(frame) else None
-    page.cards = [("Events", f"{events:,}"), ("Users", f"{users:,}"),
-                  ("Sessions", f"{sessions:,}")]
+    page.cards = [("Events", count(events)), ("Users", count(users)),
+                  ("Sessions", count(sessions))]
     if last is not None:
-        page.cards += [("DAU (last day)", f"{int(last['dau']):,}"),
-                       ("WAU", f"{int(last['wau']):,}"), ("MAU", f"{int(last['mau']):,}")]
+        page.cards += [("DAU (last day)", count(last["dau"])),
+                       ("WAU", count(last["wau"])), ("MAU", count(last["mau"]))]
         if last["mau"]:
-            page.cards.append(("Stickiness DAU/MAU", f"{last['dau'] / last['mau']:.0%}"))
+            page.cards.append(("Stickiness DAU/MAU", percent(last["dau"] / last["mau"], 0)))
     page.panels.append(Panel("active_users", "Active users (DAU / WAU / MAU)", frame,
                              _spec(active_users_chart, frame)))
     return page
@@ -543,7 +544,7 @@ def models(ws: Workspace, f: Filters) -> PageData:
             page.panels.append(Panel(f"{name}_scores", f"{title}: score distribution", scores,
                                      _spec(risk_histogram, scores, title=f"{title} score")))
         top = scores.sort_values("rank").head(50).reset_index(drop=True)
-        note = ", ".join(f"{k} {v:.3g}" for k, v in metrics.get(name, {}).items())
+        note = ", ".join(f"{k} {number(v)}" for k, v in metrics.get(name, {}).items())
         page.tables.append(Table(f"{name}_top", f"{title}: highest scores", top,
                                  f"Validation: {note}" if note else ""))
     return page

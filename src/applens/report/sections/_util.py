@@ -6,6 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from applens import formatting
+
 if TYPE_CHECKING:
     from applens.report._model import Period
     from applens.workspace import Workspace
@@ -49,14 +51,6 @@ def optional(module: str, name: str) -> Any:
         return None
 
 
-def fmt_int(value: float | int | None) -> str:
-    return "n/a" if value is None else f"{round(value):,}"
-
-
-def fmt_pct(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value * 100:.{digits}f}%"
-
-
-def fmt_pp(value: float) -> str:
-    """A difference of two rates in percentage points, signed."""
-    return f"{value * 100:+.1f} pp"
+fmt_int = formatting.count  # the shared formats (applens.formatting), under their old names
+fmt_pct = formatting.percent
+fmt_pp = formatting.pp

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from applens.charts.alerts import alert_timeline
+from applens.formatting import number
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import optional, utc_bounds
@@ -45,8 +46,8 @@ def anomalies(ws: Workspace, period: Period) -> Section | None:
         where = f"{worst['monitor']}" + (f" · {worst['series']}" if "series" in alerts.columns
                                          and pd.notna(worst["series"]) else "")
         section.findings.append(
-            f"Largest deviation: {where} at {worst['slice_start']}: {worst['value']:,.4g} vs "
-            f"{worst['expected']:,.4g} expected ({worst['deviation_pct']:+.0f}%).")
+            f"Largest deviation: {where} at {worst['slice_start']}: {number(worst['value'])} vs "
+            f"{number(worst['expected'])} expected ({worst['deviation_pct']:+.0f}%).")
     if still_open:
         section.recommendations.append(
             f"{still_open} alert(s) are still open: see 'applens monitor' for their state "

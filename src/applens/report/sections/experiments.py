@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from applens.charts.experiment import effect_chart
 from applens.errors import ApplensError
+from applens.formatting import lift, p_value
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import optional
@@ -36,11 +37,11 @@ def experiments(ws: Workspace, period: Period) -> Section | None:
         srm_p = getattr(readout.srm, "p_value", None)
         if srm_p is not None and srm_p < 0.001:
             section.recommendations.append(
-                f"{name}: sample ratio mismatch (p={srm_p:.2g}); fix the assignment before "
+                f"{name}: sample ratio mismatch (p={p_value(srm_p)}); fix the assignment before "
                 "trusting its results.")
         primaries = [m for m in readout.metrics if getattr(m, "role", "metric") == "metric"]
         winners = [m for m in primaries if m.p_adjusted < readout.alpha]
-        parts = [f"{m.metric} {m.lift * 100:+.1f}% ({m.treatment}, p={m.p_adjusted:.3g})"
+        parts = [f"{m.metric} {lift(m.lift)} ({m.treatment}, p={p_value(m.p_adjusted)})"
                  for m in primaries]
         section.findings.append(
             f"{name}: " + ("; ".join(parts) if parts else "no primary metrics") + ". "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from applens.charts.breakdown import breakdown_chart
 from applens.charts.risk import risk_histogram
+from applens.formatting import number
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import fmt_int, fmt_pct, optional
@@ -35,7 +36,7 @@ def _scores(ws: Workspace, model: str) -> tuple[pd.DataFrame, dict[str, float]] 
 
 
 def _validation(section: Section, metrics: dict[str, float]) -> None:
-    shown = ", ".join(f"{k} {v:.3g}" for k, v in sorted(metrics.items())[:4])
+    shown = ", ".join(f"{k} {number(v)}" for k, v in sorted(metrics.items())[:4])
     if shown:
         section.findings.append(f"Validation of the saved model: {shown}.")
 
@@ -107,11 +108,14 @@ def crash_risk(ws: Workspace, period: Period) -> Section | None:
     section = Section("crash-risk", "Crash risk (model)", summary=(
         "Sessions the crash model expects to end in a crash, from the latest 'applens "
         "predict' run, and the groups with the worst measured crash rate."))
-    section.figures = [Figure("sessions scored", len(scores), fmt_int(len(scores))),
-                       Figure("likely to crash", risky, fmt_int(risky))]
-    section.findings.append(
-        f"{risky:,} of {len(scores):,} scored sessions have a crash risk of {THRESHOLD:.0%} "
-        "or more.")
+    section.figures = [Figure("sessions scored", len(scores), fmt_int(len(scores)))]
+    if risky:  # a zero count is not a finding (nor a key figure)
+        section.figures.append(Figure("likely to crash", risky, fmt_int(risky)))
+        section.findings.append(
+            f"{risky:,} of {len(scores):,} scored sessions have a crash risk of "
+            f"{THRESHOLD:.0%} or more.")
+    else:
+        section.summary += f" No scored session has a crash risk of {THRESHOLD:.0%} or more."
     _validation(section, metrics)
     summary = optional("applens.models", "crash_summary")
     if summary is not None:
