@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.markup import escape
 
 from applens.cli._output import FormatOption, OutputFormat, emit, err_console
 from applens.errors import (
@@ -122,7 +121,7 @@ def score_cmd(
         out = out[out["is_alert"] == 1]
     emit(out, fmt, title=f"{file.name}: {detector} ({int(result.alert.sum())} alerts)")
     if result.note:
-        err_console.print(escape(result.note))
+        err_console.print(result.note, soft_wrap=True, highlight=False)
 
 
 @anomalies_app.command("list")
