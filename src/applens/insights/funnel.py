@@ -24,6 +24,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from applens.errors import did_you_mean
 from applens.insights import _filters
 from applens.insights._context import Context
 from applens.insights.result import Result
@@ -32,6 +33,7 @@ from applens.insights.spec import FunnelSpec
 __all__ = ["funnel"]
 
 _NULL_TS = ibis.null().cast("timestamp")
+_SUGGEST_FROM = 1000  # the most frequent event names a did-you-mean looks at
 
 
 def _window(spec: FunnelSpec) -> ir.IntervalScalar:
@@ -185,7 +187,30 @@ def funnel(ctx: Context, spec: FunnelSpec) -> Result:
         data.update(_block(frame, n))
     else:
         data["by_breakdown"] = {v: _block(frame[frame["_bd"] == v], n) for v in top}
-    return Result("funnel", data, spec.model_dump(mode="json"))
+    return Result("funnel", data, spec.model_dump(mode="json"), notes=_unknown_steps(ctx, spec))
+
+
+def _unknown_steps(ctx: Context, spec: FunnelSpec) -> tuple[str, ...]:
+    """One note per step whose event never occurs at all (a typo gives 0 silently)."""
+    names = {s.event if s.event is not None else spec.event for s in spec.steps} - {None}
+    if not names:
+        return ()
+    t = ctx.events
+    hit = t.filter(t.event.isin(sorted(names)))
+    seen = set(hit.select("event").distinct().to_pandas()["event"])
+    if not names - seen:
+        return ()
+    known = t.event.value_counts().order_by(ibis.desc("event_count")).limit(_SUGGEST_FROM)
+    existing = [str(e) for e in known.to_pandas()["event"] if e is not None]
+    notes = []
+    for k, step in enumerate(spec.steps):
+        name = step.event if step.event is not None else spec.event
+        if name is not None and name not in seen:
+            hint = did_you_mean(name, existing) or (
+                f" Events: {', '.join(existing[:8])}{', …' if len(existing) > 8 else ''}.")
+            notes.append(f"Funnel step {k + 1} '{name}' never occurs in the events, so "
+                         f"nobody reaches it.{hint}")
+    return tuple(notes)
 
 
 def _attributed(spec: FunnelSpec, best: ir.Table, n: int) -> ir.StringValue:
