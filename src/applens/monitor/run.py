@@ -24,7 +24,7 @@ from applens.monitor import state
 from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
 from applens.monitor.message import render_chart, render_text
-from applens.monitor.slices import metric_slices, watermark
+from applens.monitor.slices import metric_slices, usual_volume, watermark
 from applens.notify import _redact, notify_config, send
 from applens.workspace import Workspace
 
@@ -132,11 +132,12 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
         d = det.fit_detect(part["value"].to_numpy(dtype=float), stamps)
         volume = part["volume"].to_numpy(dtype=float)
         expected = np.nan_to_num(d.expected, nan=0.0)
-        guard = np.maximum(volume, 0 if cfg.formula else expected) >= cfg.min_volume
+        guard = np.maximum(np.maximum(volume, usual_volume(volume, stamps)),
+                           0 if cfg.formula else expected) >= cfg.min_volume
         guard &= np.abs(d.values - expected) >= cfg.min_abs_change
         if cfg.direction != "both":
             guard &= (d.values < expected) if cfg.direction == "drop" else (d.values > expected)
-        hot = d.alert & guard & ~np.isnan(d.expected)
+        hot = d.alert & guard & ~np.isnan(d.expected) & d.judged
         times = [t.to_pydatetime() for t in pd.to_datetime(part["slice_start"])]
         last = done.get(series)
         todo = [i for i, t in enumerate(times)
