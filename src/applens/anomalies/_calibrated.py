@@ -105,12 +105,7 @@ class CalibratedDetector(BaseDetector):
 
     def _history_rows(self) -> int:
         recent = int(getattr(self, "recent", 0)) if self.components == ("shift",) else 0
-        rows = self._min_rows() + recent + self._warmup()
-        if self.period_ and "weekly" in self.components:
-            # Sub-daily rows with a weekly view: before a whole week has been seen, the
-            # first Saturday evening is a record however ordinary it is.
-            rows = max(rows, 7 * self.period_)
-        return rows
+        return self._min_rows() + recent + self._warmup()
 
     def _baseline(self, kind: Component, x: pd.Series, ts: pd.Series) -> Baseline | None:
         memory = self._memory()

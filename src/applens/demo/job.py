@@ -140,7 +140,8 @@ def _experiment(ws: Workspace, truth: GroundTruth) -> Finding:
 # the people behind them series A (the guarded volume). Judging those quiet slots gave
 # 3-20 "-100 %" drops a month that nobody planted, different for every seed and end date.
 # Every alert must be confirmed by a second slice, and that monitor pages on drops only.
-# The detectors judge a series only after a week of history (its weekly pattern).
+# A series born inside the monitor's history is judged after a week of it (its weekly
+# pattern).
 DEMO_MONITORS: dict[str, dict[str, Any]] = {
     "events": {"series": [{"math": "dau"}, {"math": "total"}], "formula": "B",
                "dimensions": ["os", "app_version"], "direction": "drop", "confirm": 2,
