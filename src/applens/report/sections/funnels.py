@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from applens.charts.funnel import funnel_chart, funnel_frame
+from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.insights.funnel import DEFAULT_WINDOW, default_steps
 from applens.report._model import Figure, NamedChart, Section
@@ -28,12 +29,14 @@ def funnels(ws: Workspace, period: Period) -> Section | None:
         return None
     steps = _steps(ws, period)
     if len(steps) < 2:
-        return None
+        found = f"only '{steps[0]}'" if steps else "none"
+        raise InsufficientDataError(
+            f"A funnel needs two kinds of events; {period} has {found}.")
     result = query({"kind": "funnel", "steps": [{"event": s} for s in steps],
                     "conversion_window": DEFAULT_WINDOW, **period.spec_range()}, ws)
     frame = funnel_frame(result, steps)
     if not frame["count"].iloc[0]:
-        return None
+        raise InsufficientDataError(f"Nobody did '{steps[0]}' in {period}: no funnel to show.")
     path = " → ".join(steps)
     section = Section("funnels", "Funnels", summary=(
         f"The {len(steps)} events most users reach, in the order users first do them, within "
