@@ -1,8 +1,8 @@
 """The demo's schedule: where every planted effect sits in time, derived from the size.
 
 Every effect is placed relative to the data range so that any ``days >= MIN_DAYS`` gets all
-of them: the campaign in the first third, the A/B test in the middle, the outage late, and
-a full churn window of ``CHURN_WINDOW_DAYS`` at the end.
+of them: the campaign in the first third (after the first week), the A/B test in the
+middle, the outage late, and a full churn window of ``CHURN_WINDOW_DAYS`` at the end.
 """
 
 from __future__ import annotations
@@ -88,7 +88,8 @@ def make_plan(
         seed=seed,
         start=start,
         end=end,
-        campaign_day=max(1, days // 3 - 3),
+        # After a full week of history: the monitor judges nothing before it has seen one.
+        campaign_day=max(8, days // 3 - 3),
         outage_start=outage_start,
         outage_end=outage_start + dt.timedelta(hours=3),
         experiment_start=start + dt.timedelta(days=exp_start_day),

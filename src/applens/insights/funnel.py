@@ -24,14 +24,22 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from applens.errors import did_you_mean
 from applens.insights import _filters
 from applens.insights._context import Context
 from applens.insights.result import Result
 from applens.insights.spec import FunnelSpec
 
-__all__ = ["funnel"]
+__all__ = ["DEFAULT_STEPS", "DEFAULT_WINDOW", "DEFAULT_WINDOW_HOURS", "default_steps", "funnel"]
 
 _NULL_TS = ibis.null().cast("timestamp")
+# The default funnel (dashboard and report alike): the DEFAULT_STEPS events most users do,
+# in the order users first do them, converting within DEFAULT_WINDOW.
+DEFAULT_STEPS = 4
+DEFAULT_WINDOW_HOURS = 24
+DEFAULT_WINDOW = {"value": DEFAULT_WINDOW_HOURS, "unit": "hour"}
+_NOT_STEPS = ("crash", "error", "exception")  # failures are not steps anyone aims for
+_SUGGEST_FROM = 1000  # the most frequent event names a did-you-mean looks at
 
 
 def _window(spec: FunnelSpec) -> ir.IntervalScalar:
@@ -185,7 +193,30 @@ def funnel(ctx: Context, spec: FunnelSpec) -> Result:
         data.update(_block(frame, n))
     else:
         data["by_breakdown"] = {v: _block(frame[frame["_bd"] == v], n) for v in top}
-    return Result("funnel", data, spec.model_dump(mode="json"))
+    return Result("funnel", data, spec.model_dump(mode="json"), notes=_unknown_steps(ctx, spec))
+
+
+def _unknown_steps(ctx: Context, spec: FunnelSpec) -> tuple[str, ...]:
+    """One note per step whose event never occurs at all (a typo gives 0 silently)."""
+    names = {s.event if s.event is not None else spec.event for s in spec.steps} - {None}
+    if not names:
+        return ()
+    t = ctx.events
+    hit = t.filter(t.event.isin(sorted(names)))
+    seen = set(hit.select("event").distinct().to_pandas()["event"])
+    if not names - seen:
+        return ()
+    known = t.event.value_counts().order_by(ibis.desc("event_count")).limit(_SUGGEST_FROM)
+    existing = [str(e) for e in known.to_pandas()["event"] if e is not None]
+    notes = []
+    for k, step in enumerate(spec.steps):
+        name = step.event if step.event is not None else spec.event
+        if name is not None and name not in seen:
+            hint = did_you_mean(name, existing) or (
+                f" Events: {', '.join(existing[:8])}{', …' if len(existing) > 8 else ''}.")
+            notes.append(f"Funnel step {k + 1} '{name}' never occurs in the events, so "
+                         f"nobody reaches it.{hint}")
+    return tuple(notes)
 
 
 def _attributed(spec: FunnelSpec, best: ir.Table, n: int) -> ir.StringValue:
@@ -226,3 +257,23 @@ def _block(frame: Any, n: int) -> dict[str, list[Any]]:
         "median_conversion_seconds": [None] + [num(f"_med{k}") for k in range(1, n)],
         "average_conversion_seconds": [None] + [num(f"_avg{k}") for k in range(1, n)],
     }
+
+
+def default_steps(events: ir.Table, count: int = DEFAULT_STEPS) -> list[str]:
+    """The default funnel's steps over ``events`` (already cut to the range and slice): the
+    ``count`` events reached by most users, failures left out, ordered by how long after
+    their first of these events users first do each (the natural path through the app)."""
+    t = events.filter(events.user_id.notnull() & events.event.notnull())
+    for word in _NOT_STEPS:
+        t = t.filter(~t.event.lower().contains(word))
+    reach = t.group_by("event").agg(_n=t.user_id.nunique())
+    top = reach.order_by([ibis.desc("_n"), "event"]).limit(count)
+    names = [str(e) for e in top.to_pandas()["event"]]
+    if not names:
+        return []
+    firsts = t.filter(t.event.isin(names)).group_by(["user_id", "event"]).agg(_t=t.ts.min())
+    starts = firsts.group_by("user_id").agg(_t0=firsts._t.min())
+    joined = firsts.join(starts, "user_id")
+    secs = (joined._t.epoch_seconds() - joined._t0.epoch_seconds()).cast("float64")
+    order = joined.group_by("event").agg(_lag=secs.mean()).order_by(["_lag", "event"])
+    return [str(e) for e in order.to_pandas()["event"]]

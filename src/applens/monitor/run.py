@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from applens.errors import ConfigError, InvalidParameterError, UnknownComponentError
+from applens.insights.span import data_span
 from applens.monitor import state
 from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
 from applens.monitor.message import render_chart, render_text
-from applens.monitor.slices import metric_slices, watermark
+from applens.monitor.slices import metric_slices, usual_volume, watermark
 from applens.notify import _redact, notify_config, send
 from applens.workspace import Workspace
 
@@ -65,6 +66,9 @@ class MonitorRun:
             "messages_pending": self.messages_pending, "failures": self.failures,
             "warnings": self.warnings,
         }
+
+
+_MIN_AGE = timedelta(days=7)  # a new series' own history before it may alert
 
 
 def _floor(moment: datetime, step: timedelta) -> datetime:
@@ -121,6 +125,8 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
     last_resolved = state.last_resolved(ws, cfg.name)
     det = _detector(cfg)
     cooldown = cfg.duration("cooldown")
+    span = data_span(ws.backend)
+    window_holds_all = span is None or span[0] >= start  # every series is born in it
     out = _Judged([], [], {}, {}, 0)
     for series, part in frame.groupby("series", sort=True):
         part = part.sort_values("slice_start")
@@ -129,14 +135,19 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
             continue
         part = part.iloc[seen[0]:]  # a series starts when it first has data (a new version)
         stamps = part["slice_start"].to_numpy()
+        # A series born inside the window is judged after a week of its own history: its
+        # first Saturday evening would otherwise be a record, however ordinary.
+        young = stamps < np.datetime64(pd.Timestamp(stamps[0]) + _MIN_AGE) if (
+            seen[0] > 0 or window_holds_all) else np.zeros(len(stamps), bool)
         d = det.fit_detect(part["value"].to_numpy(dtype=float), stamps)
         volume = part["volume"].to_numpy(dtype=float)
         expected = np.nan_to_num(d.expected, nan=0.0)
-        guard = np.maximum(volume, 0 if cfg.formula else expected) >= cfg.min_volume
+        guard = np.maximum(np.maximum(volume, usual_volume(volume, stamps)),
+                           0 if cfg.formula else expected) >= cfg.min_volume
         guard &= np.abs(d.values - expected) >= cfg.min_abs_change
         if cfg.direction != "both":
             guard &= (d.values < expected) if cfg.direction == "drop" else (d.values > expected)
-        hot = d.alert & guard & ~np.isnan(d.expected)
+        hot = d.alert & guard & ~np.isnan(d.expected) & d.judged & ~young
         times = [t.to_pydatetime() for t in pd.to_datetime(part["slice_start"])]
         last = done.get(series)
         todo = [i for i, t in enumerate(times)

@@ -13,12 +13,13 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from applens.anomalies._stats import lagged
 from applens.errors import ConfigError, did_you_mean
 from applens.insights import _filters, _formula
 from applens.monitor.config import MonitorConfig
 from applens.workspace import Workspace
 
-__all__ = ["ALL", "metric_slices", "watermark"]
+__all__ = ["ALL", "metric_slices", "usual_volume", "watermark"]
 
 ALL = "all"  # the series label of a monitor without dimensions
 _ZERO_WHEN_EMPTY = {"total", "dau", "unique_sessions", "sum"}
@@ -161,3 +162,14 @@ def _evaluate(formula: str, env: dict[str, pd.Series]) -> pd.Series:
     result = walk(tree)
     return result if isinstance(result, pd.Series) else pd.Series(result, index=next(
         iter(env.values())).index)
+
+
+def usual_volume(volume: np.ndarray, stamps: np.ndarray, days: int = 7) -> np.ndarray:
+    """The median volume of the same slot over the previous ``days`` days (causal; 0 where
+    there is no history). The volume guard reads it with the slot's own volume, so an
+    outage (the volume itself collapses) is still judged, and a slot that is usually
+    quiet (a few people at night) never is."""
+    x = pd.Series(volume, dtype=float)
+    ts = pd.Series(pd.to_datetime(stamps))
+    lags = pd.concat([lagged(x, ts, pd.Timedelta(days=k)) for k in range(1, days + 1)], axis=1)
+    return np.nan_to_num(lags.median(axis=1).to_numpy(), nan=0.0)

@@ -31,6 +31,7 @@ from applens.charts.risk import risk_histogram
 from applens.charts.stickiness import stickiness_chart
 from applens.errors import InvalidParameterError, NotFoundError
 from applens.formatting import count, number, percent
+from applens.insights.funnel import DEFAULT_WINDOW_HOURS, default_steps
 from applens.insights.span import data_span, default_window
 from applens.serialize import dumps, frame_records
 
@@ -314,7 +315,7 @@ def funnels(ws: Workspace, f: Filters) -> PageData:
         params).fetchall()]
     text = f.extra.get("steps", "")
     steps = [s.strip() for s in text.split(",") if s.strip()] or _default_steps(ws, f)
-    hours = f.extra.get("window_hours", "24")
+    hours = f.extra.get("window_hours", str(DEFAULT_WINDOW_HOURS))
     try:
         window = int(hours)
         if window < 1:
@@ -337,18 +338,14 @@ def funnels(ws: Workspace, f: Filters) -> PageData:
     return page
 
 
-def _default_steps(ws: Workspace, f: Filters, count: int = 4) -> list[str]:
-    """The most widespread events, in the order users first do them."""
-    where, params = f.sql_where()
-    rows = ws.connection.execute(
-        f"WITH top AS (SELECT event FROM events WHERE {where} GROUP BY 1 "
-        f"ORDER BY count(DISTINCT user_id) DESC LIMIT {int(count)}), "
-        f"firsts AS (SELECT user_id, event, min(ts) AS t FROM events WHERE {where} "
-        f"AND event IN (SELECT event FROM top) GROUP BY 1, 2), "
-        f"starts AS (SELECT user_id, min(t) AS t0 FROM firsts GROUP BY 1) "
-        f"SELECT event FROM firsts JOIN starts USING (user_id) GROUP BY event "
-        f"ORDER BY avg(epoch(t) - epoch(t0)), event", params + params).fetchall()
-    return [r[0] for r in rows]
+def _default_steps(ws: Workspace, f: Filters) -> list[str]:
+    """The default funnel (the report's too): see ``insights.funnel.default_steps``."""
+    events = ws.table("events")
+    lo, hi = f.sql_where()[1][:2]
+    events = events.filter((events.ts >= lo) & (events.ts < hi))
+    if f.slice_key and f.slice_value:
+        events = events.filter(events[f.slice_key] == f.slice_value)
+    return default_steps(events)
 
 
 def _saved_readouts(ws: Workspace) -> dict[str, Any]:

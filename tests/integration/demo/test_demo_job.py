@@ -60,27 +60,21 @@ def test_demo_is_rebuilt_cleanly_when_run_again(tmp_path):
     assert [p.name for p in (tmp_path / "models" / "crash").iterdir()] == ["v1"]
 
 
-def test_planted_outage_raises_one_alert_in_its_slice(demo):
-    _, findings, truth = demo
-    caught = findings["anomalies"].data["outage_alerts"]
-    assert len(caught) == 1, caught  # one alert for the incident, not one per slice
-    assert caught[0]["os"] == truth["outage"]["os"]
-    assert caught[0]["value"] < caught[0]["expected"]
-
-
-def test_planted_campaign_is_reported_and_false_alerts_are_few(demo):
-    _, findings, truth = demo
+def test_every_alert_is_in_the_ground_truth(demo):
+    # At 3,000 users the outage slice has 2-4 people per 15 minutes: too few to judge (the
+    # README-sized demo finds it: test_demo_alerts.py); nothing unplanted may alert.
+    _, findings, _ = demo
     data = findings["anomalies"].data
-    spikes = data["campaign_alerts"]
+    planted = data["outage_alerts"] + data["campaign_alerts"]
+    assert [a for a in data["alerts"] if a not in planted] == []
+
+
+def test_planted_campaign_is_reported(demo):
+    _, findings, truth = demo
+    spikes = findings["anomalies"].data["campaign_alerts"]
     assert len(spikes) == 1, spikes
     assert spikes[0]["slot"].startswith(truth["campaign"]["date"])
     assert spikes[0]["value"] > 1.5 * spikes[0]["expected"]
-    # Everything else the monitors raised in the month is a false alert: a handful at most
-    # (the detector alone raised 68 on the default demo).
-    others = [a for a in data["alerts"] if a not in spikes and a not in data["outage_alerts"]]
-    assert len(others) <= 6, others
-    assert "outage" in findings["anomalies"].headline and "MISSED" not in (
-        findings["anomalies"].headline)
 
 
 def test_monitor_history_is_kept_in_the_demo_workspace(demo):

@@ -100,3 +100,20 @@ def test_funnel_bad_window_is_one_line(capsys):
         main(["funnel", "a", "b", "--window", "3 parsecs", "--show-spec"])
     assert info.value.code != 0
     assert "--window" in capsys.readouterr().err
+
+
+def test_a_funnel_step_that_never_occurs_says_so_with_a_did_you_mean(files, run_cli):
+    result = run_cli("funnel", "view", "clik", "buy", "--from", "2024-03-01", "--to",
+                     "2024-03-20", *files, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["step_counts"][1] == 0
+    note = " ".join(result.stderr.split())
+    assert "Funnel step 2 'clik' never occurs in the events" in note
+    assert "Did you mean 'click'?" in note
+    assert "'view'" not in note and "'buy'" not in note
+
+
+def test_a_funnel_on_events_that_occur_has_no_note(files, run_cli):
+    result = run_cli("funnel", "view", "click", "--from", "2024-03-01", "--to", "2024-03-20",
+                     *files)
+    assert result.exit_code == 0 and "never occurs" not in result.stderr

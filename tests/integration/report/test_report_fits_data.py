@@ -17,10 +17,13 @@ def test_a_four_day_log_gets_a_four_day_report(workspace):
         "SELECT min(ts)::DATE, max(ts)::DATE FROM events").fetchall()[0]
     period = default_period(workspace)
     assert (period.start, period.end) == (first, last) and period.days <= 5
-    report = build_report(workspace, sections=["lifecycle", "quality"])
+    report = build_report(workspace, sections=["lifecycle", "quality", "retention"])
     lifecycle = report.section("lifecycle")
     assert lifecycle is not None and not any("0 users came" in f for f in lifecycle.findings)
     assert not report.section("quality").data["missing_days"]
+    # 7-day retention cannot be computed on 4 days: skipped, with the reason
+    assert report.section("retention") is None
+    assert f"has only {period.days} day(s)" in report.skipped["retention"]
 
 
 @pytest.fixture
@@ -46,6 +49,14 @@ def test_closed_saturdays_are_a_weekly_pattern_not_missing_data(retail):
     assert quality.data["missing_days"] == []
     assert any("Saturdays" in f and "weekly pattern" in f for f in quality.findings)
     assert not any("Check the ingestion" in r for r in quality.recommendations)
+
+
+def test_a_funnel_on_one_kind_of_event_is_skipped_with_its_reason(retail):
+    ws, _ = retail
+    report = build_report(ws, sections=["funnels"])
+    assert report.section("funnels") is None
+    assert "A funnel needs two kinds of events" in report.skipped["funnels"]
+    assert "only 'purchase'" in report.skipped["funnels"]
 
 
 def test_a_weekday_lost_once_is_still_missing_data(retail):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from applens.charts.funnel import funnel_chart, funnel_frame
+from applens.errors import InsufficientDataError
 from applens.insights import query
+from applens.insights.funnel import DEFAULT_WINDOW, default_steps
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
 from applens.report.sections._util import fmt_pct, utc_bounds
@@ -15,40 +16,32 @@ if TYPE_CHECKING:
     from applens.report._model import Period
     from applens.workspace import Workspace
 
-STEPS = 4
-SKIP = ("crash", "error", "exception")  # failures are not steps anyone aims for
-WINDOW_DAYS = 7
-
-
 def _steps(ws: Workspace, period: Period) -> list[str]:
-    """The STEPS events reached by most users, in that order (the natural path of an app)."""
+    """The default funnel's steps over the period (the dashboard's, defined once)."""
     start, end = utc_bounds(ws, period)
-    rows = ws.connection.execute(
-        "SELECT event, count(DISTINCT user_id) AS n FROM events WHERE ts >= ? AND ts < ? "
-        "GROUP BY event ORDER BY n DESC, event LIMIT 50", [start, end]).fetchall()
-    names = [r[0] for r in rows if not any(word in str(r[0]).lower() for word in SKIP)]
-    return names[:STEPS]
+    events = ws.table("events")
+    return default_steps(events.filter((events.ts >= start) & (events.ts < end)))
 
 
 @register("funnels", order=50)
 def funnels(ws: Workspace, period: Period) -> Section | None:
     if not ws.has_table("events"):
         return None
-    last_week = type(period)(max(period.start, period.end - dt.timedelta(days=WINDOW_DAYS - 1)),
-                             period.end)
-    steps = _steps(ws, last_week)
+    steps = _steps(ws, period)
     if len(steps) < 2:
-        return None
+        found = f"only '{steps[0]}'" if steps else "none"
+        raise InsufficientDataError(
+            f"A funnel needs two kinds of events; {period} has {found}.")
     result = query({"kind": "funnel", "steps": [{"event": s} for s in steps],
-                    "conversion_window": {"value": 1, "unit": "day"},
-                    **last_week.spec_range()}, ws)
+                    "conversion_window": DEFAULT_WINDOW, **period.spec_range()}, ws)
     frame = funnel_frame(result, steps)
     if not frame["count"].iloc[0]:
-        return None
+        raise InsufficientDataError(f"Nobody did '{steps[0]}' in {period}: no funnel to show.")
     path = " → ".join(steps)
     section = Section("funnels", "Funnels", summary=(
-        f"The {len(steps)} events most users reach, in that order, within one day of the "
-        f"first ({last_week})."))
+        f"The {len(steps)} events most users reach, in the order users first do them, within "
+        "one day of the "
+        f"first ({period})."))
     overall = float(frame["rate"].iloc[-1])
     section.figures.append(Figure("funnel conversion", overall, fmt_pct(overall)))
     rates = " → ".join(f"{r:.0%}" for r in frame["rate"])

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from applens.charts.lifecycle import lifecycle_chart
+from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
@@ -24,7 +25,7 @@ def lifecycle(ws: Workspace, period: Period) -> Section | None:
     result = query({"kind": "lifecycle", "interval": interval, **period.spec_range()}, ws)
     frame = result.to_frame()
     if not frame[["new", "returning", "resurrecting"]].to_numpy().sum():
-        return None
+        raise InsufficientDataError(f"No user was active in {period}: no lifecycle to show.")
     # The last week may be cut by the end of the report; then the one before is the latest
     # complete one.
     last_start = dt.date.fromisoformat(str(frame["period"].iloc[-1])[:10])

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from applens.charts.retention import retention_frame, retention_heatmap
+from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
@@ -46,8 +47,12 @@ def day_rate(frame: pd.DataFrame, day: int) -> dict[Any, float]:
 
 @register("retention", order=40)
 def retention(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events") or period.days <= DAYS:
+    if not ws.has_table("events"):
         return None
+    if period.days <= DAYS:
+        raise InsufficientDataError(
+            f"Retention follows each day's new users for {DAYS} days; {period} has only "
+            f"{period.days} day(s).")
     last_cohort = period.end - dt.timedelta(days=DAYS)  # every cohort is seen for DAYS days
     spec: dict[str, Any] = {"kind": "retention", "interval": "day", "total_intervals": DAYS + 1,
                             "retention_type": "first_time", "date_from": period.start.isoformat(),
@@ -58,7 +63,7 @@ def retention(ws: Workspace, period: Period) -> Section | None:
     result = query(spec, ws)
     frame = retention_frame(result)
     if frame.empty:
-        return None
+        raise InsufficientDataError(f"No new users between {period.start} and {last_cohort}.")
     section = Section("retention", "Retention", summary=(
         f"Share of each day's new users (first event in the workspace) active again N days "
         f"later; cohorts {period.start} to {last_cohort}, so each is followed {DAYS} days."))
