@@ -74,7 +74,7 @@ def create_app(ws: Any, token: str | None = None,
         title="applens", version=__version__,
         description="Product analytics dashboard and JSON API over one applens workspace. "
                     "`POST /api/query` takes the same query specs as `applens query`.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/openapi.json",
     )
     state = _State(ws)
     with state.lock:  # DuckDB's progress bar would print into the server's terminal
@@ -85,6 +85,9 @@ def create_app(ws: Any, token: str | None = None,
     _install_error_handlers(app)
     _pages(app, state)
     _api(app, state)
+    # Swagger UI's own files, shipped by fastapi-offline (no CDN); mounted before /static.
+    app.mount("/static/swagger", StaticFiles(packages=[("fastapi_offline", "static")]),
+              name="swagger")
     # Mounted after the /static/vega.js route (in _pages) so that the route wins.
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
@@ -202,6 +205,12 @@ def _pages(app: FastAPI, state: _State) -> None:
         response = RedirectResponse(safe_next(next), status_code=303)
         response.headers.append("set-cookie", auth.cookie_header())
         return response
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        html = templates.get_template("api_docs.html").render(
+            title=app.title, openapi_url=app.openapi_url)
+        return HTMLResponse(html)
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega_js() -> Response:
