@@ -224,3 +224,18 @@ def test_monitor_every_keeps_running_after_a_failed_run(tmp_path):
         process.terminate()
         rest = process.communicate(timeout=20)[1]
     assert "Traceback" not in rest
+
+
+def test_the_digest_is_sent_outside_the_lock(la_ws, http_receiver):
+    from applens.report.digest import send_digest
+
+    lock = threading.RLock()
+    free: list[bool] = []
+    scheduler = Scheduler(la_ws, lock, say=lambda m: None)
+    scheduler.monitor = None
+    scheduler.send_digest = lambda ws, built: (free.append(lock_is_free(lock)),
+                                               send_digest(ws, built))
+    slot = dt.datetime(2026, 11, 23, 7, 0, tzinfo=LA)
+    scheduler.run_due(slot - dt.timedelta(minutes=1))
+    scheduler.run_due(slot)
+    assert free == [True] and len(http_receiver.messages) == 1
