@@ -70,6 +70,40 @@ class LiveServer:
     process: subprocess.Popen
 
 
+def _serve(folder: Path, log_path: Path, env: dict[str, str]) -> LiveServer:
+    """``applens serve`` over ``folder`` in a subprocess on a free port, once it answers."""
+    port = _free_port()
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "applens", "serve", "-w", str(folder), "--port", str(port),
+         "--max-upload-mb", "5"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    headers = {"authorization": f"Bearer {env['APPLENS_TOKEN']}"} if "APPLENS_TOKEN" in env else {}
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            request = urllib.request.Request(f"{url}/api/health", headers=headers)
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"applens serve did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.3)
+    log.close()
+    return LiveServer(url, folder, process)
+
+
+def _stop(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``applens serve`` in a subprocess on a free port, over a small demo workspace."""
@@ -77,34 +111,33 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     folder = tmp_path_factory.mktemp("browser-demo")
     run_demo(folder, users=300, days=28, seed=5, end_date=END)
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "serve.log").open("w")
     env = {k: v for k, v in os.environ.items() if k != "APPLENS_TOKEN"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "applens", "serve", "-w", str(folder), "--port", str(port),
-         "--max-upload-mb", "5"], stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"applens serve did not start: {Path(log.name).read_text()[-2000:]}")
-        time.sleep(0.3)
+    server = _serve(folder, tmp_path_factory.mktemp("server") / "serve.log", env)
     # The first request bundles vega (a few seconds when not cached); do it before timing out.
-    urllib.request.urlopen(f"{url}/static/vega.js", timeout=180).read()
-    yield LiveServer(url, folder, process)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    urllib.request.urlopen(f"{server.url}/static/vega.js", timeout=180).read()
+    yield server
+    _stop(server)
+
+
+GUARD_TOKEN = "browser-test-token-0123456789"
+
+
+@pytest.fixture(scope="session")
+def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``applens serve`` with APPLENS_TOKEN set, over a workspace of a few events."""
+    from applens.workspace import Workspace
+
+    folder = tmp_path_factory.mktemp("browser-guarded")
+    csv = folder.parent / f"{folder.name}-events.csv"
+    csv.write_text("ts,user_id,event\n" + "".join(
+        f"2026-11-{d:02d}T10:00:00Z,u{u},open\n" for d in range(1, 22) for u in range(5)),
+        encoding="utf-8")
+    with Workspace.init(folder) as ws:
+        ws.ingest(csv)
+    server = _serve(folder, tmp_path_factory.mktemp("server") / "guarded.log",
+                    {**os.environ, "APPLENS_TOKEN": GUARD_TOKEN})
+    yield server
+    _stop(server)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console, warn
-from applens.errors import ConfigError, InvalidParameterError, did_you_mean
+from applens.errors import ApplensError, ConfigError, InvalidParameterError, did_you_mean
 
 monitor_app = typer.Typer(invoke_without_command=True)
 
@@ -48,6 +48,13 @@ def _print_run(run: object, fmt: OutputFormat) -> None:
                           highlight=False)
 
 
+def _report_failure(job: object, exc: BaseException, retry_at: datetime) -> None:
+    why = str(exc) if isinstance(exc, ApplensError) else f"{type(exc).__name__}: {exc}"
+    err_console.print(f"Monitor run failed: {why.rstrip('.')}. Next try at "
+                      f"{retry_at:%Y-%m-%d %H:%M:%S %Z}; still running.",
+                      highlight=False, markup=False)
+
+
 @monitor_app.callback()
 def monitor_cmd(
     ctx: typer.Context,
@@ -77,6 +84,7 @@ def monitor_cmd(
     if once == (every is not None):
         raise InvalidParameterError("Give exactly one of --once or --every (e.g. --every 15m).")
     from applens.monitor import run_once
+    from applens.web import schedule
 
     ws = open_workspace(workspace)
     try:
@@ -86,11 +94,11 @@ def monitor_cmd(
         period = _duration(every or "", "--every")
         if period < timedelta(seconds=10):
             raise InvalidParameterError(f"--every {every} is too short; use 1m or more.")
+        job = schedule.Job("monitor", schedule.every(period),
+                           lambda slot: _print_run(run_once(ws), fmt),
+                           on_error=_report_failure).start(ws.now(), at_once=True)
         try:
-            while True:
-                started = time.monotonic()
-                _print_run(run_once(ws), fmt)
-                time.sleep(max(0.0, period.total_seconds() - (time.monotonic() - started)))
+            schedule.run_forever([job], ws.now, time.sleep)
         except KeyboardInterrupt:
             err_console.print("Stopped; alert state is saved.")
     finally:

@@ -38,16 +38,20 @@ def serve(
     """Serve the dashboard (overview, activity, retention, funnels, experiments, anomalies,
     models, data, upload) and the JSON API (/api/, schema at /openapi.json).
 
-    Binds 127.0.0.1 by default. To bind another address set APPLENS_TOKEN: every request
-    must then carry it (Authorization: Bearer TOKEN, or open a page with ?token=TOKEN once).
+    Binds 127.0.0.1 by default. To bind another address set APPLENS_TOKEN (16 characters or
+    more): every request must then carry it (Authorization: Bearer TOKEN, or sign in once with
+    ?token=TOKEN or the login form; the browser keeps a signed session, not the token).
 
     Example: applens serve -w applens-demo --port 8000
     """
     import uvicorn
 
     from applens.web import create_app
+    from applens.web.security import check_token
 
     token = os.environ.get(TOKEN_ENV) or None
+    if token is not None:
+        check_token(token)
     if not is_loopback(host) and not token:
         raise ConfigError(
             f"Refusing to serve on {host} without an access token: anyone on the network could "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -180,16 +181,29 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
 
 def run_once(ws: Workspace, now: datetime | None = None, *,
              monitors: dict[str, dict[str, Any]] | None = None,
-             sleep: Callable[[float], None] = time.sleep) -> MonitorRun:
+             sleep: Callable[[float], None] = time.sleep,
+             lock: AbstractContextManager[Any] | None = None) -> MonitorRun:
     """Judge every enabled ``[monitors.*]`` up to ``now`` (default: the workspace clock).
 
     ``monitors`` replaces the workspace's ``[monitors]`` tables (the demo replays a month
-    with its own); ``sleep`` is the back-off between delivery retries.
+    with its own); ``sleep`` is the back-off between delivery retries. ``lock`` (the
+    dashboard's) is held while the warehouse is used and released while messages are sent,
+    so a failing channel's back-off never freezes the dashboard.
     """
+    lock = lock if lock is not None else nullcontext()
+    notify = notify_config(ws.settings.notify)
+    with lock:
+        run = _judge_and_commit(ws, now, monitors, notify.urls)
+    _deliver(ws, run, notify.retries, notify.backoff_seconds, sleep, lock)
+    return run
+
+
+def _judge_and_commit(ws: Workspace, now: datetime | None,
+                      monitors: dict[str, dict[str, Any]] | None,
+                      default_urls: list[str]) -> MonitorRun:
     moment = now or ws.now()
     moment = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
     monitors = load_monitors(ws.settings.monitors if monitors is None else monitors)
-    notify = notify_config(ws.settings.notify)
     state.ensure_tables(ws)
     run = MonitorRun(now=moment)
     mark = watermark(ws)
@@ -211,8 +225,7 @@ def run_once(ws: Workspace, now: datetime | None = None, *,
     if mark is not None and moment - mark > timedelta(hours=1):
         run.warnings.append(f"The newest event is from {mark:%Y-%m-%d %H:%M} UTC: data is late, "
                             "so newer slices are not judged yet.")
-    _commit(ws, run, judged, notify.urls, zone)
-    _deliver(ws, run, notify.retries, notify.backoff_seconds, sleep)
+    _commit(ws, run, judged, default_urls, zone)
     return run
 
 
@@ -259,9 +272,12 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
 
 
 def _deliver(ws: Workspace, run: MonitorRun, retries: int, backoff: float,
-             sleep: Callable[[float], None]) -> None:
-    """Send every pending message (this run's and earlier failures), oldest first."""
-    for message in state.pending_messages(ws):
+             sleep: Callable[[float], None], lock: AbstractContextManager[Any]) -> None:
+    """Send every pending message (this run's and earlier failures), oldest first; ``lock``
+    is held for the outbox reads and writes only, not while sending or backing off."""
+    with lock:
+        pending = state.pending_messages(ws)
+    for message in pending:
         with tempfile.TemporaryDirectory(dir=ws.internal_dir) as folder:
             attachments = []
             if message.chart:
@@ -270,7 +286,8 @@ def _deliver(ws: Workspace, run: MonitorRun, retries: int, backoff: float,
                 attachments.append(path)
             delivery = send(message.channels, message.title, message.body, attachments,
                             retries=retries, backoff_seconds=backoff, sleep=sleep)
-        state.mark_delivery(ws, message, delivery.failed, run.now)
+        with lock:
+            state.mark_delivery(ws, message, delivery.failed, run.now)
         if delivery.failed:
             run.messages_pending += 1
             run.failures.update({_redact(u): why for u, why in delivery.failed.items()})

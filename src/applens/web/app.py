@@ -26,11 +26,12 @@ from applens.errors import ApplensError, InvalidParameterError
 from applens.web import views
 from applens.web.errors import error_response, login_page
 from applens.web.security import (
-    COOKIE,
+    Auth,
     ErrorNetMiddleware,
     HostMiddleware,
     SizeLimitMiddleware,
     TokenMiddleware,
+    safe_next,
 )
 from applens.web.templating import STATIC_DIR, templates
 
@@ -60,17 +61,20 @@ class _State:
 
 def create_app(ws: Any, token: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-               allowed_hosts: list[str] | None = None) -> FastAPI:
-    """The dashboard over ``ws``; with ``token`` every request must carry it.
+               allowed_hosts: list[str] | None = None, auth: Auth | None = None) -> FastAPI:
+    """The dashboard over ``ws``; with ``token`` every request must carry it (or a session).
 
     ``allowed_hosts`` (e.g. ``["127.0.0.1", "localhost"]``) refuses requests whose Host
-    header names anything else.
+    header names anything else. ``auth`` replaces the one built from ``token`` (tests inject
+    its clock and secret).
     """
+    if auth is None and token:
+        auth = Auth(token)
     app = FastAPI(
         title="applens", version=__version__,
         description="Product analytics dashboard and JSON API over one applens workspace. "
                     "`POST /api/query` takes the same query specs as `applens query`.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/openapi.json",
         default_response_class=views.StrictJSONResponse,
     )
     state = _State(ws)
@@ -78,10 +82,13 @@ def create_app(ws: Any, token: str | None = None,
         ws.connection.execute("SET enable_progress_bar = false")
     app.state.applens = state
     app.state.max_upload_bytes = max_upload_bytes
-    app.state.token = token
+    app.state.auth = auth
     _install_error_handlers(app)
     _pages(app, state)
     _api(app, state)
+    # Swagger UI's own files, shipped by fastapi-offline (no CDN); mounted before /static.
+    app.mount("/static/swagger", StaticFiles(packages=[("fastapi_offline", "static")]),
+              name="swagger")
     # Mounted after the /static/vega.js route (in _pages) so that the route wins.
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
@@ -95,8 +102,8 @@ def create_app(ws: Any, token: str | None = None,
 
     # Outermost last: errors net > token > size limit > app.
     app.add_middleware(SizeLimitMiddleware, max_bytes=max_upload_bytes)
-    if token:
-        app.add_middleware(TokenMiddleware, token=token)
+    if auth is not None:
+        app.add_middleware(TokenMiddleware, auth=auth)
     if allowed_hosts:
         app.add_middleware(HostMiddleware, hosts=allowed_hosts)
     app.add_middleware(ErrorNetMiddleware)
@@ -185,20 +192,26 @@ def _pages(app: FastAPI, state: _State) -> None:
 
     @app.get("/login", include_in_schema=False)
     def login_form(request: Request, next: str = "/") -> Response:
-        return login_page(request.scope, next_url=next)
+        return login_page(request.scope, next_url=safe_next(next))
 
     @app.post("/login", include_in_schema=False)
     def login(request: Request, token: Annotated[str, Form()],
               next: Annotated[str, Form()] = "/") -> Response:
-        import hmac
-
-        expected = getattr(request.app.state, "token", None)
-        if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
-            return login_page(request.scope, next_url=next, failed=True)
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, token, httponly=True, samesite="strict")
+        auth: Auth | None = request.app.state.auth
+        verdict = "wrong" if auth is None else auth.attempt(request.scope, token)
+        if verdict == "throttled":
+            return auth.too_many(request.scope)  # type: ignore[union-attr]
+        if auth is None or verdict != "ok":
+            return login_page(request.scope, next_url=safe_next(next), failed=True)
+        response = RedirectResponse(safe_next(next), status_code=303)
+        response.headers.append("set-cookie", auth.cookie_header())
         return response
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        html = templates.get_template("api_docs.html").render(
+            title=app.title, openapi_url=app.openapi_url)
+        return HTMLResponse(html)
 
     @app.get("/static/vega.js", include_in_schema=False)
     def vega_js() -> Response:

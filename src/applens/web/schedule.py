@@ -1,7 +1,12 @@
-"""``applens serve --schedule``: the monitor every 15 minutes and the daily digest, in a thread.
+"""Wall-clock jobs: ``applens serve --schedule`` (the monitor every 15 minutes, the daily
+digest at 07:00 in the workspace timezone) and ``applens monitor --every``.
 
-Each job is looked up when the scheduler starts; a job whose module is not installed is
-reported once and skipped. A failing run is logged and retried at the next slot.
+A job's next slot is computed from the clock (a cron expression via croniter, or a period
+aligned on the epoch), never by adding sleeps, so the loop does not drift and a slot missed
+while the machine slept is not replayed several times. A failed run is logged and retried
+with back-off (1, 2, 4 … minutes, at most 30) until it succeeds or its next regular slot
+comes. The dashboard's lock is held only while the warehouse is used, never while a
+notification is sent or backs off.
 """
 
 from __future__ import annotations
@@ -11,12 +16,112 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-__all__ = ["Scheduler", "start_scheduler"]
+from croniter import croniter
+
+__all__ = ["DIGEST_CRON", "Job", "Scheduler", "cron", "every", "run_forever", "start_scheduler",
+           "tick"]
 
 log = logging.getLogger("applens.web.schedule")
 MONITOR_EVERY = dt.timedelta(minutes=15)
+DIGEST_CRON = "0 7 * * *"  # 07:00 in the workspace timezone: yesterday is complete by then
+RETRY_FIRST = dt.timedelta(minutes=1)
+RETRY_MAX = dt.timedelta(minutes=30)
+MAX_WAIT = 60.0  # seconds; the loop looks at the clock at least this often
+
+NextSlot = Callable[[dt.datetime], dt.datetime]
+
+
+def cron(expression: str, zone: ZoneInfo) -> NextSlot:
+    """The first time strictly after ``now`` that matches ``expression`` in ``zone`` (in UTC:
+    aware times in one zone compare by wall clock, which is wrong around DST changes)."""
+    def next_after(now: dt.datetime) -> dt.datetime:
+        local = croniter(expression, now.astimezone(zone)).get_next(dt.datetime)
+        return local.astimezone(dt.UTC)
+
+    return next_after
+
+
+def every(period: dt.timedelta) -> NextSlot:
+    """The next multiple of ``period`` since the epoch (UTC) strictly after ``now``."""
+    step = period.total_seconds()
+
+    def next_after(now: dt.datetime) -> dt.datetime:
+        elapsed = (now - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)).total_seconds()
+        return dt.datetime.fromtimestamp((elapsed // step + 1) * step, dt.UTC)
+
+    return next_after
+
+
+def _log_failure(job: Job, exc: BaseException, retry_at: dt.datetime) -> None:
+    log.error("Scheduled %s failed; retrying at %s", job.name, retry_at.isoformat(),
+              exc_info=exc)
+
+
+@dataclass
+class Job:
+    """``action(slot)`` at every slot of ``next_after``; a failure is retried with back-off.
+
+    ``slot`` is the regular time the pending run belongs to (a retry keeps it, so a retried
+    digest is still the digest of the same day); ``due`` is when it runs.
+    """
+
+    name: str
+    next_after: NextSlot
+    action: Callable[[dt.datetime], Any]
+    on_error: Callable[[Job, BaseException, dt.datetime], Any] = _log_failure
+    slot: dt.datetime | None = None
+    due: dt.datetime | None = None
+    failures: int = 0
+
+    def start(self, now: dt.datetime, *, at_once: bool = False) -> Job:
+        self.slot = self.due = now.astimezone(dt.UTC) if at_once else self.next_after(now)
+        return self
+
+    def run_if_due(self, now: dt.datetime) -> None:
+        if self.due is None:
+            self.start(now)
+        assert self.slot is not None and self.due is not None
+        if now < self.due:
+            return
+        try:
+            self.action(self.slot)
+        except Exception as exc:  # a scheduled job must never stop the loop
+            self.failures += 1
+            regular = self.next_after(now)
+            retry = now + min(RETRY_FIRST * 2 ** (self.failures - 1), RETRY_MAX)
+            if retry < regular:
+                self.due = retry
+            else:  # the next slot comes first: that run replaces the retries
+                self.slot = self.due = regular
+                self.failures = 0
+            self.on_error(self, exc, self.due)
+            return
+        self.failures = 0
+        self.slot = self.due = self.next_after(now)
+
+
+def tick(jobs: list[Job], now: dt.datetime) -> dt.datetime:
+    """Run every job that is due at ``now``; the time the next one is due."""
+    for job in jobs:
+        job.run_if_due(now)
+    return min(job.due for job in jobs if job.due is not None)
+
+
+def run_forever(jobs: list[Job], clock: Callable[[], dt.datetime],
+                wait: Callable[[float], Any]) -> None:
+    """Run ``jobs`` until ``wait`` returns True (a stop event) or raises (Ctrl-C).
+
+    After each tick the loop waits until the next job is due by ``clock``, at most
+    ``MAX_WAIT`` seconds, so a clock that jumps (suspend, NTP) is noticed.
+    """
+    while True:
+        wake = tick(jobs, clock())
+        if wait(min(MAX_WAIT, max(0.0, (wake - clock()).total_seconds()))):
+            return
 
 
 def _find(module: str, name: str) -> Callable[..., Any] | None:
@@ -27,6 +132,8 @@ def _find(module: str, name: str) -> Callable[..., Any] | None:
 
 
 class Scheduler:
+    """The monitor every 15 minutes and the digest of yesterday (local) at ``DIGEST_CRON``."""
+
     def __init__(self, ws: Any, lock: Any, say: Callable[[str], Any] = print) -> None:
         self.ws = ws
         self.lock = lock
@@ -36,7 +143,8 @@ class Scheduler:
         self.build_digest = _find("applens.report.digest", "build_digest")
         self.send_digest = _find("applens.report.digest", "send_digest")
         self.thread = threading.Thread(target=self._loop, name="applens-schedule", daemon=True)
-        self.last_digest: dt.date | None = None
+        self.zone = ZoneInfo(ws.settings.timezone)
+        self.jobs: list[Job] | None = None
 
     def start(self) -> Scheduler:
         if self.monitor is None:
@@ -49,31 +157,39 @@ class Scheduler:
     def stop(self) -> None:
         self.stop_event.set()
 
-    def run_due(self, now: dt.datetime) -> None:
-        """Run what is due at ``now`` (the monitor every call, the digest once a day)."""
+    def make_jobs(self, now: dt.datetime) -> list[Job]:
+        """The jobs, first due: the monitor at once, the digest at its next slot."""
+        jobs = []
         if self.monitor is not None:
-            self._safely("monitor", self.monitor, self.ws)
-        today = now.date()
-        if self.build_digest and self.send_digest and self.last_digest != today:
-            self.last_digest = today
-            day = today - dt.timedelta(days=1)
+            jobs.append(Job("monitor", every(MONITOR_EVERY), self._monitor).start(
+                now, at_once=True))
+        if self.build_digest is not None and self.send_digest is not None:
+            jobs.append(Job("digest", cron(DIGEST_CRON, self.zone), self._digest).start(now))
+        return jobs
 
-            def digest() -> None:
-                self.send_digest(self.ws, self.build_digest(self.ws, day))
+    def run_due(self, now: dt.datetime) -> dt.datetime | None:
+        """Run what is due at ``now``; the time the next job is due (None: no jobs)."""
+        if self.jobs is None:
+            self.jobs = self.make_jobs(now)
+        return tick(self.jobs, now) if self.jobs else None
 
-            self._safely("digest", digest)
+    def _monitor(self, slot: dt.datetime) -> None:
+        # run_once holds the lock while it uses the warehouse, not while it sends.
+        self.monitor(self.ws, lock=self.lock)  # type: ignore[misc]
 
-    def _safely(self, name: str, job: Callable[..., Any], *args: Any) -> None:
-        try:
-            with self.lock:
-                job(*args)
-        except Exception:  # a scheduled job must never take the server down
-            log.exception("Scheduled %s failed; it runs again at the next slot", name)
+    def digest_day(self, slot: dt.datetime) -> dt.date:
+        """The local day a digest slot reports on: the day before the slot, in the zone."""
+        return slot.astimezone(self.zone).date() - dt.timedelta(days=1)
+
+    def _digest(self, slot: dt.datetime) -> None:
+        with self.lock:
+            built = self.build_digest(self.ws, self.digest_day(slot))  # type: ignore[misc]
+        self.send_digest(self.ws, built)  # type: ignore[misc]
 
     def _loop(self) -> None:
-        while not self.stop_event.is_set():
-            self.run_due(self.ws.now())
-            self.stop_event.wait(MONITOR_EVERY.total_seconds())
+        self.jobs = self.make_jobs(self.ws.now())
+        if self.jobs:
+            run_forever(self.jobs, self.ws.now, self.stop_event.wait)
 
 
 def start_scheduler(ws: Any, lock: Any, say: Callable[[str], Any] = print) -> Scheduler:

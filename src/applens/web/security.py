@@ -3,21 +3,35 @@
 They are plain ASGI middleware (not ``BaseHTTPMiddleware``) so that the size limit can
 answer 413 before the multipart parser has read the body, and so that no exception ever
 reaches the client as a traceback.
+
+The browser never holds the token: a login (form or ``?token=``) sets a session cookie
+signed with HMAC-SHA256 under a key derived from a per-server secret and the token, so a
+new token (or a restart) ends every session. Wrong tokens are throttled per client.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
+import math
+import secrets
+import time
+import unicodedata
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
-from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from typing import Any, Literal
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
-from applens.web.errors import error_response, wants_json
+from starlette.requests import cookie_parser
+
+from applens.errors import ConfigError
+from applens.web.errors import error_response, login_page, wants_json
 
 __all__ = [
-    "COOKIE", "ErrorNetMiddleware", "HostMiddleware", "SizeLimitMiddleware", "TokenMiddleware",
+    "COOKIE", "MIN_TOKEN_LENGTH", "Auth", "ErrorNetMiddleware", "FailureThrottle",
+    "HostMiddleware", "SizeLimitMiddleware", "TokenMiddleware", "check_token", "client_key",
+    "safe_next",
 ]
 
 Scope = MutableMapping[str, Any]
@@ -26,8 +40,134 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-COOKIE = "applens_token"
+COOKIE = "applens_session"
+MIN_TOKEN_LENGTH = 16
+SESSION_MAX_AGE = 7 * 24 * 3600  # seconds a signed session stays valid
 log = logging.getLogger("applens.web")
+
+
+def check_token(token: str) -> str:
+    """``token`` if it is long enough to resist guessing; a ConfigError saying how to fix it."""
+    if len(token) < MIN_TOKEN_LENGTH or not token.strip():
+        raise ConfigError(
+            f"APPLENS_TOKEN is {len(token)} character(s) long; use at least "
+            f"{MIN_TOKEN_LENGTH} random characters, e.g. the output of "
+            "'python -c \"import secrets; print(secrets.token_urlsafe(24))\"'.")
+    return token
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path on this server, else ``/``.
+
+    Only a relative path that starts with one ``/`` is kept: no scheme or host, no
+    backslash (browsers read ``/\\host`` as ``//host``), no control or space characters
+    (browsers drop tabs and newlines, so ``/\\t/host`` would become ``//host``), and the
+    same after percent-decoding and Unicode normalisation.
+    """
+    if not target:
+        return "/"
+    for form in (target, unquote(target), unicodedata.normalize("NFKC", unquote(target))):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return "/"
+        if any(unicodedata.category(ch)[0] in "CZ" for ch in form):
+            return "/"
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return "/"
+    return target
+
+
+def client_key(scope: Scope) -> str:
+    """Who is guessing: the peer address (one key per IP)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class FailureThrottle:
+    """After ``limit`` failures of one client within ``window`` seconds, it must wait.
+
+    ``clock`` (seconds, default ``time.monotonic``) is injectable so tests need not sleep.
+    """
+
+    def __init__(self, limit: int = 10, window: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        seen = self._failures.get(key, deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen
+
+    def retry_after(self, key: str) -> int | None:
+        """Seconds until ``key`` may try again, or None when it may try now."""
+        now = self.clock()
+        seen = self._recent(key, now)
+        if len(seen) < self.limit:
+            return None
+        return max(1, math.ceil(seen[-self.limit] + self.window - now))
+
+    def fail(self, key: str) -> None:
+        now = self.clock()
+        if len(self._failures) > 10_000:  # forget clients whose failures have all expired
+            self._failures = {k: v for k, v in self._failures.items() if self._recent(k, now)}
+        seen = self._recent(key, now)
+        seen.append(now)
+        self._failures[key] = seen
+
+
+class Auth:
+    """The server's token, its signed sessions and the throttle on wrong guesses."""
+
+    def __init__(self, token: str, secret: bytes | None = None,
+                 clock: Callable[[], float] = time.time,
+                 throttle: FailureThrottle | None = None) -> None:
+        self.token = check_token(token)
+        self.clock = clock
+        self.throttle = throttle or FailureThrottle(clock=clock)
+        self._key = hmac.new(secret or secrets.token_bytes(32), b"applens-session|"
+                             + token.encode("utf-8"), hashlib.sha256).digest()
+
+    def token_ok(self, candidate: str | None) -> bool:
+        return bool(candidate) and hmac.compare_digest(
+            candidate.encode("utf-8"), self.token.encode("utf-8"))  # type: ignore[union-attr]
+
+    def attempt(self, scope: Scope, candidate: str) -> Literal["ok", "wrong", "throttled"]:
+        """Check a presented token; wrong ones count against the client."""
+        key = client_key(scope)
+        if self.throttle.retry_after(key) is not None:
+            return "throttled"
+        if self.token_ok(candidate):
+            return "ok"
+        self.throttle.fail(key)
+        return "wrong"
+
+    def _sign(self, issued: str) -> str:
+        return hmac.new(self._key, issued.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def new_session(self) -> str:
+        issued = str(int(self.clock()))
+        return f"{issued}.{self._sign(issued)}"
+
+    def session_ok(self, value: str | None) -> bool:
+        issued, _, mac = (value or "").partition(".")
+        if not issued.isdigit() or not hmac.compare_digest(mac, self._sign(issued)):
+            return False
+        return 0 <= self.clock() - int(issued) <= SESSION_MAX_AGE
+
+    def cookie_header(self) -> str:
+        return (f"{COOKIE}={self.new_session()}; Path=/; Max-Age={SESSION_MAX_AGE}; "
+                "HttpOnly; SameSite=Lax")
+
+    def too_many(self, scope: Scope) -> Any:
+        wait = self.throttle.retry_after(client_key(scope)) or 1
+        return error_response(
+            scope, 429, "TooManyAttempts",
+            f"Too many wrong access tokens from this address; try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -107,59 +247,56 @@ async def _no_body() -> Message:
 
 
 class TokenMiddleware:
-    """Every request must carry the token: a header, the cookie, or ``?token=`` once.
+    """Every request must carry the token or a session: a header, the cookie, or ``?token=``.
 
     ``Authorization: Bearer T`` or ``X-Applens-Token: T`` suit scripts; ``?token=T`` (or the
-    login form) sets an HttpOnly cookie and redirects to the same page without the token.
+    login form) sets an HttpOnly session cookie and redirects to the same page without it.
     """
 
     OPEN = ("/login",)
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, auth: Auth) -> None:
         self.app = app
-        self.token = token
-
-    def _ok(self, candidate: str | None) -> bool:
-        return bool(candidate) and hmac.compare_digest(
-            candidate.encode("utf-8"), self.token.encode("utf-8"))  # type: ignore[union-attr]
+        self.auth = auth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.OPEN:
             await self.app(scope, receive, send)
             return
-        auth = _header(scope, b"authorization") or ""
-        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        cookies = SimpleCookie()
-        try:
-            cookies.load(_header(scope, b"cookie") or "")
-        except Exception:  # a malformed cookie header is simply no cookie
-            cookies = SimpleCookie()
-        cookie = cookies[COOKIE].value if COOKIE in cookies else None
-        if any(self._ok(c) for c in (bearer, _header(scope, b"x-applens-token"), cookie)):
+        if self.auth.session_ok(cookie_parser(_header(scope, b"cookie") or "").get(COOKIE)):
             await self.app(scope, receive, send)
             return
+        auth = _header(scope, b"authorization") or ""
+        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = next((v for k, v in query if k == "token"), None)
-        if self._ok(given):
+        header = bearer if bearer is not None else _header(scope, b"x-applens-token")
+        presented = header if header is not None else given
+        verdict = None if presented is None else self.auth.attempt(scope, presented)
+        if verdict == "throttled":
+            await self.auth.too_many(scope)(scope, receive, send)
+            return
+        if verdict == "ok" and header is None:
             rest = urlencode([(k, v) for k, v in query if k != "token"])
             target = scope["path"] + (f"?{rest}" if rest else "")
-            await _redirect_with_cookie(send, target, self.token)
+            await _redirect_with_cookie(send, safe_next(target), self.auth.cookie_header())
+            return
+        if verdict == "ok":
+            await self.app(scope, receive, send)
             return
         if not wants_json(scope) and scope["method"] in ("GET", "HEAD"):
-            from applens.web.errors import login_page
-
-            await login_page(scope, next_url=scope["path"])(scope, receive, send)
+            await login_page(scope, next_url=safe_next(scope["path"]),
+                             failed=verdict == "wrong")(scope, receive, send)
             return
         message = ("This applens server needs its access token: send 'Authorization: Bearer "
                    "<APPLENS_TOKEN>' (or X-Applens-Token), or open the page with ?token=<token>.")
         await error_response(scope, 401, "Unauthorized", message)(scope, receive, send)
 
 
-async def _redirect_with_cookie(send: Send, target: str, token: str) -> None:
-    cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+async def _redirect_with_cookie(send: Send, target: str, cookie: str) -> None:
     await send({"type": "http.response.start", "status": 303, "headers": [
-        (b"location", target.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1")),
-        (b"content-length", b"0")]})
+        (b"location", quote(target, safe=":/%#?=@[]!$&'()*+,;").encode("ascii")),
+        (b"set-cookie", cookie.encode("latin-1")), (b"content-length", b"0")]})
     await send({"type": "http.response.body", "body": b""})
 
 

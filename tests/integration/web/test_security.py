@@ -55,7 +55,8 @@ def test_query_token_sets_a_cookie_and_redirects_without_it(guarded):
     assert response.status_code == 303
     assert response.headers["location"] == "/page/data?slice_key=country"
     cookie = response.headers["set-cookie"]
-    assert "applens_token=" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "applens_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert TOKEN not in cookie
     assert guarded.get("/api/health").status_code == 200  # the client kept the cookie
 
 
