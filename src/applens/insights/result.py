@@ -65,6 +65,12 @@ class Result:
         return out
 
 
+def percentages(counts: list[list[int]]) -> list[list[float | None]]:
+    """Each cell as a percentage of its cohort (column 0), one decimal; None for an empty
+    cohort."""
+    return [[round(100 * n / row[0], 1) if row[0] else None for n in row] for row in counts]
+
+
 def _flat(kind: str, data: dict[str, Any]) -> pd.DataFrame:
     if kind == "retention":
         counts = data.get("counts", [])
@@ -72,7 +78,7 @@ def _flat(kind: str, data: dict[str, Any]) -> pd.DataFrame:
         frame = pd.DataFrame(counts, columns=[f"period_{k}" for k in range(width)])
         frame.insert(0, "cohort_start", data["cohort_starts"][: len(frame)])
         # Percent of the cohort (period_0) beside the counts.
-        shares = data.get("percentages", [])
+        shares = data.get("percentages") or percentages(counts)
         for k in range(1, width):
             frame[f"period_{k}_pct"] = [row[k] for row in shares]
         return frame

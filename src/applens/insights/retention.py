@@ -35,7 +35,7 @@ from ibis.backends import BaseBackend
 from applens.insights import _filters
 from applens.insights._context import Context
 from applens.insights._time import TimeRange, add
-from applens.insights.result import Result
+from applens.insights.result import Result, percentages
 from applens.insights.spec import EventSelector, RetentionSpec
 
 __all__ = ["first_cohorts", "retention", "retention_context"]
@@ -204,12 +204,6 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
         data["counts"] = grid(None)
         data["percentages"] = percentages(data["counts"])
     return Result("retention", data, spec.model_dump(mode="json"))
-
-
-def percentages(counts: list[list[int]]) -> list[list[float | None]]:
-    """Each cell as a percentage of its cohort (column 0), one decimal; None for an empty
-    cohort."""
-    return [[round(100 * n / row[0], 1) if row[0] else None for n in row] for row in counts]
 
 
 def first_cohorts(result: Result, n: int) -> Result:
