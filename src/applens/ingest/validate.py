@@ -124,6 +124,8 @@ def plan_column(
                 "or pass --ts-format)")
         checks.append(Check(f"NOT {BLANK} AND {VALUE} IS NULL", literal(f"{name} {hint}")))
         checks.append(Check(
+            f"{VALUE} < TIMESTAMP '{EARLIEST}'", literal(f"impossible {name}: before {EARLIEST}"),
+        ) if column.planned else Check(
             f"{VALUE} < TIMESTAMP '{EARLIEST}' OR {VALUE} > TIMESTAMP '{latest}'",
             literal(f"impossible {name}: before {EARLIEST} or in the future"),
         ))
