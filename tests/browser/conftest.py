@@ -77,6 +77,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     folder = tmp_path_factory.mktemp("browser-demo")
     run_demo(folder, users=300, days=28, seed=5, end_date=END)
+    yield from serve(folder, tmp_path_factory)
+
+
+def serve(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``applens serve`` over ``folder`` until the generator is closed."""
     port = _free_port()
     log = (tmp_path_factory.mktemp("server") / "serve.log").open("w")
     env = {k: v for k, v in os.environ.items() if k != "APPLENS_TOKEN"}
