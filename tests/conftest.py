@@ -41,22 +41,24 @@ class CliResult:
     stderr: str
 
 
-@pytest.fixture
-def run_cli() -> Callable[..., CliResult]:
+def invoke_cli(*args: object) -> CliResult:
     """Run ``applens ARGS`` in-process and capture exit code, stdout and stderr."""
     from applens.cli import main
 
-    def run(*args: str) -> CliResult:
-        out, err = io.StringIO(), io.StringIO()
-        code = 0
-        with redirect_stdout(out), redirect_stderr(err):
-            try:
-                main([str(a) for a in args])
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        return CliResult(code, out.getvalue(), err.getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return CliResult(code, out.getvalue(), err.getvalue())
 
-    return run
+
+@pytest.fixture
+def run_cli() -> Callable[..., CliResult]:
+    """Run ``applens ARGS`` in-process and capture exit code, stdout and stderr."""
+    return invoke_cli
 
 
 @pytest.fixture

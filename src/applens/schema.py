@@ -28,6 +28,7 @@ class Column:
     min_value: float | None = None  # impossible below this (integer/double only)
     max_value: float | None = None
     not_empty: bool = False  # a blank string is as bad as a missing value
+    planned: bool = False  # a timestamp that may lie ahead (a cohort's end), not only past
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ USERS = TableSpec(
         Column("created_at", "timestamp", description="signup time (UTC)"),
         Column("age", "integer", min_value=0, max_value=120),
         *_optional_strings("gender", "country", "city", "os", "source", "cohort", "program"),
-        Column("start_date", "timestamp"),
-        Column("end_date", "timestamp"),
+        Column("start_date", "timestamp", planned=True),
+        Column("end_date", "timestamp", planned=True),
     ),
     aliases={
         "user_id": ("user", "userid", "uid", "customer_id", "distinct_id"),

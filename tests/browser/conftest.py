@@ -111,6 +111,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     folder = tmp_path_factory.mktemp("browser-demo")
     run_demo(folder, users=300, days=28, seed=5, end_date=END)
+    yield from serve(folder, tmp_path_factory)
+
+
+def serve(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``applens serve`` over ``folder`` (no token) until the generator is closed."""
     env = {k: v for k, v in os.environ.items() if k != "APPLENS_TOKEN"}
     server = _serve(folder, tmp_path_factory.mktemp("server") / "serve.log", env)
     # The first request bundles vega (a few seconds when not cached); do it before timing out.

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
-from applens.cli._output import FormatOption, OutputFormat, console, emit
+from applens.cli._output import FormatOption, OutputFormat, console, emit, warn
 
 
 def register(app: typer.Typer) -> None:
@@ -40,6 +40,9 @@ def predict_cmd(
 
     ws = open_workspace(workspace)
     results = predict(ws, models, date=date, out=out)
+    if not results:
+        warn(f"No trained models in {ws.path}, so nothing was scored. 'applens train' "
+             "trains the models the data supports.")
     if fmt is OutputFormat.json:
         emit({n: s.head(top).to_dict(orient="records") for n, s in results.items()}, fmt)
         return

@@ -42,6 +42,7 @@ from applens.ingest.validate import (
     plan_column,
     property_plan,
     raw_text,
+    whole_number_ids,
 )
 from applens.ingest.validate import VALUE as VALUE_REF
 from applens.schema import TableSpec, table_spec
@@ -294,12 +295,18 @@ class _Loader:
             with self._errors(label, fmt), self._watch(label, estimate, 0, passes):
                 inferred = infer_property_types(con, relation, text_props)
 
+        ids = {name: sources[0] for name, sources in mapping.columns.items()
+               if name.endswith("_id") and len(sources) == 1
+               and types[sources[0]].startswith(("VARCHAR", "DOUBLE", "FLOAT", "DECIMAL"))}
+        with self._errors(label, fmt):
+            whole = whole_number_ids(con, relation, ids)
         latest = (self.ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
         plans: list[ColumnPlan] = []
         for column in spec.columns:
             if column.name in mapping.columns or column.name in mapping.constants:
                 raw = (literal(mapping.constants[column.name]) if column.name in
-                       mapping.constants else raw_text(mapping.columns[column.name]))
+                       mapping.constants else raw_text(mapping.columns[column.name],
+                                                       whole=column.name in whole))
                 plan = plan_column(column, raw, timezone=self.ws.settings.timezone,
                                    latest=latest, ts_format=self.ts_format)
                 plans.append(self.preset.adjust(plan) if self.preset else plan)

@@ -14,7 +14,7 @@ from applens.schema import Column
 
 __all__ = [
     "SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "plan_column", "property_plan",
-    "raw_text",
+    "raw_text", "whole_number_ids",
 ]
 
 EARLIEST = "1990-01-01"
@@ -46,10 +46,35 @@ class ColumnPlan:
 RAW, VALUE = "{raw}", "{value}"
 
 
-def raw_text(source_columns: tuple[str, ...]) -> str:
-    """The source value as text; several columns are joined with a space (date + time)."""
+def raw_text(source_columns: tuple[str, ...], *, whole: bool = False) -> str:
+    """The source value as text; several columns are joined with a space (date + time).
+    ``whole`` drops a zero fraction ("13085.0" -> "13085"), see :func:`whole_number_ids`."""
     parts = [f"CAST({ident(c)} AS VARCHAR)" for c in source_columns]
+    if whole and len(parts) == 1:
+        return f"regexp_replace({parts[0]}, '[.]0+$', '')"
     return parts[0] if len(parts) == 1 else f"concat_ws(' ', {', '.join(parts)})"
+
+
+_WHOLE = "'[-+]?[0-9]+[.]0+'"
+
+
+def whole_number_ids(con, relation: str, sources: dict[str, str]) -> set[str]:  # noqa: ANN001
+    """The id columns (canonical name -> its one source column) whose every value is a whole
+    number written with a zero fraction: ``13085.0``, what a float column makes of integer
+    ids (pandas turns an integer column with gaps into floats). Their ids lose the ``.0``;
+    a column with one real fraction (``1.5``) keeps every value as written."""
+    whole = set()
+    for name, source in sources.items():
+        text = f"NULLIF(trim(CAST({ident(source)} AS VARCHAR)), '')"
+        # Two early-stopping probes: one value that is not N.0, one value that is.
+        probe = (f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {relation} WHERE {text} IS NOT "
+                 f"NULL AND NOT regexp_full_match({text}, {_WHOLE}) LIMIT 1)), "
+                 f"(SELECT count(*) FROM (SELECT 1 FROM {relation} WHERE "
+                 f"regexp_full_match({text}, {_WHOLE}) LIMIT 1))")
+        other, some = con.execute(probe).fetchall()[0]
+        if some and not other:
+            whole.add(name)
+    return whole
 
 
 # Blank means empty or only whitespace. Text starting with a visible ASCII character cannot
@@ -99,6 +124,8 @@ def plan_column(
                 "or pass --ts-format)")
         checks.append(Check(f"NOT {BLANK} AND {VALUE} IS NULL", literal(f"{name} {hint}")))
         checks.append(Check(
+            f"{VALUE} < TIMESTAMP '{EARLIEST}'", literal(f"impossible {name}: before {EARLIEST}"),
+        ) if column.planned else Check(
             f"{VALUE} < TIMESTAMP '{EARLIEST}' OR {VALUE} > TIMESTAMP '{latest}'",
             literal(f"impossible {name}: before {EARLIEST} or in the future"),
         ))

@@ -20,8 +20,8 @@ import pandas as pd
 
 from applens.errors import (
     DataError,
+    InsufficientDataError,
     InvalidParameterError,
-    NotFoundError,
     UnknownComponentError,
     did_you_mean,
 )
@@ -104,10 +104,11 @@ def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
           cutoff: date | datetime | str | None = None) -> dict[str, TrainReport]:
     """Train, validate and save each model; returns its version and validation metrics.
 
-    A model the data cannot support (no crash events, too few churners, no IPs …) is
-    skipped with its reason (``estimator == "skipped"``) instead of stopping the others,
-    whether it was named or not; only when every model is skipped is the first reason
-    raised. Nothing is saved until every model has trained or been skipped, so a run that
+    A model the data cannot support (no events at all, no crash events, too few churners,
+    no IPs …) is skipped with its reason (``estimator == "skipped"``) instead of stopping the
+    others, whether it was named or not; only when every model named in ``models`` is
+    skipped is the first reason raised (by default every model is skipped, none raised).
+    Nothing is saved until every model has trained or been skipped, so a run that
     fails leaves the previous versions as they were. Library warnings are counted per kind
     in ``TrainReport.warnings``, not shown one by one.
     """
@@ -115,14 +116,19 @@ def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
     fitted: dict[str, tuple[Trained, dict[str, int]]] = {}
     reports: dict[str, TrainReport] = {}
     first_error: DataError | None = None
+    no_events = None if ws.has_table("events") else InsufficientDataError(
+        "The workspace has no events (its tables: " + (", ".join(ws.table_names()) or "none")
+        + "); every model learns from them: load them with 'applens ingest FILE'.")
     with feature_cache():
         for name in _names(models):
             try:
+                if no_events is not None:
+                    raise no_events
                 fitted[name] = _fit_one(ws, name, when)
             except DataError as exc:
                 first_error = first_error or exc
                 reports[name] = TrainReport(name, "", "skipped", {}, {"skipped": str(exc)})
-    if not fitted and first_error is not None:
+    if not fitted and first_error is not None and models is not None:
         raise first_error
     for name, (trained, noted) in fitted.items():
         reports[name] = _save(ws, name, trained, noted)
@@ -169,11 +175,13 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
 
     Each model's scores are appended to the warehouse table ``scores_<model>`` (a rerun for
     the same date and version replaces its rows); ``out`` also writes all of them to a CSV.
+    With no model named and none trained (``train`` skips what the data cannot support)
+    there is nothing to score: the result is empty.
     """
     if models is None:
         names = [n for n in MODELS if latest_version(ws, n)]
         if not names:
-            raise NotFoundError(f"No trained models in {ws.path}. Run 'applens train' first.")
+            return {}
     else:
         names = _names(models)
     saved_models = {name: load_model(ws, name) for name in names}  # "train first" comes first

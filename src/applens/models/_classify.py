@@ -17,6 +17,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from applens import formatting
 from applens.models.features import FeatureSet
 
 __all__ = ["Candidate", "candidates", "evaluate", "fit_and_compare", "reasons", "top_features"]
@@ -179,7 +180,8 @@ def reasons(frame: pd.DataFrame, important: list[dict[str, float]],
     order = np.argsort(-strength, axis=1)[:, :n]
     out = []
     for row, picks in enumerate(order):
-        parts = [f"{names[j]}={values[row, j]:.3g} ({'high' if z[row, j] > 0 else 'low'})"
+        parts = [f"{names[j]}={formatting.number(values[row, j])} "
+                 f"({'high' if z[row, j] > 0 else 'low'})"
                  for j in picks if strength[row, j] > 0]
         out.append("; ".join(parts))
     return pd.Series(out, index=frame.index)

@@ -68,6 +68,14 @@ def test_reasons_name_the_most_unusual_important_features():
     assert why["b"] == "n_events=5 (low)"  # recency 1 is near typical
 
 
+def test_reasons_print_large_values_as_people_read_them():
+    frame = pd.DataFrame({"session_seconds": [1_203.4, 12_345.6, 0.012345]}, index=list("abc"))
+    important = [{"feature": "session_seconds", "importance": 1.0}]
+    why = reasons(frame, important, {"session_seconds": [100.0, 1.0]}, n=1)
+    assert why.tolist() == ["session_seconds=1,203 (high)", "session_seconds=12,346 (high)",
+                            "session_seconds=0.0123 (low)"]  # not 1.2e+03
+
+
 def test_ranked_orders_by_score_with_rank_one_first():
     frame = ranked("user", pd.Index(["x", "y", "z"]), np.array([0.2, 0.9, 0.5]),
                    ["a", "b", "c"], ["", "", ""])
