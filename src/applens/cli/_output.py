@@ -97,18 +97,22 @@ def emit(data: Any, fmt: OutputFormat = OutputFormat.table, *, title: str | None
         table.add_column(Text(column), overflow="fold")
     for row_cells in cells:
         table.add_row(*(Text(v) for v in row_cells))
-    if _natural_width(columns, cells) <= console.width:
-        console.print(table)
+    if _least_width(columns, cells) <= console.width:
+        console.print(table)  # Rich wraps long cells between words, never inside one
     else:
         console.print(_stacked(columns, cells, title))
 
 
-def _natural_width(columns: list[str], cells: list[list[str]]) -> int:
-    """The width the table needs to show every header and cell on one line (Rich's
+def _least_width(columns: list[str], cells: list[list[str]]) -> int:
+    """The narrowest the table can be without breaking a header or a word of a cell (Rich's
     default box: one border and two spaces of padding per column, one border to close)."""
-    widths = [max([cell_len(c), *(cell_len(r[i]) for r in cells)])
+    widths = [max(_longest_word(text) for text in [c, *(r[i] for r in cells)])
               for i, c in enumerate(columns)]
     return sum(w + 3 for w in widths) + 1
+
+
+def _longest_word(text: str) -> int:
+    return max((cell_len(word) for word in text.split()), default=0)
 
 
 def _stacked(columns: list[str], cells: list[list[str]], title: str | None) -> Group:
