@@ -48,9 +48,17 @@ def demo(
     console.print(f"Workspace: {directory}  (try: applens config show -w {directory})")
     console.print(f"Results:   {directory / 'outputs'}/*.json")
     console.print(f"Planted:   {directory / 'data' / 'ground_truth.json'}")
-    console.print(f"Report:    {report_files.html}  "
-                  f"(PNG charts in {report_files.folder / 'charts'})",
-                  soft_wrap=True)
+    html, charts = (_shown(report_files.html, directory),
+                    _shown(report_files.folder / "charts", directory))
+    console.print(f"Report:    {html}  (PNG charts in {charts})", soft_wrap=True)
+
+
+def _shown(path: Path, directory: Path) -> Path:
+    """``path`` as the user named the workspace (relative when they gave a relative one)."""
+    try:
+        return directory / Path(path).resolve().relative_to(directory.resolve())
+    except ValueError:
+        return Path(path)
 
 
 def _write_report(directory: Path):  # noqa: ANN202 (ReportFiles, imported lazily)
