@@ -43,7 +43,7 @@ def make_csv(path: Path, rows: int) -> None:
 APPLENS_JOB = """
 from applens.workspace import Workspace
 ws = Workspace.init({ws!r})
-summary = ws.ingest({csv!r})
+summary = ingest(ws, {csv!r})
 assert summary.rows_loaded == {rows}, summary
 """
 

@@ -14,8 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = "applens"
 
@@ -170,7 +168,6 @@ def test_every_top_level_piece_has_a_layer():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: cycles not resolved yet")
 def test_imports_point_down_the_layers():
     upward = [
         f"{imp}  ({LAYER_NAMES[LAYERS[_piece(imp.importer)]]} -> "
@@ -184,7 +181,6 @@ def test_imports_point_down_the_layers():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: cycles not resolved yet")
 def test_no_import_cycle_between_modules():
     lines = _cycle_report(_imports(_modules()), key=lambda module: module)
     assert not lines, (
@@ -193,7 +189,6 @@ def test_no_import_cycle_between_modules():
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16: cycles not resolved yet")
 def test_no_import_cycle_between_packages():
     lines = _cycle_report(_imports(_modules()), key=_piece)
     assert not lines, (

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from applens.ingest import ingest
 from applens.web import create_app
 from applens.workspace import Workspace
 
@@ -55,7 +56,7 @@ def small_ws(tmp_path: Path) -> Workspace:
                          else f'"{HOSTILE_COUNTRY.replace(chr(34), chr(34) * 2)}"'))
             if user < 2:
                 rows.append((stamp, f"u{user}", f'"{HOSTILE_EVENT}"', "DE"))
-    ws.ingest(write_events(tmp_path / "seed.csv", rows))
+    ingest(ws, write_events(tmp_path / "seed.csv", rows))
     yield ws
     ws.close()
 
