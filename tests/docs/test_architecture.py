@@ -220,3 +220,26 @@ def test_the_checker_sees_function_level_and_type_only_imports(tmp_path, monkeyp
     report = _cycle_report(imports, key=lambda module: module)
     assert report[0] == "cycle: applens.ingest <-> applens.ingest.load <-> applens.workspace"
     assert "  src/applens/workspace.py:3: applens.workspace imports applens.ingest" in report
+
+
+MAX_LINES = 350
+REASON = "# Over 350 lines:"  # the marker, in a module's first lines, that says why it is long
+# Long modules left whole for now, each with the reason (split them, then drop the entry).
+LEFT_FOR_LATER = {
+    "web/views.py": "web/ is being changed on another branch; split it by page family after",
+}
+
+
+def test_long_modules_say_why_at_their_top():
+    """A module over MAX_LINES is split, or says in one line near its top why it stays whole."""
+    unexplained = []
+    for path in _modules().values():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if str(path.relative_to(SRC / PACKAGE)) in LEFT_FOR_LATER:
+            continue
+        if len(lines) > MAX_LINES and not any(line.startswith(REASON) for line in lines[:40]):
+            unexplained.append(f"src/{path.relative_to(SRC)}: {len(lines)} lines")
+    assert not unexplained, (
+        f"Modules over {MAX_LINES} lines: split each by idea, or put one line "
+        f"'{REASON} <reason>' near its top:\n" + "\n".join(unexplained)
+    )

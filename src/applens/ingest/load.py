@@ -18,9 +18,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from applens.engines.files import Readable
+from applens.engines.detect import detect
+from applens.engines.repair import Readable
 from applens.errors import InvalidParameterError, TooManyRejectsError
-from applens.ingest.detect import detect
 from applens.ingest.ledger import (
     LEDGER_DDL,
     IngestSummary,

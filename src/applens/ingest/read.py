@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from applens.engines.detect import FileInfo
 from applens.engines.duckdb import duckdb_errors
-from applens.engines.files import Readable, file_relation, readable
-from applens.ingest.detect import FileInfo
+from applens.engines.files import file_relation
+from applens.engines.repair import Readable, readable
 from applens.ingest.presets import Preset
 from applens.ingest.sources import CSV_REJECTS, CSV_SCANS
 from applens.ingest.sql import ident
