@@ -41,6 +41,7 @@ def make_csv(path: Path, rows: int) -> None:
 
 
 APPLENS_JOB = """
+from applens.ingest import ingest
 from applens.workspace import Workspace
 ws = Workspace.init({ws!r})
 summary = ingest(ws, {csv!r})
