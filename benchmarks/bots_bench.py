@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import write_result  # noqa: E402
 
 from applens.demo import generate  # noqa: E402
+from applens.ingest import ingest
 from applens.models.bots import detect_bots  # noqa: E402
 from applens.workspace import Workspace  # noqa: E402
 
@@ -48,7 +49,7 @@ def scores(ranked, truth: set[str]) -> dict[str, float]:
 def real_log(path: Path, folder: Path) -> dict[str, object]:
     with Workspace.init(folder / path.name) as ws:
         started = time.perf_counter()
-        summary = ws.ingest(path, preset="combined-log")
+        summary = ingest(ws, path, preset="combined-log")
         ingest_s = time.perf_counter() - started
         (labels,) = zip(*ws.connection.execute(
             "SELECT DISTINCT ip FROM events WHERE regexp_matches(user_agent, ?)", [LABEL]
@@ -70,7 +71,7 @@ def real_log(path: Path, folder: Path) -> dict[str, object]:
 def demo(folder: Path) -> dict[str, object]:
     truth = generate(folder / "demo", seed=7)
     with Workspace.init(folder / "demo-ws") as ws:
-        ws.ingest(folder / "demo" / "events.parquet")
+        ingest(ws, folder / "demo" / "events.parquet")
         started = time.perf_counter()
         users = detect_bots(ws, entity="user")
         seconds = time.perf_counter() - started
@@ -96,7 +97,7 @@ def throughput(folder: Path) -> dict[str, object]:
             handle.write(text)
     with Workspace.init(folder / "big") as ws:
         started = time.perf_counter()
-        summary = ws.ingest(big, preset="combined-log")
+        summary = ingest(ws, big, preset="combined-log")
         seconds = time.perf_counter() - started
     return {"copies": COPIES, "mib": round(big.stat().st_size / 2**20, 1),
             "rows_read": summary.rows_read, "rows_loaded": summary.rows_loaded,

@@ -41,9 +41,10 @@ def make_csv(path: Path, rows: int) -> None:
 
 
 APPLENS_JOB = """
+from applens.ingest import ingest
 from applens.workspace import Workspace
 ws = Workspace.init({ws!r})
-summary = ws.ingest({csv!r})
+summary = ingest(ws, {csv!r})
 assert summary.rows_loaded == {rows}, summary
 """
 

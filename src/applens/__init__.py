@@ -1,7 +1,8 @@
 """applens: product analytics and app-health monitoring for mobile and web apps.
 
 >>> from applens import Workspace, query                      # doctest: +SKIP
->>> ws = Workspace.init("my-app"); ws.ingest("events.csv")     # doctest: +SKIP
+>>> from applens.ingest import ingest                         # doctest: +SKIP
+>>> ws = Workspace.init("my-app"); ingest(ws, "events.csv")     # doctest: +SKIP
 >>> query({"kind": "active_users", "math": ["dau"]}, ws).to_dict()  # doctest: +SKIP
 """
 

@@ -41,8 +41,9 @@ def find_root(start: Path) -> Path | None:
 class Workspace:
     """A folder of settings, warehouse, models, alert state and reports.
 
+    >>> from applens.ingest import ingest     # doctest: +SKIP
     >>> ws = Workspace.init("my-app")            # doctest: +SKIP
-    >>> ws.ingest("events.csv").rows_loaded      # doctest: +SKIP
+    >>> ingest(ws, "events.csv").rows_loaded     # doctest: +SKIP
     """
 
     def __init__(self, path: str | Path, *, clock: Clock | None = None, **overrides: Any) -> None:
@@ -144,13 +145,7 @@ class Workspace:
         moment = self._clock()
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
-    # -- operations ---------------------------------------------------------------------
-    def ingest(self, source: str | Path, **options: Any) -> Any:
-        """Load a file or database table into a canonical table; see ``applens.ingest``."""
-        from applens.ingest import ingest
-
-        return ingest(self, source, **options)
-
+    # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import altair as alt
 import pandas as pd
 
 from applens.charts._common import WIDTH, needs
 
-if TYPE_CHECKING:
-    from applens.experiments.analyze import Readout
+__all__ = ["Readout", "effect_chart", "effect_frame"]
 
-__all__ = ["effect_chart", "effect_frame"]
+
+class Readout(Protocol):
+    """What the chart reads of an experiment readout (``applens.experiments.analyze.Readout``);
+    charts sit below the domain packages, so they name its shape, not its class."""
+
+    @property
+    def control(self) -> str: ...
+
+    @property
+    def alpha(self) -> float: ...
+
+    def to_frame(self) -> pd.DataFrame: ...
 
 
 def effect_frame(readout: Readout) -> pd.DataFrame:

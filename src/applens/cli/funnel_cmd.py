@@ -8,20 +8,14 @@ from typing import Annotated, Any
 
 import typer
 
-from applens.cli._common import WorkspaceOption
-from applens.cli._output import FormatOption, OutputFormat
-from applens.cli.query_cmd import (
-    EngineOption,
-    EventsOption,
+from applens.cli._shortcut import (
+    Built,
     FromOption,
-    ShowSpecOption,
     SliceOption,
     TimezoneOption,
     ToOption,
-    UsersOption,
-    WhereOption,
-    answer,
     common,
+    shortcut,
 )
 from applens.errors import InvalidParameterError
 
@@ -62,6 +56,7 @@ def parse_exclusion(text: str, steps: int) -> dict[str, Any]:
     return {"event": name, "from_step": first, "to_step": last}
 
 
+@shortcut()
 def funnel(
     steps: Annotated[list[str], typer.Argument(help="Step events, in order (at least two).")],
     window: Annotated[str, typer.Option(
@@ -76,14 +71,7 @@ def funnel(
     date_from: FromOption = "-30d",
     date_to: ToOption = None,
     timezone: TimezoneOption = None,
-    show_spec: ShowSpecOption = False,
-    where: WhereOption = None,
-    events: EventsOption = None,
-    users: UsersOption = None,
-    engine: EngineOption = None,
-    workspace: WorkspaceOption = None,
-    fmt: FormatOption = OutputFormat.table,
-) -> None:
+) -> Built:
     """How many users went through the steps, with conversion rates and times.
 
     Example: applens funnel view signup purchase --window 1d --exclude refund --events ev.csv
@@ -97,5 +85,4 @@ def funnel(
     }
     if exclude:
         spec["exclusions"] = [parse_exclusion(x, len(steps)) for x in exclude]
-    answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec, where=where)
+    return spec

@@ -6,20 +6,15 @@ from typing import Annotated
 
 import typer
 
-from applens.cli._common import WorkspaceOption
-from applens.cli._output import FormatOption, OutputFormat
-from applens.cli.query_cmd import (
-    EngineOption,
-    EventsOption,
+from applens.cli._shortcut import (
+    Built,
     FromOption,
     Interval,
     IntervalOption,
-    ShowSpecOption,
     TimezoneOption,
     ToOption,
-    UsersOption,
-    answer,
     common,
+    shortcut,
 )
 
 
@@ -27,6 +22,7 @@ def register(app: typer.Typer) -> None:
     app.command("lifecycle")(lifecycle)
 
 
+@shortcut(where=False)
 def lifecycle(
     event: Annotated[str | None, typer.Option(
         "--event", help="The activity event (default: any event).")] = None,
@@ -34,13 +30,7 @@ def lifecycle(
     date_from: FromOption = "-8w",
     date_to: ToOption = None,
     timezone: TimezoneOption = None,
-    show_spec: ShowSpecOption = False,
-    events: EventsOption = None,
-    users: UsersOption = None,
-    engine: EngineOption = None,
-    workspace: WorkspaceOption = None,
-    fmt: FormatOption = OutputFormat.table,
-) -> None:
+) -> Built:
     """Users per period by lifecycle status (new, returning, resurrecting, dormant).
 
     Example: applens lifecycle --interval week --from -12w --events events.parquet
@@ -48,5 +38,4 @@ def lifecycle(
     spec = {"kind": "lifecycle", **({"event": event} if event else {}),
             **common(date_from=date_from, date_to=date_to, interval=interval,
                      timezone=timezone)}
-    answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec)
+    return spec

@@ -7,22 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from applens.cli._common import WorkspaceOption
-from applens.cli._output import FormatOption, OutputFormat
-from applens.cli.query_cmd import (
-    EngineOption,
-    EventsOption,
+from applens.cli._shortcut import (
+    Built,
     FromOption,
     Interval,
     IntervalOption,
-    ShowSpecOption,
     SliceOption,
     TimezoneOption,
     ToOption,
-    UsersOption,
-    WhereOption,
-    answer,
     common,
+    shortcut,
 )
 
 
@@ -59,6 +53,7 @@ def metrics_spec(metric: Metric, *, event: str | None, view_event: str, click_ev
     return {"kind": "trends", "series": series, "formula": "A / B", **fields}
 
 
+@shortcut()
 def metrics(
     metric: Annotated[Metric, typer.Option(
         "--metric", "-m", help="active (DAU/WAU/MAU per day; WAU and rolling MAU per week; "
@@ -73,14 +68,7 @@ def metrics(
     view_event: Annotated[str, typer.Option(help="The 'view' event of --metric ctr.")] = "view",
     click_event: Annotated[str, typer.Option(help="The 'click' event of --metric ctr.")] = "click",
     timezone: TimezoneOption = None,
-    show_spec: ShowSpecOption = False,
-    where: WhereOption = None,
-    events: EventsOption = None,
-    users: UsersOption = None,
-    engine: EngineOption = None,
-    workspace: WorkspaceOption = None,
-    fmt: FormatOption = OutputFormat.table,
-) -> None:
+) -> Built:
     """Key product metrics over a range, optionally sliced: DAU/WAU/MAU, stickiness, CTR.
 
     Example: applens metrics --metric ctr --by os --from -14d --events events.parquet
@@ -90,5 +78,4 @@ def metrics(
                                  timezone=timezone, by=by))
     if spec.get("event") is None:
         spec.pop("event", None)
-    answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec, where=where)
+    return spec

@@ -6,22 +6,16 @@ from typing import Annotated, Any
 
 import typer
 
-from applens.cli._common import WorkspaceOption
-from applens.cli._output import FormatOption, OutputFormat
-from applens.cli.query_cmd import (
-    EngineOption,
-    EventsOption,
+from applens.cli._shortcut import (
+    Built,
     FromOption,
     Interval,
     IntervalOption,
-    ShowSpecOption,
     SliceOption,
     TimezoneOption,
     ToOption,
-    UsersOption,
-    WhereOption,
-    answer,
     common,
+    shortcut,
 )
 
 
@@ -35,6 +29,7 @@ def _first(result: Any, periods: int) -> Any:
     return first_cohorts(result, periods)
 
 
+@shortcut()
 def retention(
     start_event: Annotated[str | None, typer.Option(
         "--start-event", help="The event that puts a user in a cohort (default: any).")] = None,
@@ -58,14 +53,7 @@ def retention(
     date_from: FromOption = None,
     date_to: ToOption = None,
     timezone: TimezoneOption = None,
-    show_spec: ShowSpecOption = False,
-    where: WhereOption = None,
-    events: EventsOption = None,
-    users: UsersOption = None,
-    engine: EngineOption = None,
-    workspace: WorkspaceOption = None,
-    fmt: FormatOption = OutputFormat.table,
-) -> None:
+) -> Built:
     """Cohort retention: of the users who started in a period, how many came back later.
 
     Example: applens retention --interval day --periods 14 --24h --by source --events ev.csv
@@ -83,5 +71,4 @@ def retention(
         spec["time_window_mode"] = "24_hour_windows"
     if cumulative:
         spec["cumulative"] = True
-    answer(spec, events=events, users=users, workspace=workspace, engine=engine, fmt=fmt,
-           show_spec=show_spec, where=where, shape=lambda result: _first(result, periods))
+    return spec, lambda result: _first(result, periods)

@@ -20,6 +20,7 @@ import numpy as np
 from applens.demo._truth import GroundTruth
 from applens.demo.generate import generate
 from applens.formatting import p_equals
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 __all__ = ["DemoRun", "Finding", "run_demo"]
@@ -252,8 +253,8 @@ def run_demo(
     ws = Workspace.init(folder)
     try:
         say("Ingesting events and users")
-        ws.ingest(folder / "data" / "events.parquet")
-        ws.ingest(folder / "data" / "users.csv", table="users")
+        ingest(ws, folder / "data" / "events.parquet")
+        ingest(ws, folder / "data" / "users.csv", table="users")
         outputs = folder / "outputs"
         outputs.mkdir(exist_ok=True)
         findings = []

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from applens.engines.detect import FileInfo
 from applens.errors import InvalidParameterError, did_you_mean
-from applens.ingest.detect import FileInfo
 from applens.ingest.sql import literal
 from applens.ingest.validate import RAW, Check, ColumnPlan
 

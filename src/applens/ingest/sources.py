@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from applens.engines.files import CHUNK, CSV_REJECTS, CSV_SCANS
+from applens.engines.detect import CHUNK
+from applens.engines.files import CSV_REJECTS, CSV_SCANS
 from applens.errors import SourceError
 from applens.ingest.sql import ident
 

@@ -2,7 +2,8 @@
 
 Each canonical column gets a *parsed* expression (its typed value) and a list of *checks*
 (condition, reason). A row is rejected for the first check that fails; the reject keeps the
-column, the raw value and a reason that says how to fix it.
+column, the raw value and a reason that says how to fix it. ``parsed_select`` applies the
+plans to a source in one query.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from applens.ingest.sql import ident, literal
 from applens.schema import Column
 
 __all__ = [
-    "SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "plan_column", "property_plan",
-    "raw_text", "whole_number_ids",
+    "KEEP", "SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "parsed_select",
+    "plan_column", "property_plan", "raw_text", "whole_number_ids",
 ]
+
+KEEP = "_applens_keep"  # whether --where holds for a row
 
 EARLIEST = "1990-01-01"
 SQL_TYPES = {"timestamp": "TIMESTAMP", "string": "VARCHAR", "double": "DOUBLE", "integer": "BIGINT"}
@@ -187,3 +190,37 @@ def infer_property_types(con, table: str, columns: list[str]) -> dict[str, str]:
         fits = [t for t, f in zip(candidates, failures, strict=True) if present and f == 0]
         types[column] = fits[0] if fits else "VARCHAR"
     return types
+
+
+def parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = True,
+                  keep: bool = False) -> str:
+    """Typed columns plus the first failed check of each row (reason, column, raw value).
+
+    Each column is parsed once: raw text in the inner query, the parsed value in the middle
+    one, and the checks in the outer one refer to both by name.
+    """
+    raws = ", ".join(f"{p.raw} AS _r{i}" for i, p in enumerate(plans))
+    values = ", ".join(f"{_refer(p.parsed, i)} AS _v{i}" for i, p in enumerate(plans))
+    checks = [(p, _refer(c.failed, i), c.reason) for i, p in enumerate(plans) for c in p.checks]
+    if checks:
+        reason = "CASE " + " ".join(f"WHEN {f} THEN {r}" for _, f, r in checks) + " END"
+        column = "CASE " + " ".join(f"WHEN {f} THEN {literal(p.name)}" for p, f, _ in checks)
+        value = "CASE " + " ".join(f"WHEN {f} THEN _r{plans.index(p)}" for p, f, _ in checks)
+        column, value = column + " END", value + " END"
+    else:
+        reason = column = value = "CAST(NULL AS VARCHAR)"
+    typed = ", ".join(f"CAST(_v{i} AS {p.sql_type}) AS {ident(p.name)}"
+                      for i, p in enumerate(plans))
+    # Numbering rows costs a serial pass; only rejects, sessions and keys need it.
+    row = "_row, " if numbered else ""
+    row += f"{KEEP}, " if keep else ""
+    inner = (f"SELECT {'row_number() OVER () AS _row, ' if numbered else ''}"
+             f"{f'{KEEP}, ' if keep else ''}{raws} FROM {relation}")
+    middle = (f"SELECT {row}{', '.join(f'_r{i}' for i in range(len(plans)))}, "
+              f"{values} FROM ({inner})")
+    return (f"SELECT {row}{typed}, {reason} AS _reason, {column} AS _reject_column, "
+            f"{value} AS _reject_value FROM ({middle})")
+
+
+def _refer(sql: str, index: int) -> str:
+    return sql.replace(RAW, f"_r{index}").replace(VALUE, f"_v{index}")

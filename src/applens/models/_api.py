@@ -25,7 +25,7 @@ from applens.errors import (
     UnknownComponentError,
     did_you_mean,
 )
-from applens.models import churn, crash, personas
+from applens.models import _bots_model, churn, crash, personas
 from applens.models._common import SCORE_COLUMNS, Trained, data_end, to_cutoff
 from applens.models._options import options_for
 from applens.models.features import feature_cache
@@ -69,20 +69,8 @@ register_model(ModelSpec("crash", crash.train, crash.predict,
                          "sessions likely to end in a crash"))
 register_model(ModelSpec("personas", personas.train, personas.predict,
                          "behaviour segments (KMeans)"))
-
-
-def _plug_in_bots() -> None:
-    """Bots live in their own module (another branch); register them when present."""
-    try:
-        from applens.models import _bots_model
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("applens.models.bots", "applens.models.bot_features"):
-            raise
-        return
-    register_model(_bots_model._spec())
-
-
-_plug_in_bots()
+register_model(ModelSpec("bots", _bots_model.train, _bots_model.predict,
+                         "bots and suspicious IPs (rules + IsolationForest)"))
 
 
 def _names(models: str | Iterable[str] | None) -> list[str]:

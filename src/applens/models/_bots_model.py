@@ -17,7 +17,7 @@ from applens.errors import InsufficientDataError
 from applens.models._common import SCORE_COLUMNS, Trained, data_end, fingerprint
 from applens.models._options import OPTIONS
 from applens.models.bot_features import MAX_BATCHED, batched_share
-from applens.models.bots import (  # ImportError: bots not installed
+from applens.models.bots import (
     LABEL_DECLARED,
     LABEL_NORMAL,
     BotDetector,
@@ -138,8 +138,3 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
     return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]
 
-
-def _spec() -> Any:
-    from applens.models._api import ModelSpec
-
-    return ModelSpec("bots", train, predict, "bots and suspicious IPs (rules + IsolationForest)")

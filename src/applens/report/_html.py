@@ -12,7 +12,7 @@ from applens import formatting
 from applens.charts import chart_spec
 
 if TYPE_CHECKING:
-    from applens.report.build import Report
+    from applens.report._model import Report
 
 __all__ = ["render_html", "vega_bundle"]
 

@@ -1,15 +1,18 @@
-"""What a report is made of: a period, and sections of figures, charts and findings."""
+"""What a report is made of: a period, sections of figures, charts and findings, the report."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-__all__ = ["Figure", "NamedChart", "Period", "Section", "TableBlock"]
+__all__ = [
+    "Figure", "NamedChart", "Period", "Report", "ReportFiles", "Section", "TableBlock",
+]
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,40 @@ class Section:
             "findings": self.findings, "recommendations": self.recommendations,
             "data": self.data,
         }
+
+
+@dataclass
+class Report:
+    workspace_name: str
+    workspace_path: str
+    timezone: str
+    period: Period
+    sections: list[Section]
+    skipped: dict[str, str] = field(default_factory=dict)
+    generated_at: str = ""
+    version: str = ""
+
+    def section(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    @property
+    def findings(self) -> list[tuple[str, str]]:
+        return [(s.title, text) for s in self.sections for text in s.findings]
+
+    @property
+    def recommendations(self) -> list[tuple[str, str]]:
+        return [(s.title, text) for s in self.sections for text in s.recommendations]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"workspace": self.workspace_path, "timezone": self.timezone,
+                "from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
+                "generated_at": self.generated_at, "version": self.version,
+                "sections": [s.to_dict() for s in self.sections], "skipped": self.skipped}
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    folder: Path
+    html: Path
+    json: Path
+    charts: list[Path]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from applens.charts import png_bytes
 from applens.errors import InvalidParameterError
 from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
-from applens.report._model import Period, Section
+from applens.report._html import render_html, vega_bundle
+from applens.report._model import Period, Report, ReportFiles
 from applens.report._registry import build_sections
 from applens.serialize import dumps
 
@@ -20,43 +21,6 @@ if TYPE_CHECKING:
 __all__ = ["Report", "ReportFiles", "build_report", "default_period", "write_report"]
 
 DEFAULT_DAYS = DEFAULT_WINDOW_DAYS
-
-
-@dataclass
-class Report:
-    workspace_name: str
-    workspace_path: str
-    timezone: str
-    period: Period
-    sections: list[Section]
-    skipped: dict[str, str] = field(default_factory=dict)
-    generated_at: str = ""
-    version: str = ""
-
-    def section(self, key: str) -> Section | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-    @property
-    def findings(self) -> list[tuple[str, str]]:
-        return [(s.title, text) for s in self.sections for text in s.findings]
-
-    @property
-    def recommendations(self) -> list[tuple[str, str]]:
-        return [(s.title, text) for s in self.sections for text in s.recommendations]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"workspace": self.workspace_path, "timezone": self.timezone,
-                "from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
-                "generated_at": self.generated_at, "version": self.version,
-                "sections": [s.to_dict() for s in self.sections], "skipped": self.skipped}
-
-
-@dataclass(frozen=True)
-class ReportFiles:
-    folder: Path
-    html: Path
-    json: Path
-    charts: list[Path]
 
 
 def _local_today(ws: Workspace) -> dt.date:
@@ -111,9 +75,6 @@ def write_report(ws: Workspace, report: Report, out: str | Path | None = None, *
                  png: bool = True) -> ReportFiles:
     """``report.html`` (self-contained), ``report.json`` and ``charts/<section>-<name>.png``
     in ``out`` (default: ``<workspace>/reports/report-<from>_<to>/``)."""
-    from applens.charts import png_bytes
-    from applens.report._html import render_html, vega_bundle
-
     folder = Path(out) if out is not None else default_folder(ws, report.period)
     if folder.exists() and not folder.is_dir():
         raise InvalidParameterError(f"{folder} exists and is not a folder; choose another --out.")

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from applens.report.build import Report, ReportFiles
+    from applens.report._model import Report, ReportFiles
 
 __all__ = ["print_summary", "summary_renderable"]
 

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from applens import __version__
 from applens.errors import ApplensError, InvalidParameterError
+from applens.ingest import ingest
 from applens.web import views
 from applens.web.errors import error_response, login_page
 from applens.web.security import (
@@ -253,7 +254,7 @@ def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[st
                 out.write(chunk)
         tmp.replace(target)
         # The upload page lists every reject, so it loads what is valid whatever the share.
-        summary = state.ws.ingest(target, table=table, max_rejects="100%")
+        summary = ingest(state.ws, target, table=table, max_rejects="100%")
         data = summary.to_dict()
         data["file_name"] = original
         rejects = None

@@ -14,6 +14,7 @@ from datetime import datetime
 import pytest
 
 from applens.demo import generate
+from applens.ingest import ingest
 from applens.models.bots import detect_bots
 
 LABEL = r"(?i)(bot|crawl|spider|slurp|python|curl|wget|fetch|java|scrapy|headless)"
@@ -38,7 +39,7 @@ def apache_ws(tmp_path_factory):
     from tests.conftest import SHARED_DATA
 
     ws = Workspace.init(tmp_path_factory.mktemp("apache") / "ws")
-    ws.ingest(SHARED_DATA / "apache_access_logs" / "apache_logs", preset="combined-log")
+    ingest(ws, SHARED_DATA / "apache_access_logs" / "apache_logs", preset="combined-log")
     yield ws
     ws.close()
 
@@ -74,7 +75,7 @@ def test_declared_crawlers_are_a_label_of_their_own(log, tmp_path):
     from tests.conftest import SHARED_DATA
 
     with Workspace.init(tmp_path / "ws") as ws:
-        ws.ingest(SHARED_DATA / "apache_access_logs" / log, preset="combined-log")
+        ingest(ws, SHARED_DATA / "apache_access_logs" / log, preset="combined-log")
         truth = declared_bots(ws)
         ranked = detect_bots(ws, entity="ip")
     declared = ranked[ranked.label == "declared crawler"]
@@ -102,7 +103,7 @@ def test_demo_planted_bots_top_the_ranking(tmp_path):
     truth = generate(tmp_path / "data", users=2_000, days=21, seed=3)
     bots = set(truth.bots.user_ids)
     with Workspace.init(tmp_path / "ws") as ws:
-        ws.ingest(tmp_path / "data" / "events.parquet")
+        ingest(ws, tmp_path / "data" / "events.parquet")
         users = detect_bots(ws, entity="user")
         # Every planted bot first, and nobody else called a bot (measured: exactly so).
         assert set(users.entity_id[: len(bots)]) == bots

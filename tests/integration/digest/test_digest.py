@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from applens.ingest import ingest
 from applens.report.digest import build_digest, default_day, send_digest
 from applens.workspace import Workspace
 
@@ -29,7 +30,7 @@ ROWS = """ts,user_id,event,session_id
 def ws(workspace, tmp_path):
     csv = tmp_path / "events.csv"
     csv.write_text(ROWS)
-    workspace.ingest(csv)
+    ingest(workspace, csv)
     with open(workspace.path / "applens.toml", "a") as f:
         f.write("\n[notify]\nretries = 0\nbackoff_seconds = 0\n")
     return workspace

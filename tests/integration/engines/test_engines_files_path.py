@@ -8,6 +8,7 @@ import pytest
 
 from applens.engines.files import read_table
 from applens.errors import SourceError
+from applens.ingest import ingest
 from applens.ingest.frame import read_frame
 from applens.workspace import Workspace
 from tests.support.csv_corpus import CASES
@@ -58,7 +59,7 @@ def test_every_path_reads_the_corpus_alike(case, run_cli, tmp_path):
     path = tmp_path / f"{case.name}.csv"
     path.write_bytes(case.data)
     with Workspace.init(tmp_path / "ws") as ws:
-        ws.ingest(path, max_rejects="100%")
+        ingest(ws, path, max_rejects="100%")
         ingested = [e for (e,) in ws.connection.execute(
             "SELECT event FROM events ORDER BY ts").fetchall()]
     spec = json.dumps({"kind": "active_users", "math": ["total"], "date_from": "2024-06-01",
@@ -82,7 +83,7 @@ def test_every_path_reads_the_encoding_corpus_alike(language, encoding, tmp_path
     path = tmp_path / "events.csv"
     path.write_bytes(csv_text(language).encode(encoding))
     with Workspace.init(tmp_path / "ws") as ws:
-        ws.ingest(path)
+        ingest(ws, path)
         ingested = [e for (e,) in ws.connection.execute(
             "SELECT event FROM events ORDER BY ts").fetchall()]
     assert ingested == TEXTS[language]

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 START = pd.Timestamp("2024-03-01")
@@ -72,8 +73,8 @@ def synthetic_workspace(tmp_path: Path):
         users.rename(columns={"arm": "program"}).to_csv(folder / "users.csv", index=False)
         ws = Workspace.init(folder)
         opened.append(ws)
-        ws.ingest(folder / "events.csv")
-        ws.ingest(folder / "users.csv", table="users")
+        ingest(ws, folder / "events.csv")
+        ingest(ws, folder / "users.csv", table="users")
         return ws
 
     make.arms = users  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from applens.demo.generate import generate
 from applens.experiments.bots import bot_users
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 START, END = dt.datetime(2024, 3, 1), dt.datetime(2024, 3, 2)
@@ -48,7 +49,7 @@ def test_demo_planted_bots_are_found_without_false_positives(tmp_path):
     truth = generate(tmp_path / "data", users=1500, days=21, seed=3, end_date=dt.date(2026, 11, 1))
     ws = Workspace.init(tmp_path / "ws")
     try:
-        ws.ingest(tmp_path / "data" / "events.parquet")
+        ingest(ws, tmp_path / "data" / "events.parquet")
         exp = truth.experiment
         start = dt.datetime.fromisoformat(exp.start.rstrip("Z"))
         end = dt.datetime.fromisoformat(exp.end.rstrip("Z"))

@@ -17,6 +17,7 @@ import pytest
 from statsmodels.stats.proportion import proportions_ztest
 
 from applens.experiments import analyze_experiment
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 DATA = Path("/work/shared/data/cookie_cats/cookie_cats.csv")
@@ -60,8 +61,8 @@ def readout(players, tmp_path_factory):
         folder / "users.csv", index=False)
     ws = Workspace.init(folder)
     try:
-        ws.ingest(folder / "events.parquet")
-        ws.ingest(folder / "users.csv", table="users")
+        ingest(ws, folder / "events.parquet")
+        ingest(ws, folder / "users.csv", table="users")
         yield analyze_experiment(ws, "gate")
     finally:
         ws.close()

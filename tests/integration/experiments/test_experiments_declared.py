@@ -18,6 +18,7 @@ from applens.errors import ConfigError, DataError, InsufficientDataError, NotFou
 from applens.experiments import analyze_experiment
 from applens.experiments.declared import experiment_frame, list_experiments
 from applens.experiments.definition import experiment_config
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 EVENTS = """ts,user_id,event,variant,value
@@ -79,7 +80,7 @@ def make_workspace(folder: Path, config: str = CONFIG, events: str = EVENTS) -> 
     (folder / "applens.toml").write_text(config, encoding="utf-8")
     (folder / "events.csv").write_text(events, encoding="utf-8")
     ws = Workspace.init(folder)
-    ws.ingest(folder / "events.csv")
+    ingest(ws, folder / "events.csv")
     return ws
 
 
@@ -215,7 +216,7 @@ metrics = ["count:view"]
     try:
         users = tmp_path / "users.csv"
         users.write_text("user_id,program\nu1,a\nu2,b\nu3,a\nu4,b\nu6,a\n", encoding="utf-8")
-        ws.ingest(users, table="users")
+        ingest(ws, users, table="users")
         frame, _ = experiment_frame(ws, experiment_config(ws.settings.experiments, "by_users"))
         frame = frame.set_index("user_id").sort_index()
         assert frame.variant.to_dict() == {"u1": "a", "u2": "b", "u3": "a", "u4": "b", "u6": "a"}

@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from applens.errors import SchemaError, SourceError
+from applens.ingest import ingest
 
 ORDERS = ("InvoiceDate,Customer,Quantity,Price\n"
           "2024-06-01 10:00:00,c1,10,2.5\n"
@@ -21,7 +22,7 @@ def write(path, text):
 
 
 def test_a_constant_event_name_and_a_typed_filter_on_csv_text(workspace, tmp_path):
-    summary = workspace.ingest(write(tmp_path / "orders.csv", ORDERS), mapping=MAP,
+    summary = ingest(workspace, write(tmp_path / "orders.csv", ORDERS), mapping=MAP,
                                where="Quantity > 0", max_rejects="100%")
     # "9" > "0" and "10" > "0" as numbers (as text "10" < "9" would not matter here, but
     # -2 must go): the filter sees typed columns
@@ -39,14 +40,14 @@ def test_a_constant_event_name_and_a_typed_filter_on_csv_text(workspace, tmp_pat
 
 def test_a_filter_that_does_not_fit_the_columns_is_a_clear_error(workspace, tmp_path):
     with pytest.raises(SourceError, match=r"--where 'Quantityy > 0'.*Quantity"):
-        workspace.ingest(write(tmp_path / "orders.csv", ORDERS), mapping=MAP,
+        ingest(workspace, write(tmp_path / "orders.csv", ORDERS), mapping=MAP,
                          where="Quantityy > 0")
     assert not workspace.has_table("events")
 
 
 def test_const_needs_a_value(workspace, tmp_path):
     with pytest.raises(SchemaError, match="const:"):
-        workspace.ingest(write(tmp_path / "orders.csv", ORDERS),
+        ingest(workspace, write(tmp_path / "orders.csv", ORDERS),
                          mapping={**MAP, "event": "const:"})
 
 
@@ -70,7 +71,7 @@ def test_online_retail_orders_as_purchases(workspace, shared_data):
     where = 'Quantity > 0 AND "Customer ID" IS NOT NULL'
     total, kept = duckdb.sql(f"SELECT count(*), count(*) FILTER (WHERE {where}) "
                              f"FROM '{path}'").fetchall()[0]
-    summary = workspace.ingest(path, mapping={"ts": "InvoiceDate", "user_id": "Customer ID",
+    summary = ingest(workspace, path, mapping={"ts": "InvoiceDate", "user_id": "Customer ID",
                                               "event": "const:purchase"}, where=where)
     assert summary.rows_read == total
     assert summary.rows_filtered == total - kept

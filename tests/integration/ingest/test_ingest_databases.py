@@ -8,6 +8,7 @@ import pymysql
 import pytest
 
 from applens.errors import SourceError
+from applens.ingest import ingest
 
 pytestmark = pytest.mark.db
 
@@ -49,7 +50,7 @@ def mysql_table():
 
 
 def test_postgres_table_with_mapping_and_rejects(workspace, pg_table):
-    summary = workspace.ingest(PG_URL, db_table=pg_table,
+    summary = ingest(workspace, PG_URL, db_table=pg_table,
                                mapping={"ts": "created", "user_id": "uid", "event": "action"},
                                max_rejects="100%")
     assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (4, 3, 1)
@@ -62,14 +63,14 @@ def test_postgres_table_with_mapping_and_rejects(workspace, pg_table):
 
 def test_postgres_query_and_idempotence(workspace, pg_table):
     query = f"SELECT created AS ts, uid AS user_id, action AS event FROM {pg_table} WHERE uid <> ''"
-    first = workspace.ingest(PG_URL, query=query)
-    again = workspace.ingest(PG_URL, query=query)
+    first = ingest(workspace, PG_URL, query=query)
+    again = ingest(workspace, PG_URL, query=query)
     assert first.rows_loaded == 3 and again.skipped_as_duplicate_of == first.ingest_id
     assert workspace.connection.execute("SELECT count(*) FROM events").fetchone() == (3,)
 
 
 def test_mariadb_table(workspace, mysql_table):
-    summary = workspace.ingest(MY_URL, db_table=mysql_table, max_rejects="100%")
+    summary = ingest(workspace, MY_URL, db_table=mysql_table, max_rejects="100%")
     assert (summary.rows_loaded, summary.rows_rejected) == (3, 1)
     assert workspace.connection.execute(
         "SELECT user_id, os FROM events ORDER BY ts LIMIT 1").fetchone() == ("u1", "ios")
@@ -77,10 +78,10 @@ def test_mariadb_table(workspace, mysql_table):
 
 def test_database_errors_are_clear(workspace):
     with pytest.raises(SourceError, match="Cannot connect to postgresql://postgres@127.0.0.1:1/"):
-        workspace.ingest("postgresql://postgres@127.0.0.1:1/test", db_table="x")
+        ingest(workspace, "postgresql://postgres@127.0.0.1:1/test", db_table="x")
     with pytest.raises(SourceError, match="no_such_table"):
-        workspace.ingest(PG_URL, db_table="no_such_table")
+        ingest(workspace, PG_URL, db_table="no_such_table")
     with pytest.raises(SourceError, match="no_such_table"):
-        workspace.ingest(MY_URL, db_table="no_such_table")
+        ingest(workspace, MY_URL, db_table="no_such_table")
     with pytest.raises(SourceError, match="exactly one"):
-        workspace.ingest(PG_URL)
+        ingest(workspace, PG_URL)

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from applens.errors import SchemaError, SourceError, TooManyRejectsError
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 GOOD = """ts,user_id,event,os,price
@@ -37,7 +38,7 @@ def snapshot(ws):
 
 def test_naive_times_are_read_in_the_workspace_timezone_and_stored_as_utc(tmp_path):
     ws = Workspace.init(tmp_path / "ws", timezone="Europe/Moscow")
-    summary = ws.ingest(write(tmp_path / "e.csv", GOOD))
+    summary = ingest(ws, write(tmp_path / "e.csv", GOOD))
     assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (4, 4, 0)
     got = rows(ws, "SELECT user_id, ts FROM events ORDER BY user_id, ts")
     assert got[0] == ("u1", datetime(2024, 6, 1, 7, 0))  # 10:00 Moscow (UTC+3)
@@ -48,13 +49,13 @@ def test_naive_times_are_read_in_the_workspace_timezone_and_stored_as_utc(tmp_pa
 
 
 def test_sessions_are_derived_from_the_inactivity_gap(workspace, tmp_path):
-    workspace.ingest(write(tmp_path / "e.csv", GOOD))
+    ingest(workspace, write(tmp_path / "e.csv", GOOD))
     sessions = rows(workspace, "SELECT session_id FROM events WHERE user_id = 'u1' ORDER BY ts")
     assert sessions[0] == sessions[1] != sessions[2]  # 10 min apart, then a 2 h gap
 
 
 def test_bad_rows_are_rejected_with_file_line_column_value_and_reason(workspace, tmp_path):
-    workspace.ingest(write(tmp_path / "good.csv", GOOD))  # makes price a DOUBLE column
+    ingest(workspace, write(tmp_path / "good.csv", GOOD))  # makes price a DOUBLE column
     text = GOOD.replace("u1", "k1") + (
         "not-a-time,u3,view,ios,1\n"          # line 6
         "2024-06-01 10:00:00,,view,ios,1\n"   # line 7: empty user id
@@ -63,7 +64,7 @@ def test_bad_rows_are_rejected_with_file_line_column_value_and_reason(workspace,
         "2024-06-01 10:00:00,u6,view,ios,cheap\n"  # line 10: property is not a number
         '2024-06-01 10:00:00,u7,"view,ios,1\n'  # line 11: broken quoting
     )
-    summary = workspace.ingest(write(tmp_path / "bad.csv", text), max_rejects="100%")
+    summary = ingest(workspace, write(tmp_path / "bad.csv", text), max_rejects="100%")
     assert summary.rows_loaded == 4 and summary.rows_rejected == 6
     got = rows(workspace, 'SELECT line, "column", value, reason FROM rejects ORDER BY line')
     assert [g[0] for g in got] == [6, 7, 8, 9, 10, 11]
@@ -77,42 +78,42 @@ def test_bad_rows_are_rejected_with_file_line_column_value_and_reason(workspace,
 
 
 def test_max_rejects_fails_the_whole_ingest_and_changes_nothing(workspace, tmp_path):
-    workspace.ingest(write(tmp_path / "first.csv", GOOD))
+    ingest(workspace, write(tmp_path / "first.csv", GOOD))
     before = snapshot(workspace)
     bad = write(tmp_path / "bad.csv", GOOD.replace("u2", "") + "x,u9,view,ios,1\n")
     with pytest.raises(TooManyRejectsError, match=r"2 of 5 rows.*--max-rejects 1\b.*line"):
-        workspace.ingest(bad, max_rejects="1")
+        ingest(workspace, bad, max_rejects="1")
     with pytest.raises(TooManyRejectsError, match="more than --max-rejects 10%"):
-        workspace.ingest(bad, max_rejects="10%")
+        ingest(workspace, bad, max_rejects="10%")
     assert snapshot(workspace) == before
-    assert workspace.ingest(bad, max_rejects="50%").rows_rejected == 2
+    assert ingest(workspace, bad, max_rejects="50%").rows_rejected == 2
 
 
 def test_a_failed_first_ingest_leaves_no_tables_behind(workspace, tmp_path):
     with pytest.raises(TooManyRejectsError):
-        workspace.ingest(write(tmp_path / "bad.csv", "ts,user_id,event\nx,u,v\n"), max_rejects=0)
+        ingest(workspace, write(tmp_path / "bad.csv", "ts,user_id,event\nx,u,v\n"), max_rejects=0)
     assert not workspace.has_table("events") and not workspace.has_table("ingests")
 
 
 def test_the_same_content_twice_adds_nothing_and_new_files_append(workspace, tmp_path):
-    first = workspace.ingest(write(tmp_path / "a.csv", GOOD))
-    again = workspace.ingest(tmp_path / "a.csv")
-    renamed = workspace.ingest(shutil.copy(tmp_path / "a.csv", tmp_path / "copy.csv"))
+    first = ingest(workspace, write(tmp_path / "a.csv", GOOD))
+    again = ingest(workspace, tmp_path / "a.csv")
+    renamed = ingest(workspace, shutil.copy(tmp_path / "a.csv", tmp_path / "copy.csv"))
     assert again.skipped_as_duplicate_of == first.ingest_id == renamed.skipped_as_duplicate_of
     assert rows(workspace, "SELECT count(*) FROM events") == [(4,)]
-    more = workspace.ingest(write(tmp_path / "b.csv", GOOD.replace("u1", "u8")))
+    more = ingest(workspace, write(tmp_path / "b.csv", GOOD.replace("u1", "u8")))
     assert more.ingest_id == first.ingest_id + 1
     assert rows(workspace, "SELECT count(*) FROM events") == [(8,)]
 
 
 def test_missing_required_column_is_an_error_that_lists_columns(workspace, tmp_path):
     with pytest.raises(SchemaError, match=r"'event'.*Its columns are: ts, user_id, os"):
-        workspace.ingest(write(tmp_path / "e.csv", "ts,user_id,os\n2024-01-01,u,ios\n"))
+        ingest(workspace, write(tmp_path / "e.csv", "ts,user_id,os\n2024-01-01,u,ios\n"))
 
 
 def test_ts_is_composed_from_date_and_time_columns(workspace, tmp_path):
     text = "date,time,uid,path\n2024-06-01,10:00:00,u1,/home\n2024-06-02,23:59:59,u2,/buy\n"
-    workspace.ingest(write(tmp_path / "log.csv", text),
+    ingest(workspace, write(tmp_path / "log.csv", text),
                      mapping={"ts": ["date", "time"], "user_id": "uid", "event": "path"})
     assert rows(workspace, "SELECT ts, user_id, event FROM events ORDER BY ts") == [
         (datetime(2024, 6, 1, 10, 0), "u1", "/home"),
@@ -124,7 +125,7 @@ def test_mapping_from_applens_toml_is_used(tmp_path):
     config = ws.path / "applens.toml"
     config.write_text(config.read_text() + '\n[mapping.events]\nuser_id = "who"\n')
     ws = Workspace(ws.path)
-    ws.ingest(write(tmp_path / "e.csv", "ts,who,event\n2024-06-01,u1,view\n"))
+    ingest(ws, write(tmp_path / "e.csv", "ts,who,event\n2024-06-01,u1,view\n"))
     assert rows(ws, "SELECT user_id FROM events") == [("u1",)]
 
 
@@ -132,11 +133,11 @@ def test_gzip_tsv_semicolon_and_cp1251_files(workspace, tmp_path):
     gz = tmp_path / "a.csv.gz"
     with gzip.open(gz, "wt", encoding="utf-8") as handle:
         handle.write(GOOD)
-    workspace.ingest(gz)
-    workspace.ingest(write(tmp_path / "b.tsv", GOOD.replace(",", "\t").replace("u1", "t1")))
+    ingest(workspace, gz)
+    ingest(workspace, write(tmp_path / "b.tsv", GOOD.replace(",", "\t").replace("u1", "t1")))
     russian = "ts;user_id;event;city\n2024-06-01 10:00:00;r1;просмотр;Москва\n" * 1 + \
         "".join(f"2024-06-0{d} 10:00:00;r{d};лайк;Санкт-Петербург\n" for d in range(2, 9))
-    summary = workspace.ingest(write(tmp_path / "ru.csv", russian, "cp1251"))
+    summary = ingest(workspace, write(tmp_path / "ru.csv", russian, "cp1251"))
     assert summary.rows_loaded == 8
     assert rows(workspace, "SELECT event, city FROM events WHERE user_id = 'r1'") == [
         ("просмотр", "Москва")]
@@ -147,12 +148,12 @@ def test_parquet_json_and_json_lines(workspace, tmp_path):
     table = pa.table({"ts": pa.array([datetime(2024, 6, 1, 10)], pa.timestamp("us")),
                       "user_id": ["p1"], "event": ["view"], "duration_ms": [120]})
     pq.write_table(table, tmp_path / "e.parquet")
-    workspace.ingest(tmp_path / "e.parquet")
+    ingest(workspace, tmp_path / "e.parquet")
     records = [{"ts": "2024-06-01T11:00:00Z", "user_id": "j1", "event": "like"}]
     (tmp_path / "e.json").write_text(json.dumps(records))
     (tmp_path / "e.jsonl").write_text(json.dumps({**records[0], "user_id": "j2"}) + "\n")
-    workspace.ingest(tmp_path / "e.json")
-    workspace.ingest(tmp_path / "e.jsonl")
+    ingest(workspace, tmp_path / "e.json")
+    ingest(workspace, tmp_path / "e.jsonl")
     assert rows(workspace, "SELECT user_id, ts FROM events ORDER BY user_id") == [
         ("j1", datetime(2024, 6, 1, 11)), ("j2", datetime(2024, 6, 1, 11)),
         ("p1", datetime(2024, 6, 1, 10))]
@@ -161,29 +162,29 @@ def test_parquet_json_and_json_lines(workspace, tmp_path):
 
 def test_a_file_that_is_not_what_its_extension_says(workspace, tmp_path):
     with pytest.raises(SourceError, match="content is CSV"):
-        workspace.ingest(write(tmp_path / "e.parquet", GOOD))
-    assert workspace.ingest(tmp_path / "e.parquet", fmt="csv").rows_loaded == 4
+        ingest(workspace, write(tmp_path / "e.parquet", GOOD))
+    assert ingest(workspace, tmp_path / "e.parquet", fmt="csv").rows_loaded == 4
 
 
 def test_header_only_file_loads_nothing_and_empty_file_is_an_error(workspace, tmp_path):
-    assert workspace.ingest(write(tmp_path / "h.csv", "ts,user_id,event\n")).rows_loaded == 0
+    assert ingest(workspace, write(tmp_path / "h.csv", "ts,user_id,event\n")).rows_loaded == 0
     with pytest.raises(SourceError, match="empty"):
-        workspace.ingest(write(tmp_path / "z.csv", ""))
+        ingest(workspace, write(tmp_path / "z.csv", ""))
 
 
 def test_later_files_may_add_property_columns(workspace, tmp_path):
-    workspace.ingest(write(tmp_path / "a.csv", GOOD))
-    workspace.ingest(write(tmp_path / "b.csv", "ts,user_id,event,plan\n2024-06-03,u9,buy,pro\n"))
+    ingest(workspace, write(tmp_path / "a.csv", GOOD))
+    ingest(workspace, write(tmp_path / "b.csv", "ts,user_id,event,plan\n2024-06-03,u9,buy,pro\n"))
     assert rows(workspace, "SELECT plan, price FROM events WHERE user_id = 'u9'") == [("pro", None)]
 
 
 def test_users_are_validated_and_replaced_by_key(workspace, tmp_path):
     users = ("user_id,created_at,age,gender\n"
              "u1,2024-05-01,30,f\nu2,2024-05-02,-4,m\nu3,2024-05-03,abc,m\n")
-    summary = workspace.ingest(write(tmp_path / "users.csv", users), table="users",
+    summary = ingest(workspace, write(tmp_path / "users.csv", users), table="users",
                                max_rejects="100%")
     assert (summary.rows_loaded, summary.rows_rejected) == (1, 2)
     reasons = [r[0] for r in rows(workspace, "SELECT reason FROM rejects ORDER BY line")]
     assert "impossible age: below 0" in reasons[0] and "not an integer" in reasons[1]
-    workspace.ingest(write(tmp_path / "users2.csv", "user_id,age\nu1,31\n"), table="users")
+    ingest(workspace, write(tmp_path / "users2.csv", "user_id,age\nu1,31\n"), table="users")
     assert rows(workspace, "SELECT user_id, age FROM users") == [("u1", 31)]

@@ -10,6 +10,7 @@ import time
 import duckdb
 import pytest
 
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 
@@ -32,7 +33,7 @@ def counts(ws):
 
 def test_ctrl_c_mid_ingest_rolls_everything_back(tmp_path, big_csv):
     ws = Workspace.init(tmp_path / "ws")
-    ws.ingest(_small(tmp_path))
+    ingest(ws, _small(tmp_path))
     before = counts(ws)
     interrupted = []
 
@@ -42,25 +43,26 @@ def test_ctrl_c_mid_ingest_rolls_everything_back(tmp_path, big_csv):
             ws.connection.interrupt()  # what DuckDB's own Ctrl-C handler does
 
     with pytest.raises(KeyboardInterrupt):
-        ws.ingest(big_csv, progress=press_ctrl_c)
+        ingest(ws, big_csv, progress=press_ctrl_c)
     assert interrupted, "the ingest finished before it could be interrupted"
     assert counts(ws) == before
-    assert ws.ingest(big_csv).rows_loaded == 1_500_000  # and re-running is safe
+    assert ingest(ws, big_csv).rows_loaded == 1_500_000  # and re-running is safe
 
 
 def test_killed_process_mid_ingest_leaves_the_warehouse_unchanged(tmp_path, big_csv):
     ws = Workspace.init(tmp_path / "ws")
-    ws.ingest(_small(tmp_path))
+    ingest(ws, _small(tmp_path))
     before = counts(ws)
     ws.close()
     marker = tmp_path / "started"
     script = textwrap.dedent(f"""
         import pathlib, time
+        from applens.ingest import ingest
         from applens.workspace import Workspace
         def mark(label, fraction, estimate):
             if fraction > 0:
                 pathlib.Path({str(marker)!r}).touch()
-        Workspace({str(ws.path)!r}).ingest({str(big_csv)!r}, progress=mark)
+        ingest(Workspace({str(ws.path)!r}), {str(big_csv)!r}, progress=mark)
         pathlib.Path({str(marker)!r} + ".finished").touch()
     """)
     proc = subprocess.Popen([sys.executable, "-c", script])

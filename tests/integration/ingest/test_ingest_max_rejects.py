@@ -4,6 +4,7 @@ and header-only files."""
 import pytest
 
 from applens.errors import TooManyRejectsError
+from applens.ingest import ingest
 
 HEADER = "ts,user_id,event\n"
 GOOD_ROW = "2024-06-01 10:00:{s:02d},u{s},view\n"
@@ -31,7 +32,7 @@ def tables(ws):
 def test_the_documented_default_of_one_percent_is_enforced(workspace, tmp_path):
     assert workspace.settings.max_rejects == "1%"
     with pytest.raises(TooManyRejectsError) as caught:
-        workspace.ingest(bad_file(tmp_path))
+        ingest(workspace, bad_file(tmp_path))
     message = str(caught.value)
     assert "3 of 11 rows" in message and "max_rejects" in message and "1%" in message
     assert tables(workspace) == {}  # nothing half-written
@@ -40,7 +41,7 @@ def test_the_documented_default_of_one_percent_is_enforced(workspace, tmp_path):
 def test_the_error_names_the_worst_rejects_by_reason_with_line_column_and_value(
         workspace, tmp_path):
     with pytest.raises(TooManyRejectsError) as caught:
-        workspace.ingest(bad_file(tmp_path), max_rejects="1")
+        ingest(workspace, bad_file(tmp_path), max_rejects="1")
     message = str(caught.value)
     assert "None" not in message and "\n" not in message
     assert "bad.csv" in message
@@ -54,24 +55,24 @@ def test_malformed_csv_rows_are_named_without_none(workspace, tmp_path):
     rows = "".join(GOOD_ROW.format(s=s) for s in range(3))
     path = write(tmp_path / "short.csv", HEADER + rows + "2024-06-01 10:00:09\n")
     with pytest.raises(TooManyRejectsError) as caught:
-        workspace.ingest(path)
+        ingest(workspace, path)
     message = str(caught.value)
     assert "None" not in message and "line 5" in message and "malformed CSV row" in message
 
 
 def test_a_reingest_of_the_same_content_does_not_ignore_max_rejects(workspace, tmp_path):
     path = bad_file(tmp_path)
-    first = workspace.ingest(path, max_rejects="50%")
+    first = ingest(workspace, path, max_rejects="50%")
     assert first.rows_rejected == 3
-    assert workspace.ingest(path, max_rejects="50%").skipped_as_duplicate_of == first.ingest_id
+    assert ingest(workspace, path, max_rejects="50%").skipped_as_duplicate_of == first.ingest_id
     with pytest.raises(TooManyRejectsError) as caught:
-        workspace.ingest(path, max_rejects="1")
+        ingest(workspace, path, max_rejects="1")
     message = str(caught.value)
     assert f"#{first.ingest_id}" in message and "3 of 11 rows" in message
 
 
 def test_a_header_only_file_loads_nothing_with_a_warning(workspace, tmp_path):
-    summary = workspace.ingest(write(tmp_path / "h.csv", HEADER))
+    summary = ingest(workspace, write(tmp_path / "h.csv", HEADER))
     assert summary.rows_loaded == 0
     assert any("no data rows" in w for w in summary.warnings)
 

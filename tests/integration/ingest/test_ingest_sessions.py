@@ -1,6 +1,6 @@
 """Derived sessions continue across files: a session split over two daily files stays one."""
 
-from applens.ingest import ingest_many
+from applens.ingest import ingest, ingest_many
 from applens.workspace import Workspace
 
 DAY1 = ("ts,user_id,event\n2024-06-01 23:40:00,u1,view\n2024-06-01 23:55:00,u1,like\n"
@@ -19,14 +19,14 @@ def test_a_session_split_over_two_files_is_one_session(tmp_path):
     (tmp_path / "day2.csv").write_text(DAY2)
     (tmp_path / "both.csv").write_text(DAY1 + DAY2.split("\n", 1)[1])
     with Workspace.init(tmp_path / "split") as split, Workspace.init(tmp_path / "one") as one:
-        split.ingest(tmp_path / "day1.csv")
-        split.ingest(tmp_path / "day2.csv")
-        one.ingest(tmp_path / "both.csv")
+        ingest(split, tmp_path / "day1.csv")
+        ingest(split, tmp_path / "day2.csv")
+        ingest(one, tmp_path / "both.csv")
         assert sessions(split) == sessions(one)
         u1 = [s for user, _, s in sessions(split) if user == "u1"]
         assert u1[0] == u1[1] == u1[2] == u1[3] != u1[4]  # 23:40 .. 00:20 is one session
         before = sessions(split)
-        assert split.ingest(tmp_path / "day2.csv").skipped_as_duplicate_of is not None
+        assert ingest(split, tmp_path / "day2.csv").skipped_as_duplicate_of is not None
         assert sessions(split) == before
 
 

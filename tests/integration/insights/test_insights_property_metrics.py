@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from applens.errors import ConfigError, QueryError
+from applens.ingest import ingest
 from applens.insights import parse_spec, query
 from applens.monitor.config import load_monitors
 from applens.monitor.slices import metric_slices
@@ -25,7 +26,7 @@ ORDERS = """ts,user_id,event,Quantity,Price,converted
 def orders(workspace, tmp_path):
     path = tmp_path / "orders.csv"
     path.write_text(ORDERS)
-    workspace.ingest(path)
+    ingest(workspace, path)
     return workspace, pd.read_csv(path, parse_dates=["ts"])
 
 

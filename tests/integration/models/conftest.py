@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from applens.demo import generate
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 END = dt.date(2026, 11, 22)
@@ -32,8 +33,8 @@ def demo_ws(tmp_path_factory) -> Path:
         (folder / "applens.toml").write_text(
             (folder / "applens.toml").read_text() + TOML, encoding="utf-8")
     with Workspace(folder) as ws:
-        ws.ingest(folder / "data" / "events.parquet")
-        ws.ingest(folder / "data" / "users.csv", table="users")
+        ingest(ws, folder / "data" / "events.parquet")
+        ingest(ws, folder / "data" / "users.csv", table="users")
         from applens.models import train
 
         reports = train(ws)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
+from applens.ingest import ingest
 from applens.models import MODELS, ModelSpec, train
 from applens.models._common import Trained
 from applens.workspace import Workspace
@@ -26,7 +27,7 @@ RETAIL = SHARED_DATA / "online_retail" / "online_retail_II_2009_2010.parquet"
 def apache_path(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("apache") / "ws"
     with Workspace.init(folder) as ws:
-        ws.ingest(APACHE, preset="combined-log")
+        ingest(ws, APACHE, preset="combined-log")
     return folder
 
 
@@ -34,7 +35,7 @@ def apache_path(tmp_path_factory) -> Path:
 def retail_path(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("retail") / "ws"
     with Workspace.init(folder) as ws:
-        ws.ingest(RETAIL, mapping={"ts": "InvoiceDate", "user_id": "Customer ID",
+        ingest(ws, RETAIL, mapping={"ts": "InvoiceDate", "user_id": "Customer ID",
                                    "event": "StockCode"}, max_rejects="30%")
     return folder
 

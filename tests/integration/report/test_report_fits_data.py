@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from applens.ingest import ingest
 from applens.report import build_report, default_period
 from tests.conftest import SHARED_DATA
 
 
 def test_a_four_day_log_gets_a_four_day_report(workspace):
     log = SHARED_DATA / "apache_access_logs" / "apache_logs"
-    workspace.ingest(log, preset="combined-log")
+    ingest(workspace, log, preset="combined-log")
     first, last = workspace.connection.execute(
         "SELECT min(ts)::DATE, max(ts)::DATE FROM events").fetchall()[0]
     period = default_period(workspace)
@@ -36,7 +37,7 @@ def retail(workspace, tmp_path):
     pd.DataFrame({"ts": raw.InvoiceDate.dt.strftime("%Y-%m-%dT%H:%M:%S"),
                   "user_id": raw.CustomerID.astype(int).astype(str),
                   "event": "purchase"}).to_csv(path, index=False)
-    workspace.ingest(path)
+    ingest(workspace, path)
     return workspace, raw
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from applens.ingest import ingest
 from applens.report import Period, build_report
 from applens.report._registry import section_names
 from tests.integration.experiments.test_experiments_declared import make_workspace
@@ -25,7 +26,7 @@ def test_experiments_section_has_a_chart_and_finding_per_experiment(tmp_path):
 def test_sections_without_their_data_are_absent(workspace, tmp_path):
     csv = tmp_path / "e.csv"
     csv.write_text("ts,user_id,event\n2026-10-20 10:00:00,u1,open\n")
-    workspace.ingest(csv)
+    ingest(workspace, csv)
     assert {"experiments", "churn", "personas", "crash-risk", "anomalies"} <= set(section_names())
     report = build_report(workspace, Period(dt.date(2026, 10, 20), dt.date(2026, 10, 20)),
                           sections=["experiments", "churn", "personas", "crash-risk",

@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from starlette.testclient import TestClient
 
+from applens.ingest import ingest
 from applens.web import create_app
 from applens.workspace import Workspace
 
@@ -61,7 +62,7 @@ def small_ws(tmp_path: Path) -> Workspace:
                          else f'"{HOSTILE_COUNTRY.replace(chr(34), chr(34) * 2)}"'))
             if user < 2:
                 rows.append((stamp, f"u{user}", f'"{HOSTILE_EVENT}"', "DE"))
-    ws.ingest(write_events(tmp_path / "seed.csv", rows))
+    ingest(ws, write_events(tmp_path / "seed.csv", rows))
     yield ws
     ws.close()
 

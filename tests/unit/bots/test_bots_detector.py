@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from applens.errors import InvalidParameterError, NotFittedError, SchemaError
+from applens.ingest import ingest
 from applens.models.bots import BotDetector, bot_features
 
 START = datetime(2024, 3, 4, 8, 0)
@@ -129,7 +130,7 @@ def test_the_session_gap_comes_from_the_workspace_setting(tmp_path):
                 "session_gap_minutes = 30", f"session_gap_minutes = {minutes}"))
         with Workspace(folder) as ws:
             assert ws.settings.session_gap_minutes == minutes
-            ws.ingest(path)
+            ingest(ws, path)
             ws.connection.execute("ALTER TABLE events DROP COLUMN session_id")
             feats = _features(ws, datetime(2024, 3, 5), BotsOptions(entities=["user"]))
         assert feats["user"].loc["u1", "sessions"] == visits, minutes

@@ -4,8 +4,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from applens.engines.detect import detect
 from applens.errors import SourceError
-from applens.ingest.detect import detect
 
 
 def write(path, text, encoding="utf-8"):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from applens.engines.files import detect, read_table
+from applens.engines.detect import detect
+from applens.engines.files import read_table
 from tests.support.encoding_corpus import CASES, TEXTS, csv_text
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from applens.ingest import ingest
 from applens.models._options import FeatureOptions
 from applens.models.features import common_events, event_columns, user_features
 
@@ -30,7 +31,7 @@ def test_user_features_count_each_russian_event_apart(workspace, tmp_path):
             for i, (event, k) in enumerate(counts.items()) for n in range(k)]
     path = tmp_path / "events.csv"
     pd.DataFrame(rows, columns=["ts", "user_id", "event"]).to_csv(path, index=False)
-    workspace.ingest(path)
+    ingest(workspace, path)
     cutoff, opts = datetime(2026, 3, 3), FeatureOptions()
     kinds = common_events(workspace, cutoff, opts)
     assert set(kinds) == set(counts)
