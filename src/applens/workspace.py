@@ -143,7 +143,7 @@ class Workspace:
     def now(self) -> datetime:
         """The current instant (aware, UTC) from the injected clock."""
         moment = self._clock()
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:

@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from applens.ingest import ingest
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -138,7 +140,7 @@ def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSer
         f"2026-11-{d:02d}T10:00:00Z,u{u},open\n" for d in range(1, 22) for u in range(5)),
         encoding="utf-8")
     with Workspace.init(folder) as ws:
-        ws.ingest(csv)
+        ingest(ws, csv)
     server = _serve(folder, tmp_path_factory.mktemp("server") / "guarded.log",
                     {**os.environ, "APPLENS_TOKEN": GUARD_TOKEN})
     yield server

@@ -204,7 +204,7 @@ class _Loader:
         ids = {name: sources[0] for name, sources in mapping.columns.items()
                if name.endswith("_id") and len(sources) == 1
                and types[sources[0]].startswith(("VARCHAR", "DOUBLE", "FLOAT", "DECIMAL"))}
-        with self._errors(label, fmt):
+        with read_errors(label, fmt):
             whole = whole_number_ids(con, relation, ids)
         latest = (self.ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
         plans: list[ColumnPlan] = []

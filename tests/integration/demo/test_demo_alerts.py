@@ -16,6 +16,7 @@ import pytest
 from applens.demo import generate
 from applens.demo._truth import GroundTruth
 from applens.demo.job import _anomalies
+from applens.ingest import ingest
 from applens.workspace import Workspace
 
 
@@ -23,7 +24,7 @@ def _replay(folder, *, users, seed, end_date):
     truth = generate(folder / "data", users=users, days=35, seed=seed, end_date=end_date)
     ws = Workspace.init(folder)
     try:
-        ws.ingest(folder / "data" / "events.parquet")
+        ingest(ws, folder / "data" / "events.parquet")
         return _anomalies(ws, truth), truth
     finally:
         ws.close()

@@ -5,6 +5,8 @@ not ``13085.0``; a column with a real fraction keeps its values as written."""
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from applens.ingest import ingest
+
 MAP = {"ts": "InvoiceDate", "user_id": "Customer ID", "event": "const:purchase"}
 
 
@@ -24,7 +26,7 @@ def orders(path, customers, **extra):
 def test_integral_float_ids_from_parquet_lose_the_fraction(workspace, tmp_path):
     source = orders(tmp_path / "orders.parquet", [13085.0, None, 12346.0],
                     receiver=pa.array([1.0, 2.0, 3.0]))
-    summary = workspace.ingest(source, mapping={**MAP, "receiver_id": "receiver"},
+    summary = ingest(workspace, source, mapping={**MAP, "receiver_id": "receiver"},
                                max_rejects="100%")
     assert (summary.rows_read, summary.rows_loaded, summary.rows_rejected) == (3, 2, 1)
     assert ids(workspace) == ["13085", "12346"]
@@ -37,17 +39,17 @@ def test_integral_float_ids_written_as_text_lose_the_fraction(workspace, tmp_pat
     source = tmp_path / "orders.csv"
     source.write_text("InvoiceDate,Customer ID\n2024-06-01 10:00:00,13085.0\n"
                       "2024-06-01 11:00:00,12346.0\n", encoding="utf-8")
-    workspace.ingest(source, mapping=MAP)
+    ingest(workspace, source, mapping=MAP)
     assert ids(workspace) == ["13085", "12346"]
 
 
 def test_ids_with_a_real_fraction_keep_every_value_as_written(workspace, tmp_path):
-    workspace.ingest(orders(tmp_path / "orders.parquet", [1.5, 2.0, 3.0]), mapping=MAP)
+    ingest(workspace, orders(tmp_path / "orders.parquet", [1.5, 2.0, 3.0]), mapping=MAP)
     assert ids(workspace) == ["1.5", "2.0", "3.0"]
 
 
 def test_other_text_columns_keep_their_zero_fraction(workspace, tmp_path):
     source = orders(tmp_path / "orders.parquet", [1.0, 2.0, 3.0],
                     version=pa.array([5.0, 4.0, 4.0]))
-    workspace.ingest(source, mapping={**MAP, "app_version": "version"})
+    ingest(workspace, source, mapping={**MAP, "app_version": "version"})
     assert ids(workspace, "app_version") == ["5.0", "4.0", "4.0"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from applens.ingest import ingest
 from applens.report import build_report, default_period
 from applens.web import views
 
@@ -25,7 +26,7 @@ def test_dashboard_and_report_show_the_same_default_funnel(workspace, tmp_path):
             rows.append((f"u{i}", (t + pd.Timedelta(minutes=5 * k)).isoformat(), event))
     path = tmp_path / "events.csv"
     pd.DataFrame(rows, columns=["user_id", "ts", "event"]).to_csv(path, index=False)
-    workspace.ingest(path)
+    ingest(workspace, path)
 
     page = views.funnels(workspace, views.parse_filters(workspace, {}))
     dash = page.panels[0].frame

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from applens.ingest import ingest
 from applens.web.schedule import Job, Scheduler, cron, every, run_forever, tick
 from applens.workspace import Workspace
 from tests.integration.web.conftest import write_events
@@ -44,7 +45,9 @@ def la_ws(tmp_path: Path, http_receiver):
                    notify={"urls": [http_receiver.url], "retries": 0, "backoff_seconds": 0})
     rows = [(f"2026-11-{d:02d}T{h:02d}:00:00", f"u{u}", "open", "US")
             for d in range(15, 24) for h in (9, 20) for u in range(d - 10)]
-    ws.ingest(write_events(tmp_path / "la.csv", rows))
+    clock.now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=LA)  # the log as loaded afterwards
+    ingest(ws, write_events(tmp_path / "la.csv", rows))
+    clock.now = dt.datetime(2026, 11, 22, 16, 0, tzinfo=LA)
     yield ws
     ws.close()
 
@@ -200,7 +203,7 @@ def test_monitor_every_keeps_running_after_a_failed_run(tmp_path):
         toml.write('\n[monitors.dau]\ndetector = "no-such-detector"\n')
     write_events(tmp_path / "e.csv", [("2026-11-01T10:00:00Z", "u1", "open", "DE")])
     ws = Workspace(folder)
-    ws.ingest(tmp_path / "e.csv")
+    ingest(ws, tmp_path / "e.csv")
     ws.close()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(Path(__file__).resolve().parents[3] / "src"), os.environ.get("PYTHONPATH", "")])}
