@@ -115,7 +115,7 @@ class Registry(MutableMapping[str, T], Generic[T]):
             return default  # type: ignore[return-value]
         names = self.names()
         raise UnknownComponentError(
-            f"There is no {self.kind} named '{name}'.{did_you_mean(str(name), names)} "
+            f"No {self.kind} named '{name}'.{did_you_mean(str(name), names)} "
             f"Available: {', '.join(names) or 'none'}.{' ' + self.hint if self.hint else ''}")
 
     # -- the mapping protocol (so existing dict-style callers keep working) -------------

@@ -33,7 +33,7 @@ def test_unknown_name_suggests_the_closest_and_lists_the_rest():
     with pytest.raises(UnknownComponentError) as info:
         reg.get("seasonl")
     assert str(info.value) == (
-        "There is no detector named 'seasonl'. Did you mean 'seasonal'? "
+        "No detector named 'seasonl'. Did you mean 'seasonal'? "
         "Available: seasonal, levelshift. Run 'applens anomalies list'.")
     assert reg.get("nope", None) is None
     with pytest.raises(KeyError):
