@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,28 +22,25 @@ from applens.errors import (
     DataError,
     InvalidParameterError,
     NotFoundError,
-    UnknownComponentError,
-    did_you_mean,
 )
-from applens.models import churn, crash, personas
 from applens.models._common import SCORE_COLUMNS, Trained, data_end, to_cutoff
 from applens.models._options import options_for
 from applens.models.features import feature_cache
-from applens.models.registry import latest_version, load_model, read_metadata, save_model
+from applens.models.registry import (
+    MODELS,
+    ModelSpec,
+    latest_version,
+    load_model,
+    read_metadata,
+    register_model,
+    save_model,
+)
 from applens.workspace import Workspace
 
 __all__ = [
     "MODELS", "ModelSpec", "TrainReport", "latest_scores", "model_metrics", "predict",
     "register_model", "train",
 ]
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    train: Callable[[Workspace, datetime | None, Any], Trained]
-    predict: Callable[..., pd.DataFrame]
-    description: str
 
 
 @dataclass(frozen=True)
@@ -56,30 +53,14 @@ class TrainReport:
     warnings: dict[str, int] = field(default_factory=dict)  # "Category: message" -> count
 
 
-MODELS: dict[str, ModelSpec] = {}
-
-
-def register_model(spec: ModelSpec) -> None:
-    MODELS[spec.name] = spec
-
-
-register_model(ModelSpec("churn", churn.train, churn.predict,
-                         "users likely to stop using the app"))
-register_model(ModelSpec("crash", crash.train, crash.predict,
-                         "sessions likely to end in a crash"))
-register_model(ModelSpec("personas", personas.train, personas.predict,
-                         "behaviour segments (KMeans)"))
-
-
 def _plug_in_bots() -> None:
     """Bots live in their own module (another branch); register them when present."""
     try:
-        from applens.models import _bots_model
+        from applens.models import _bots_model  # noqa: F401 - it registers itself
     except ModuleNotFoundError as exc:
         if exc.name not in ("applens.models.bots", "applens.models.bot_features"):
             raise
         return
-    register_model(_bots_model._spec())
 
 
 _plug_in_bots()
@@ -93,10 +74,7 @@ def _names(models: str | Iterable[str] | None) -> list[str]:
     if not names:
         raise InvalidParameterError(f"No model named; choose from {', '.join(MODELS)}.")
     for name in names:
-        if name not in MODELS:
-            raise UnknownComponentError(
-                f"There is no model '{name}'.{did_you_mean(name, MODELS)} "
-                f"Choose from: {', '.join(MODELS)}.")
+        MODELS.get(name)  # an unknown name says which ones there are
     return list(dict.fromkeys(names))
 
 

@@ -23,7 +23,7 @@ from applens.models.bots import (  # ImportError: bots not installed
     BotDetector,
     bot_features,
 )
-from applens.models.registry import SavedModel
+from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.workspace import Workspace
 
 __all__ = ["BotsOptions", "detectors", "predict", "train"]
@@ -139,7 +139,5 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
     return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]
 
 
-def _spec() -> Any:
-    from applens.models._api import ModelSpec
-
-    return ModelSpec("bots", train, predict, "bots and suspicious IPs (rules + IsolationForest)")
+MODELS.add("bots", ModelSpec("bots", train, predict,
+                           "bots and suspicious IPs (rules + IsolationForest)"), order=40)
