@@ -10,6 +10,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption
 from applens.cli._output import FormatOption, OutputFormat
+from applens.cli._registry import COMMANDS
 from applens.cli.query_cmd import (
     EngineOption,
     EventsOption,
@@ -36,6 +37,7 @@ _UNITS = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week", 
 _WINDOW = re.compile(r"^(\d+)\s*(s|min|h|d|w|mo)$")
 
 
+@COMMANDS.register("funnel")
 def register(app: typer.Typer) -> None:
     app.command("funnel")(funnel)
 

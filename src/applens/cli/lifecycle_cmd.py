@@ -8,6 +8,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption
 from applens.cli._output import FormatOption, OutputFormat
+from applens.cli._registry import COMMANDS
 from applens.cli.query_cmd import (
     EngineOption,
     EventsOption,
@@ -23,6 +24,7 @@ from applens.cli.query_cmd import (
 )
 
 
+@COMMANDS.register("lifecycle")
 def register(app: typer.Typer) -> None:
     app.command("lifecycle")(lifecycle)
 

@@ -9,6 +9,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption
 from applens.cli._output import FormatOption, OutputFormat
+from applens.cli._registry import COMMANDS
 from applens.cli.query_cmd import (
     EngineOption,
     EventsOption,
@@ -39,6 +40,7 @@ ACTIVE_MATH = {"hour": ["dau", "wau", "mau"], "day": ["dau", "wau", "mau"],
                "week": ["wau", "mau"], "month": ["mau"]}
 
 
+@COMMANDS.register("metrics")
 def register(app: typer.Typer) -> None:
     app.command("metrics")(metrics)
 

@@ -14,6 +14,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, emit, err_console, warn
+from applens.cli._registry import COMMANDS
 from applens.errors import QueryError, SourceError
 from applens.ingest.mapping import parse_map_options
 from applens.ingest.scratch import load_files
@@ -26,6 +27,7 @@ class Interval(str, Enum):
     month = "month"
 
 
+@COMMANDS.register("query")
 def register(app: typer.Typer) -> None:
     app.command("query")(query)
 

@@ -8,6 +8,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption
 from applens.cli._output import FormatOption, OutputFormat
+from applens.cli._registry import COMMANDS
 from applens.cli.query_cmd import (
     EngineOption,
     EventsOption,
@@ -25,6 +26,7 @@ from applens.cli.query_cmd import (
 )
 
 
+@COMMANDS.register("retention")
 def register(app: typer.Typer) -> None:
     app.command("retention")(retention)
 
