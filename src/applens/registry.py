@@ -139,4 +139,4 @@ class Registry(MutableMapping[str, T], Generic[T]):
 
     def __contains__(self, name: object) -> bool:
         self._load()
-        return name in self._entries
+        return isinstance(name, str) and name in self._entries
