@@ -87,10 +87,16 @@ class Registry(MutableMapping[str, T], Generic[T]):
 
     # -- reading -----------------------------------------------------------------------
     def _load(self) -> None:
-        if self._discovered:
-            return
+        if not self._discovered:
+            self.discover()
+
+    def discover(self) -> None:
+        """Import every public module of the ``discover`` package (again: a module added
+        since is picked up; one imported before is not run twice)."""
         self._discovered = True  # before importing: the modules read the registry too
-        package = importlib.import_module(str(self._discover))
+        if self._discover is None:
+            return
+        package = importlib.import_module(self._discover)
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
             if not info.name.startswith("_"):
                 importlib.import_module(f"{package.__name__}.{info.name}")

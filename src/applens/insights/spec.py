@@ -27,6 +27,7 @@ from applens.insights.registry import KINDS
 __all__ = [
     "ActiveUsersSpec",
     "Breakdown",
+    "CommonSpec",
     "ConversionWindow",
     "EventSelector",
     "Exclusion",
@@ -148,6 +149,9 @@ class _Common(_Model):
                     f"'{value}' is not an IANA timezone (e.g. 'Europe/Berlin')"
                 ) from None
         return value
+
+
+CommonSpec = _Common  # the fields every kind shares: a new kind's spec subclasses it
 
 
 class ActiveUsersSpec(_Common):
