@@ -182,3 +182,23 @@ def test_the_examples_are_lint_clean(tmp_path):
          str(ROOT / "pyproject.toml"), str(tmp_path / "src")],
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_table_names_one_registry_per_family_with_the_existing_keys():
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    dotted = re.findall(r"^\|[^|]+\| `(applens\.[\w.]+)`", text, flags=re.M)
+    found = {}
+    for path in dotted:
+        module, _, name = path.rpartition(".")
+        found[path] = getattr(importlib.import_module(module), name)
+    assert len(found) == 6 and all(isinstance(r, Registry) for r in found.values())
+    assert set(DETECTORS) == {"default", "levelshift", "seasonal", "simple"}
+    assert MODELS.names() == ["churn", "crash", "personas", "bots"]
+    assert KINDS.names() == ["active_users", "stickiness", "lifecycle", "retention", "funnel",
+                             "trends"]
+    assert SECTIONS.names() == ["activity", "slices", "lifecycle", "retention", "funnels",
+                                "experiments", "anomalies", "health", "crash-risk", "bots",
+                                "churn", "personas", "quality"]
+    assert PAGES.names() == ["overview", "activity", "retention", "funnels", "experiments",
+                             "anomalies", "models", "data"]
+    assert {"ab", "anomalies", "ingest", "query", "report", "serve", "train"} <= set(COMMANDS)
