@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from applens.web.views import PAGES
+from applens.web.pages import PAGES
 from tests.browser.conftest import assert_offline_html_renders, wait_for_charts
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from applens.web.views import PAGES
+from applens.web.pages import PAGES
 from tests.browser.conftest import wait_for_charts
 from tests.support.numbers import unreadable_numbers
 

@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "errors": 1,
     "serialize": 1,  # strict JSON of results: used by every layer above.
     "formatting": 1,  # numbers and dates as people read them: used by every layer above.
+    "registry": 1,  # the one Registry[T] idiom every family (detectors, models, pages...) uses.
 }
 LAYER_NAMES = {5: "cli/web", 4: "report/demo", 3: "domain", 2: "workspace", 1: "bottom"}
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from applens.anomalies._calibrated import CalibratedDetector
+from applens.anomalies.registry import DETECTORS
 
 __all__ = ["DefaultDetector"]
 
 
+@DETECTORS.register("default")
 class DefaultDetector(CalibratedDetector):
     """The combined detector applens uses unless told otherwise.
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from applens.anomalies._calibrated import CalibratedDetector
+from applens.anomalies.registry import DETECTORS
 
 __all__ = ["LevelShiftDetector"]
 
 
+@DETECTORS.register("levelshift")
 class LevelShiftDetector(CalibratedDetector):
     """Median of the last ``recent`` rows against the median of the ``memory`` rows before.
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from applens.anomalies._calibrated import CalibratedDetector
+from applens.anomalies.registry import DETECTORS
 
 __all__ = ["SeasonalDetector"]
 
 
+@DETECTORS.register("seasonal")
 class SeasonalDetector(CalibratedDetector):
     """Robust seasonal baseline with a threshold calibrated on the series' own history.
 

@@ -6,10 +6,12 @@ import numpy as np
 import pandas as pd
 
 from applens.anomalies._base import BaseDetector, _Judgement
+from applens.anomalies.registry import DETECTORS
 
 __all__ = ["SimpleIQRDetector"]
 
 
+@DETECTORS.register("simple")
 class SimpleIQRDetector(BaseDetector):
     """Quartiles of the previous ``n`` slices, band ``[q25 - a*IQR, q75 + a*IQR]``.
 

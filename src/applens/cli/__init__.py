@@ -1,6 +1,7 @@
 """The ``applens`` command line: a thin shell over ``Workspace``.
 
-Every command module defines its own Typer app or command and is registered here. User
+Every command module defines its own Typer app or command and registers it in
+``applens.cli._registry.COMMANDS``. User
 errors (``ApplensError``) print one line ``Error: …`` and exit 1; usage errors exit 2;
 ``--debug`` (or ``APPLENS_DEBUG=1``) shows the traceback instead.
 """
@@ -16,6 +17,7 @@ from rich.markup import escape
 
 from applens import __version__
 from applens.cli._output import err_console, error
+from applens.cli._registry import COMMANDS
 from applens.errors import ApplensError
 
 app = typer.Typer(
@@ -47,15 +49,11 @@ def _root(
 
 
 def _register() -> None:
-    """Every ``applens/cli/*_cmd.py`` module adds its commands through ``register(app)``."""
-    import importlib
-    import pkgutil
-
-    import applens.cli as package
-
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.endswith("_cmd"):
-            importlib.import_module(f"applens.cli.{info.name}").register(app)
+    """Every ``applens/cli/*_cmd.py`` module registers its ``register(app)`` in ``COMMANDS``
+    (the registry imports them all); each adds its commands to the app, by name (a command
+    module may import another, so import order is no guide)."""
+    for name in sorted(COMMANDS):
+        COMMANDS[name](app)
 
 
 _register()

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console, say
+from applens.cli._registry import COMMANDS
 from applens.errors import InvalidParameterError, SchemaError
 from applens.experiments.aa import validate_split
 from applens.experiments.analyze import Readout, analyze_frame
@@ -29,6 +30,7 @@ ab_app = typer.Typer(
 )
 
 
+@COMMANDS.register("ab")
 def register(app: typer.Typer) -> None:
     app.add_typer(ab_app, name="ab")
 

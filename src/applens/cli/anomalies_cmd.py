@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from applens.cli._output import FormatOption, OutputFormat, emit, err_console
+from applens.cli._registry import COMMANDS
 from applens.errors import (
     DataError,
     InvalidParameterError,
@@ -23,6 +24,7 @@ anomalies_app = typer.Typer(
 )
 
 
+@COMMANDS.register("anomalies")
 def register(app: typer.Typer) -> None:
     app.add_typer(anomalies_app, name="anomalies")
 

@@ -8,6 +8,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, emit
+from applens.cli._registry import COMMANDS
 from applens.config import Settings
 
 config_app = typer.Typer(help="Inspect workspace settings.", no_args_is_help=True)
@@ -31,5 +32,6 @@ def show(workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.tab
     emit(rows, fmt, title=f"Settings of {ws.path}")
 
 
+@COMMANDS.register("config")
 def register(app: typer.Typer) -> None:
     app.add_typer(config_app, name="config")

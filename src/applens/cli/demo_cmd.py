@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from applens.cli._registry import COMMANDS
 
 
 def demo(
@@ -71,5 +72,6 @@ def _write_report(directory: Path):  # noqa: ANN202 (ReportFiles, imported lazil
         return write_report(ws, build_report(ws))
 
 
+@COMMANDS.register("demo")
 def register(app: typer.Typer) -> None:
     app.command("demo")(demo)

@@ -9,6 +9,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from applens.cli._registry import COMMANDS
 from applens.errors import ApplensError
 
 
@@ -51,5 +52,6 @@ def digest(
             err_console.print(f"Sent to {len(delivery.sent)} channel(s).")
 
 
+@COMMANDS.register("digest")
 def register(app: typer.Typer) -> None:
     app.command("digest")(digest)

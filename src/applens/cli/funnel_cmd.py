@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from applens.cli._registry import COMMANDS
 from applens.cli._shortcut import (
     Built,
     FromOption,
@@ -30,6 +31,7 @@ _UNITS = {"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week", 
 _WINDOW = re.compile(r"^(\d+)\s*(s|min|h|d|w|mo)$")
 
 
+@COMMANDS.register("funnel")
 def register(app: typer.Typer) -> None:
     app.command("funnel")(funnel)
 

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, emit, err_console, note, say, warn
+from applens.cli._registry import COMMANDS
 from applens.errors import ConfigError
 from applens.ingest import IngestSummary, ingest_many
 from applens.ingest.mapping import parse_map_options
@@ -160,6 +161,7 @@ def rejects(
     emit(frame, fmt, title="Rejects")
 
 
+@COMMANDS.register("ingest")
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest)
     app.command("rejects")(rejects)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from applens.cli._output import console
+from applens.cli._registry import COMMANDS
 from applens.config import CONFIG_FILE
 from applens.workspace import Workspace
 
@@ -35,5 +36,6 @@ def init(
     console.print(f"Next: applens ingest FILE -w {directory}")
 
 
+@COMMANDS.register("init")
 def register(app: typer.Typer) -> None:
     app.command("init")(init)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from applens.cli._registry import COMMANDS
 from applens.cli._shortcut import (
     Built,
     FromOption,
@@ -18,6 +19,7 @@ from applens.cli._shortcut import (
 )
 
 
+@COMMANDS.register("lifecycle")
 def register(app: typer.Typer) -> None:
     app.command("lifecycle")(lifecycle)
 

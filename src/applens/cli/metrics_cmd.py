@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from applens.cli._registry import COMMANDS
 from applens.cli._shortcut import (
     Built,
     FromOption,
@@ -33,6 +34,7 @@ ACTIVE_MATH = {"hour": ["dau", "wau", "mau"], "day": ["dau", "wau", "mau"],
                "week": ["wau", "mau"], "month": ["mau"]}
 
 
+@COMMANDS.register("metrics")
 def register(app: typer.Typer) -> None:
     app.command("metrics")(metrics)
 

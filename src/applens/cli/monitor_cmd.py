@@ -10,11 +10,13 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console, warn
+from applens.cli._registry import COMMANDS
 from applens.errors import ApplensError, ConfigError, InvalidParameterError, did_you_mean
 
 monitor_app = typer.Typer(invoke_without_command=True)
 
 
+@COMMANDS.register("monitor")
 def register(app: typer.Typer) -> None:
     app.add_typer(monitor_app, name="monitor")
 

@@ -9,8 +9,10 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, warn
+from applens.cli._registry import COMMANDS
 
 
+@COMMANDS.register("predict")
 def register(app: typer.Typer) -> None:
     app.command("predict")(predict_cmd)
 

@@ -12,6 +12,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption
 from applens.cli._output import FormatOption, OutputFormat
+from applens.cli._registry import COMMANDS
 from applens.cli._shortcut import (
     EngineOption,
     EventsOption,
@@ -24,6 +25,7 @@ from applens.cli._shortcut import (
 from applens.errors import QueryError
 
 
+@COMMANDS.register("query")
 def register(app: typer.Typer) -> None:
     app.command("query")(query)
 

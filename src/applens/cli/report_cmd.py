@@ -10,6 +10,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import console, err_console
+from applens.cli._registry import COMMANDS
 
 
 def _date(value: str | None, hint: str) -> dt.date | None:
@@ -40,5 +41,6 @@ def report(
     print_summary(built, console, files)
 
 
+@COMMANDS.register("report")
 def register(app: typer.Typer) -> None:
     app.command("report")(report)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
+from applens.cli._registry import COMMANDS
 from applens.cli._shortcut import (
     Built,
     FromOption,
@@ -19,6 +20,7 @@ from applens.cli._shortcut import (
 )
 
 
+@COMMANDS.register("retention")
 def register(app: typer.Typer) -> None:
     app.command("retention")(retention)
 

@@ -10,6 +10,7 @@ import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import err_console
+from applens.cli._registry import COMMANDS
 from applens.errors import ConfigError
 
 TOKEN_ENV = "APPLENS_TOKEN"
@@ -77,5 +78,6 @@ def serve(
         ws.close()
 
 
+@COMMANDS.register("serve")
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)

@@ -9,6 +9,7 @@ from typer.core import TyperCommand
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit
+from applens.cli._registry import COMMANDS
 
 MAIN_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier", "silhouette", "k")
 
@@ -28,6 +29,7 @@ class ModelsHelp(TyperCommand):
         super().format_help(ctx, formatter)
 
 
+@COMMANDS.register("train")
 def register(app: typer.Typer) -> None:
     app.command("train", cls=ModelsHelp)(train_cmd)
 

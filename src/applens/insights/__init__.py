@@ -9,36 +9,21 @@ Semantics follow ``shared/docs/metric-definitions.md`` (PostHog-compatible).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from applens.insights.registry import KINDS
 from applens.insights.result import Result
 from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
-from applens.insights.spec import KINDS, SpecModel, parse_spec
+from applens.insights.spec import SpecModel, parse_spec
 
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
-    from applens.insights._context import Context
-
 __all__ = ["DEFAULT_WINDOW_DAYS", "KINDS", "Result", "data_span", "default_window", "parse_spec",
            "query", "run"]
-
-# How far back each kind looks when the spec gives no date_from (None: kind-specific rule).
-_DEFAULT_FROM: dict[str, str | None] = {
-    "active_users": "-7d", "trends": "-7d", "stickiness": "-7d", "lifecycle": "-7d",
-    "funnel": "-7d", "retention": None,
-}
-
-
-def _runner(kind: str) -> Callable[[Context, Any], Result]:
-    # Imported lazily: one module per kind, loaded only when used.
-    import importlib
-
-    module = importlib.import_module(f"applens.insights.{kind}")
-    return getattr(module, kind)  # type: ignore[no-any-return]
 
 
 def run(
@@ -59,15 +44,14 @@ def run(
     from applens.insights._context import Context
 
     model = parse_spec(spec)
-    if model.kind == "retention":
-        from applens.insights.retention import retention_context
-
-        ctx = retention_context(model, backend, timezone=timezone, week_start=week_start,
-                                now=now or datetime.now(UTC))
+    kind = KINDS.get(model.kind)
+    if kind.context is not None:
+        ctx = kind.context(model, backend, timezone=timezone, week_start=week_start,
+                           now=now or datetime.now(UTC))
     else:
         ctx = Context(model, backend, timezone=timezone, week_start=week_start,
-                      now=now or datetime.now(UTC), default_from=_DEFAULT_FROM[model.kind])
-    result = _runner(model.kind)(ctx, model)
+                      now=now or datetime.now(UTC), default_from=kind.default_from)
+    result = kind.run(ctx, model)
     note = ctx.empty_note()
     return replace(result, notes=(*result.notes, note)) if note else result
 

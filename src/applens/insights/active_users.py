@@ -6,12 +6,14 @@ from typing import Any
 
 from applens.insights._context import Context
 from applens.insights._series import compute_series
+from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import ActiveUsersSpec
 
 __all__ = ["active_users"]
 
 
+@insight_kind("active_users", spec=ActiveUsersSpec, order=10)
 def active_users(ctx: Context, spec: ActiveUsersSpec) -> Result:
     maths = list(dict.fromkeys(spec.math))
     labels, values, _ = compute_series(

@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 from applens.errors import did_you_mean
 from applens.insights import _filters
 from applens.insights._context import Context
+from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import FunnelSpec
 
@@ -163,6 +164,7 @@ def _exclude(ctx: Context, spec: FunnelSpec, attempts: ir.Table, window: ir.Inte
     return attempts
 
 
+@insight_kind("funnel", spec=FunnelSpec, order=50)
 def funnel(ctx: Context, spec: FunnelSpec) -> Result:
     n = len(spec.steps)
     window = _window(spec)

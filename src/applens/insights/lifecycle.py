@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from applens.insights._context import Context
+from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import LifecycleSpec
 
@@ -40,6 +41,7 @@ def _created(ctx: Context) -> ir.Table:
     return first.select(_cid=first.user_id, _cp=ctx.period(first._created))
 
 
+@insight_kind("lifecycle", spec=LifecycleSpec, order=30)
 def lifecycle(ctx: Context, spec: LifecycleSpec) -> Result:
     n = ctx.n_periods
     base = ctx.select(first=-1, last=n)

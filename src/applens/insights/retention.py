@@ -35,6 +35,7 @@ from ibis.backends import BaseBackend
 from applens.insights import _filters
 from applens.insights._context import Context
 from applens.insights._time import TimeRange, add
+from applens.insights.registry import insight_kind
 from applens.insights.result import Result, percentages
 from applens.insights.spec import EventSelector, RetentionSpec
 
@@ -122,6 +123,8 @@ def _returns_24h(ctx: Context, spec: RetentionSpec, starts: ir.Table, back: Even
     return per.drop("_n")
 
 
+@insight_kind("retention", spec=RetentionSpec, default_from=None, context=retention_context,
+              order=40)
 def retention(ctx: Context, spec: RetentionSpec) -> Result:
     c, t = ctx.n_periods, spec.total_intervals
     target = spec.target or EventSelector(event=spec.event)

@@ -14,7 +14,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -23,10 +22,12 @@ from pydantic import (
 from applens.errors import QueryError, did_you_mean
 from applens.insights._formula import parse_property_metric
 from applens.insights._where import columns_of
+from applens.insights.registry import KINDS
 
 __all__ = [
     "ActiveUsersSpec",
     "Breakdown",
+    "CommonSpec",
     "ConversionWindow",
     "EventSelector",
     "Exclusion",
@@ -148,6 +149,9 @@ class _Common(_Model):
                     f"'{value}' is not an IANA timezone (e.g. 'Europe/Berlin')"
                 ) from None
         return value
+
+
+CommonSpec = _Common  # the fields every kind shares: a new kind's spec subclasses it
 
 
 class ActiveUsersSpec(_Common):
@@ -280,8 +284,6 @@ Spec = Annotated[
     ActiveUsersSpec | StickinessSpec | LifecycleSpec | RetentionSpec | FunnelSpec | TrendsSpec,
     Field(discriminator="kind"),
 ]
-KINDS = ("active_users", "stickiness", "lifecycle", "retention", "funnel", "trends")
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(Spec)
 SpecModel = (
     ActiveUsersSpec | StickinessSpec | LifecycleSpec | RetentionSpec | FunnelSpec | TrendsSpec
 )
@@ -301,7 +303,7 @@ def parse_spec(spec: Any) -> SpecModel:
             f"{hint} Choose one of: {', '.join(KINDS)}."
         )
     try:
-        return _ADAPTER.validate_python(spec)  # type: ignore[no-any-return]
+        return KINDS[kind].spec.model_validate(spec)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise QueryError(_one_line(exc, kind)) from None
 
@@ -311,21 +313,12 @@ def _one_line(exc: ValidationError, kind: str) -> str:
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     err = errors[0]
     loc = [str(p) for p in err["loc"]]
-    if loc and loc[0] == kind:  # the discriminator tag is not a field name
-        loc = loc[1:]
     field = ".".join(loc) or "spec"
     more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
     if err["type"] == "extra_forbidden":
-        model = _ADAPTER_FIELDS.get(kind, ())
+        model = tuple(KINDS[kind].spec.model_fields)
         hint = did_you_mean(loc[-1], model) if len(loc) == 1 else ""
         return f"Spec field '{field}' is not a {kind} option.{hint}{more}"
     message = str(err["msg"]).removeprefix("Value error, ")
     return f"Spec field '{field}': {message}.{more}".replace("..", ".")
 
-
-_ADAPTER_FIELDS: dict[str, tuple[str, ...]] = {
-    model.model_fields["kind"].annotation.__args__[0]: tuple(model.model_fields)  # type: ignore[union-attr]
-    for model in (
-        ActiveUsersSpec, StickinessSpec, LifecycleSpec, RetentionSpec, FunnelSpec, TrendsSpec
-    )
-}

@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from applens.insights._context import Context
+from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import StickinessSpec
 
 __all__ = ["stickiness"]
 
 
+@insight_kind("stickiness", spec=StickinessSpec, order=20)
 def stickiness(ctx: Context, spec: StickinessSpec) -> Result:
     k_max = -(-ctx.n_periods // spec.interval_count)
     base = ctx.limit_breakdown(ctx.select(last=ctx.n_periods))

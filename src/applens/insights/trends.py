@@ -14,12 +14,14 @@ from typing import Any
 from applens.insights import _filters, _formula
 from applens.insights._context import Context
 from applens.insights._series import compute_series
+from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import TrendsSpec
 
 __all__ = ["trends"]
 
 
+@insight_kind("trends", spec=TrendsSpec, order=60)
 def trends(ctx: Context, spec: TrendsSpec) -> Result:
     names = list(ascii_uppercase[: len(spec.series)])
     if spec.formula:

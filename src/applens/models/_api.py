@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,28 +22,26 @@ from applens.errors import (
     DataError,
     InsufficientDataError,
     InvalidParameterError,
-    UnknownComponentError,
-    did_you_mean,
 )
-from applens.models import _bots_model, churn, crash, personas
+from applens.models import _bots_model  # noqa: F401 - registers itself; discovery skips private modules
 from applens.models._common import SCORE_COLUMNS, Trained, data_end, to_cutoff
 from applens.models._options import options_for
 from applens.models.features import feature_cache
-from applens.models.registry import latest_version, load_model, read_metadata, save_model
+from applens.models.registry import (
+    MODELS,
+    ModelSpec,
+    latest_version,
+    load_model,
+    read_metadata,
+    register_model,
+    save_model,
+)
 from applens.workspace import Workspace
 
 __all__ = [
     "MODELS", "ModelSpec", "TrainReport", "latest_scores", "model_metrics", "predict",
     "register_model", "train",
 ]
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    train: Callable[[Workspace, datetime | None, Any], Trained]
-    predict: Callable[..., pd.DataFrame]
-    description: str
 
 
 @dataclass(frozen=True)
@@ -56,21 +54,6 @@ class TrainReport:
     warnings: dict[str, int] = field(default_factory=dict)  # "Category: message" -> count
 
 
-MODELS: dict[str, ModelSpec] = {}
-
-
-def register_model(spec: ModelSpec) -> None:
-    MODELS[spec.name] = spec
-
-
-register_model(ModelSpec("churn", churn.train, churn.predict,
-                         "users likely to stop using the app"))
-register_model(ModelSpec("crash", crash.train, crash.predict,
-                         "sessions likely to end in a crash"))
-register_model(ModelSpec("personas", personas.train, personas.predict,
-                         "behaviour segments (KMeans)"))
-register_model(ModelSpec("bots", _bots_model.train, _bots_model.predict,
-                         "bots and suspicious IPs (rules + IsolationForest)"))
 
 
 def _names(models: str | Iterable[str] | None) -> list[str]:
@@ -81,10 +64,7 @@ def _names(models: str | Iterable[str] | None) -> list[str]:
     if not names:
         raise InvalidParameterError(f"No model named; choose from {', '.join(MODELS)}.")
     for name in names:
-        if name not in MODELS:
-            raise UnknownComponentError(
-                f"There is no model '{name}'.{did_you_mean(name, MODELS)} "
-                f"Choose from: {', '.join(MODELS)}.")
+        MODELS.get(name)  # an unknown name says which ones there are
     return list(dict.fromkeys(names))
 
 

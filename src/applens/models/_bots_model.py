@@ -23,7 +23,7 @@ from applens.models.bots import (
     BotDetector,
     bot_features,
 )
-from applens.models.registry import SavedModel
+from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.workspace import Workspace
 
 __all__ = ["BotsOptions", "detectors", "predict", "train"]
@@ -138,3 +138,6 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
     return pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]
 
+
+MODELS.add("bots", ModelSpec("bots", train, predict,
+                           "bots and suspicious IPs (rules + IsolationForest)"), order=40)

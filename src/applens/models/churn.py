@@ -26,7 +26,7 @@ from applens.models._common import (
 )
 from applens.models._options import ChurnOptions
 from applens.models.features import FeatureSet, common_events, data_span, user_features
-from applens.models.registry import SavedModel
+from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.workspace import Workspace
 
 __all__ = ["churn_labels", "predict", "train"]
@@ -121,3 +121,7 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
     label = np.where(score >= meta["metrics"]["threshold"], "churn", "stay")
     why = reasons(X, meta["top_features"], meta["reference"])
     return ranked("user", X.index, score, label, why)
+
+
+MODELS.add("churn", ModelSpec("churn", train, predict, "users likely to stop using the app"),
+           order=10)

@@ -21,7 +21,7 @@ from applens.models._classify import fit_and_compare, reasons, reference, top_fe
 from applens.models._common import Trained, check_schema, data_end, fingerprint, ranked, to_cutoff
 from applens.models._options import CrashOptions
 from applens.models.features import common_events, session_features
-from applens.models.registry import SavedModel
+from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.workspace import Workspace
 
 __all__ = ["crash_summary", "predict", "train", "wilson_interval"]
@@ -143,3 +143,6 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
         why = where.str.cat(why, sep="; ").str.rstrip("; ")
     return ranked("session", X.index, score, label, why)
 
+
+MODELS.add("crash", ModelSpec("crash", train, predict, "sessions likely to end in a crash"),
+           order=20)

@@ -22,7 +22,7 @@ from applens.errors import InsufficientDataError
 from applens.models._common import Trained, check_schema, data_end, fingerprint, ranked
 from applens.models._options import PersonaOptions
 from applens.models.features import FeatureSet, common_events, user_features
-from applens.models.registry import SavedModel
+from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.workspace import Workspace
 
 __all__ = ["BEHAVIOUR", "describe", "predict", "train"]
@@ -132,3 +132,7 @@ def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None) -> pd.Data
     label = [names[i] for i in assigned]
     why = [f"persona {i + 1} of {len(names)}" for i in assigned]
     return ranked("user", X.index, 1.0 / (1.0 + distance), label, why)
+
+
+MODELS.add("personas", ModelSpec("personas", train, predict, "behaviour segments (KMeans)"),
+           order=30)

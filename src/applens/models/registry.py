@@ -1,4 +1,10 @@
-"""Saved models in the workspace: ``models/<name>/v<N>/model.skops`` + ``metadata.json``.
+"""The model registry (``MODELS``: name -> ``ModelSpec``) and the saved models in the
+workspace: ``models/<name>/v<N>/model.skops`` + ``metadata.json``.
+
+A model is one module in ``applens.models`` with ``train`` and ``predict`` functions and
+one registration line, ``MODELS.add("name", ModelSpec("name", train, predict, "what"))``;
+the registry imports every public module of the package, so ``applens train``, ``predict``,
+the report and the dashboard pick it up.
 
 Models are written with skops and loaded with an explicit allow-list of types, never with
 pickle, so a crafted file cannot run code. ``metadata.json`` records the SHA-256 of the model
@@ -13,16 +19,24 @@ import platform
 import re
 import shutil
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import metadata as pkg_metadata
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from applens.errors import ArtifactError
+from applens.models._common import Trained
+from applens.registry import Registry
 from applens.workspace import Workspace
 
 __all__ = [
+    "MODELS",
     "TRUSTED_TYPES",
+    "ModelSpec",
     "ModelVersionWarning",
     "SavedModel",
     "latest_version",
@@ -30,6 +44,7 @@ __all__ = [
     "load_model",
     "model_dir",
     "read_metadata",
+    "register_model",
     "save_model",
 ]
 
@@ -46,6 +61,25 @@ TRUSTED_TYPES = (
 )
 LIBRARIES = ("scikit-learn", "lightgbm", "skops", "numpy", "pandas", "applens")
 _VERSION = re.compile(r"^v(\d+)$")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A trainable model: ``train(ws, cutoff, options) -> Trained`` and
+    ``predict(ws, saved, as_of) -> scores frame`` (``SCORE_COLUMNS``)."""
+
+    name: str
+    train: Callable[[Workspace, datetime | None, Any], Trained]
+    predict: Callable[..., pd.DataFrame]
+    description: str
+
+
+MODELS: Registry[ModelSpec] = Registry("model", discover="applens.models")
+
+
+def register_model(spec: ModelSpec, *, order: float | None = None) -> ModelSpec:
+    """Add ``spec`` to ``MODELS`` under its name (same as ``MODELS.add(spec.name, spec)``)."""
+    return MODELS.add(spec.name, spec, order=order)
 
 
 class ModelVersionWarning(UserWarning):

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from applens import __version__
 from applens.errors import ApplensError, InvalidParameterError
 from applens.ingest import ingest
-from applens.web import views
+from applens.web import pages
 from applens.web.errors import error_response, login_page
 from applens.web.security import (
     Auth,
@@ -76,7 +76,7 @@ def create_app(ws: Any, token: str | None = None,
         description="Product analytics dashboard and JSON API over one applens workspace. "
                     "`POST /api/query` takes the same query specs as `applens query`.",
         docs_url=None, redoc_url=None, openapi_url="/openapi.json",
-        default_response_class=views.StrictJSONResponse,
+        default_response_class=pages.StrictJSONResponse,
     )
     state = _State(ws)
     with state.lock:  # DuckDB's progress bar would print into the server's terminal
@@ -145,7 +145,7 @@ def _params(request: Request) -> dict[str, str]:
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    nav = [(key, title) for key, (title, _) in views.PAGES.items()] + [("upload", "Upload")]
+    nav = [(key, entry.title) for key, entry in pages.PAGES.items()] + [("upload", "Upload")]
     html = templates.get_template(name).render(request=request, nav=nav, **context)
     return HTMLResponse(html, status_code=status)
 
@@ -158,10 +158,10 @@ def _pages(app: FastAPI, state: _State) -> None:
     @app.get("/page/{name}", include_in_schema=False)
     def page(request: Request, name: str) -> Response:
         with state.lock:
-            filters = views.parse_filters(state.ws, _params(request))
-            data = views.build_page(name, state.ws, filters)
-            options = views.slice_options(state.ws)
-        return _render(request, "page.html", page=name, title=views.PAGES[name][0], data=data,
+            filters = pages.parse_filters(state.ws, _params(request))
+            data = pages.build_page(name, state.ws, filters)
+            options = pages.slice_options(state.ws)
+        return _render(request, "page.html", page=name, title=pages.PAGES[name].title, data=data,
                        filters=filters, slice_options=options,
                        query=filters.query_items(), workspace=state.ws.path.name)
 
@@ -224,8 +224,8 @@ def _pages(app: FastAPI, state: _State) -> None:
 
 def _csv(state: _State, request: Request, name: str, item: str) -> Response:
     with state.lock:
-        filters = views.parse_filters(state.ws, _params(request))
-        frame = views.build_page(name, state.ws, filters).frame(item)
+        filters = pages.parse_filters(state.ws, _params(request))
+        frame = pages.build_page(name, state.ws, filters).frame(item)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     stamp = f"{filters.date_from}_{filters.date_to}"
@@ -243,7 +243,7 @@ def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[st
             f"'{original}' is not a CSV, TSV, Parquet or JSON file (by its name). Rename it "
             f"with one of: {', '.join(UPLOAD_SUFFIXES)}.")
     with state.lock:
-        folder = views.uploads_dir(state.ws).resolve()
+        folder = pages.uploads_dir(state.ws).resolve()
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
         target = (folder / f"{stamp}-{name}").resolve()
         if target.parent != folder:  # belt and braces: safe_filename already made it so
@@ -274,7 +274,7 @@ def _api(app: FastAPI, state: _State) -> None:
     @app.get("/api/health", tags=["api"], summary="Liveness and the workspace served")
     def health() -> dict[str, Any]:
         with state.lock:
-            span = views.data_range(state.ws)
+            span = pages.data_range(state.ws)
         return {"ok": True, "version": __version__, "workspace": state.ws.path.name,
                 "data_from": str(span[0]) if span else None,
                 "data_to": str(span[1]) if span else None}
@@ -296,7 +296,7 @@ def _api(app: FastAPI, state: _State) -> None:
     @app.get("/api/pages", tags=["api"], summary="The dashboard pages")
     def api_pages() -> dict[str, Any]:
         return {"ok": True, "pages": [{"name": k, "title": t} for k, (t, _) in
-                                      views.PAGES.items()]}
+                                      pages.PAGES.items()]}
 
     @app.get("/api/pages/{name}", tags=["api"], summary="A page's figures, chart data and tables",
              description="Query parameters: date_from, date_to (YYYY-MM-DD), slice_key, "
@@ -304,8 +304,8 @@ def _api(app: FastAPI, state: _State) -> None:
                          "ingest).")
     def api_page(request: Request, name: str) -> dict[str, Any]:
         with state.lock:
-            filters = views.parse_filters(state.ws, _params(request))
-            data = views.build_page(name, state.ws, filters)
+            filters = pages.parse_filters(state.ws, _params(request))
+            data = pages.build_page(name, state.ws, filters)
         return {"ok": True, "page": name, "filters": filters.query_items(), **data.to_dict()}
 
     @app.get("/api/pages/{name}/{item}.csv", tags=["api"], summary="One chart's data as CSV",

@@ -172,8 +172,8 @@ def test_the_report_on_an_access_log_builds_with_the_models_counts(apache_scored
 def test_the_dashboard_hint_for_an_untrained_model_is_a_valid_command(retail_path, run_cli):
     import shlex
 
-    from applens.web.views import models as models_page
-    from applens.web.views import parse_filters
+    from applens.web.pages import parse_filters
+    from applens.web.pages.models import models as models_page
 
     with Workspace(retail_path) as ws:
         page = models_page(ws, parse_filters(ws, {}))

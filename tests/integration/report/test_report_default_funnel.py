@@ -8,7 +8,8 @@ import pandas as pd
 
 from applens.ingest import ingest
 from applens.report import build_report, default_period
-from applens.web import views
+from applens.web.pages import parse_filters
+from applens.web.pages.funnels import funnels
 
 
 def test_dashboard_and_report_show_the_same_default_funnel(workspace, tmp_path):
@@ -28,10 +29,10 @@ def test_dashboard_and_report_show_the_same_default_funnel(workspace, tmp_path):
     pd.DataFrame(rows, columns=["user_id", "ts", "event"]).to_csv(path, index=False)
     ingest(workspace, path)
 
-    page = views.funnels(workspace, views.parse_filters(workspace, {}))
+    page = funnels(workspace, parse_filters(workspace, {}))
     dash = page.panels[0].frame
     report = build_report(workspace, sections=["funnels"]).section("funnels")
-    filters = views.parse_filters(workspace, {})
+    filters = parse_filters(workspace, {})
     assert (filters.date_from, filters.date_to) == (
         default_period(workspace).start, default_period(workspace).end)
     assert report.data["steps"] == list(dash["event"]) == ["app_open", "view", "like",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from applens.web import views
+from applens.web.pages import PAGES, Page
 
 HTML = {"accept": "text/html"}
 
@@ -58,7 +58,8 @@ def test_pages_get_a_friendly_html_error(demo_client):
     response = demo_client.get("/page/nowhere", headers=HTML)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
-    assert "There is no page" in response.text and "Back to the overview" in response.text
+    assert "No page named" in response.text and "nowhere" in response.text
+    assert "Back to the overview" in response.text
     response = demo_client.get("/page/overview?date_to=tomorrow", headers=HTML)
     assert response.status_code == 400 and "must be a date" in response.text
 
@@ -68,7 +69,7 @@ def test_an_unexpected_error_never_shows_a_traceback(demo_client, monkeypatch, a
     def boom(ws, filters):
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setitem(views.PAGES, "overview", ("Overview", boom))
+    monkeypatch.setitem(PAGES, "overview", Page("Overview", boom))
     response = demo_client.get("/page/overview", headers={"accept": accept})
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from applens.web.views import StrictJSONResponse
+from applens.web.pages import StrictJSONResponse
 from tests.unit.test_serialize import every_dtype_frame, strict_loads
 
 

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from applens.web import views
+from applens.web.pages import PAGES as REGISTERED_PAGES
 
 HTML = {"accept": "text/html"}
-PAGES = list(views.PAGES)
+PAGES = list(REGISTERED_PAGES)
 
 
 def chart_specs(html: str) -> dict[str, dict]:

@@ -1,0 +1,76 @@
+"""Anomalies & alerts page: events per hour with alert hours marked, alert history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from applens.charts.alerts import alert_timeline
+from applens.charts.anomaly import anomaly_chart
+from applens.web.pages._base import (
+    Empty,
+    Filters,
+    PageData,
+    Panel,
+    Table,
+    chart_spec_of,
+    no_events,
+    page,
+)
+
+if TYPE_CHECKING:
+    from applens.workspace import Workspace
+
+__all__ = ["anomalies"]
+
+
+def _alerts(ws: Workspace, f: Filters) -> pd.DataFrame | None:
+    """The monitor's incidents overlapping the range (None before the monitor ever ran)."""
+    from applens import monitor
+
+    if not ws.has_table("events"):
+        return None
+    since = dt.datetime.combine(f.date_from, dt.time(), tzinfo=dt.UTC)
+    until = dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    frame = monitor.alert_history(ws, since, until)
+    return frame.reset_index(drop=True) if len(frame) else None
+
+
+def _hourly_marks(hourly: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
+    """Events per hour in the shape of the anomaly chart; hours with an alert are marked."""
+    frame = pd.DataFrame({"slice_start": hourly["hour"], "value": hourly["events"],
+                          "expected": float("nan"), "lower": float("nan"),
+                          "upper": float("nan"), "anomalous": False})
+    if alerts is not None and len(alerts):
+        stamps = pd.to_datetime(alerts["slice_start"], utc=True).dt.tz_localize(None)
+        hours = pd.to_datetime(frame["slice_start"])
+        hours = hours.dt.tz_localize(None) if hours.dt.tz is not None else hours
+        frame["anomalous"] = hours.isin(set(stamps.dt.floor("h")))
+    return frame
+
+
+@page("anomalies", "Anomalies & alerts", order=60)
+def anomalies(ws: Workspace, f: Filters) -> PageData:
+    page = PageData()
+    if not ws.has_table("events"):
+        page.empty.append(no_events())
+        return page
+    where, params = f.sql_where()
+    hourly = ws.connection.execute(
+        f"SELECT time_bucket(INTERVAL 1 HOUR, ts) AS hour, count(*) AS events FROM events "
+        f"WHERE {where} GROUP BY 1 ORDER BY 1", params).df()
+    alerts = _alerts(ws, f)
+    page.panels.append(Panel("events_hourly", "Events per hour (hours with an alert marked)",
+                             hourly, chart_spec_of(anomaly_chart, _hourly_marks(hourly, alerts),
+                                           "Events per hour")))
+    if alerts is None:
+        page.empty.append(Empty("No alert history", "Alerts appear here once the monitor has "
+                                "run over this workspace ([monitors.NAME] in applens.toml).",
+                                "applens monitor --once"))
+    else:
+        page.panels.append(Panel("alert_timeline", "Alerts by monitor", alerts,
+                                 chart_spec_of(alert_timeline, alerts)))
+        page.tables.append(Table("alerts", "Alert history", alerts))
+    return page

@@ -1,0 +1,92 @@
+"""Registry[T]: the one registry idiom (register/add, get with did-you-mean, names, items)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from applens.errors import InvalidParameterError, UnknownComponentError
+from applens.registry import Registry
+
+
+def test_register_is_a_decorator_that_returns_the_object_and_keeps_order():
+    reg: Registry[object] = Registry("widget")
+
+    @reg.register("b-thing")
+    class B: ...
+
+    @reg.register("a-thing", order=-1)
+    def a() -> None: ...
+
+    reg.add("c-thing", 3)
+    assert B.__name__ == "B" and reg["b-thing"] is B and reg.get("a-thing") is a
+    assert reg.names() == ["a-thing", "b-thing", "c-thing"]
+    assert reg.items() == [("a-thing", a), ("b-thing", B), ("c-thing", 3)]
+    assert list(reg) == reg.names() and len(reg) == 3 and "c-thing" in reg
+
+
+def test_unknown_name_suggests_the_closest_and_lists_the_rest():
+    reg: Registry[int] = Registry("detector", hint="Run 'applens anomalies list'.")
+    reg.add("seasonal", 1)
+    reg.add("levelshift", 2)
+    with pytest.raises(UnknownComponentError) as info:
+        reg.get("seasonl")
+    assert str(info.value) == (
+        "No detector named 'seasonl'. Did you mean 'seasonal'? "
+        "Available: seasonal, levelshift. Run 'applens anomalies list'.")
+    assert reg.get("nope", None) is None
+    with pytest.raises(KeyError):
+        reg["nope"]
+
+
+def test_replacing_an_entry_keeps_its_place_and_delete_removes_it():
+    reg: Registry[int] = Registry("model")
+    for i, name in enumerate(("churn", "crash", "personas")):
+        reg.add(name, i)
+    reg["churn"] = 10
+    assert reg.items()[0] == ("churn", 10)
+    del reg["crash"]
+    assert reg.names() == ["churn", "personas"]
+
+
+@pytest.mark.parametrize("bad", ["", "  ", " padded"])
+def test_a_name_must_be_a_plain_non_empty_string(bad):
+    with pytest.raises(InvalidParameterError, match="non-empty name"):
+        Registry("page").add(bad, 1)
+
+
+def test_check_can_refuse_an_entry():
+    def positive(name: str, item: int) -> None:
+        if item <= 0:
+            raise InvalidParameterError(f"{name} must be positive")
+
+    reg: Registry[int] = Registry("thing", check=positive)
+    reg.add("one", 1)
+    with pytest.raises(InvalidParameterError, match="zero must be positive"):
+        reg.add("zero", 0)
+    assert reg.names() == ["one"]
+
+
+def test_discover_imports_every_public_module_of_a_package_once(tmp_path, monkeypatch):
+    package = tmp_path / "reg_plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "_private.py").write_text("raise RuntimeError('private modules are skipped')\n")
+    for name in ("alpha", "beta"):
+        (package / f"{name}.py").write_text(
+            "from reg_plugins_registry import REG\n"
+            f"REG.add({name!r}, len(REG))\n")
+    (tmp_path / "reg_plugins_registry.py").write_text(
+        "from applens.registry import Registry\n"
+        "REG = Registry('plugin', discover='reg_plugins')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        from reg_plugins_registry import REG
+
+        assert REG.names() == ["alpha", "beta"]
+        assert REG.items() == [("alpha", 0), ("beta", 1)]  # imported once, in name order
+    finally:
+        for mod in ("reg_plugins_registry", "reg_plugins", "reg_plugins.alpha",
+                    "reg_plugins.beta"):
+            sys.modules.pop(mod, None)
