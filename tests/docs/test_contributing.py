@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 from applens.anomalies import DETECTORS, get_detector
 from applens.cli import app as cli_app
 from applens.cli._registry import COMMANDS
+from applens.ingest import ingest
 from applens.insights import KINDS, query
 from applens.models import MODELS, predict, train
 from applens.registry import Registry
@@ -82,7 +83,7 @@ def ws(workspace, tmp_path):
     frame["ts"] = [f"2026-10-{d:02d}T09:{i % 60:02d}:00Z" for i, d in enumerate(frame["day"])]
     path = tmp_path / "events.csv"
     frame[["ts", "user_id", "event"]].to_csv(path, index=False)
-    workspace.ingest(path)
+    ingest(workspace, path)
     return workspace
 
 
