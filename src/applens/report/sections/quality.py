@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from applens.charts.completeness import completeness_heatmap
+from applens.errors import InsufficientDataError
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import columns, fmt_int, fmt_pct, utc_bounds
@@ -57,13 +58,13 @@ def closed_weekdays(ws: Workspace) -> set[int]:
 @register("quality", order=120)
 def quality(ws: Workspace, period: Period) -> Section | None:
     if not ws.has_table("ingests"):
-        return None
+        raise InsufficientDataError("Nothing has been ingested yet: run 'applens ingest FILE'.")
     ingests = ws.connection.execute(
         "SELECT target, count(*) AS ingests, sum(rows_read) AS rows_read, "
         "sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected "
         "FROM ingests GROUP BY target ORDER BY target").df()
     if ingests.empty:
-        return None
+        raise InsufficientDataError("Nothing has been ingested yet: run 'applens ingest FILE'.")
     read, rejected = int(ingests["rows_read"].sum()), int(ingests["rows_rejected"].sum())
     section = Section("quality", "Data quality", summary=(
         "Every ingest so far, rows refused at validation, and events per day and source "
