@@ -55,6 +55,13 @@ def closed_weekdays(ws: Workspace) -> set[int]:
             if n >= CLOSED_WEEKS and share >= CLOSED_SHARE}
 
 
+def _edge_days(ws: Workspace) -> tuple[str, str]:
+    """The first and the last day of all the data (as ``daily_rows`` dates them)."""
+    first, last = ws.connection.execute(
+        "SELECT CAST(min(ts) AS DATE), CAST(max(ts) AS DATE) FROM events").fetchall()[0]
+    return str(first)[:10], str(last)[:10]
+
+
 @register("quality", order=120)
 def quality(ws: Workspace, period: Period) -> Section | None:
     if not ws.has_table("ingests"):
@@ -96,6 +103,16 @@ def quality(ws: Workspace, period: Period) -> Section | None:
         usual = per_day[[pd.Timestamp(d).weekday() not in closed for d in per_day.index]]
         missing = [d for d, n in usual.items() if n == 0]
         thin = [d for d, n in usual.items() if 0 < n < THIN_DAY * usual.median()]
+        # The data starts and ends somewhere within a day: its first and last day are
+        # expected to be short, not a sign of lost rows.
+        first, last = _edge_days(ws)
+        partial = [d for d in thin if d in (first, last)]
+        thin = [d for d in thin if d not in partial]
+        for day in partial:
+            side = "end" if day == last else "start"
+            section.findings.append(
+                f"{day} has under half the usual rows: a partial day at the {side} of the "
+                "data, as expected where a file begins or ends.")
         if closed:
             names = ", ".join(f"{_WEEKDAYS[w]}s" for w in sorted(closed))
             section.findings.append(
@@ -114,6 +131,7 @@ def quality(ws: Workspace, period: Period) -> Section | None:
         section.charts = [NamedChart("completeness", "Events per day and source",
                                      completeness_heatmap(frame))]
         section.data["missing_days"] = missing
+        section.data["rows_per_day"] = {day: int(n) for day, n in per_day.items()}
         section.data["closed_weekdays"] = [_WEEKDAYS[w] for w in sorted(closed)]
     section.data["ingests"] = ingests.to_dict(orient="records")
     return section
