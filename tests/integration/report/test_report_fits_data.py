@@ -92,3 +92,13 @@ def test_the_partial_last_day_of_the_data_is_not_a_data_quality_problem(workspac
     quality = build_report(workspace, sections=["quality"]).section("quality")
     assert any("Under half" in f and "2011-11-15" in f and "2011-12-09" not in f
                for f in quality.findings), quality.findings
+
+
+def test_ab_arms_are_not_a_funnel(workspace):
+    # Udacity: each user lands on old_page or new_page (the arms), hardly ever both
+    workspace.ingest(SHARED_DATA / "udacity_ab_data" / "ab_data.csv.gz",
+                     mapping={"ts": "timestamp", "event": "landing_page"})
+    report = build_report(workspace, sections=["funnels"])
+    assert report.section("funnels") is None
+    assert "funnel" in report.skipped["funnels"].lower()
+    assert not any("go on to" in text for _, text in report.recommendations)

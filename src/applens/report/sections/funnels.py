@@ -28,9 +28,11 @@ def funnels(ws: Workspace, period: Period) -> Section | None:
     require_events(ws)
     steps = _steps(ws, period)
     if len(steps) < 2:
-        found = f"only '{steps[0]}'" if steps else "none"
+        found = f"only '{steps[0]}' leads anywhere" if steps else "none"
         raise InsufficientDataError(
-            f"A funnel needs two kinds of events; {period} has {found}.")
+            f"A funnel needs two kinds of events that users do one after the other; {period} "
+            f"has {found} (events few users combine, such as the arms of an A/B test, are "
+            "alternatives, not steps).")
     result = query({"kind": "funnel", "steps": [{"event": s} for s in steps],
                     "conversion_window": DEFAULT_WINDOW, **period.spec_range()}, ws)
     frame = funnel_frame(result, steps)
