@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "MISSING", "cell", "ci", "count", "duration", "effect", "frame_cells", "is_missing",
+    "MISSING", "cell", "ci", "compact", "count", "duration", "effect", "frame_cells", "is_missing",
     "lift", "number", "p_equals", "p_value", "percent", "pp",
 ]
 
@@ -85,6 +85,17 @@ def count(value: Any) -> str:
     if number_ is None:
         return _infinite(value) or MISSING
     return f"{round(number_):,}"
+
+
+def compact(value: Any) -> str:
+    """A short label for an axis tick: ``950``, ``1k``, ``2.5k``, ``20k``, ``1M``, ``3G``."""
+    number_ = _float(value)
+    if number_ is None:
+        return _infinite(value) or MISSING
+    for power, suffix in ((9, "G"), (6, "M"), (3, "k")):
+        if abs(number_) >= 10 ** power:
+            return _sig(number_ / 10 ** power) + suffix
+    return _sig(number_)
 
 
 def number(value: Any, digits: int = 3) -> str:

@@ -3,15 +3,18 @@ frame, checking columns, and the house colours and sizes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
+import altair as alt
 import pandas as pd
 
+from applens import formatting
 from applens.errors import InvalidParameterError
 
-__all__ = ["HEIGHT", "LABEL_LIMIT", "WIDTH", "frame_of", "log_ticks", "needs", "period_axis",
-           "to_dates"]
+__all__ = ["HEIGHT", "LABEL_LIMIT", "WIDTH", "frame_of", "log_axis", "log_ticks", "needs",
+           "period_axis", "to_dates"]
 
 WIDTH = 560
 HEIGHT = 240
@@ -29,6 +32,17 @@ def log_ticks(largest: float) -> list[float]:
                 return ticks
             ticks.append(step * scale)
         scale *= 10
+
+
+def log_axis(largest: float, **options: Any) -> alt.Axis:
+    """An axis for a log (symlog) scale: the ticks of ``log_ticks``, each labelled by
+    ``formatting.compact`` (1, 2, 5 … 1k, 2k). Vega's own format of these ticks rounds them to
+    the prefix of the largest ("0k, 0k, 1k")."""
+    ticks = log_ticks(largest)
+    label = "datum.label"
+    for tick in reversed(ticks):
+        label = f"datum.value == {tick!r} ? {json.dumps(formatting.compact(tick))} : {label}"
+    return alt.Axis(values=ticks, labelExpr=label, labelOverlap="greedy", **options)
 
 
 def frame_of(data: Any, kind: str | None = None) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from applens.charts._common import HEIGHT, WIDTH, frame_of, log_ticks, needs
+from applens.charts._common import HEIGHT, WIDTH, frame_of, log_axis, needs
 
 __all__ = ["MAX_POINTS", "bot_scatter"]
 
@@ -36,7 +36,7 @@ def bot_scatter(data: Any, *, x: str = "events_per_day", y: str = "median_gap_se
                alt.Tooltip(f"{y}:Q", format=",.4~g"), "suspected:N"]
     def axis(column: str) -> alt.Axis:
         largest = float(pd.to_numeric(frame[column], errors="coerce").max() or 0)
-        return alt.Axis(values=log_ticks(largest), labelOverlap="greedy", format="~s")
+        return log_axis(largest)
 
     return alt.Chart(frame, title=title).mark_circle(opacity=0.6).encode(
         x=alt.X(f"{x}:Q", title=x.replace("_", " "), scale=alt.Scale(type="symlog"),

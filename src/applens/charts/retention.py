@@ -25,7 +25,8 @@ def retention_frame(result: Any) -> pd.DataFrame:
                 continue
             for k, retained in enumerate(counts):
                 row = {"cohort": str(start)[:10], "size": counts[0], "period": k,
-                       "retained": retained, "rate": retained / counts[0]}
+                       "retained": retained,  # None: not yet observable
+                       "rate": None if retained is None else retained / counts[0]}
                 if label is not None:
                     row["breakdown"] = str(label)
                 rows.append(row)

@@ -261,6 +261,9 @@ def _block(frame: Any, n: int) -> dict[str, list[Any]]:
     }
 
 
+MIN_STEP_SHARE = 0.05  # a default step is reached by at least 5% of the previous step's users
+
+
 def default_steps(events: ir.Table, count: int = DEFAULT_STEPS) -> list[str]:
     """The default funnel's steps over ``events`` (already cut to the range and slice): the
     ``count`` events reached by most users, failures left out, ordered by how long after
@@ -278,4 +281,13 @@ def default_steps(events: ir.Table, count: int = DEFAULT_STEPS) -> list[str]:
     joined = firsts.join(starts, "user_id")
     secs = (joined._t.epoch_seconds() - joined._t0.epoch_seconds()).cast("float64")
     order = joined.group_by("event").agg(_lag=secs.mean()).order_by(["_lag", "event"])
-    return [str(e) for e in order.to_pandas()["event"]]
+    ordered = [str(e) for e in order.to_pandas()["event"]]
+    # A step is one that users of the step before go on to: events few of them ever do
+    # (the arms of an A/B test, old_page vs new_page) are alternatives, not a path.
+    who = firsts.select("user_id", "event").to_pandas().groupby("event")["user_id"].agg(set)
+    steps = ordered[:1]
+    for event in ordered[1:]:
+        before = who[steps[-1]]
+        if len(before & who[event]) >= MIN_STEP_SHARE * len(before):
+            steps.append(event)
+    return steps

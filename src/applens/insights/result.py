@@ -65,10 +65,11 @@ class Result:
         return out
 
 
-def percentages(counts: list[list[int]]) -> list[list[float | None]]:
+def percentages(counts: list[list[int | None]]) -> list[list[float | None]]:
     """Each cell as a percentage of its cohort (column 0), one decimal; None for an empty
-    cohort."""
-    return [[round(100 * n / row[0], 1) if row[0] else None for n in row] for row in counts]
+    cohort or a cell not yet observable (None)."""
+    return [[round(100 * n / row[0], 1) if row[0] and n is not None else None for n in row]
+            for row in counts]
 
 
 def _flat(kind: str, data: dict[str, Any]) -> pd.DataFrame:

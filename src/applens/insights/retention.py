@@ -177,7 +177,9 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     both = ibis.union(cells, sized, distinct=False).to_pandas()  # one query, one scan
     sizes, cols = both[both["_k"] == 0], both[both["_k"] != 0]
 
-    def grid(label: str | None) -> list[list[int]]:
+    seen_upto = _last_observable(ctx, end)
+
+    def grid(label: str | None) -> list[list[int | None]]:
         def pick(frame: Any) -> Any:
             return frame if label is None else frame[frame["_bd"] == label]
 
@@ -193,7 +195,8 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
             if spec.cumulative:  # "on or after": reaching k means every column up to k
                 for k in range(t - 2, 0, -1):
                     row[k] += row[k + 1]
-            rows.append(row)
+            # periods after the data ends are not yet observable: null, not "nobody"
+            rows.append([n if k == 0 or i + k <= seen_upto else None for k, n in enumerate(row)])
         return rows
 
     data: dict[str, Any] = {
@@ -207,6 +210,16 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
         data["counts"] = grid(None)
         data["percentages"] = percentages(data["counts"])
     return Result("retention", data, spec.model_dump(mode="json"))
+
+
+def _last_observable(ctx: Context, end: int) -> int:
+    """Index of the last period that holds data (the one with the newest event, or the last
+    one the query counts); later periods cannot be observed yet."""
+    last = end - 1
+    if ctx.span is not None:
+        while last >= 0 and ctx.utc(last) > ctx.span[1]:
+            last -= 1
+    return last
 
 
 def first_cohorts(result: Result, n: int) -> Result:

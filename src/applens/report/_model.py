@@ -94,6 +94,7 @@ class Report:
     skipped: dict[str, str] = field(default_factory=dict)
     generated_at: str = ""
     version: str = ""
+    note: str = ""  # where the period comes from, when not from the events
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
@@ -110,6 +111,7 @@ class Report:
         return {"workspace": self.workspace_path, "timezone": self.timezone,
                 "from": self.period.start.isoformat(), "to": self.period.end.isoformat(),
                 "generated_at": self.generated_at, "version": self.version,
+                "note": self.note,
                 "sections": [s.to_dict() for s in self.sections], "skipped": self.skipped}
 
 

@@ -61,6 +61,8 @@ def build_sections(ws: Workspace, period: Period, only: list[str] | None = None
             log.warning("report section %s skipped: %s", name, exc)
             skipped[name] = str(exc)
             continue
-        if section is not None:
+        if section is None:  # a section that does not say why still shows up as skipped
+            skipped[name] = f"Nothing to show for {name} in {period}."
+        else:
             built.append(section)
     return built, skipped

@@ -33,11 +33,33 @@ def last_data_day(ws: Workspace) -> dt.date | None:
     return span[1] if span else None
 
 
+def loaded_days(ws: Workspace) -> tuple[dt.date, dt.date] | None:
+    """The local days of the first and the last ingest (None before any)."""
+    if not ws.has_table("ingests"):
+        return None
+    first, last = ws.connection.execute(
+        "SELECT min(started_at), max(started_at) FROM ingests").fetchall()[0]
+    if first is None:
+        return None
+    zone = ZoneInfo(ws.settings.timezone)
+    return tuple(m.replace(tzinfo=dt.UTC).astimezone(zone).date()  # type: ignore[return-value]
+                 for m in (first, last))
+
+
+NO_EVENTS_NOTE = ("There are no events, so no day has activity; by default the report "
+                  "covers the day(s) the data was loaded.")
+
+
 def default_period(ws: Workspace, *, date_from: dt.date | None = None,
                    date_to: dt.date | None = None, days: int = DEFAULT_DAYS) -> Period:
     """The last ``days`` days of data up to yesterday (the last complete day), never before
-    the first data day: a 4-day log gets a 4-day report."""
+    the first data day: a 4-day log gets a 4-day report. Without events there are no days
+    of activity: the period is the days the data was loaded (today before any ingest)."""
     span = data_span(ws.backend)
+    if span is None:
+        first, last = loaded_days(ws) or (_local_today(ws),) * 2
+        date_to = date_to or last
+        date_from = date_from or min(first, date_to)
     cap = date_to or _local_today(ws) - dt.timedelta(days=1)
     window = default_window(span, timezone=ws.settings.timezone, days=days, until=cap)
     if date_to is None:
@@ -58,12 +80,13 @@ def build_report(ws: Workspace, period: Period | None = None, *,
     """Run every registered section (or just ``sections``) over ``period``."""
     from applens import __version__
 
+    note = "" if data_span(ws.backend) else NO_EVENTS_NOTE
     period = period or default_period(ws)
     built, skipped = build_sections(ws, period, sections)
     return Report(
         workspace_name=ws.path.name, workspace_path=str(ws.path), timezone=ws.settings.timezone,
         period=period, sections=built, skipped=skipped,
-        generated_at=ws.now().strftime("%Y-%m-%d %H:%M UTC"), version=__version__,
+        generated_at=ws.now().strftime("%Y-%m-%d %H:%M UTC"), version=__version__, note=note,
     )
 
 

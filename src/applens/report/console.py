@@ -28,6 +28,8 @@ def summary_renderable(report: Report) -> Group:
             figures.add_row(Text(section.title if index == 0 else ""), Text(figure.label),
                             Text(figure.text))
     parts: list[object] = [figures]
+    if report.note:
+        parts.append(Text(report.note))
     findings = Table(title=Text("Findings"), show_header=False, box=None, padding=(0, 1))
     findings.add_column("section", style="bold")
     findings.add_column("finding", overflow="fold")
@@ -43,9 +45,13 @@ def summary_renderable(report: Report) -> Group:
             advice.add_row(Text(f"{number}."), Text(f"{title}: {text}"))
         parts.append(advice)
     if report.skipped:
-        parts.append(Text("Not shown: " + "; ".join(f"{k} ({v})"
-                                                    for k, v in report.skipped.items()),
-                          style="dim"))
+        skipped = Table(title=Text("Not shown"), show_header=False, box=None, padding=(0, 1),
+                        style="dim")
+        skipped.add_column("section", style="bold")
+        skipped.add_column("why", overflow="fold")
+        for key, why in report.skipped.items():
+            skipped.add_row(Text(key), Text(why))
+        parts.append(skipped)
     return Group(*parts)  # type: ignore[arg-type]
 
 

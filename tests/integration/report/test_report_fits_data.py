@@ -66,3 +66,40 @@ def test_a_weekday_lost_once_is_still_missing_data(retail):
     quality = build_report(ws, sections=["quality"]).section("quality")
     assert "2011-10-18" in quality.data["missing_days"]
     assert quality.data["closed_weekdays"] == ["Saturday"]
+
+
+def test_the_partial_last_day_of_the_data_is_not_a_data_quality_problem(workspace, tmp_path):
+    raw = pd.read_parquet(
+        SHARED_DATA / "online_retail" / "online_retail_2010_2011_no_invoice.parquet")
+    raw = raw[(raw.Quantity > 0) & raw.CustomerID.notna() & (raw.InvoiceDate >= "2011-11-01")]
+    last = raw.InvoiceDate.max()
+    assert (last.date().isoformat(), last.hour < 13) == ("2011-12-09", True)  # ends mid-day
+    path = tmp_path / "orders.csv"
+    pd.DataFrame({"ts": raw.InvoiceDate.dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                  "user_id": raw.CustomerID.astype(int).astype(str),
+                  "event": "purchase"}).to_csv(path, index=False)
+    workspace.ingest(path)
+    quality = build_report(workspace, sections=["quality"]).section("quality")
+    daily = quality.data["rows_per_day"]
+    median = pd.Series(daily).median()
+    assert daily["2011-12-09"] < 0.5 * median  # thin indeed, but the file simply ends there
+    assert not any("2011-12-09" in f and "Under half" in f for f in quality.findings)
+    assert not any("Check the ingestion" in r for r in quality.recommendations)
+    assert any("2011-12-09" in f and "partial day at the end of the data" in f
+               for f in quality.findings), quality.findings
+    # a thin day inside the data is still one
+    workspace.connection.execute(
+        "DELETE FROM events WHERE CAST(ts AS DATE) = DATE '2011-11-15' AND hour(ts) >= 10")
+    quality = build_report(workspace, sections=["quality"]).section("quality")
+    assert any("Under half" in f and "2011-11-15" in f and "2011-12-09" not in f
+               for f in quality.findings), quality.findings
+
+
+def test_ab_arms_are_not_a_funnel(workspace):
+    # Udacity: each user lands on old_page or new_page (the arms), hardly ever both
+    workspace.ingest(SHARED_DATA / "udacity_ab_data" / "ab_data.csv.gz",
+                     mapping={"ts": "timestamp", "event": "landing_page"})
+    report = build_report(workspace, sections=["funnels"])
+    assert report.section("funnels") is None
+    assert "funnel" in report.skipped["funnels"].lower()
+    assert not any("go on to" in text for _, text in report.recommendations)

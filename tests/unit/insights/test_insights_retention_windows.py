@@ -18,9 +18,10 @@ def test_late_night_return_is_day_zero_not_day_one(make_con):
                     ("b", "2024-03-01 10:00", "e"), ("b", "2024-03-02 11:00", "e")])
     spec = {"kind": "retention", "date_from": "2024-03-01", "date_to": "2024-03-02",
             "total_intervals": 3}
-    assert run(spec, con)["counts"] == [[2, 2, 0], [2, 0, 0]]
+    # 03-03 is after the data ends: not yet observable (None), not 0
+    assert run(spec, con)["counts"] == [[2, 2, None], [2, None, None]]
     # Cohort 03-02 (recurring) holds a (t0 00:01) and b (t0 11:00); neither comes back.
-    assert run({**spec, **WINDOWS}, con)["counts"] == [[2, 1, 0], [2, 0, 0]]
+    assert run({**spec, **WINDOWS}, con)["counts"] == [[2, 1, None], [2, None, None]]
 
 
 def test_windows_are_elapsed_hours_across_spring_forward(make_con):
@@ -37,8 +38,9 @@ def test_windows_are_elapsed_hours_across_spring_forward(make_con):
             "date_to": "2024-03-11", "total_intervals": 3}
     calendar = run(spec, con).to_dict()
     assert calendar["cohort_starts"][1] == "2024-03-10T00:00:00-05:00"
-    assert calendar["counts"] == [[1, 1, 1], [1, 1, 0], [0, 0, 0]]
-    assert run({**spec, **WINDOWS}, con)["counts"] == [[1, 1, 0], [1, 1, 0], [0, 0, 0]]
+    assert calendar["counts"] == [[1, 1, 1], [1, 1, None], [0, None, None]]
+    assert run({**spec, **WINDOWS}, con)["counts"] == [[1, 1, 0], [1, 1, None],
+                                                       [0, None, None]]
 
 
 def test_windows_minimum_occurrences_and_cumulative(make_con):

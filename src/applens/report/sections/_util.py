@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from applens import formatting
+from applens.errors import InsufficientDataError
 
 if TYPE_CHECKING:
     from applens.report._model import Period
     from applens.workspace import Workspace
 
-__all__ = ["columns", "count", "fmt_int", "fmt_pct", "fmt_pp", "optional", "utc_bounds"]
+__all__ = ["columns", "count", "fmt_int", "fmt_pct", "fmt_pp", "optional", "require_events",
+           "utc_bounds"]
 
 
 def columns(ws: Workspace, table: str) -> list[str]:
@@ -23,6 +25,15 @@ def columns(ws: Workspace, table: str) -> list[str]:
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND schema_name = 'main'",
         [table]).fetchall()
     return [r[0] for r in rows]
+
+
+def require_events(ws: Workspace) -> None:
+    """Raise the skip reason of an event section when the workspace has no events."""
+    if not ws.has_table("events") or not count(ws, "SELECT count(*) FROM (SELECT 1 FROM events "
+                                                  "LIMIT 1)"):
+        what = "only a users table" if ws.has_table("users") else "nothing ingested yet"
+        raise InsufficientDataError(
+            f"There are no events in this workspace ({what}); ingest an events file to see it.")
 
 
 def utc_bounds(ws: Workspace, period: Period) -> tuple[dt.datetime, dt.datetime]:

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from applens.charts.activity import active_users_chart
 from applens.charts.stickiness import dau_mau_chart, stickiness_chart
+from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
-from applens.report.sections._util import fmt_int, fmt_pct
+from applens.report.sections._util import fmt_int, fmt_pct, require_events
 
 if TYPE_CHECKING:
     from applens.report._model import Period
@@ -29,13 +30,12 @@ def _first_day(ws: Workspace) -> dt.date:
 
 @register("activity", order=10)
 def activity(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events"):
-        return None
+    require_events(ws)
     spec = {"kind": "active_users", "math": ["dau", "wau", "mau"], "interval": "day"}
     result = query({**spec, **period.spec_range()}, ws)
     frame = result.to_frame()
     if not frame["dau"].sum():
-        return None
+        raise InsufficientDataError(f"No user was active in {period}: no activity to show.")
     before = query({**spec, "math": ["dau"], **period.shifted(-period.days).spec_range()},
                    ws).to_frame()
     sticky = query({"kind": "stickiness", "interval": "day", **period.spec_range()}, ws)

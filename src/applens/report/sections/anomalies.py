@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from applens.charts.alerts import alert_timeline
+from applens.errors import InsufficientDataError
 from applens.formatting import number
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
 def anomalies(ws: Workspace, period: Period) -> Section | None:
     history = optional("applens.monitor", "alert_history")
     if history is None or not ws.settings.monitors:
-        return None
+        raise InsufficientDataError(
+            "No monitors are configured; add a [monitors] entry to applens.toml (see 'applens "
+            "monitor --help') to have alerts reported here.")
     since, until = utc_bounds(ws, period)
     alerts = history(ws, since=since.replace(tzinfo=dt.UTC), until=until.replace(tzinfo=dt.UTC))
     alerts = pd.DataFrame(alerts)

@@ -23,7 +23,13 @@ from applens.models.bot_features import MAX_BATCHED, batched_share
 from applens.models.bots import LABEL_BOT, LABEL_DECLARED, LABEL_NORMAL
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
-from applens.report.sections._util import columns, fmt_int, fmt_pct, utc_bounds
+from applens.report.sections._util import (
+    columns,
+    fmt_int,
+    fmt_pct,
+    require_events,
+    utc_bounds,
+)
 
 if TYPE_CHECKING:
     from applens.report._model import Period
@@ -54,11 +60,10 @@ def _model_scores(ws: Workspace) -> pd.DataFrame | None:
 
 @register("bots", order=90)
 def bots(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events"):
-        return None
+    require_events(ws)
     users = user_activity(ws, period)
     if users.empty:
-        return None
+        raise InsufficientDataError(f"No user was active in {period}: no traffic to judge.")
     users["user_id"] = users["user_id"].astype(str)
     scores = _model_scores(ws)
     if scores is not None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from applens.charts.experiment import effect_chart
-from applens.errors import ApplensError
+from applens.errors import ApplensError, InsufficientDataError
 from applens.formatting import lift, p_value
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
-from applens.report.sections._util import optional
+from applens.report.sections._util import optional, require_events
 
 if TYPE_CHECKING:
     from applens.report._model import Period
@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 def experiments(ws: Workspace, period: Period) -> Section | None:
     analyze = optional("applens.experiments", "analyze_experiment")
     names = sorted(ws.settings.experiments)
-    if analyze is None or not names or not ws.has_table("events"):
-        return None
+    if analyze is None or not names:
+        raise InsufficientDataError(
+            "No experiment is declared in applens.toml; add an [experiments.NAME] table to "
+            "have its readout here.")
+    require_events(ws)
     section = Section("experiments", "Experiments", summary=(
         "Each experiment declared in applens.toml over its own dates (not the report "
         "period): relative lift of every metric against control with its confidence "

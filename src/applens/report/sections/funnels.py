@@ -10,7 +10,7 @@ from applens.insights import query
 from applens.insights.funnel import DEFAULT_WINDOW, default_steps
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
-from applens.report.sections._util import fmt_pct, utc_bounds
+from applens.report.sections._util import fmt_pct, require_events, utc_bounds
 
 if TYPE_CHECKING:
     from applens.report._model import Period
@@ -25,13 +25,14 @@ def _steps(ws: Workspace, period: Period) -> list[str]:
 
 @register("funnels", order=50)
 def funnels(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events"):
-        return None
+    require_events(ws)
     steps = _steps(ws, period)
     if len(steps) < 2:
-        found = f"only '{steps[0]}'" if steps else "none"
+        found = f"only '{steps[0]}' leads anywhere" if steps else "none"
         raise InsufficientDataError(
-            f"A funnel needs two kinds of events; {period} has {found}.")
+            f"A funnel needs two kinds of events that users do one after the other; {period} "
+            f"has {found} (events few users combine, such as the arms of an A/B test, are "
+            "alternatives, not steps).")
     result = query({"kind": "funnel", "steps": [{"event": s} for s in steps],
                     "conversion_window": DEFAULT_WINDOW, **period.spec_range()}, ws)
     frame = funnel_frame(result, steps)

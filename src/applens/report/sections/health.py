@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from applens.charts.crashes import crash_rate_chart, crash_rate_frame
+from applens.errors import InsufficientDataError
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
-from applens.report.sections._util import columns, fmt_pct, utc_bounds
+from applens.report.sections._util import columns, fmt_pct, require_events, utc_bounds
 
 if TYPE_CHECKING:
     from applens.report._model import Period
@@ -43,14 +44,18 @@ def crash_table(ws: Workspace, period: Period, by: str = "app_version") -> pd.Da
 
 @register("health", order=80)
 def health(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events") or "app_version" not in columns(ws, "events"):
-        return None
+    require_events(ws)
+    if "app_version" not in columns(ws, "events"):
+        raise InsufficientDataError(
+            "The events have no app_version column, so crash rates cannot be compared by "
+            "version.")
     if not crash_events(ws):
-        return None
+        raise InsufficientDataError(
+            f"No crash events in the data (an event named {', '.join(CRASH_EVENTS)}).")
     table = crash_table(ws, period)
     unit = "sessions" if "sessions" in table.columns else "users"
     if table.empty or not table["crashes"].sum():
-        return None
+        raise InsufficientDataError(f"No crash in {period}.")
     frame = crash_rate_frame(table, unit=unit)
     overall = float(frame["crashes"].sum() / frame[unit].sum())
     section = Section("health", "App health", summary=(

@@ -10,7 +10,7 @@ from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
-from applens.report.sections._util import fmt_int
+from applens.report.sections._util import fmt_int, require_events
 
 if TYPE_CHECKING:
     from applens.report._model import Period
@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
 @register("lifecycle", order=30)
 def lifecycle(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events"):
-        return None
+    require_events(ws)
     interval = "week" if period.days >= 21 else "day"
     result = query({"kind": "lifecycle", "interval": interval, **period.spec_range()}, ws)
     frame = result.to_frame()

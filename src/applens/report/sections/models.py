@@ -1,5 +1,6 @@
 """Predictive models, when trained: churn risk, personas and sessions likely to crash
-(``applens train`` / ``applens predict``); each section is absent without its scores."""
+(``applens train`` / ``applens predict``); without its scores a section is skipped, saying
+which command gives them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from applens.charts.breakdown import breakdown_chart
 from applens.charts.risk import risk_histogram
+from applens.errors import InsufficientDataError
 from applens.formatting import number
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
@@ -21,17 +23,19 @@ if TYPE_CHECKING:
 THRESHOLD = 0.5
 
 
-def _scores(ws: Workspace, model: str) -> tuple[pd.DataFrame, dict[str, float]] | None:
+def _scores(ws: Workspace, model: str) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The latest scores and validation metrics of ``model``; the skip reason without them."""
     metrics, latest = optional("applens.models", "model_metrics"), optional(
         "applens.models", "latest_scores")
-    if metrics is None or latest is None:
-        return None
-    trained = metrics(ws)
+    trained = metrics(ws) if metrics is not None and latest is not None else {}
     if model not in trained:
-        return None
+        raise InsufficientDataError(
+            f"No trained {model} model: run 'applens train' (it says why when the data "
+            f"cannot support the model), then 'applens predict'.")
     scores = latest(ws, model)
     if scores is None or scores.empty:
-        return None
+        raise InsufficientDataError(
+            f"The {model} model has not scored anyone yet: run 'applens predict'.")
     return scores, trained[model]
 
 
@@ -48,10 +52,7 @@ def _top(scores: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 @register("churn", order=100)
 def churn(ws: Workspace, period: Period) -> Section | None:
-    found = _scores(ws, "churn")
-    if found is None:
-        return None
-    scores, metrics = found
+    scores, metrics = _scores(ws, "churn")
     at_risk = int((scores["score"] >= THRESHOLD).sum())
     share = at_risk / len(scores)
     section = Section("churn", "Churn risk", summary=(
@@ -77,10 +78,9 @@ def churn(ws: Workspace, period: Period) -> Section | None:
 
 @register("personas", order=105)
 def personas(ws: Workspace, period: Period) -> Section | None:
-    found = _scores(ws, "personas")
-    if found is None or "label" not in found[0].columns:
-        return None
-    scores, metrics = found
+    scores, metrics = _scores(ws, "personas")
+    if "label" not in scores.columns:
+        raise InsufficientDataError("The personas model's scores have no persona labels.")
     sizes = scores["label"].astype(str).value_counts()
     frame = pd.DataFrame({"breakdown": sizes.index, "users": sizes.to_numpy()})
     section = Section("personas", "Personas", summary=(
@@ -100,10 +100,7 @@ def personas(ws: Workspace, period: Period) -> Section | None:
 
 @register("crash-risk", order=85)
 def crash_risk(ws: Workspace, period: Period) -> Section | None:
-    found = _scores(ws, "crash")
-    if found is None:
-        return None
-    scores, metrics = found
+    scores, metrics = _scores(ws, "crash")
     risky = int((scores["score"] >= THRESHOLD).sum())
     section = Section("crash-risk", "Crash risk (model)", summary=(
         "Sessions the crash model expects to end in a crash, from the latest 'applens "

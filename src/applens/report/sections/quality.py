@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from applens.charts.completeness import completeness_heatmap
+from applens.errors import InsufficientDataError
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import columns, fmt_int, fmt_pct, utc_bounds
@@ -54,16 +55,23 @@ def closed_weekdays(ws: Workspace) -> set[int]:
             if n >= CLOSED_WEEKS and share >= CLOSED_SHARE}
 
 
+def _edge_days(ws: Workspace) -> tuple[str, str]:
+    """The first and the last day of all the data (as ``daily_rows`` dates them)."""
+    first, last = ws.connection.execute(
+        "SELECT CAST(min(ts) AS DATE), CAST(max(ts) AS DATE) FROM events").fetchall()[0]
+    return str(first)[:10], str(last)[:10]
+
+
 @register("quality", order=120)
 def quality(ws: Workspace, period: Period) -> Section | None:
     if not ws.has_table("ingests"):
-        return None
+        raise InsufficientDataError("Nothing has been ingested yet: run 'applens ingest FILE'.")
     ingests = ws.connection.execute(
         "SELECT target, count(*) AS ingests, sum(rows_read) AS rows_read, "
         "sum(rows_loaded) AS rows_loaded, sum(rows_rejected) AS rows_rejected "
         "FROM ingests GROUP BY target ORDER BY target").df()
     if ingests.empty:
-        return None
+        raise InsufficientDataError("Nothing has been ingested yet: run 'applens ingest FILE'.")
     read, rejected = int(ingests["rows_read"].sum()), int(ingests["rows_rejected"].sum())
     section = Section("quality", "Data quality", summary=(
         "Every ingest so far, rows refused at validation, and events per day and source "
@@ -95,6 +103,16 @@ def quality(ws: Workspace, period: Period) -> Section | None:
         usual = per_day[[pd.Timestamp(d).weekday() not in closed for d in per_day.index]]
         missing = [d for d, n in usual.items() if n == 0]
         thin = [d for d, n in usual.items() if 0 < n < THIN_DAY * usual.median()]
+        # The data starts and ends somewhere within a day: its first and last day are
+        # expected to be short, not a sign of lost rows.
+        first, last = _edge_days(ws)
+        partial = [d for d in thin if d in (first, last)]
+        thin = [d for d in thin if d not in partial]
+        for day in partial:
+            side = "end" if day == last else "start"
+            section.findings.append(
+                f"{day} has under half the usual rows: a partial day at the {side} of the "
+                "data, as expected where a file begins or ends.")
         if closed:
             names = ", ".join(f"{_WEEKDAYS[w]}s" for w in sorted(closed))
             section.findings.append(
@@ -113,6 +131,7 @@ def quality(ws: Workspace, period: Period) -> Section | None:
         section.charts = [NamedChart("completeness", "Events per day and source",
                                      completeness_heatmap(frame))]
         section.data["missing_days"] = missing
+        section.data["rows_per_day"] = {day: int(n) for day, n in per_day.items()}
         section.data["closed_weekdays"] = [_WEEKDAYS[w] for w in sorted(closed)]
     section.data["ingests"] = ingests.to_dict(orient="records")
     return section

@@ -10,7 +10,7 @@ from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
-from applens.report.sections._util import columns, count, fmt_pct
+from applens.report.sections._util import columns, count, fmt_pct, require_events
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,8 +47,7 @@ def day_rate(frame: pd.DataFrame, day: int) -> dict[Any, float]:
 
 @register("retention", order=40)
 def retention(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events"):
-        return None
+    require_events(ws)
     if period.days <= DAYS:
         raise InsufficientDataError(
             f"Retention follows each day's new users for {DAYS} days; {period} has only "

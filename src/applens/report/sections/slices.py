@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from applens.charts.breakdown import breakdown_chart
+from applens.errors import InsufficientDataError
 from applens.insights import query
 from applens.report._model import Figure, NamedChart, Section
 from applens.report._registry import register
-from applens.report.sections._util import columns, count, fmt_pct
+from applens.report.sections._util import columns, count, fmt_pct, require_events
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +52,7 @@ def _mover(frame: pd.DataFrame) -> tuple[str, float] | None:
 
 @register("slices", order=20)
 def slices(ws: Workspace, period: Period) -> Section | None:
-    if not ws.has_table("events"):
-        return None
+    require_events(ws)
     section = Section("slices", "Slices", summary=(
         f"Daily active users per slice (top {TOP} values; the rest folded into 'Other')."))
     data: dict[str, Any] = {}
@@ -87,6 +87,8 @@ def slices(ws: Workspace, period: Period) -> Section | None:
             f"dau-by-{name.replace('_', '-')}", f"DAU by {name}",
             breakdown_chart(result, metric="dau", slice_title=name, title=f"DAU by {name}")))
     if not section.charts:
-        return None
+        raise InsufficientDataError(
+            f"No column to slice by: the data has none of {', '.join(SLICES)} with 2 to "
+            f"{MAX_VALUES} values and activity in {period}.")
     section.data = data
     return section
