@@ -78,7 +78,7 @@ def test_the_partial_last_day_of_the_data_is_not_a_data_quality_problem(workspac
     pd.DataFrame({"ts": raw.InvoiceDate.dt.strftime("%Y-%m-%dT%H:%M:%S"),
                   "user_id": raw.CustomerID.astype(int).astype(str),
                   "event": "purchase"}).to_csv(path, index=False)
-    workspace.ingest(path)
+    ingest(workspace, path)
     quality = build_report(workspace, sections=["quality"]).section("quality")
     daily = quality.data["rows_per_day"]
     median = pd.Series(daily).median()
@@ -97,7 +97,7 @@ def test_the_partial_last_day_of_the_data_is_not_a_data_quality_problem(workspac
 
 def test_ab_arms_are_not_a_funnel(workspace):
     # Udacity: each user lands on old_page or new_page (the arms), hardly ever both
-    workspace.ingest(SHARED_DATA / "udacity_ab_data" / "ab_data.csv.gz",
+    ingest(workspace, SHARED_DATA / "udacity_ab_data" / "ab_data.csv.gz",
                      mapping={"ts": "timestamp", "event": "landing_page"})
     report = build_report(workspace, sections=["funnels"])
     assert report.section("funnels") is None

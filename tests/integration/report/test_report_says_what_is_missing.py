@@ -8,6 +8,7 @@ import json
 
 from rich.console import Console
 
+from applens.ingest import ingest
 from applens.report import build_report, write_report
 from applens.report._registry import section_names
 from applens.report.console import print_summary
@@ -39,7 +40,7 @@ def _everywhere(workspace, report, tmp_path) -> str:
 
 
 def test_every_section_on_a_four_day_log_renders_or_says_why_not(workspace, tmp_path):
-    workspace.ingest(SHARED_DATA / "apache_access_logs" / "apache_logs", preset="combined-log")
+    ingest(workspace, SHARED_DATA / "apache_access_logs" / "apache_logs", preset="combined-log")
     report = build_report(workspace)
     _accounted(report)
     for key in ("retention", "funnels", "experiments", "health", "churn", "anomalies"):
@@ -50,7 +51,7 @@ def test_every_section_on_a_four_day_log_renders_or_says_why_not(workspace, tmp_
 
 
 def test_a_users_only_workspace_skips_event_sections_with_no_events(workspace, tmp_path):
-    workspace.ingest(SHARED_DATA / "cookie_cats" / "cookie_cats.csv", table="users")
+    ingest(workspace, SHARED_DATA / "cookie_cats" / "cookie_cats.csv", table="users")
     report = build_report(workspace)
     _accounted(report)
     for key in ("activity", "slices", "lifecycle", "retention", "funnels", "bots", "health"):

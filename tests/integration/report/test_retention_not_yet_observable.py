@@ -8,6 +8,7 @@ import io
 import pandas as pd
 
 from applens.charts.retention import retention_frame
+from applens.ingest import ingest
 from applens.insights import query
 
 
@@ -18,7 +19,7 @@ def test_periods_after_the_data_ends_are_null_not_zero(workspace, tmp_path):
             rows.append((f"u{user}", f"2026-09-{day + 1:02d}T12:00:00", "open"))
     path = tmp_path / "events.csv"
     pd.DataFrame(rows, columns=["user_id", "ts", "event"]).to_csv(path, index=False)
-    workspace.ingest(path)
+    ingest(workspace, path)
     result = query({"kind": "retention", "interval": "day", "total_intervals": 5,
                     "retention_type": "first_time", "date_from": "2026-09-01",
                     "date_to": "2026-09-10"}, workspace)
