@@ -11,13 +11,13 @@ import hashlib
 import json
 import platform
 import re
-import shutil
 import warnings
 from dataclasses import dataclass
 from importlib import metadata as pkg_metadata
 from pathlib import Path
 from typing import Any
 
+from applens._files import staged_dir
 from applens.errors import ArtifactError
 from applens.workspace import Workspace
 
@@ -104,16 +104,13 @@ def save_model(ws: Workspace, name: str, estimator: Any, metadata: dict[str, Any
     version = f"v{(versions[-1] if versions else 0) + 1}"
     folder = model_dir(ws, name)
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / f".{version}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    sio.dump(estimator, staging / MODEL_FILE)
-    meta = {
-        "format": FORMAT, "name": name, "version": version,
-        "libraries": library_versions(), "sha256": _sha256(staging / MODEL_FILE), **metadata,
-    }
-    (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
-    staging.replace(folder / version)  # a half-written version is never visible
+    with staged_dir(folder / version) as staging:  # a half-written version is never visible
+        sio.dump(estimator, staging / MODEL_FILE)
+        meta = {
+            "format": FORMAT, "name": name, "version": version,
+            "libraries": library_versions(), "sha256": _sha256(staging / MODEL_FILE), **metadata,
+        }
+        (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
     return version
 
 

@@ -22,6 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from applens import __version__
+from applens._files import atomic_path
 from applens.errors import ApplensError, InvalidParameterError
 from applens.web import views
 from applens.web.errors import error_response, login_page
@@ -234,11 +235,9 @@ def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[st
         target = (folder / f"{stamp}-{name}").resolve()
         if target.parent != folder:  # belt and braces: safe_filename already made it so
             raise InvalidParameterError(f"Refusing to write '{original}' outside the workspace.")
-        tmp = target.with_name(target.name + ".part")
-        with tmp.open("wb") as out:
+        with atomic_path(target) as tmp, tmp.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        tmp.replace(target)
         # The upload page lists every reject, so it loads what is valid whatever the share.
         summary = state.ws.ingest(target, table=table, max_rejects="100%")
         data = summary.to_dict()
