@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from applens._urls import redact_url
+from applens._validation import problems
 from applens.errors import AlertDeliveryError, ConfigError
 
 __all__ = ["Delivery", "NotifyConfig", "notify_config", "send"]
@@ -47,10 +48,10 @@ def notify_config(
     try:
         return NotifyConfig(**values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"'notify.{'.'.join(map(str, e['loc']))}' {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"Invalid [notify] settings: {problems}.") from None
+        found = problems(exc, prefix=("notify",), known=NotifyConfig.model_fields,
+                         unknown="is not a notify setting.")
+        raise ConfigError("Invalid [notify] settings: "
+                          + "; ".join(p.sentence() for p in found) + ".") from None
 
 
 @dataclass

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from applens import __version__
 from applens._files import atomic_path
+from applens._validation import Problem, more_problems, problems
 from applens.errors import ApplensError, InvalidParameterError
 from applens.web import views
 from applens.web.errors import error_response, login_page
@@ -120,15 +121,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        if first.get("type") == "json_invalid":
-            message = ("The request body is not valid JSON: "
-                       f"{first.get('ctx', {}).get('error', 'invalid')}.")
+        found = problems(exc, unknown="is not a known field.", tag=("body",))
+        first = found[0] if found else Problem((), "", "invalid", "")
+        where, more = first.key or "request", more_problems(found)
+        if first.kind == "json_invalid":
+            why = first.context.get("error", "invalid")
+            message = f"The request body is not valid JSON: {why}."
         else:
-            message = f"'{where}': {first.get('msg', 'invalid')}{more}."
+            message = f"'{where}': {first.message}{more}."
         return error_response(request.scope, 422, "RequestValidationError", message)
 
 
