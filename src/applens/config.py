@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from applens._validation import problems
 from applens.errors import ConfigError, did_you_mean
 
 __all__ = ["CONFIG_FILE", "SCALAR_SETTINGS", "Settings", "SourceConfig", "load_settings"]
@@ -135,15 +136,10 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, str]:
 
 
 def _explain(error: ValidationError, origin: dict[str, str]) -> str:
-    problems = []
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"])
-        where = origin.get(str(item["loc"][0]), "settings")
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = f"unknown setting{did_you_mean(key, Settings.model_fields)}"
-        problems.append(f"{where}: '{key}' {message} (got {item.get('input')!r})")
-    return "Invalid settings: " + "; ".join(problems) + "."
+    found = problems(error, known=Settings.model_fields, unknown="unknown setting.")
+    return "Invalid settings: " + "; ".join(
+        f"{origin.get(p.loc[0], 'settings') if p.loc else 'settings'}: {p.sentence()} "
+        f"(got {p.input!r})" for p in found) + "."
 
 
 def load_settings(

@@ -18,6 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from applens._urls import redact_url
+from applens._validation import problems
 from applens.errors import AlertDeliveryError, ConfigError
 
 __all__ = ["Delivery", "NotifyConfig", "notify_config", "send"]
@@ -46,10 +48,10 @@ def notify_config(
     try:
         return NotifyConfig(**values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"'notify.{'.'.join(map(str, e['loc']))}' {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError(f"Invalid [notify] settings: {problems}.") from None
+        found = problems(exc, prefix=("notify",), known=NotifyConfig.model_fields,
+                         unknown="is not a notify setting.")
+        raise ConfigError("Invalid [notify] settings: "
+                          + "; ".join(p.sentence() for p in found) + ".") from None
 
 
 @dataclass
@@ -66,23 +68,17 @@ class Delivery:
 
     def raise_for_failure(self) -> None:
         if self.failed:
-            detail = "; ".join(f"{_redact(u)}: {why}" for u, why in self.failed.items())
+            detail = "; ".join(f"{redact_channel(u)}: {why}" for u, why in self.failed.items())
             raise AlertDeliveryError(
                 f"Could not deliver to {len(self.failed)} channel(s): {detail}. "
                 "Check the URL and that the service is reachable; the message was kept."
             )
 
 
-def _redact(url: str) -> str:
-    """A URL safe to print: only the scheme and a plain host name survive (tokens such as
-    Telegram's ``bot-id:secret`` sit where a host would be, so anything else is masked)."""
-    scheme, _, rest = url.partition("://")
-    if not rest:
-        return "<not a URL>"
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    if not re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?", host):
-        host = "***"
-    return f"{scheme}://{host}/…"
+def redact_channel(url: str) -> str:
+    """A channel URL safe to print: only the scheme and a plain host name survive (Apprise
+    URLs carry tokens in the user, path and host, e.g. Telegram's ``bot-id:secret``)."""
+    return redact_url(url, path=False, user=False)
 
 
 def send(

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from applens._files import atomic_write
 from applens.config import CONFIG_FILE, Settings, load_settings
 from applens.errors import ConfigError, NotFoundError
 
@@ -78,7 +79,7 @@ class Workspace:
         config = folder / CONFIG_FILE
         if not config.exists():
             template = resources.files("applens").joinpath("workspace_template.toml").read_text()
-            config.write_text(template, encoding="utf-8")
+            atomic_write(config, template)
         workspace = cls(folder, **kwargs)
         _ = workspace.connection  # opening it creates the warehouse file
         return workspace

@@ -28,6 +28,7 @@ from typing import Any
 
 import altair as alt
 
+from applens._files import atomic_path, atomic_write
 from applens.errors import InvalidParameterError
 from applens.serialize import to_jsonable
 
@@ -39,11 +40,12 @@ def save_chart(chart: alt.TopLevelMixin, path: Path, *, scale: float = 2.0) -> P
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".html":
-        chart.save(str(path), inline=True)
+        with atomic_path(path) as temp:
+            chart.save(str(temp), format="html", inline=True)
     elif suffix == ".png":
-        path.write_bytes(png_bytes(chart, scale=scale))
+        atomic_write(path, png_bytes(chart, scale=scale))
     elif suffix == ".svg":
-        path.write_text(svg_text(chart), encoding="utf-8")
+        atomic_write(path, svg_text(chart))
     else:
         raise InvalidParameterError(
             f"Chart files must end in .html, .png or .svg; got {path.name}."

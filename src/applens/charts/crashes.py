@@ -7,6 +7,7 @@ from typing import Any
 import altair as alt
 import numpy as np
 import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
 
 from applens.charts._common import WIDTH, frame_of, needs
 
@@ -15,19 +16,15 @@ __all__ = ["crash_rate_chart", "crash_rate_frame", "wilson_interval"]
 
 def wilson_interval(successes: Any, trials: Any, *, confidence: float = 0.95
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a proportion (well behaved near 0 and for small n)."""
-    from scipy.stats import norm
-
+    """Wilson score interval of a proportion (well behaved near 0 and for small n), by
+    statsmodels; no trials gives the whole interval [0, 1]."""
     k = np.asarray(successes, dtype=float)
     n = np.asarray(trials, dtype=float)
-    z = float(norm.ppf(0.5 + confidence / 2))
+    some = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, k / n, 0.0)
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    low = np.where(n > 0, np.clip(centre - half, 0, 1), 0.0)
-    high = np.where(n > 0, np.clip(centre + half, 0, 1), 1.0)
-    return low, high
+        low, high = proportion_confint(k, np.where(some, n, 1.0), alpha=1 - confidence,
+                                       method="wilson")
+    return np.where(some, low, 0.0), np.where(some, high, 1.0)
 
 
 def crash_rate_frame(data: Any, *, by: str = "app_version", unit: str = "sessions",

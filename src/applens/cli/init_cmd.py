@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from applens._files import atomic_write
 from applens.cli._output import console
 from applens.cli._registry import COMMANDS
 from applens.config import CONFIG_FILE
@@ -27,7 +28,7 @@ def init(
         config = workspace.path / CONFIG_FILE
         text = config.read_text(encoding="utf-8").replace('timezone = "UTC"',
                                                           f'timezone = "{timezone}"', 1)
-        config.write_text(text, encoding="utf-8")
+        atomic_write(config, text)
         workspace = Workspace(workspace.path)  # validates the timezone
     workspace.close()
     verb = "Kept the existing" if existed else "Wrote"

@@ -157,7 +157,7 @@ def list_cmd(
     """
     from applens.monitor import load_monitors
     from applens.monitor.state import snooze_until
-    from applens.notify import _redact, notify_config
+    from applens.notify import notify_config, redact_channel
 
     with open_workspace(workspace or ctx.obj) as ws:
         default = notify_config(ws.settings.notify).urls
@@ -170,7 +170,7 @@ def list_cmd(
                 "slice": cfg.slice, "detector": cfg.detector, "cooldown": cfg.cooldown,
                 "enabled": cfg.enabled,
                 "snoozed_until": until.isoformat() if until and until > now else "",
-                "channels": ", ".join(_redact(u) for u in (cfg.channels or default)),
+                "channels": ", ".join(redact_channel(u) for u in (cfg.channels or default)),
             })
         emit(rows, fmt, title="Monitors")
 

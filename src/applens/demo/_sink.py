@@ -6,7 +6,6 @@ half-written ``events.*`` that looks complete.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -16,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from applens._files import publish, temp_beside
 from applens.demo import _catalog as cat
 from applens.demo._batch import EventBatch
 from applens.demo._population import Population
@@ -35,7 +35,7 @@ class EventSink:
 
     def __init__(self, out_dir: Path, fmt: EventsFormat, pop: Population) -> None:
         self.path = out_dir / f"events.{fmt}"
-        self._tmp = out_dir / f".events.{fmt}.partial"
+        self._tmp = temp_beside(self.path)
         self._fmt = fmt
         self._pop = pop
         self._kinds = pa.array(cat.EVENT_KINDS, pa.string())
@@ -59,7 +59,7 @@ class EventSink:
 
     def close(self) -> None:
         self._writer.close()
-        os.replace(self._tmp, self.path)
+        publish(self._tmp, self.path)
 
     def abort(self) -> None:
         self._writer.close()

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from applens._files import atomic_write
+
 __all__ = [
     "BotsTruth",
     "CampaignTruth",
@@ -101,9 +103,7 @@ class GroundTruth:
         return asdict(self)
 
     def write(self, path: Path) -> None:
-        tmp = path.with_name(f".{path.name}.partial")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     @classmethod
     def read(cls, path: str | Path) -> GroundTruth:

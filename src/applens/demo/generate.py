@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from applens._files import atomic_path
 from applens.demo import _catalog as cat
 from applens.demo._batch import EventBatch
 from applens.demo._bots import bot_day
@@ -101,9 +102,8 @@ def generate(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     pop = make_population(plan, np.random.default_rng([seed, 0]))
-    users_tmp = out / ".users.csv.partial"
-    pacsv.write_csv(pop.users_table(), users_tmp)
-    users_tmp.replace(out / "users.csv")
+    with atomic_path(out / "users.csv") as users_tmp:
+        pacsv.write_csv(pop.users_table(), users_tmp)
 
     sink = EventSink(out, events_format, pop)
     try:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from applens._files import atomic_write
 from applens.demo._truth import GroundTruth
 from applens.demo.generate import generate
 from applens.formatting import p_equals
@@ -263,8 +264,8 @@ def run_demo(
             say(f"Running {name}")
             finding = analysis(ws, truth)
             findings.append(finding)
-            (outputs / f"{name}.json").write_text(
-                json.dumps(finding.__dict__, indent=2, default=str) + "\n")
+            atomic_write(outputs / f"{name}.json",
+                         json.dumps(finding.__dict__, indent=2, default=str) + "\n")
     finally:
         ws.close()
     return DemoRun(ws.path, findings, outputs)

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from ibis.backends.clickhouse import Backend as _IbisClickHouse
 from ibis.backends.sql.compilers.clickhouse import ClickHouseCompiler
 
+from applens._urls import redact_url
 from applens.errors import SourceError
 
 __all__ = ["ChdbBackend", "SETTINGS", "connect", "connect_chdb", "connect_server", "load"]
@@ -196,7 +197,7 @@ def connect_server(url: str) -> ServerBackend:
     try:
         backend = ServerBackend()._from_url(urlparse(url), settings=dict(SETTINGS))
     except Exception as exc:  # clickhouse-connect's own error types
-        raise SourceError(f"Cannot connect to ClickHouse at {_redact(url)}: {exc}") from None
+        raise SourceError(f"Cannot connect to ClickHouse at {redact_url(url)}: {exc}") from None
     return backend  # type: ignore[return-value]
 
 
@@ -217,10 +218,3 @@ def load(backend: Any, tables: Mapping[str, Any]) -> None:
             backend.load(name, data)
 
 
-def _redact(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url

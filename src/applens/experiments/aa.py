@@ -24,6 +24,7 @@ from applens.experiments.frequentist import ttest
 from applens.experiments.nonparametric import mann_whitney
 from applens.experiments.srm import DEFAULT_SRM_THRESHOLD, SRMResult, srm
 from applens.experiments.stats import SampleStats, as_float_array
+from applens.formatting import count, p_equals, percent
 
 __all__ = ["AAReport", "aa_simulation", "validate_split"]
 
@@ -72,21 +73,22 @@ class AAReport:
     def verdict(self) -> str:
         problems = []
         if not self.srm.ok:
-            problems.append(f"sample-ratio mismatch overall (p={self.srm.p_value:.2g})")
+            problems.append(f"sample-ratio mismatch overall ({p_equals(self.srm.p_value)})")
         if self.failed_days:
             problems.append(f"sample-ratio mismatch on {len(self.failed_days)} day(s)")
         if self.fpr_too_high:
             problems.append(
-                f"A/A false-positive rate {self.false_positive_rate:.2%} differs from "
-                f"alpha={self.alpha:.0%} (binomial p={self.fpr_p_value:.2g})"
+                f"A/A false-positive rate {percent(self.false_positive_rate, 2)} differs from "
+                f"alpha={percent(self.alpha, 0)} (binomial {p_equals(self.fpr_p_value)})"
             )
         if not problems:
-            text = (f"Healthy: the split matches its weights and {self.false_positive_rate:.2%} "
-                    f"of {self.n_runs} A/A tests were significant at alpha={self.alpha:.0%}.")
+            text = (f"Healthy: the split matches its weights and "
+                    f"{percent(self.false_positive_rate, 2)} of {count(self.n_runs)} A/A tests "
+                    f"were significant at alpha={percent(self.alpha, 0)}.")
             if self.fpr_too_low:
                 text += (f" The {self.test} test is conservative on {self.metric!r} (fewer false "
-                         "positives than alpha, binomial p="
-                         f"{self.fpr_p_value:.2g}): heavy tails or outliers cost power; "
+                         f"positives than alpha, binomial {p_equals(self.fpr_p_value)}): heavy "
+                         "tails or outliers cost power; "
                          "consider a robust test, bucketing or capping.")
             return text
         return "NOT healthy: " + "; ".join(problems) + "."

@@ -47,6 +47,7 @@ from applens.experiments.ratio_cuped import RatioCupedStats, ratio_cuped
 from applens.experiments.sequential import DEFAULT_N_STAR, sequential_test
 from applens.experiments.srm import SRMResult, srm
 from applens.experiments.stats import RatioStats, SampleStats, control_ratio, linearize
+from applens.formatting import p_equals
 
 __all__ = [
     "ExtraReadouts", "MetricReadout", "MetricSpec", "Readout", "analyze_frame", "default_metrics",
@@ -378,8 +379,8 @@ def analyze_frame(
     plan = None if weights is None else [float(weights.get(arm, 0.0)) for arm in arms]
     srm_result = srm(counts, plan)
     if not srm_result.ok:
-        notes.insert(0, f"SAMPLE RATIO MISMATCH (p={srm_result.p_value:.3g}): the split does not "
-                        "match its weights; the results below are not trustworthy.")
+        notes.insert(0, f"SAMPLE RATIO MISMATCH ({p_equals(srm_result.p_value)}): the split "
+                        "does not match its weights; the results below are not trustworthy.")
     if metrics is None:
         metrics = default_metrics(frame, group_col, notes)
     specs = [m if isinstance(m, MetricSpec) else parse_metric(m) for m in metrics]

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from applens._validation import problems
 from applens.errors import ConfigError, NotFoundError, QueryError, did_you_mean
 from applens.insights._formula import PropertyMetric, parse_property_metric
 from applens.insights._where import columns_of
@@ -207,17 +208,10 @@ class ExperimentConfig(BaseModel):
 
 
 def _explain(name: str, error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        key = ".".join(["experiments", name, *(str(p) for p in item["loc"])])
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            hint = did_you_mean(str(item["loc"][0]), ExperimentConfig.model_fields)
-            message = f"is not an experiment setting.{hint}"
-        elif item["type"] == "missing":
-            message = "is required"
-        problems.append(f"'{key}' {message}" if item["loc"] else f"experiments.{name}: {message}")
-    return "Invalid experiment: " + "; ".join(problems) + "."
+    found = problems(error, prefix=("experiments", name), known=ExperimentConfig.model_fields,
+                     unknown="is not an experiment setting.", missing="is required")
+    return "Invalid experiment: " + "; ".join(
+        p.sentence() if p.loc else f"experiments.{name}: {p.message}" for p in found) + "."
 
 
 def experiment_config(experiments: dict[str, dict[str, Any]], name: str, *,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from applens._urls import redact_url
 from applens.engines.detect import CHUNK
 from applens.engines.files import CSV_REJECTS, CSV_SCANS
 from applens.errors import SourceError
@@ -51,12 +52,8 @@ def db_source(url: str, *, table: str | None, query: str | None) -> DbSource:
         "SELECT * FROM "
         f"{ident(table) if scheme.startswith('postgres') else '`' + table.replace('`', '``') + '`'}"
     )
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    label = f"{scheme}://{netloc}{parts.path}" + (f"#{table}" if table else "#query")
+    label = redact_url(parts._replace(scheme=scheme).geturl()) + (
+        f"#{table}" if table else "#query")
     return DbSource(url, scheme, sql, label)
 
 

@@ -1,7 +1,8 @@
 """Safe arithmetic over series: ``"A / B"``, ``"(A + B) / C * 100"``; property metrics.
 
-Formulas are evaluated per period on the small aggregated numbers (never on events).
-Division by zero and missing values give ``None`` (JSON null), not an error.
+Formulas are evaluated on the small aggregated numbers (never on events), per period for
+trends and per slice for monitors, by one evaluator (``evaluate_columns``). Division by zero
+and missing values give NaN there and ``None`` (JSON null) from ``evaluate``, not an error.
 
 Property metrics — one grammar for experiments, trends and monitors — are ``AGG:EXPR``:
 ``EXPR`` is an event property or arithmetic over properties (``converted``,
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis.expr.types as ir
+import numpy as np
 
 from applens.errors import QueryError, did_you_mean
 from applens.insights._where import columns_of, value_expr
 
-__all__ = ["PROPERTY_AGGS", "PropertyMetric", "evaluate", "parse_property_metric",
+__all__ = ["PROPERTY_AGGS", "PropertyMetric", "evaluate", "evaluate_columns",
+           "parse_property_metric",
            "property_columns", "property_value", "validate"]
 
 PropertyAgg = Literal["sum", "mean", "share"]
@@ -115,24 +118,33 @@ def validate(formula: str, names: Sequence[str]) -> ast.expr:
     return tree
 
 
-def _eval(node: ast.expr, env: Mapping[str, float | None]) -> float | None:
+def _eval(node: ast.expr, env: Mapping[str, np.ndarray]) -> np.ndarray | float:
     if isinstance(node, ast.Constant):
         return float(node.value)
     if isinstance(node, ast.Name):
-        value = env[node.id]
-        return None if value is None else float(value)
+        return env[node.id]
     if isinstance(node, ast.UnaryOp):
         inner = _eval(node.operand, env)
-        return None if inner is None else (-inner if isinstance(node.op, ast.USub) else inner)
+        return -inner if isinstance(node.op, ast.USub) else inner
     assert isinstance(node, ast.BinOp)
     left, right = _eval(node.left, env), _eval(node.right, env)
-    if left is None or right is None or (isinstance(node.op, ast.Div) and right == 0):
-        return None
+    if isinstance(node.op, ast.Div):
+        right = np.where(np.equal(right, 0), np.nan, right)
     return _OPS[type(node.op)](left, right)
 
 
+def evaluate_columns(formula: str, columns: Mapping[str, Any]) -> np.ndarray:
+    """The formula on whole, equally long columns named ``A``, ``B``… (lists, arrays or
+    Series); a missing value (None, NaN) or a division by zero gives NaN."""
+    tree = validate(formula, list(columns))
+    env = {name: np.asarray(values, dtype=float) for name, values in columns.items()}
+    length = len(next(iter(env.values()), []))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = _eval(tree, env)
+    return np.broadcast_to(np.asarray(result, dtype=float), (length,)).copy()
+
+
 def evaluate(formula: str, series: Mapping[str, Sequence[Any]]) -> list[float | None]:
-    """The formula per period, given equally long value lists named ``A``, ``B``…"""
-    tree = validate(formula, list(series))
-    length = len(next(iter(series.values()), []))
-    return [_eval(tree, {k: v[i] for k, v in series.items()}) for i in range(length)]
+    """The formula per period, given equally long value lists named ``A``, ``B``…; None
+    where a value is missing or a division is by zero."""
+    return [None if np.isnan(v) else float(v) for v in evaluate_columns(formula, series)]

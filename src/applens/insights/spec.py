@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from applens._validation import more_problems, problems
 from applens.errors import QueryError, did_you_mean
 from applens.insights._formula import parse_property_metric
 from applens.insights._where import columns_of
@@ -310,15 +311,12 @@ def parse_spec(spec: Any) -> SpecModel:
 
 def _one_line(exc: ValidationError, kind: str) -> str:
     # An unknown field explains the rest (a misspelt required field is also "missing").
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    loc = [str(p) for p in err["loc"]]
-    field = ".".join(loc) or "spec"
-    more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-    if err["type"] == "extra_forbidden":
-        model = tuple(KINDS[kind].spec.model_fields)
-        hint = did_you_mean(loc[-1], model) if len(loc) == 1 else ""
-        return f"Spec field '{field}' is not a {kind} option.{hint}{more}"
-    message = str(err["msg"]).removeprefix("Value error, ")
-    return f"Spec field '{field}': {message}.{more}".replace("..", ".")
+    known = tuple(KINDS[kind].spec.model_fields) if kind in KINDS else ()
+    found = problems(exc, known=known,
+                     unknown=f"is not a {kind} option.", tag=(kind,))  # kind: the union's tag
+    first, more = found[0], more_problems(found)
+    field = first.key or "spec"
+    if first.unknown:
+        return f"Spec field '{field}' {first.message}{more}"
+    return f"Spec field '{field}': {first.message}.{more}".replace("..", ".")
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from applens._files import atomic_path
 from applens.errors import (
     DataError,
     InsufficientDataError,
@@ -164,7 +165,9 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
         frames = [s.assign(model=n) for n, s in results.items()]
         path = Path(out)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pd.concat(frames, ignore_index=True)[[*SCORE_COLUMNS, "model"]].to_csv(path, index=False)
+        table = pd.concat(frames, ignore_index=True)[[*SCORE_COLUMNS, "model"]]
+        with atomic_path(path) as temp:
+            table.to_csv(temp, index=False)
     return results
 
 

@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from applens.errors import ConfigError, did_you_mean
+from applens._validation import problems
+from applens.errors import ConfigError
 
 __all__ = ["ChurnOptions", "CrashOptions", "FeatureOptions", "PersonaOptions", "options_for"]
 
@@ -71,14 +72,9 @@ def options_for(name: str, raw: dict[str, Any] | None, **overrides: Any) -> Any:
     try:
         return kind(**values)
     except ValidationError as exc:
-        problems = []
-        for item in exc.errors():
-            key = ".".join(str(p) for p in item["loc"]) or "(table)"
-            message = item["msg"].removeprefix("Value error, ")
-            if item["type"] == "extra_forbidden":
-                message = f"unknown option{did_you_mean(key, kind.model_fields)}"
-            problems.append(f"'{key}' {message}")
+        found = problems(exc, known=kind.model_fields, unknown="unknown option.")
         raise ConfigError(
-            f"applens.toml [models.{name}]: " + "; ".join(problems)
+            f"applens.toml [models.{name}]: "
+            + "; ".join(f"'{p.key or '(table)'}' {p.message}" for p in found)
             + f". Options: {', '.join(kind.model_fields)}."
         ) from None

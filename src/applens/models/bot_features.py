@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from applens._rhythm import pause_stats
 from applens.errors import InvalidParameterError, SchemaError
 
 __all__ = ["ASSET_PATTERN", "FEATURES", "UA_BOT_PATTERN", "MAX_BATCHED", "batched_share",
@@ -127,18 +128,7 @@ def _rhythm(rows: ir.Table, session_gap_s: float) -> ir.Table:
     visit. A script that acts every N seconds has most pauses at its median; people do not.
     """
     pages = rows.filter(rows._asset == 0)
-    window = ibis.window(group_by=pages._id, order_by=pages._ts)
-    gap = pages._ts.epoch_seconds() - pages._ts.lag().over(window).epoch_seconds()
-    gaps = pages.select("_id", _gap=gap.cast("float64"))
-    gaps = gaps.filter(gaps._gap.notnull() & (gaps._gap <= session_gap_s))
-    stats = gaps.group_by("_id").aggregate(
-        n_gaps=gaps._gap.count(), gap_mean=gaps._gap.mean(), gap_std=gaps._gap.std(how="pop"),
-        median_gap_s=gaps._gap.approx_median())
-    near = gaps.join(stats, "_id")
-    near_median = ((near._gap - near.median_gap_s).abs() <= 0.1 * near.median_gap_s) & (
-        near.median_gap_s >= 1)
-    regular = near.group_by("_id").aggregate(regular_share=near_median.cast("float64").mean())
-    return stats.join(regular, "_id")
+    return pause_stats(pages, key="_id", ts="_ts", max_gap_s=session_gap_s)
 
 
 def _aggregate(rows: ir.Table) -> ir.Table:

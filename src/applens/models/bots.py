@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from applens._rhythm import MIN_EVENTS, is_regular
 from applens.errors import InsufficientDataError, InvalidParameterError, NotFittedError, SchemaError
 from applens.formatting import number
 from applens.models._common import to_cutoff
@@ -49,7 +50,6 @@ _LOG = {"events", "active_days", "events_per_day", "pages_per_day", "rate_per_mi
 LABEL_DECLARED, LABEL_BOT, LABEL_NORMAL = "declared crawler", "bot", "normal"
 _LABEL_ORDER = {LABEL_DECLARED: 0, LABEL_BOT: 1, LABEL_NORMAL: 2}
 RULE_ONLY = ("ua_bot_share",)  # never a forest feature: the user agent is the evaluation label
-MIN_EVENTS = 30  # rate and rhythm mean nothing for a handful of requests
 MIN_ASSET_EVENTS = 5  # requests before "no page assets" counts when the user agent is known
 
 
@@ -77,8 +77,8 @@ RULES: tuple[Rule, ...] = (
          & (_get(f, "events") >= MIN_EVENTS),
          lambda r: f"{r.rate_per_minute:.0f} page requests per active minute"),
     Rule("regular_rhythm", 0.6,
-         lambda f, d: (_get(f, "regular_share") >= d.regular_share)
-         & (_get(f, "events") >= MIN_EVENTS),
+         lambda f, d: is_regular(_get(f, "regular_share"), _get(f, "events"),
+                                 share=d.regular_share),
          lambda r: f"{r.regular_share:.0%} of pauses are the same length "
                    f"(~{r.median_gap_s:.1f} s): a machine's rhythm"),
     Rule("many_accounts_per_ip", 0.5,

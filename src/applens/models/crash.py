@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from applens.charts.crashes import wilson_interval
 from applens.errors import InsufficientDataError, InvalidParameterError, did_you_mean
 from applens.models._classify import fit_and_compare, reasons, reference, top_features
 from applens.models._common import Trained, check_schema, data_end, fingerprint, ranked, to_cutoff
@@ -25,20 +26,6 @@ from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.workspace import Workspace
 
 __all__ = ["crash_summary", "predict", "train", "wilson_interval"]
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: np.ndarray, trials: np.ndarray,
-                    z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of a binomial proportion (sound for rare events like crashes)."""
-    k, n = np.asarray(successes, float), np.asarray(trials, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def crash_summary(ws: Workspace, by: Sequence[str] = ("app_version",), *,

@@ -17,7 +17,6 @@ import hashlib
 import json
 import platform
 import re
-import shutil
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from applens._files import staged_dir
 from applens.errors import ArtifactError
 from applens.models._common import Trained
 from applens.registry import Registry
@@ -138,16 +138,13 @@ def save_model(ws: Workspace, name: str, estimator: Any, metadata: dict[str, Any
     version = f"v{(versions[-1] if versions else 0) + 1}"
     folder = model_dir(ws, name)
     folder.mkdir(parents=True, exist_ok=True)
-    staging = folder / f".{version}.partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    sio.dump(estimator, staging / MODEL_FILE)
-    meta = {
-        "format": FORMAT, "name": name, "version": version,
-        "libraries": library_versions(), "sha256": _sha256(staging / MODEL_FILE), **metadata,
-    }
-    (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
-    staging.replace(folder / version)  # a half-written version is never visible
+    with staged_dir(folder / version) as staging:  # a half-written version is never visible
+        sio.dump(estimator, staging / MODEL_FILE)
+        meta = {
+            "format": FORMAT, "name": name, "version": version,
+            "libraries": library_versions(), "sha256": _sha256(staging / MODEL_FILE), **metadata,
+        }
+        (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str) + "\n")
     return version
 
 

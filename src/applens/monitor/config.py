@@ -22,7 +22,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from applens.errors import ConfigError, QueryError, did_you_mean
+from applens._validation import problems
+from applens.errors import ConfigError, QueryError
 from applens.insights import _formula
 from applens.insights.spec import PropertyFilter, Series
 
@@ -163,7 +164,7 @@ class MonitorConfig(BaseModel):
 
 
 def _one_problem(exc: ValidationError) -> str:
-    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ").rstrip(".")
+    return problems(exc)[0].message.rstrip(".")
 
 
 def load_monitors(section: Mapping[str, Mapping[str, Any]], source: str = "applens.toml"
@@ -181,14 +182,9 @@ def load_monitors(section: Mapping[str, Mapping[str, Any]], source: str = "apple
 
 
 def _explain(exc: ValidationError, name: str, table: Mapping[str, Any], source: str) -> str:
-    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    err = errors[0]
-    loc = ".".join(str(p) for p in err["loc"])
-    key = f"monitors.{name}" + (f".{loc}" if loc else "")
-    if err["type"] == "extra_forbidden":
-        options = [f for f in MonitorConfig.model_fields if f != "name"]
-        return (f"{source}: '{key}' is not a monitor setting.{did_you_mean(str(loc), options)} "
-                f"Settings: {', '.join(options)}.")
-    message = str(err["msg"]).removeprefix("Value error, ")
-    got = f" (got {err['input']!r})" if loc and not isinstance(err.get("input"), dict) else ""
-    return f"{source}: '{key}' {message}{got}. Fix it in [monitors.{name}]."
+    options = [f for f in MonitorConfig.model_fields if f != "name"]
+    first = problems(exc, prefix=("monitors", name), known=options,
+                     unknown="is not a monitor setting.")[0]
+    if first.unknown:
+        return f"{source}: {first.sentence()} Settings: {', '.join(options)}."
+    return f"{source}: {first.sentence(with_input=True)}. Fix it in [monitors.{name}]."

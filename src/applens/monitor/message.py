@@ -9,22 +9,13 @@ from datetime import timedelta
 
 import pandas as pd
 
+from applens.formatting import number
 from applens.monitor.judge import Notice
 
 __all__ = ["render_chart", "render_text"]
 
 MAX_CHARTS = 6  # a taller picture stops being readable in a chat
 _WORDS = {"opened": "NEW", "worse": "WORSE", "repeat": "STILL", "resolved": "RESOLVED"}
-
-
-def _num(x: float | None) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:.1f}"
-    return f"{x:.3g}"
 
 
 def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
@@ -35,7 +26,7 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
     if n.kind == "resolved":
         since = n.alert["resolved_at"]
         return (f"- {_WORDS[n.kind]} {where}: back to normal since {since:%Y-%m-%d %H:%M} UTC "
-                f"(value {_num(v.value)}, expected {_num(v.expected)}); opened "
+                f"(value {number(v.value)}, expected {number(v.expected)}); opened "
                 f"{n.alert['opened_at']:%Y-%m-%d %H:%M} UTC, worst "
                 f"{n.alert['worst_deviation_pct']:+.1f} %")
     end = v.slice_start + step.get(n.monitor, timedelta(minutes=15))
@@ -43,8 +34,8 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
     opened = n.alert.get("slice_start")
     since = f" (since {opened:%H:%M})" if opened is not None and opened != v.slice_start else ""
     return (f"- {_WORDS[n.kind]} {v.direction} {where}, slice {v.slice_start:%Y-%m-%d %H:%M}–"
-            f"{end:%H:%M} UTC{since}: value {_num(v.value)}, expected {_num(v.expected)} "
-            f"(range {_num(v.lower)}–{_num(v.upper)}), "
+            f"{end:%H:%M} UTC{since}: value {number(v.value)}, expected {number(v.expected)} "
+            f"(range {number(v.lower)}–{number(v.upper)}), "
             f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}")
 
 

@@ -27,7 +27,7 @@ from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
 from applens.monitor.message import render_chart, render_text
 from applens.monitor.slices import metric_slices, usual_volume, watermark
-from applens.notify import _redact, notify_config, send
+from applens.notify import notify_config, redact_channel, send
 from applens.workspace import Workspace
 
 __all__ = ["MonitorRun", "run_once"]
@@ -290,6 +290,6 @@ def _deliver(ws: Workspace, run: MonitorRun, retries: int, backoff: float,
             state.mark_delivery(ws, message, delivery.failed, run.now)
         if delivery.failed:
             run.messages_pending += 1
-            run.failures.update({_redact(u): why for u, why in delivery.failed.items()})
+            run.failures.update({redact_channel(u): why for u, why in delivery.failed.items()})
         else:
             run.messages_sent += 1

@@ -127,41 +127,13 @@ def _grid(cfg: MonitorConfig, per_series: list[tuple[str, str, pd.DataFrame]],
         wide[letter] = column.fillna(0.0) if math in _ZERO_WHEN_EMPTY else column
     if cfg.formula:
         env = {c: wide[c] for c in wide.columns}
-        value = _evaluate(cfg.formula, env)
+        value = _formula.evaluate_columns(cfg.formula, env)
     else:
         value = wide["A"]
-    out = pd.DataFrame({"value": value.to_numpy(dtype=float),
+    out = pd.DataFrame({"value": np.asarray(value, dtype=float),
                         "volume": wide["A"].to_numpy(dtype=float)}, index=index).reset_index()
     out["slice_start"] = pd.to_datetime(out.pop("_slot"), unit="s")
     return out[["series", "slice_start", "value", "volume"]]
-
-
-def _evaluate(formula: str, env: dict[str, pd.Series]) -> pd.Series:
-    """The formula on whole columns; division by zero gives NaN (unknown), like insights."""
-    import ast
-
-    tree = ast.parse(formula, mode="eval").body  # validated when the config was loaded
-
-    def walk(node: ast.expr) -> pd.Series | float:
-        if isinstance(node, ast.Constant):
-            return float(node.value)
-        if isinstance(node, ast.Name):
-            return env[node.id]
-        if isinstance(node, ast.UnaryOp):
-            inner = walk(node.operand)
-            return -inner if isinstance(node.op, ast.USub) else inner
-        assert isinstance(node, ast.BinOp)
-        left, right = walk(node.left), walk(node.right)
-        if isinstance(node.op, ast.Div):
-            right = right.where(right != 0) if isinstance(right, pd.Series) else (
-                np.nan if right == 0 else right)
-            return left / right
-        return {ast.Add: lambda: left + right, ast.Sub: lambda: left - right,
-                ast.Mult: lambda: left * right}[type(node.op)]()
-
-    result = walk(tree)
-    return result if isinstance(result, pd.Series) else pd.Series(result, index=next(
-        iter(env.values())).index)
 
 
 def usual_volume(volume: np.ndarray, stamps: np.ndarray, days: int = 7) -> np.ndarray:

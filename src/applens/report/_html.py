@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from applens import formatting
+from applens._files import atomic_write
 from applens.charts import chart_spec
 
 if TYPE_CHECKING:
@@ -40,9 +41,7 @@ def vega_bundle(cache_dir: Path | None = None) -> str:
         return path.read_text(encoding="utf-8")
     text = _bundle_text()
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+    atomic_write(path, text)
     return text
 
 

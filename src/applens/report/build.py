@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from applens._files import atomic_write
 from applens.charts import png_bytes
 from applens.errors import InvalidParameterError
 from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
@@ -108,17 +109,11 @@ def write_report(ws: Workspace, report: Report, out: str | Path | None = None, *
         for section in report.sections:
             for chart in section.charts:
                 path = charts_dir / f"{section.key}-{chart.name}.png"
-                _atomic_write(path, png_bytes(chart.chart))
+                atomic_write(path, png_bytes(chart.chart))
                 written.append(path)
     html = folder / "report.html"
-    _atomic_write(html, render_html(report, bundle=vega_bundle(ws.internal_dir)).encode())
+    atomic_write(html, render_html(report, bundle=vega_bundle(ws.internal_dir)))
     data = folder / "report.json"
     payload = dumps(report.to_dict())
-    _atomic_write(data, (payload + "\n").encode())
+    atomic_write(data, payload + "\n")
     return ReportFiles(folder, html, data, written)
-
-
-def _atomic_write(path: Path, content: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(content)
-    partial.replace(path)

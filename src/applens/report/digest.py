@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import altair as alt
 import pandas as pd
 
+from applens._files import atomic_write
 from applens.errors import ConfigError, NotFoundError
 from applens.formatting import count, lift, percent, pp
 
@@ -205,7 +206,7 @@ def write_digest(digest: Digest) -> Digest:
     digest.folder.mkdir(parents=True, exist_ok=True)
     digest.charts = _charts(digest.daily, digest.folder)
     digest.markdown = digest.folder / "digest.md"
-    digest.markdown.write_text(digest.body(), encoding="utf-8")
+    atomic_write(digest.markdown, digest.body())
     return digest
 
 

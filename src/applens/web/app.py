@@ -22,6 +22,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from applens import __version__
+from applens._files import atomic_path
+from applens._validation import Problem, more_problems, problems
 from applens.errors import ApplensError, InvalidParameterError
 from applens.ingest import ingest
 from applens.web import pages
@@ -127,15 +129,14 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        if first.get("type") == "json_invalid":
-            message = ("The request body is not valid JSON: "
-                       f"{first.get('ctx', {}).get('error', 'invalid')}.")
+        found = problems(exc, unknown="is not a known field.", tag=("body",))
+        first = found[0] if found else Problem((), "", "invalid", "")
+        where, more = first.key or "request", more_problems(found)
+        if first.kind == "json_invalid":
+            why = first.context.get("error", "invalid")
+            message = f"The request body is not valid JSON: {why}."
         else:
-            message = f"'{where}': {first.get('msg', 'invalid')}{more}."
+            message = f"'{where}': {first.message}{more}."
         return error_response(request.scope, 422, "RequestValidationError", message)
 
 
@@ -248,11 +249,9 @@ def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[st
         target = (folder / f"{stamp}-{name}").resolve()
         if target.parent != folder:  # belt and braces: safe_filename already made it so
             raise InvalidParameterError(f"Refusing to write '{original}' outside the workspace.")
-        tmp = target.with_name(target.name + ".part")
-        with tmp.open("wb") as out:
+        with atomic_path(target) as tmp, tmp.open("wb") as out:
             while chunk := file.file.read(1 << 20):
                 out.write(chunk)
-        tmp.replace(target)
         # The upload page lists every reject, so it loads what is valid whatever the share.
         summary = ingest(state.ws, target, table=table, max_rejects="100%")
         data = summary.to_dict()

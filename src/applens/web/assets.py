@@ -11,6 +11,8 @@ import os
 import threading
 from pathlib import Path
 
+from applens._files import atomic_write
+
 __all__ = ["vega_bundle"]
 
 _lock = threading.Lock()
@@ -39,9 +41,7 @@ def vega_bundle() -> str:
                 _cached = vl_convert.javascript_bundle()
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                    tmp.write_text(_cached, encoding="utf-8")
-                    tmp.replace(path)  # atomic: a concurrent reader never sees half a file
+                    atomic_write(path, _cached)  # a concurrent reader never sees half a file
                 except OSError:
                     pass  # a read-only home only costs the bundling time next start
         return _cached

@@ -38,8 +38,8 @@ def test_metronome_flagged_even_with_duplicates_people_are_not():
     for _ in range(300):
         ts += pd.Timedelta(milliseconds=int(rng.exponential(6000.0)))
         rows.append(("human", "view", ts))
-    # A metronome of 50 views has 49 gaps: below min_gaps (50).
-    rows += [("short", "view", t0 + pd.Timedelta(seconds=2 * i)) for i in range(50)]
+    # A metronome of 25 views: below MIN_EVENTS (30), too few to tell.
+    rows += [("short", "view", t0 + pd.Timedelta(seconds=2 * i)) for i in range(25)]
     rows.append(("bot", "view", pd.Timestamp("2024-03-02 10:00")))  # outside the window
     flagged = bot_users(_events(rows), start=START, end=END).execute()
     assert flagged.user_id.tolist() == ["bot"]

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from applens.errors import ConfigError
+from applens.formatting import number
 from applens.monitor import alert_history
 from applens.monitor.state import set_snooze
 from tests.integration.monitor.conftest import INCIDENT, SLICE, monitors_toml, thin
@@ -52,7 +53,7 @@ def test_outage_opens_one_alert_with_text_and_chart(bench, http_receiver, base_t
     assert f"slice {INCIDENT:%Y-%m-%d %H:%M}–{INCIDENT + SLICE:%H:%M} UTC" in body
     notice = run.notices[0].verdict
     assert notice.value < 0.2 * notice.expected
-    assert f"value {notice.value:.1f}" in body and "range " in body and "%" in body
+    assert f"value {number(notice.value)}" in body and "range " in body and "%" in body
     assert -95 < notice.deviation_pct < -80  # 90 % of events were removed
     ((name, png),) = message.attachments
     assert name.endswith(".png") and png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000

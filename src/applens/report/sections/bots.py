@@ -127,8 +127,9 @@ def _from_rule(ws: Workspace, period: Period, users: pd.DataFrame) -> Section:
     ids = set(bot_users(events, start=start, end=end).to_pyarrow().column(0).to_pylist())
     users["is_bot"] = users["user_id"].isin({str(i) for i in ids})
     flagged = users[users["is_bot"]]
-    how = ("flagged by the rule the A/B readouts use: at least 50 pauses under a minute, "
-           "all the same length to 0.1 s (train the bot model for a fuller judge)")
+    how = ("flagged by the bot model's rhythm rule, which the A/B readouts use too: half "
+           "their pauses within 10% of the usual one, over 30 or more actions (train the "
+           "bot model for a fuller judge)")
     section = Section("bots", "Bots", summary=(
         f"Each point is a user: events per active day against the median seconds between "
         f"their events; suspected bots are {how}."))
