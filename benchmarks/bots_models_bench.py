@@ -10,10 +10,10 @@ recall against those labels: ``declared crawler``, ``bot`` (suspicious behaviour
 declaring user agent) and both together (aim: precision >= 0.8 at recall >= 0.9). The
 flagged IPs the labels call people are broken down: those that fetched /robots.txt, those
 whose user agent names a program the keywords miss (UA_BOT_PATTERN: Go-http-client,
-libwww-perl, PhantomJS ...), and those whose agent names its operator (a URL or an e-mail
-address, a crawler's convention): together "likely mislabelled", counted apart from the
-rest ("browser-like"). Also the size of every saved model file. Output:
-benchmarks/results/bots_models.json.
+libwww-perl, PhantomJS ...), those whose agent names its operator (a URL or an e-mail
+address, a crawler's convention) and those that send no user agent at all: together "likely
+mislabelled", counted apart from the rest ("browser-like"). Also the size of every saved
+model file. Output: benchmarks/results/bots_models.json.
 """
 
 from __future__ import annotations
@@ -57,9 +57,13 @@ def false_positives(ws: Workspace, flagged: set[str], truth: set[str]) -> dict[s
         "SELECT DISTINCT ip FROM events WHERE path = '/robots.txt'").fetchall()}
     program = ips_whose_agent(ws, UA_BOT_PATTERN) & wrong
     operator = ips_whose_agent(ws, OPERATOR) & wrong
-    likely = (wrong & robots) | program | operator
+    silent = {r[0] for r in ws.connection.execute(
+        "SELECT DISTINCT ip FROM events WHERE coalesce(trim(user_agent), '') IN ('', '-')"
+    ).fetchall()} & wrong
+    likely = (wrong & robots) | program | operator | silent
     return {"total": len(wrong), "fetched_robots_txt": len(wrong & robots),
             "program_user_agent": len(program), "operator_in_user_agent": len(operator),
+            "no_user_agent": len(silent),
             "likely_mislabelled": len(likely), "browser_like": len(wrong - likely)}
 
 
