@@ -12,13 +12,10 @@ independent chances, ``score = 1 - prod(1 - w_i * e_i)``, so the score is in [0,
 strong rule or the forest alone can push it over ``threshold``. Every flagged entity gets
 the plain-language reasons that raised its score.
 
-A client whose user agent declares a program on any request (Googlebot, or curl next to a
-browser) is a ``declared crawler``. One whose agent names a browser is a witness for a person:
-to call it a ``bot`` its score must pass ``threshold`` on at least ``min_signals`` independent
-signals (rules that fired, and the forest when its evidence is at least FOREST_SIGNAL). On the
-real logs most single-signal entities are one /robots.txt fetch or a feed reader's few bare
-requests, which the user agent is the better judge of. Judged blind (no user agent known) one
-signal is enough, as nothing speaks for the person.
+A user agent declaring a program on any request (Googlebot, or curl next to a browser) makes
+a ``declared crawler``. A browser agent speaks for a person: a ``bot`` then needs
+``min_signals`` signals (rules fired; the forest at evidence >= FOREST_SIGNAL), as one alone
+is mostly a single /robots.txt fetch or a feed reader. Judged blind, one signal is enough.
 """
 
 from __future__ import annotations
@@ -317,7 +314,6 @@ class BotDetector(BaseEstimator):
         return ", ".join(f"{c.replace('_', ' ')} {number(row[c])} "
                          f"(typical {number(self.medians_[c])})"
                          for c in top) or "a rare combination of features"
-
 
 
 _utc = to_cutoff  # one parser of moments for every model: naive UTC

@@ -212,3 +212,7 @@ def test_a_browser_agent_is_overruled_by_two_signals_not_one(web):
     blind = BotDetector().fit(blind_feats).rank(blind_feats).set_index("entity_id")
     assert blind.loc["10.3.0.1", "label"] == "bot"
     assert blind.loc["10.4.0.1", "label"] == "bot"
+    one = BotDetector(min_signals=1).fit(feats).rank(feats).set_index("entity_id")
+    assert one.loc["10.3.0.1", "label"] == "bot"  # the score alone decides, as before
+    with pytest.raises(InvalidParameterError, match="'min_signals' parameter"):
+        BotDetector(min_signals=0).fit(feats)
