@@ -28,8 +28,9 @@ KEYS: dict[str, str] = {"user": "user_id", "ip": "ip"}
 # Files a browser fetches by itself while showing a page; crawlers mostly skip them.
 ASSET_PATTERN = r"(?i)\.(png|jpe?g|gif|webp|svg|ico|css|js|woff2?|ttf|eot|map)([?#].*)?$"
 # Clients that say they are programs (the user-agent rule and the evaluation labels).
+# libwww-perl, not libwww: Lynx, a person's text browser, names its libwww-FM.
 UA_BOT_PATTERN = (r"(?i)(bot|crawl|spider|slurp|python|curl|wget|fetch|java/|scrapy|headless"
-                  r"|http-client|libwww|go-http|okhttp|phantomjs)")
+                  r"|http-client|libwww-perl|go-http|okhttp|phantomjs)")
 SESSION_GAP_S = 1800  # default pause that starts a new visit; the workspace says its own
 
 FEATURES: dict[str, str] = {

@@ -11,6 +11,11 @@ so only deviations towards automation isolate an entity. Its score ``s`` (0.5 = 
 independent chances, ``score = 1 - prod(1 - w_i * e_i)``, so the score is in [0, 1] and any
 strong rule or the forest alone can push it over ``threshold``. Every flagged entity gets
 the plain-language reasons that raised its score.
+
+A user agent declaring a program on any request (Googlebot, or curl next to a browser) makes
+a ``declared crawler``. A browser agent speaks for a person: a ``bot`` then needs
+``min_signals`` signals (rules fired; the forest at evidence >= FOREST_SIGNAL), as one alone
+is mostly a single /robots.txt fetch or a feed reader. Judged blind, one signal is enough.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ LABEL_DECLARED, LABEL_BOT, LABEL_NORMAL = "declared crawler", "bot", "normal"
 _LABEL_ORDER = {LABEL_DECLARED: 0, LABEL_BOT: 1, LABEL_NORMAL: 2}
 RULE_ONLY = ("ua_bot_share",)  # never a forest feature: the user agent is the evaluation label
 MIN_ASSET_EVENTS = 5  # requests before "no page assets" counts when the user agent is known
+FOREST_SIGNAL = 0.5  # forest evidence that counts as a signal: isolation score 0.65 or more
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ RULES: tuple[Rule, ...] = (
          & ((_get(f, "events") >= MIN_ASSET_EVENTS) | ~_knows_user_agent(f, d)),
          lambda r: "never sends a referrer and never loads images, CSS or JS"),
     Rule("user_agent", 0.9,
-         lambda f, d: d.use_user_agent & (_get(f, "ua_bot_share") >= 0.5),
+         lambda f, d: d.use_user_agent & (_get(f, "ua_bot_share") > 0),
          lambda r: f"user agent declares a program on {r.ua_bot_share:.0%} of requests"),
 )
 
@@ -118,6 +124,9 @@ class BotDetector(BaseEstimator):
         the evaluation against user-agent-declared bots must).
     forest_weight : float in [0, 1], default 0.6
         Weight of the IsolationForest's evidence.
+    min_signals : int, default 2
+        Independent signals a ``bot`` label needs where a browser user agent speaks for a
+        person (1: the score alone decides, as it always does when judged blind).
     rate_per_minute, regular_share, users_per_ip, pages_per_day : float
         Rule thresholds (see ``RULES``).
     n_estimators : int, default 100
@@ -139,13 +148,15 @@ class BotDetector(BaseEstimator):
     """
 
     def __init__(self, *, threshold: float = 0.5, use_user_agent: bool = True,
-                 forest_weight: float = 0.6, rate_per_minute: float = 10.0,
+                 forest_weight: float = 0.6, min_signals: int = 2,
+                 rate_per_minute: float = 10.0,
                  regular_share: float = 0.5, users_per_ip: float = 5.0,
                  pages_per_day: float = 500.0, n_estimators: int = 100, max_samples: int = 256,
                  random_state: int = 0) -> None:
         self.threshold = threshold
         self.use_user_agent = use_user_agent
         self.forest_weight = forest_weight
+        self.min_signals = min_signals
         self.rate_per_minute = rate_per_minute
         self.regular_share = regular_share
         self.users_per_ip = users_per_ip
@@ -167,7 +178,8 @@ class BotDetector(BaseEstimator):
         checks = {"threshold": (0.0, 1.0), "forest_weight": (0.0, 1.0),
                   "rate_per_minute": (0.0, np.inf), "regular_share": (0.0, 1.0),
                   "users_per_ip": (1.0, np.inf), "pages_per_day": (0.0, np.inf),
-                  "n_estimators": (1, np.inf), "max_samples": (2, np.inf)}
+                  "n_estimators": (1, np.inf), "max_samples": (2, np.inf),
+                  "min_signals": (1, len(RULES))}
         for name, (lo, hi) in checks.items():
             value = getattr(self, name)
             number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -257,7 +269,7 @@ class BotDetector(BaseEstimator):
             "entity_type": "ip" if features.index.name == "ip" else "user",
             "entity_id": features.index.astype(str),
             "score": np.round(score, 4),
-            "label": self._labels(score, fired),
+            "label": self._labels(features, score, forest, fired),
             "reasons": reasons,
         })
         # declared crawlers first (they say what they are), then by score
@@ -268,10 +280,16 @@ class BotDetector(BaseEstimator):
         frame.insert(3, "rank", np.arange(1, len(frame) + 1))
         return frame
 
-    def _labels(self, score: np.ndarray, fired: pd.DataFrame) -> np.ndarray:
+    def _labels(self, features: pd.DataFrame, score: np.ndarray, forest: np.ndarray,
+                fired: pd.DataFrame) -> np.ndarray:
         """``declared crawler`` when the user agent says it is a program (Googlebot, curl …),
-        ``bot`` when behaviour alone gives it away, else ``normal``."""
-        label = np.where(score >= self.threshold, LABEL_BOT, LABEL_NORMAL).astype(object)
+        ``bot`` when behaviour alone gives it away (on ``min_signals`` signals where a
+        browser agent speaks for a person), else ``normal``."""
+        signals = fired.drop(columns="user_agent").sum(axis=1).to_numpy() + (
+            forest >= FOREST_SIGNAL)
+        needed = np.where(_knows_user_agent(features, self).to_numpy(), self.min_signals, 1)
+        label = np.where((score >= self.threshold) & (signals >= needed), LABEL_BOT,
+                         LABEL_NORMAL).astype(object)
         label[fired["user_agent"].to_numpy()] = LABEL_DECLARED
         return label
 
@@ -296,7 +314,6 @@ class BotDetector(BaseEstimator):
         return ", ".join(f"{c.replace('_', ' ')} {number(row[c])} "
                          f"(typical {number(self.medians_[c])})"
                          for c in top) or "a rare combination of features"
-
 
 
 _utc = to_cutoff  # one parser of moments for every model: naive UTC

@@ -67,9 +67,17 @@ def test_apache_logs_with_the_user_agent_rule_on(apache_ws):
     assert "user agent declares a program" in googlebot.reasons
 
 
+# Measured 2026-12-07 (declared: precision / recall; both labels: precision / recall):
+# apache_logs 0.992 / 1.0 and 0.918 / 1.0 (238 + 19 of 1,753 IPs; was 0.748 / 0.983 with 310),
+# almhuette 0.977 / 1.0 and 0.956 / 1.0 (176 + 4 of 456 IPs; was 0.890 / 0.936 with 181).
+FLOORS = {"apache_logs": (0.97, 0.98, 0.89, 0.98),
+          "almhuette_raith_short.log": (0.95, 0.98, 0.93, 0.98)}
+
+
 @pytest.mark.parametrize("log", ["apache_logs", "almhuette_raith_short.log"])
 def test_declared_crawlers_are_a_label_of_their_own(log, tmp_path):
-    """Against the user-agent labels: declared crawlers at precision >= 0.8, recall >= 0.9,
+    """Against the user-agent labels: declared crawlers and both labels together at precision
+    >= 0.8, recall >= 0.9 (the issue's aim; floors a little under what is measured), declared
     ranked first; suspicious traffic (behaviour only) stays a small label apart."""
     from applens.workspace import Workspace
     from tests.conftest import SHARED_DATA
@@ -80,10 +88,14 @@ def test_declared_crawlers_are_a_label_of_their_own(log, tmp_path):
         ranked = detect_bots(ws, entity="ip")
     declared = ranked[ranked.label == "declared crawler"]
     hits = len(set(declared.entity_id) & truth)
-    assert hits / len(declared) >= 0.8 and hits / len(truth) >= 0.9, (len(declared), hits)
+    p_declared, r_declared, p_both, r_both = FLOORS[log]
+    assert hits / len(declared) >= p_declared and hits / len(truth) >= r_declared, (
+        len(declared), hits)
+    precision, recall = precision_recall(ranked, truth)
+    assert precision >= p_both and recall >= r_both, (precision, recall)
     assert ranked.label.head(len(declared)).eq("declared crawler").all()
     suspicious = (ranked.label == "bot").sum()
-    assert suspicious <= 0.1 * len(ranked), suspicious  # was 240 of 1,753 single hits
+    assert suspicious <= 0.02 * len(ranked), suspicious  # was 77 of 1,753 (one signal each)
     if log == "apache_logs":
         assert ranked.set_index("entity_id").loc["66.249.73.135", "rank"] <= len(declared)
 

@@ -134,3 +134,85 @@ def test_the_session_gap_comes_from_the_workspace_setting(tmp_path):
             ws.connection.execute("ALTER TABLE events DROP COLUMN session_id")
             feats = _features(ws, datetime(2024, 3, 5), BotsOptions(entities=["user"]))
         assert feats["user"].loc["u1", "sessions"] == visits, minutes
+
+
+BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36"
+
+
+def web_log(seed: int = 0) -> pd.DataFrame:
+    """60 people with browsers (pages, their images; half came without a referrer), 12
+    declared crawlers (robots.txt, then bare pages) and four IPs to judge: a person who once
+    ran curl, a Lynx user, a single /robots.txt fetch with a browser agent, and a crawler
+    with a browser agent (robots.txt, then 20 bare pages)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+
+    def hit(t, ip, path, agent=BROWSER, referrer="https://example.org/"):
+        rows.append((t, ip, ip, "view", path, referrer, agent))
+
+    for p in range(60):
+        t = START + timedelta(hours=float(rng.uniform(0, 48)))
+        for page in range(int(rng.integers(2, 8))):
+            t += timedelta(seconds=float(rng.exponential(40)) + 2)
+            direct = p % 2 == 0 and page == 0
+            hit(t, f"10.0.{p}.1", f"/post/{page}", referrer=None if direct else "https://a.b/")
+            hit(t + timedelta(seconds=1), f"10.0.{p}.1", f"/img/{page}.png")
+    for c in range(12):
+        t = START + timedelta(hours=float(rng.uniform(0, 48)))
+        agent = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+        hit(t, f"10.5.{c}.1", "/robots.txt", agent, None)
+        for page in range(int(rng.integers(1, 6))):
+            t += timedelta(seconds=float(rng.exponential(300)) + 2)
+            hit(t, f"10.5.{c}.1", f"/post/{page}", agent, None)
+    t = START + timedelta(hours=3)
+    for page in range(6):
+        hit(t + timedelta(seconds=30 * page), "10.1.0.1", f"/post/{page}")
+        hit(t + timedelta(seconds=30 * page + 1), "10.1.0.1", f"/img/{page}.png")
+    hit(t + timedelta(minutes=5), "10.1.0.1", "/files/tool.tar.gz", "curl/8.4.0", None)
+    for page in range(4):
+        hit(t + timedelta(seconds=40 * page), "10.2.0.1", f"/post/{page}",
+            "Lynx/2.8.9rel.1 libwww-FM/2.14 SSL-MM/1.4.1 OpenSSL/1.1.1", None)
+    hit(t, "10.3.0.1", "/robots.txt", referrer=None)
+    hit(t, "10.4.0.1", "/robots.txt", referrer=None)
+    for page in range(20):
+        hit(t + timedelta(seconds=7 * page + 3), "10.4.0.1", f"/post/{page}", referrer=None)
+    return pd.DataFrame(rows, columns=["ts", "user_id", "ip", "event", "path", "referrer",
+                                       "user_agent"])
+
+
+@pytest.fixture(scope="module")
+def web():
+    events = ibis.duckdb.connect().create_table("events", web_log())
+    return events, bot_features(events, entity="ip")
+
+
+def test_one_request_that_declares_a_program_makes_a_declared_crawler(web):
+    """The weak labels count an address whose client said once it is a program (curl,
+    Wget next to a browser): the user-agent rule counts it too (was: half of its requests)."""
+    _, feats = web
+    ranked = BotDetector().fit(feats).rank(feats).set_index("entity_id")
+    assert 0 < feats.loc["10.1.0.1", "ua_bot_share"] < 0.5
+    assert ranked.loc["10.1.0.1", "label"] == "declared crawler"
+    assert "user agent declares a program on 8% of requests" in ranked.loc["10.1.0.1", "reasons"]
+    assert ranked.loc["10.2.0.1", "label"] == "normal"  # Lynx is a person's text browser
+    assert feats.loc["10.2.0.1", "ua_bot_share"] == 0
+
+
+def test_a_browser_agent_is_overruled_by_two_signals_not_one(web):
+    """A browser user agent speaks for a person: one fetch of /robots.txt alone is not enough
+    to call it a bot, robots.txt plus pages without referrer or assets is. Judged blind (no
+    user agent to speak for it) one signal is enough, as before."""
+    events, feats = web
+    ranked = BotDetector().fit(feats).rank(feats).set_index("entity_id")
+    assert ranked.loc["10.3.0.1", "label"] == "normal"
+    assert "robots.txt" in ranked.loc["10.3.0.1", "reasons"]  # the evidence is still shown
+    assert ranked.loc["10.4.0.1", "label"] == "bot"
+    assert (ranked.label == "bot").sum() == 1
+    blind_feats = bot_features(events.drop("user_agent"), entity="ip")
+    blind = BotDetector().fit(blind_feats).rank(blind_feats).set_index("entity_id")
+    assert blind.loc["10.3.0.1", "label"] == "bot"
+    assert blind.loc["10.4.0.1", "label"] == "bot"
+    one = BotDetector(min_signals=1).fit(feats).rank(feats).set_index("entity_id")
+    assert one.loc["10.3.0.1", "label"] == "bot"  # the score alone decides, as before
+    with pytest.raises(InvalidParameterError, match="'min_signals' parameter"):
+        BotDetector(min_signals=0).fit(feats)
