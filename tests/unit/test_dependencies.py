@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Needed at run time by another package, never imported by name: with the reason.
 INDIRECT = {
     "python-multipart": "FastAPI parses the upload form with it",
+    "fastapi-offline": "its Swagger UI files are served as a package resource (/api/docs)",
 }
 
 
