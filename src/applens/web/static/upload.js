@@ -22,8 +22,10 @@
     body.set("action", "preview");
     var output = document.getElementById("upload-output");
     output.setAttribute("aria-busy", "true");
-    fetch(form.action, { method: "POST", body: body, headers: { accept: "text/html" },
-                         credentials: "same-origin" })
+    // form.action would be the buttons named "action", not the form's address
+    fetch(form.getAttribute("action"), { method: "POST", body: body,
+                                         headers: { accept: "text/html" },
+                                         credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
         var page = new DOMParser().parseFromString(html, "text/html");
