@@ -15,13 +15,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from applens.engines.detect import detect
-from applens.ingest.mapping import resolve_mapping
-from applens.ingest.presets import get_preset
+from applens.engines.duckdb import connect
+from applens.ingest.mapping import ResolvedMapping, resolve_mapping
+from applens.ingest.presets import Preset, get_preset
 from applens.ingest.read import (
     SKIPPED,
+    Staged,
     has_csv_rejects,
     line_sql,
     read_errors,
@@ -29,8 +29,14 @@ from applens.ingest.read import (
     where_filter,
 )
 from applens.ingest.sql import literal
-from applens.ingest.validate import parsed_select, plan_column, raw_text, whole_number_ids
-from applens.schema import table_spec
+from applens.ingest.validate import (
+    ColumnPlan,
+    parsed_select,
+    plan_column,
+    raw_text,
+    whole_number_ids,
+)
+from applens.schema import TableSpec, table_spec
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -92,49 +98,18 @@ def preview(ws: Workspace, path: str | Path, *, table: str = "events",
     path = Path(path)
     label = label or str(path)
     info = detect(path)
-    ts_format = ts_format or (reader.ts_format if reader else None)
-    latest = (ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
-    con = duckdb.connect()
+    con = connect(":memory:", memory_limit="256MB")  # scratch: the warehouse is not touched
     try:
         con.execute(f"SET TimeZone = {literal(ws.settings.timezone)}")
         with tempfile.TemporaryDirectory(prefix="applens-preview-") as scratch, \
                 stage_file(con, path, info, Path(scratch), reader) as staged:
             resolved = resolve_mapping(spec, list(staged.types), explicit, label)
             head = f"(SELECT * FROM {staged.relation} LIMIT {int(rows)})"
-            ids = {n: s[0] for n, s in resolved.columns.items()
-                   if n.endswith("_id") and len(s) == 1}
             with read_errors(label, staged.fmt):
-                whole = whole_number_ids(con, head, ids)
-            plans = []
-            for column in spec.columns:
-                if column.name in resolved.constants:
-                    raw = literal(resolved.constants[column.name])
-                elif column.name in resolved.columns:
-                    raw = raw_text(resolved.columns[column.name], whole=column.name in whole)
-                else:
-                    continue
-                plan = plan_column(column, raw, timezone=ws.settings.timezone, latest=latest,
-                                   ts_format=ts_format)
-                plans.append(reader.adjust(plan) if reader else plan)
+                plans = _plans(ws, con, spec, resolved, head, reader,
+                               ts_format or (reader.ts_format if reader else None))
             relation = where_filter(con, where, label, head, staged.types) if where else head
-            parsed = parsed_select(plans, relation, keep=bool(where))
-            con.execute(f"CREATE TEMP TABLE {SKIPPED} (line BIGINT)")
-            if staged.source.skipped:
-                con.executemany(f"INSERT INTO {SKIPPED} VALUES (?)",
-                                [[n] for n, _, _ in staged.source.skipped])
-            with read_errors(label, staged.fmt):
-                con.execute(f"SELECT count(*) FROM {head}")  # fills the CSV reader's rejects
-                line = line_sql(csv=staged.csv, structural=staged.csv and has_csv_rejects(con))
-                found = con.execute(f"SELECT {line} AS _line, * FROM ({parsed}) ORDER BY _row"
-                                    ).fetchall()
-            names = [p.name for p in plans]
-            keep = 2 if where else 1  # _line, _row[, keep]
-            shown = []
-            for record in found:
-                values = dict(zip(names, record[keep + 1:keep + 1 + len(names)], strict=True))
-                reason, column, value = record[-3:]
-                shown.append(PreviewRow(record[0], values, reason, column, value,
-                                        filtered=bool(where) and not record[keep]))
+            shown = _rows(con, staged, plans, relation, head, label, where=bool(where))
     finally:
         con.close()
     reasons: dict[str, int] = {}
@@ -144,10 +119,49 @@ def preview(ws: Workspace, path: str | Path, *, table: str = "events",
     return Preview(
         source=label, table=spec.name, format=staged.fmt,
         encoding=info.encoding if info.format != "parquet" else None,
-        delimiter=DELIMITERS.get(info.delimiter, info.delimiter)
-        if staged.csv else None,
+        delimiter=DELIMITERS.get(info.delimiter, info.delimiter) if staged.csv else None,
         source_columns=tuple(staged.types), mapping=resolved.describe(),
         guessed=dict(resolved.guessed), properties=tuple(resolved.extras),
-        columns=tuple(names), rows=tuple(shown), reasons=reasons,
+        columns=tuple(p.name for p in plans), rows=tuple(shown), reasons=reasons,
     )
 
+
+def _plans(ws: Workspace, con, spec: TableSpec, resolved: ResolvedMapping,  # noqa: ANN001
+           head: str, reader: Preset | None, ts_format: str | None) -> list[ColumnPlan]:
+    """The canonical columns' plans, built as the loader builds them."""
+    ids = {n: s[0] for n, s in resolved.columns.items() if n.endswith("_id") and len(s) == 1}
+    whole = whole_number_ids(con, head, ids)
+    latest = (ws.now() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    plans = []
+    for column in spec.columns:
+        if column.name in resolved.constants:
+            raw = literal(resolved.constants[column.name])
+        elif column.name in resolved.columns:
+            raw = raw_text(resolved.columns[column.name], whole=column.name in whole)
+        else:
+            continue
+        plan = plan_column(column, raw, timezone=ws.settings.timezone, latest=latest,
+                           ts_format=ts_format)
+        plans.append(reader.adjust(plan) if reader else plan)
+    return plans
+
+
+def _rows(con, staged: Staged, plans: list[ColumnPlan], relation: str, head: str,  # noqa: ANN001
+          label: str, *, where: bool) -> list[PreviewRow]:
+    """Each row's file line, parsed values and first failed check (or the filter)."""
+    parsed = parsed_select(plans, relation, keep=where)
+    con.execute(f"CREATE TEMP TABLE {SKIPPED} (line BIGINT)")
+    if staged.source.skipped:
+        con.executemany(f"INSERT INTO {SKIPPED} VALUES (?)",
+                        [[n] for n, _, _ in staged.source.skipped])
+    with read_errors(label, staged.fmt):
+        con.execute(f"SELECT count(*) FROM {head}")  # fills the CSV reader's rejects
+        line = line_sql(csv=staged.csv, structural=staged.csv and has_csv_rejects(con))
+        found = con.execute(f"SELECT {line} AS _line, * FROM ({parsed}) ORDER BY _row"
+                            ).fetchall()
+    names = [p.name for p in plans]
+    first = 3 if where else 2  # after _line, _row[, keep]
+    return [PreviewRow(record[0], dict(zip(names, record[first:first + len(names)],
+                                           strict=True)),
+                       *record[-3:], filtered=where and not record[2])
+            for record in found]
