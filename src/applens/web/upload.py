@@ -73,7 +73,7 @@ class UploadForm:
         fields = {name: text(f"map_{name}") for name in table_spec(table).names}
         return cls(table, {k: v for k, v in fields.items() if v}, text("preset"),
                    text("where"), text("ts_format"), text("max_rejects", ALL_REJECTS),
-                   text("action", "ingest") or "ingest")
+                   (text("action", "ingest") or "ingest").lower())
 
     def options(self) -> dict[str, Any]:
         """Keyword arguments shared by ``ingest`` and ``preview`` (errors as the CLI's)."""
