@@ -123,9 +123,10 @@ def _ingest(ws: Any, file: UploadFile, form: UploadForm) -> tuple[dict[str, Any]
     _copy(file, target)
     try:
         summary = ingest(ws, target, max_rejects=limit, **options)
-    except ApplensError:
+    except ApplensError as exc:
         target.unlink(missing_ok=True)  # nothing was loaded: keep nothing either
-        raise
+        # the message names the file as the user chose it, not the copy under uploads/
+        raise type(exc)(str(exc).replace(str(target), file.filename or target.name)) from None
     data = {**summary.to_dict(), "file_name": file.filename}
     rejects = []
     if summary.rows_rejected and summary.ingest_id is not None:

@@ -144,6 +144,7 @@ def test_a_wrong_mapping_reads_like_the_cli(small_client, small_ws, tmp_path):
         head = "The mapping user_id = 'usr' names a column that"
         tail = cli[cli.index(" does not have."):]
         assert head in cli and head in web and tail in web, (cli, web)
+        assert "that split.csv does not have" in web  # the file as chosen, not its copy
     response = small_client.post("/upload", headers=HTML, files={"file": ("split.csv", SPLIT)},
                                  data={**SPLIT_MAP, "map_event": "const:"})
     cli = _cli_error(tmp_path, SPLIT, "ts=date+time", "user_id=uid", "event=const:")
