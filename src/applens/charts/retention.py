@@ -47,7 +47,8 @@ def retention_heatmap(data: Any, *, title: str = "Retention by cohort",
         frame_of(data, "retention")  # checks the kind
         frame = retention_frame(data)
     needs(frame, ["cohort", "period", "rate"], "retention")
-    frame["label"] = (frame["rate"] * 100).round(0).astype(int).astype(str) + "%"
+    rate = pd.to_numeric(frame["rate"], errors="coerce")  # None: a period not yet observable
+    frame["label"] = [f"{r:.0%}" if r == r else "" for r in rate]
     cohorts = len(frame["cohort"].unique())
     periods = len(frame["period"].unique())
     base = alt.Chart(frame).encode(

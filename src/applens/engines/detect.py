@@ -157,7 +157,9 @@ def _dialect(text: str, path: Path) -> tuple[str, tuple[str, ...]]:
     if path.suffix.lower() == ".tsv" or (counts["\t"] and counts["\t"] >= counts[delimiter]):
         delimiter = "\t"
     header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
-    return delimiter, tuple(name.strip() for name in header)
+    # A blank header cell is named by its position (the 4th: column_4), never left empty.
+    return delimiter, tuple(name.strip() or f"column_{number}"
+                            for number, name in enumerate(header, start=1))
 
 
 def detect(path: str | Path, declared: Format | None = None) -> FileInfo:

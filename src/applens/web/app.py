@@ -8,24 +8,19 @@ the workspace holds one lock.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-import re
 import threading
-import unicodedata
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI, File, Form, Request, UploadFile
+from fastapi import Body, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from applens import __version__
-from applens._files import atomic_path
 from applens._validation import Problem, more_problems, problems
-from applens.errors import ApplensError, InvalidParameterError
-from applens.ingest import ingest
+from applens.errors import ApplensError
 from applens.web import pages
 from applens.web.errors import error_response, login_page
 from applens.web.security import (
@@ -37,23 +32,14 @@ from applens.web.security import (
     safe_next,
 )
 from applens.web.templating import STATIC_DIR, templates
+from applens.web.upload import install_upload, safe_filename
 
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "create_app", "safe_filename"]
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-UPLOAD_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".json", ".jsonl", ".ndjson", ".csv.gz",
-                   ".tsv.gz", ".json.gz", ".jsonl.gz")
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
-
-
-def safe_filename(name: str) -> str:
-    """A file name that cannot leave its folder: last path part, plain characters only."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = unicodedata.normalize("NFKC", base)
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")
-    return base[:120] or "upload"
 
 
 class _State:
@@ -89,6 +75,7 @@ def create_app(ws: Any, token: str | None = None,
     _install_error_handlers(app)
     _pages(app, state)
     _api(app, state)
+    install_upload(app, state, _render)
     # Swagger UI's own files, shipped by fastapi-offline (no CDN); mounted before /static.
     app.mount("/static/swagger", StaticFiles(packages=[("fastapi_offline", "static")]),
               name="swagger")
@@ -170,28 +157,6 @@ def _pages(app: FastAPI, state: _State) -> None:
     def page_csv(request: Request, name: str, item: str) -> Response:
         return _csv(state, request, name, item)
 
-    @app.get("/upload", include_in_schema=False)
-    def upload_form(request: Request) -> Response:
-        return _render(request, "upload.html", page="upload", title="Upload", result=None,
-                       rejects=None, error=None, workspace=state.ws.path.name,
-                       limit_mb=app.state.max_upload_bytes / 1_048_576)
-
-    @app.post("/upload", include_in_schema=False)
-    def upload_submit(request: Request, file: Annotated[UploadFile, File()],
-                      table: Annotated[str, Form()] = "events") -> Response:
-        try:
-            summary, rejects = _ingest_upload(state, file, table)
-        except ApplensError as exc:
-            return _render(request, "upload.html", status=exc.status_code, page="upload",
-                           title="Upload", result=None, rejects=None,
-                           error={"type": type(exc).__name__, "message": str(exc)},
-                           filename=file.filename, workspace=state.ws.path.name,
-                           limit_mb=app.state.max_upload_bytes / 1_048_576)
-        return _render(request, "upload.html", page="upload", title="Upload", result=summary,
-                       rejects=rejects, error=None, filename=file.filename,
-                       workspace=state.ws.path.name,
-                       limit_mb=app.state.max_upload_bytes / 1_048_576)
-
     @app.get("/login", include_in_schema=False)
     def login_form(request: Request, next: str = "/") -> Response:
         return login_page(request.scope, next_url=safe_next(next))
@@ -232,36 +197,6 @@ def _csv(state: _State, request: Request, name: str, item: str) -> Response:
     stamp = f"{filters.date_from}_{filters.date_to}"
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{name}-{item}-{stamp}.csv"'})
-
-
-def _ingest_upload(state: _State, file: UploadFile, table: str) -> tuple[dict[str, Any], Any]:
-    if table not in ("events", "users", "tickets"):
-        raise InvalidParameterError(f"table must be events, users or tickets; got {table!r}.")
-    original = file.filename or "upload"
-    name = safe_filename(original)
-    if not name.lower().endswith(UPLOAD_SUFFIXES):
-        raise InvalidParameterError(
-            f"'{original}' is not a CSV, TSV, Parquet or JSON file (by its name). Rename it "
-            f"with one of: {', '.join(UPLOAD_SUFFIXES)}.")
-    with state.lock:
-        folder = pages.uploads_dir(state.ws).resolve()
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
-        target = (folder / f"{stamp}-{name}").resolve()
-        if target.parent != folder:  # belt and braces: safe_filename already made it so
-            raise InvalidParameterError(f"Refusing to write '{original}' outside the workspace.")
-        with atomic_path(target) as tmp, tmp.open("wb") as out:
-            while chunk := file.file.read(1 << 20):
-                out.write(chunk)
-        # The upload page lists every reject, so it loads what is valid whatever the share.
-        summary = ingest(state.ws, target, table=table, max_rejects="100%")
-        data = summary.to_dict()
-        data["file_name"] = original
-        rejects = None
-        if summary.rows_rejected and summary.ingest_id is not None:
-            rejects = state.ws.connection.execute(
-                'SELECT line, "column", value, reason FROM rejects WHERE ingest_id = ? '
-                "ORDER BY line LIMIT 500", [summary.ingest_id]).df()
-    return data, rejects
 
 
 # -- API ---------------------------------------------------------------------------------
@@ -311,15 +246,3 @@ def _api(app: FastAPI, state: _State) -> None:
              response_class=Response)
     def api_csv(request: Request, name: str, item: str) -> Response:
         return _csv(state, request, name, item)
-
-    @app.post("/api/upload", tags=["api"], summary="Ingest a CSV/Parquet/JSON file",
-              description="multipart/form-data with `file` and optional `table` (events, users, "
-                          "tickets). Answers the ingest summary and the rejected rows.")
-    def api_upload(file: Annotated[UploadFile, File()],
-                   table: Annotated[str, Form()] = "events") -> dict[str, Any]:
-        summary, rejects = _ingest_upload(state, file, table)
-        rows = [] if rejects is None else rejects.astype(object).where(
-            rejects.notna(), None).to_dict(orient="records")
-        return {"ok": True, "ingest": summary, "rejects": rows}
-
-

@@ -40,3 +40,4 @@ def test_log_ticks_reach_the_largest_value():
         ticks = log_ticks(largest)
         assert ticks[0] == 0 and ticks == sorted(set(ticks))
         assert ticks[-1] <= max(largest, 1) * 1.05 < ticks[-1] * 2.5 + 1
+
