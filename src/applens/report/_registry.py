@@ -58,7 +58,7 @@ def build_sections(ws: Workspace, period: Period, only: list[str] | None = None
         try:
             section = build(ws, period)
         except ApplensError as exc:
-            log.warning("report section %s skipped: %s", name, exc)
+            log.info("report section %s skipped: %s", name, exc)
             skipped[name] = str(exc)
             continue
         if section is None:  # a section that does not say why still shows up as skipped
