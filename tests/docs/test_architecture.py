@@ -44,6 +44,10 @@ LAYERS: dict[str, int] = {
     "serialize": 1,  # strict JSON of results: used by every layer above.
     "formatting": 1,  # numbers and dates as people read them: used by every layer above.
     "registry": 1,  # the one Registry[T] idiom every family (detectors, models, pages...) uses.
+    "_files": 1,  # atomic writes: used by report, web, demo, models, workspace.
+    "_rhythm": 1,  # the one bot rhythm rule: shared by models and experiments.
+    "_urls": 1,  # redacting secrets from URLs: engines, ingest, notify.
+    "_validation": 1,  # reading pydantic errors as one-line messages: config and every spec.
 }
 LAYER_NAMES = {5: "cli/web", 4: "report/demo", 3: "domain", 2: "workspace", 1: "bottom"}
 
