@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from applens._validation import problems
 from applens.errors import ConfigError, NotFoundError, QueryError, did_you_mean
 from applens.insights._formula import PropertyMetric, parse_property_metric
-from applens.insights._where import columns_of
+from applens.insights._where import checked_where, columns_of
 
 __all__ = ["ExperimentConfig", "MetricDef", "experiment_config", "parse_metric_def"]
 
@@ -153,15 +153,7 @@ class ExperimentConfig(BaseModel):
             raise ValueError(f"metric names repeat: {names}")
         return value
 
-    @field_validator("where")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                columns_of(value, "where")
-            except QueryError as exc:
-                raise ValueError(str(exc).rstrip(".")) from None
-        return value
+    _condition = field_validator("where")(checked_where)
 
     @model_validator(mode="after")
     def _consistent(self) -> ExperimentConfig:

@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from applens.errors import QueryError, did_you_mean
 
-__all__ = ["columns_of", "filter_rows", "value_expr"]
+__all__ = ["checked_where", "columns_of", "filter_rows", "value_expr"]
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     exp.EQ: operator.eq, exp.NEQ: operator.ne, exp.GT: operator.gt, exp.GTE: operator.ge,
@@ -52,6 +52,17 @@ def _parse(text: str, field: str) -> exp.Expression:
 def columns_of(text: str, field: str = "where") -> list[str]:
     """The column names an expression reads (to select them before applying it)."""
     return sorted({col.name for col in _parse(text, field).find_all(exp.Column)})
+
+
+def checked_where(value: str | None) -> str | None:
+    """A pydantic validator's body for a ``where`` field: the condition parses as SQL (its
+    columns are checked when it runs against a table), else a ValueError for pydantic."""
+    if value is not None:
+        try:
+            columns_of(value, "where")
+        except QueryError as exc:
+            raise ValueError(str(exc).rstrip(".")) from None
+    return value
 
 
 def _resolve(name: str, table: ir.Table, text: str, field: str) -> str:

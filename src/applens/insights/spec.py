@@ -22,7 +22,7 @@ from pydantic import (
 from applens._validation import more_problems, problems
 from applens.errors import QueryError, did_you_mean
 from applens.insights._formula import parse_property_metric
-from applens.insights._where import columns_of
+from applens.insights._where import checked_where
 from applens.insights.registry import KINDS
 
 __all__ = [
@@ -129,15 +129,7 @@ class _Common(_Model):
     # An SQL condition on events applied before the insight, e.g. "Quantity > 0".
     where: str | None = None
 
-    @field_validator("where")
-    @classmethod
-    def _condition(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                columns_of(value, "where")
-            except QueryError as exc:
-                raise ValueError(str(exc).rstrip(".")) from None
-        return value
+    _condition = field_validator("where")(checked_where)
 
     @field_validator("timezone")
     @classmethod
