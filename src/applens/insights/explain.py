@@ -1,0 +1,286 @@
+"""Which slice moved a metric: rank slices (single dimensions and pairs) by how much of a
+change between a day (or hour) and its baseline each explains (Adtributor, Bhagwan et al.
+2014: explanatory power + surprise).
+
+For every slice ``s`` of a dimension (or pair) with baseline value ``F_s`` and value ``A_s``:
+
+- **contribution** (explanatory power) ``(A_s - F_s) / (A - F)``, the totals summed over the
+  dimension's slices, so a dimension's contributions sum to 100 %;
+- **surprise**: the slice's term of the Jensen-Shannon divergence between the dimension's
+  baseline shares ``p`` and its shares ``q`` (natural log), ``½ p ln(2p/(p+q)) +
+  ½ q ln(2q/(p+q))``; a dimension's terms sum to ``scipy.spatial.distance.jensenshannon(p,
+  q) ** 2``.
+
+A slice *explains* the change when its contribution is at least ``min_contribution`` and
+exceeds its baseline share by ``margin`` (it moved more than its size says). Per dimension
+the explaining slices form a succinct set (at most 3, by surprise, until they explain
+``enough`` of the change). The explaining slices come first, by excess contribution
+(contribution minus baseline share: a pair that holds the whole change outranks the wider
+single dimension that also holds it), surprise breaking ties.
+When no slice explains the change it was spread over the slices in proportion to their size:
+a global change, and the result says so.
+
+The baseline is the same period ``vs`` (default: 7 days before) or the mean of the same
+period over the ``vs_mean`` previous days. Periods are UTC days or hours. Every number comes
+from one grouped query per dimension set in the warehouse; only the per-slice table reaches
+pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from scipy.special import rel_entr
+
+from applens import formatting
+from applens.errors import InsufficientDataError, InvalidParameterError, QueryError, did_you_mean
+from applens.insights import _filters
+from applens.insights.span import data_span, describe_span
+
+__all__ = ["DEFAULT_DIMENSIONS", "Explanation", "explain", "slice_surprise"]
+
+Grain = Literal["day", "hour"]
+DEFAULT_DIMENSIONS = ("os", "app_version", "source", "country")
+_SEP = " · "
+_STEP = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
+_COLUMNS = ["dimension", "slice", "baseline", "value", "change", "change_pct", "contribution",
+            "baseline_share", "share", "surprise", "explains"]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The slices of one metric change, ranked (``explains`` first, by excess contribution)."""
+
+    metric: str
+    start: dt.datetime  # naive UTC start of the period explained
+    grain: Grain
+    baseline: str  # in words: "2026-11-14" or "mean of the 7 previous days"
+    value: float
+    baseline_value: float
+    slices: tuple[dict[str, Any], ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def change(self) -> float:
+        return self.value - self.baseline_value
+
+    @property
+    def top(self) -> tuple[dict[str, Any], ...]:
+        """The slices that explain the change (empty: a global change)."""
+        return tuple(s for s in self.slices if s["explains"])
+
+    def headline(self, label: str | None = None) -> str:
+        """One sentence: "dau −18.0%: os=Android · app_version=5.0.0 explains 92.0% of the drop"."""
+        rel = self.change / self.baseline_value if self.baseline_value else float("nan")
+        head = f"{label or self.metric} {formatting.percent(rel, signed=True)}"
+        if not self.top:
+            return f"{head}: no slice explains it (a global change)."
+        best = self.top[0]
+        word = "drop" if self.change < 0 else "rise"
+        return (f"{head}: {best['slice']} explains "
+                f"{formatting.percent(best['contribution'])} of the {word}.")
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(list(self.slices), columns=_COLUMNS)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.update(start=self.start.isoformat(), change=self.change, headline=self.headline(),
+                   slices=[dict(s) for s in self.slices], notes=list(self.notes))
+        return out
+
+
+def slice_surprise(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per-slice Jensen-Shannon terms of baseline shares ``p`` against shares ``q``."""
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = (p + q) / 2
+    return 0.5 * (rel_entr(p, m) + rel_entr(q, m))
+
+
+def explain(
+    ws: Any,
+    metric: str,
+    date: dt.date | dt.datetime,
+    *,
+    vs: dt.date | dt.datetime | None = None,
+    vs_mean: int | None = None,
+    by: Sequence[str] = (),
+    grain: Grain = "day",
+    length: int = 1,
+    pairs: bool = True,
+    min_contribution: float = 0.1,
+    margin: float = 0.15,
+    enough: float = 0.67,
+) -> Explanation:
+    """Explain the change of ``metric`` (``dau``, ``events``, ``count:EVENT``) in the period
+    starting at ``date`` (``length`` days or hours long) against its baseline, slice by slice
+    over ``by`` (event columns, or ``person.KEY`` for a users column)."""
+    if vs is not None and vs_mean is not None:
+        raise InvalidParameterError("Give either vs (a date) or vs_mean (a number of days), "
+                                    "not both.")
+    if vs_mean is not None and vs_mean < 1:
+        raise InvalidParameterError(f"vs_mean must be 1 or more days (got {vs_mean}).")
+    events = ws.table("events")
+    users = ws.backend.table("users") if ws.has_table("users") else None
+    start = _start(date, grain)
+    base = _baseline_starts(start, grain, vs, vs_mean)
+    if length < 1:
+        raise InvalidParameterError(f"length must be 1 or more {grain}s (got {length}).")
+    step = _STEP[grain] * length
+    dims = list(by) or [d for d in DEFAULT_DIMENSIONS if d in events.columns]
+    table, columns = _prepare(events, users, dims)
+    table = _metric_rows(table, metric)
+    periods = [start, *base]
+    table = table.mutate(_k=_slot(table, periods, step))
+    table = table.filter(table._k.notnull())
+    value = table.user_id.nunique() if metric == "dau" else table.count()
+    totals = table.group_by("_k").agg(v=value).to_pandas()
+    now_total, base_total = _split(totals, len(base))
+    _check_data(ws, now_total, base_total, start, base, metric)
+    sets = [(d,) for d in dims] + (list(itertools.combinations(dims, 2)) if pairs else [])
+    frames = [_per_slice(table, s, [columns[d] for d in s], metric, len(base)) for s in sets]
+    ranked = _rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
+    words = (f"the mean of the same {grain} over the {vs_mean} previous days" if vs_mean
+             else _when(base[0], grain))
+    notes = () if len(ranked) and ranked["explains"].any() else (
+        "No slice explains it: the change is spread over the slices in proportion to their "
+        "size (a global change).",)
+    return Explanation(metric, start, grain, words, now_total, base_total,
+                       tuple(ranked.to_dict("records")), notes)
+
+
+def _start(date: dt.date | dt.datetime, grain: Grain) -> dt.datetime:
+    moment = date if isinstance(date, dt.datetime) else dt.datetime.combine(date, dt.time())
+    moment = moment.replace(tzinfo=None, minute=0, second=0, microsecond=0)
+    return moment if grain == "hour" else moment.replace(hour=0)
+
+
+def _baseline_starts(start: dt.datetime, grain: Grain, vs: Any, vs_mean: int | None
+                     ) -> list[dt.datetime]:
+    if vs_mean is not None:
+        return [start - dt.timedelta(days=k) for k in range(1, vs_mean + 1)]
+    if vs is None:
+        return [start - dt.timedelta(days=7)]
+    other = _start(vs, grain)
+    if grain == "hour" and not isinstance(vs, dt.datetime):
+        other = other.replace(hour=start.hour)
+    if other == start:
+        raise InvalidParameterError("The baseline is the period being explained; pick "
+                                    "another date for vs.")
+    return [other]
+
+
+def _when(moment: dt.datetime, grain: Grain) -> str:
+    return f"{moment:%Y-%m-%d}" if grain == "day" else f"{moment:%Y-%m-%d %H:00} UTC"
+
+
+def _prepare(events: ir.Table, users: ir.Table | None, dims: list[str]
+             ) -> tuple[ir.Table, dict[str, str]]:
+    """Events with the person properties named ``person.KEY`` attached; dimension -> column."""
+    names = [c for c in events.columns if not c.startswith("_")]
+    people = [c for c in users.columns if not c.startswith("_") and c != "user_id"] \
+        if users is not None else []
+    known = names + [f"person.{k}" for k in people]
+    columns: dict[str, str] = {}
+    for dim in dims:
+        if dim not in known:
+            raise QueryError(f"There is no dimension '{dim}'.{did_you_mean(dim, known)} "
+                             f"Known: {', '.join(known)}.")
+        columns[dim] = _filters.person_column(dim[7:]) if dim.startswith("person.") else dim
+    keys = [d[7:] for d in dims if d.startswith("person.")]
+    return _filters.attach_person(events, users, keys), columns
+
+
+def _metric_rows(table: ir.Table, metric: str) -> ir.Table:
+    if metric in ("dau", "events"):
+        return table.filter(table.user_id.notnull()) if metric == "dau" else table
+    if metric.startswith("count:"):
+        name = metric[6:]
+        known = table.event.value_counts().to_pandas()["event"].dropna().tolist()
+        if name not in known:
+            raise QueryError(f"There is no event '{name}'.{did_you_mean(name, known)} "
+                             f"Events: {', '.join(sorted(known))}.")
+        return table.filter(table.event == name)
+    choices = ["dau", "events", "count:EVENT"]
+    raise QueryError(f"Unknown metric '{metric}'.{did_you_mean(metric, choices)} "
+                     f"Use one of: {', '.join(choices)}.")
+
+
+def _slot(table: ir.Table, periods: list[dt.datetime], step: dt.timedelta) -> ir.IntegerValue:
+    """0 for the explained period, 1… for the baseline periods, NULL elsewhere."""
+    cases = [((table.ts >= p) & (table.ts < p + step), i) for i, p in enumerate(periods)]
+    return ibis.cases(*cases, else_=ibis.null("int64"))
+
+
+def _split(frame: pd.DataFrame, n_base: int) -> tuple[float, float]:
+    by = dict(zip(frame["_k"], frame["v"], strict=True))
+    return float(by.get(0, 0)), sum(float(by.get(k, 0)) for k in range(1, n_base + 1)) / n_base
+
+
+def _check_data(ws: Any, now_total: float, base_total: float, start: dt.datetime,
+                base: list[dt.datetime], metric: str) -> None:
+    span = data_span(ws.backend)
+    where = describe_span(span, ZoneInfo("UTC"))
+    if now_total == 0:
+        raise InsufficientDataError(f"No data for {metric} on {start:%Y-%m-%d %H:%M} UTC; "
+                                    f"{where}. Pick a date inside it.")
+    if base_total == 0:
+        raise InsufficientDataError(f"No data for {metric} on the baseline "
+                                    f"({base[0]:%Y-%m-%d %H:%M} UTC); {where}. "
+                                    "Pick another --vs.")
+
+
+def _per_slice(table: ir.Table, dims: tuple[str, ...], columns: list[str], metric: str,
+               n_base: int) -> pd.DataFrame:
+    keys = {f"_d{i}": table[c].cast("string") for i, c in enumerate(columns)}
+    keyed = table.mutate(**keys)
+    value = keyed.user_id.nunique() if metric == "dau" else keyed.count()
+    frame = keyed.group_by(["_k", *keys]).agg(v=value).to_pandas()
+    label = pd.Series("", index=frame.index, dtype=object)
+    for i, dim in enumerate(dims):
+        part = dim + "=" + frame[f"_d{i}"].fillna(_filters.NONE_LABEL).astype(str)
+        label = part if i == 0 else label + _SEP + part
+    frame = frame.assign(slice=label, now=np.where(frame["_k"] == 0, frame["v"], 0),
+                         base=np.where(frame["_k"] > 0, frame["v"], 0))
+    out = frame.groupby("slice", as_index=False)[["now", "base"]].sum()
+    out["base"] = out["base"] / n_base
+    out.insert(0, "dimension", " × ".join(dims))
+    return out
+
+
+def _rank(frame: pd.DataFrame, min_contribution: float, margin: float, enough: float
+          ) -> pd.DataFrame:
+    parts = []
+    for _, part in frame.groupby("dimension", sort=False):
+        a, f = part["now"].to_numpy(float), part["base"].to_numpy(float)
+        change = a.sum() - f.sum()
+        p, q = f / f.sum(), a / a.sum()
+        part = part.assign(
+            baseline=f, value=a, change=a - f,
+            change_pct=np.where(f > 0, (a - f) / np.where(f > 0, f, 1), np.nan),
+            contribution=(a - f) / change if change else np.nan,
+            baseline_share=p, share=q, surprise=slice_surprise(p, q))
+        ok = ((part["contribution"] >= min_contribution)
+              & (part["contribution"] - part["baseline_share"] >= margin))
+        part = part.sort_values("surprise", ascending=False)
+        chosen, total = [], 0.0
+        for index in part.index[ok.loc[part.index].to_numpy()]:
+            if len(chosen) == 3 or total >= enough:
+                break
+            chosen.append(index)
+            total += part.at[index, "contribution"]
+        part["explains"] = part.index.isin(chosen)
+        parts.append(part)
+    out = pd.concat(parts)
+    out = out.assign(_excess=out["contribution"] - out["baseline_share"]).sort_values(
+        ["explains", "_excess", "surprise"], ascending=False)
+    return out[_COLUMNS].reset_index(drop=True)
