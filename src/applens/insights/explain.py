@@ -146,8 +146,15 @@ def explain(
     totals = table.group_by("_k").agg(v=value).to_pandas()
     now_total, base_total = _split(totals, len(base))
     _check_data(ws, now_total, base_total, start, base, metric)
-    sets = [(d,) for d in dims] + (list(itertools.combinations(dims, 2)) if pairs else [])
-    frames = [_per_slice(table, s, [columns[d] for d in s], metric, len(base)) for s in sets]
+    singles = [_per_slice(table, (d,), [columns[d]], metric, len(base)) for d in dims]
+    # A dimension with one value (a column nobody fills) tells nothing, alone or in a pair.
+    varied = [d for d, f in zip(dims, singles, strict=True) if len(f) > 1]
+    frames = [f for f in singles if len(f) > 1] + [
+        _per_slice(table, s, [columns[d] for d in s], metric, len(base))
+        for s in (itertools.combinations(varied, 2) if pairs else ())]
+    if not frames:
+        raise InsufficientDataError(f"Every dimension ({', '.join(dims)}) has a single value "
+                                    "in these periods; pick others with by.")
     ranked = _rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
     words = (f"the mean of the same {grain} over the {vs_mean} previous days" if vs_mean
              else _when(base[0], grain))
