@@ -68,6 +68,7 @@ class Explanation:
     baseline_value: float
     slices: tuple[dict[str, Any], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    chance: bool = False  # the change is within the counts' chance variation (no slice blamed)
 
     @property
     def change(self) -> float:
@@ -82,6 +83,8 @@ class Explanation:
         """One sentence: "dau −18.0%: os=Android · app_version=5.0.0 explains 92.0% of the drop"."""
         rel = self.change / self.baseline_value if self.baseline_value else float("nan")
         head = f"{label or self.metric} {formatting.percent(rel, signed=True)}"
+        if self.chance:
+            return f"{head}: within chance, no slice is blamed."
         if not self.top:
             return f"{head}: no slice explains it (a global change)."
         best = self.top[0]
@@ -137,6 +140,9 @@ def explain(
         raise InvalidParameterError(f"length must be 1 or more {grain}s (got {length}).")
     step = _STEP[grain] * length
     dims = list(by) or [d for d in DEFAULT_DIMENSIONS if d in events.columns]
+    if not dims:
+        raise InsufficientDataError(f"The events have none of the usual dimensions "
+                                    f"({', '.join(DEFAULT_DIMENSIONS)}); name some with by.")
     table, columns = _prepare(events, users, dims)
     table = _metric_rows(table, metric)
     periods = [start, *base]
@@ -158,11 +164,21 @@ def explain(
     ranked = _rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
     words = (f"the mean of the same {grain} over the {vs_mean} previous days" if vs_mean
              else _when(base[0], grain))
-    notes = () if len(ranked) and ranked["explains"].any() else (
-        "No slice explains it: the change is spread over the slices in proportion to their "
-        "size (a global change).",)
+    # A count's chance variation is about its square root (Poisson): a change inside twice
+    # that is noise, and the slices' shares of it are noise too.
+    chance = abs(now_total - base_total) < 2 * np.sqrt(now_total + base_total / len(base))
+    if chance:
+        ranked["explains"] = False
+        notes: tuple[str, ...] = (
+            "The change is within chance (less than twice its expected random variation); "
+            "no slice is blamed.",)
+    elif ranked["explains"].any():
+        notes = ()
+    else:
+        notes = ("No slice explains it: the change is spread over the slices in proportion to "
+                 "their size (a global change).",)
     return Explanation(metric, start, grain, words, now_total, base_total,
-                       tuple(ranked.to_dict("records")), notes)
+                       tuple(ranked.to_dict("records")), notes, chance)
 
 
 def _start(date: dt.date | dt.datetime, grain: Grain) -> dt.datetime:
