@@ -1,5 +1,5 @@
 """Which slice moved a metric: rank slices (single dimensions and pairs) by how much of a
-change between a day (or hour) and its baseline each explains (Adtributor, Bhagwan et al.
+change between a day (hour, minutes) and its baseline each explains (Adtributor, Bhagwan et al.
 2014: explanatory power + surprise).
 
 For every slice ``s`` of a dimension (or pair) with baseline value ``F_s`` and value ``A_s``:
@@ -21,9 +21,9 @@ When no slice explains the change it was spread over the slices in proportion to
 a global change, and the result says so.
 
 The baseline is the same period ``vs`` (default: 7 days before) or the mean of the same
-period over the ``vs_mean`` previous days. Periods are UTC days or hours. Every number comes
-from one grouped query per dimension set in the warehouse; only the per-slice table reaches
-pandas.
+period over the ``vs_mean`` previous days. Periods are ``length`` UTC days, hours or
+minutes. Every number comes from one grouped query per dimension set in the warehouse; only
+the per-slice table reaches pandas.
 """
 
 from __future__ import annotations
@@ -48,10 +48,11 @@ from applens.insights.span import data_span, describe_span
 
 __all__ = ["DEFAULT_DIMENSIONS", "Explanation", "explain", "slice_surprise"]
 
-Grain = Literal["day", "hour"]
+Grain = Literal["day", "hour", "minute"]
 DEFAULT_DIMENSIONS = ("os", "app_version", "source", "country")
 _SEP = " · "
-_STEP = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1)}
+_STEP = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1),
+         "minute": dt.timedelta(minutes=1)}
 _COLUMNS = ["dimension", "slice", "baseline", "value", "change", "change_pct", "contribution",
             "baseline_share", "share", "surprise", "explains"]
 
@@ -183,8 +184,10 @@ def explain(
 
 def _start(date: dt.date | dt.datetime, grain: Grain) -> dt.datetime:
     moment = date if isinstance(date, dt.datetime) else dt.datetime.combine(date, dt.time())
-    moment = moment.replace(tzinfo=None, minute=0, second=0, microsecond=0)
-    return moment if grain == "hour" else moment.replace(hour=0)
+    moment = moment.replace(tzinfo=None, second=0, microsecond=0)
+    if grain == "minute":
+        return moment
+    return moment.replace(minute=0) if grain == "hour" else moment.replace(hour=0, minute=0)
 
 
 def _baseline_starts(start: dt.datetime, grain: Grain, vs: Any, vs_mean: int | None
@@ -194,8 +197,8 @@ def _baseline_starts(start: dt.datetime, grain: Grain, vs: Any, vs_mean: int | N
     if vs is None:
         return [start - dt.timedelta(days=7)]
     other = _start(vs, grain)
-    if grain == "hour" and not isinstance(vs, dt.datetime):
-        other = other.replace(hour=start.hour)
+    if grain != "day" and not isinstance(vs, dt.datetime):
+        other = other.replace(hour=start.hour, minute=start.minute)
     if other == start:
         raise InvalidParameterError("The baseline is the period being explained; pick "
                                     "another date for vs.")
@@ -203,7 +206,7 @@ def _baseline_starts(start: dt.datetime, grain: Grain, vs: Any, vs_mean: int | N
 
 
 def _when(moment: dt.datetime, grain: Grain) -> str:
-    return f"{moment:%Y-%m-%d}" if grain == "day" else f"{moment:%Y-%m-%d %H:00} UTC"
+    return f"{moment:%Y-%m-%d}" if grain == "day" else f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def _prepare(events: ir.Table, users: ir.Table | None, dims: list[str]
