@@ -126,60 +126,69 @@ def explain(
     enough: float = 0.67,
 ) -> Explanation:
     """Explain the change of ``metric`` (``dau``, ``events``, ``count:EVENT``) in the period
-    starting at ``date`` (``length`` days or hours long) against its baseline, slice by slice
-    over ``by`` (event columns, or ``person.KEY`` for a users column)."""
+    starting at ``date`` (``length`` days, hours or minutes long) against its baseline,
+    slice by slice over ``by`` (event columns, or ``person.KEY`` for a users column)."""
     if vs is not None and vs_mean is not None:
         raise InvalidParameterError("Give either vs (a date) or vs_mean (a number of days), "
                                     "not both.")
     if vs_mean is not None and vs_mean < 1:
         raise InvalidParameterError(f"vs_mean must be 1 or more days (got {vs_mean}).")
+    if length < 1:
+        raise InvalidParameterError(f"length must be 1 or more {grain}s (got {length}).")
     events = ws.table("events")
     users = ws.backend.table("users") if ws.has_table("users") else None
     start = _start(date, grain)
     base = _baseline_starts(start, grain, vs, vs_mean)
-    if length < 1:
-        raise InvalidParameterError(f"length must be 1 or more {grain}s (got {length}).")
-    step = _STEP[grain] * length
     dims = list(by) or [d for d in DEFAULT_DIMENSIONS if d in events.columns]
     if not dims:
         raise InsufficientDataError(f"The events have none of the usual dimensions "
                                     f"({', '.join(DEFAULT_DIMENSIONS)}); name some with by.")
     table, columns = _prepare(events, users, dims)
     table = _metric_rows(table, metric)
-    periods = [start, *base]
-    table = table.mutate(_k=_slot(table, periods, step))
+    table = table.mutate(_k=_slot(table, [start, *base], _STEP[grain] * length))
     table = table.filter(table._k.notnull())
     value = table.user_id.nunique() if metric == "dau" else table.count()
     totals = table.group_by("_k").agg(v=value).to_pandas()
     now_total, base_total = _split(totals, len(base))
     _check_data(ws, now_total, base_total, start, base, metric)
-    singles = [_per_slice(table, (d,), [columns[d]], metric, len(base)) for d in dims]
+    frames = _frames(table, dims, columns, metric, len(base), pairs)
+    ranked = _rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
+    chance, notes = _verdict(ranked, now_total, base_total, len(base))
+    words = (f"the mean of the same {'day' if grain == 'day' else 'time of day'} over the "
+             f"{vs_mean} previous days" if vs_mean else _when(base[0], grain))
+    return Explanation(metric, start, grain, words, now_total, base_total,
+                       tuple(ranked.to_dict("records")), notes, chance)
+
+
+def _frames(table: ir.Table, dims: list[str], columns: dict[str, str], metric: str,
+            n_base: int, pairs: bool) -> list[pd.DataFrame]:
+    """The per-slice tables of every dimension and (with ``pairs``) pair of dimensions."""
+    singles = [_per_slice(table, (d,), [columns[d]], metric, n_base) for d in dims]
     # A dimension with one value (a column nobody fills) tells nothing, alone or in a pair.
     varied = [d for d, f in zip(dims, singles, strict=True) if len(f) > 1]
     frames = [f for f in singles if len(f) > 1] + [
-        _per_slice(table, s, [columns[d] for d in s], metric, len(base))
+        _per_slice(table, s, [columns[d] for d in s], metric, n_base)
         for s in (itertools.combinations(varied, 2) if pairs else ())]
     if not frames:
         raise InsufficientDataError(f"Every dimension ({', '.join(dims)}) has a single value "
                                     "in these periods; pick others with by.")
-    ranked = _rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
-    words = (f"the mean of the same {grain} over the {vs_mean} previous days" if vs_mean
-             else _when(base[0], grain))
+    return frames
+
+
+def _verdict(ranked: pd.DataFrame, now_total: float, base_total: float, n_base: int
+             ) -> tuple[bool, tuple[str, ...]]:
+    """Whether the change is within chance (then no slice is blamed) and the notes."""
     # A count's chance variation is about its square root (Poisson): a change inside twice
     # that is noise, and the slices' shares of it are noise too.
-    chance = abs(now_total - base_total) < 2 * np.sqrt(now_total + base_total / len(base))
+    chance = bool(abs(now_total - base_total) < 2 * np.sqrt(now_total + base_total / n_base))
     if chance:
         ranked["explains"] = False
-        notes: tuple[str, ...] = (
-            "The change is within chance (less than twice its expected random variation); "
-            "no slice is blamed.",)
-    elif ranked["explains"].any():
-        notes = ()
-    else:
-        notes = ("No slice explains it: the change is spread over the slices in proportion to "
-                 "their size (a global change).",)
-    return Explanation(metric, start, grain, words, now_total, base_total,
-                       tuple(ranked.to_dict("records")), notes, chance)
+        return True, ("The change is within chance (less than twice its expected random "
+                      "variation); no slice is blamed.",)
+    if ranked["explains"].any():
+        return False, ()
+    return False, ("No slice explains it: the change is spread over the slices in proportion "
+                   "to their size (a global change).",)
 
 
 def _start(date: dt.date | dt.datetime, grain: Grain) -> dt.datetime:
