@@ -29,7 +29,8 @@ def _moment(text: str, option: str) -> tuple[dt.datetime, bool]:
 
 def explain(
     metric: Annotated[str, typer.Argument(
-        help="dau, events, or count:EVENT (e.g. count:view).")],
+        help="dau, events, count:EVENT (e.g. count:view) or ratio:EVENT/EVENT "
+             "(e.g. ratio:like/view).")],
     date: Annotated[str, typer.Option(
         "--date", help="The day (YYYY-MM-DD) or hour (YYYY-MM-DDTHH) to explain, in UTC.")],
     vs: Annotated[str | None, typer.Option(

@@ -39,11 +39,11 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from scipy.special import rel_entr
 
 from applens import formatting
 from applens.errors import InsufficientDataError, InvalidParameterError, QueryError, did_you_mean
 from applens.insights import _filters
+from applens.insights._attribution import COLUMNS, rank, slice_surprise
 from applens.insights.span import data_span, describe_span
 
 __all__ = ["DEFAULT_DIMENSIONS", "Explanation", "explain", "slice_surprise"]
@@ -53,8 +53,6 @@ DEFAULT_DIMENSIONS = ("os", "app_version", "source", "country")
 _SEP = " · "
 _STEP = {"day": dt.timedelta(days=1), "hour": dt.timedelta(hours=1),
          "minute": dt.timedelta(minutes=1)}
-_COLUMNS = ["dimension", "slice", "baseline", "value", "change", "change_pct", "contribution",
-            "baseline_share", "share", "surprise", "explains"]
 
 
 @dataclass(frozen=True)
@@ -94,20 +92,13 @@ class Explanation:
                 f"{formatting.percent(best['contribution'])} of the {word}.")
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(list(self.slices), columns=_COLUMNS)
+        return pd.DataFrame(list(self.slices), columns=COLUMNS)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out.update(start=self.start.isoformat(), change=self.change, headline=self.headline(),
                    slices=[dict(s) for s in self.slices], notes=list(self.notes))
         return out
-
-
-def slice_surprise(p: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Per-slice Jensen-Shannon terms of baseline shares ``p`` against shares ``q``."""
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    m = (p + q) / 2
-    return 0.5 * (rel_entr(p, m) + rel_entr(q, m))
 
 
 def explain(
@@ -125,7 +116,8 @@ def explain(
     margin: float = 0.15,
     enough: float = 0.67,
 ) -> Explanation:
-    """Explain the change of ``metric`` (``dau``, ``events``, ``count:EVENT``) in the period
+    """Explain the change of ``metric`` (``dau``, ``events``, ``count:EVENT``,
+    ``ratio:EVENT/EVENT`` such as ``ratio:like/view``) in the period
     starting at ``date`` (``length`` days, hours or minutes long) against its baseline,
     slice by slice over ``by`` (event columns, or ``person.KEY`` for a users column)."""
     if vs is not None and vs_mean is not None:
@@ -147,13 +139,13 @@ def explain(
     table = _metric_rows(table, metric)
     table = table.mutate(_k=_slot(table, [start, *base], _STEP[grain] * length))
     table = table.filter(table._k.notnull())
-    value = table.user_id.nunique() if metric == "dau" else table.count()
-    totals = table.group_by("_k").agg(v=value).to_pandas()
-    now_total, base_total = _split(totals, len(base))
-    _check_data(ws, now_total, base_total, start, base, metric)
+    totals = table.group_by("_k").agg(**_values(table, metric)).to_pandas()
+    sums = {c: _split(totals, c, len(base)) for c in ("v", "w") if c in totals.columns}
+    _check_data(ws, sums, start, base, metric)
+    now_total, base_total, noise = _totals(sums, len(base))
     frames = _frames(table, dims, columns, metric, len(base), pairs)
-    ranked = _rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
-    chance, notes = _verdict(ranked, now_total, base_total, len(base))
+    ranked = rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
+    chance, notes = _verdict(ranked, abs(now_total - base_total) < 2 * noise)
     words = (f"the mean of the same {'day' if grain == 'day' else 'time of day'} over the "
              f"{vs_mean} previous days" if vs_mean else _when(base[0], grain))
     return Explanation(metric, start, grain, words, now_total, base_total,
@@ -175,12 +167,17 @@ def _frames(table: ir.Table, dims: list[str], columns: dict[str, str], metric: s
     return frames
 
 
-def _verdict(ranked: pd.DataFrame, now_total: float, base_total: float, n_base: int
-             ) -> tuple[bool, tuple[str, ...]]:
-    """Whether the change is within chance (then no slice is blamed) and the notes."""
-    # A count's chance variation is about its square root (Poisson): a change inside twice
-    # that is noise, and the slices' shares of it are noise too.
-    chance = bool(abs(now_total - base_total) < 2 * np.sqrt(now_total + base_total / n_base))
+def _totals(sums: dict[str, tuple[float, float]], n_base: int) -> tuple[float, float, float]:
+    """The metric now and on the baseline, and the chance variation of their difference: a
+    count's is about its square root (Poisson), a ratio's that of its numerator over the
+    denominator."""
+    (a, f), (aw, fw) = sums["v"], sums.get("w", (1.0, 1.0))
+    return a / aw, f / fw, float(np.sqrt(a / aw ** 2 + f / (n_base * fw ** 2)))
+
+
+def _verdict(ranked: pd.DataFrame, chance: bool) -> tuple[bool, tuple[str, ...]]:
+    """The notes; within chance the slices' shares of the change are noise too, so none is
+    blamed."""
     if chance:
         ranked["explains"] = False
         return True, ("The change is within chance (less than twice its expected random "
@@ -235,17 +232,27 @@ def _prepare(events: ir.Table, users: ir.Table | None, dims: list[str]
     return _filters.attach_person(events, users, keys), columns
 
 
+def _events(metric: str) -> list[str]:
+    """The events a metric counts (``count:like`` → like; ``ratio:like/view`` → like, view)."""
+    if metric.startswith("count:"):
+        return [metric[6:]]
+    if metric.startswith("ratio:") and metric.count("/") == 1:
+        return metric[6:].split("/")
+    return []
+
+
 def _metric_rows(table: ir.Table, metric: str) -> ir.Table:
     if metric in ("dau", "events"):
         return table.filter(table.user_id.notnull()) if metric == "dau" else table
-    if metric.startswith("count:"):
-        name = metric[6:]
+    names = _events(metric)
+    if names:
         known = table.event.value_counts().to_pandas()["event"].dropna().tolist()
-        if name not in known:
-            raise QueryError(f"There is no event '{name}'.{did_you_mean(name, known)} "
-                             f"Events: {', '.join(sorted(known))}.")
-        return table.filter(table.event == name)
-    choices = ["dau", "events", "count:EVENT"]
+        for name in names:
+            if name not in known:
+                raise QueryError(f"There is no event '{name}'.{did_you_mean(name, known)} "
+                                 f"Events: {', '.join(sorted(known))}.")
+        return table.filter(table.event.isin(names))
+    choices = ["dau", "events", "count:EVENT", "ratio:EVENT/EVENT"]
     raise QueryError(f"Unknown metric '{metric}'.{did_you_mean(metric, choices)} "
                      f"Use one of: {', '.join(choices)}.")
 
@@ -256,15 +263,28 @@ def _slot(table: ir.Table, periods: list[dt.datetime], step: dt.timedelta) -> ir
     return ibis.cases(*cases, else_=ibis.null("int64"))
 
 
-def _split(frame: pd.DataFrame, n_base: int) -> tuple[float, float]:
-    by = dict(zip(frame["_k"], frame["v"], strict=True))
+def _values(table: ir.Table, metric: str) -> dict[str, ir.Scalar]:
+    """``v`` (the count, or a ratio's numerator) and, for a ratio, ``w`` (its denominator)."""
+    if metric == "dau":
+        return {"v": table.user_id.nunique()}
+    if metric.startswith("ratio:"):
+        num, den = _events(metric)
+        return {"v": (table.event == num).cast("int64").sum(),
+                "w": (table.event == den).cast("int64").sum()}
+    return {"v": table.count()}
+
+
+def _split(frame: pd.DataFrame, column: str, n_base: int) -> tuple[float, float]:
+    by = dict(zip(frame["_k"], frame[column], strict=True))
     return float(by.get(0, 0)), sum(float(by.get(k, 0)) for k in range(1, n_base + 1)) / n_base
 
 
-def _check_data(ws: Any, now_total: float, base_total: float, start: dt.datetime,
+def _check_data(ws: Any, sums: dict[str, tuple[float, float]], start: dt.datetime,
                 base: list[dt.datetime], metric: str) -> None:
     span = data_span(ws.backend)
     where = describe_span(span, ZoneInfo("UTC"))
+    column = "w" if "w" in sums else "v"  # a ratio needs its denominator
+    now_total, base_total = sums[column]
     if now_total == 0:
         raise InsufficientDataError(f"No data for {metric} on {start:%Y-%m-%d %H:%M} UTC; "
                                     f"{where}. Pick a date inside it.")
@@ -278,44 +298,16 @@ def _per_slice(table: ir.Table, dims: tuple[str, ...], columns: list[str], metri
                n_base: int) -> pd.DataFrame:
     keys = {f"_d{i}": table[c].cast("string") for i, c in enumerate(columns)}
     keyed = table.mutate(**keys)
-    value = keyed.user_id.nunique() if metric == "dau" else keyed.count()
-    frame = keyed.group_by(["_k", *keys]).agg(v=value).to_pandas()
+    frame = keyed.group_by(["_k", *keys]).agg(**_values(keyed, metric)).to_pandas()
     label = pd.Series("", index=frame.index, dtype=object)
     for i, dim in enumerate(dims):
         part = dim + "=" + frame[f"_d{i}"].fillna(_filters.NONE_LABEL).astype(str)
         label = part if i == 0 else label + _SEP + part
-    frame = frame.assign(slice=label, now=np.where(frame["_k"] == 0, frame["v"], 0),
-                         base=np.where(frame["_k"] > 0, frame["v"], 0))
-    out = frame.groupby("slice", as_index=False)[["now", "base"]].sum()
-    out["base"] = out["base"] / n_base
+    sums = {"now": np.where(frame["_k"] == 0, frame["v"], 0),
+            "base": np.where(frame["_k"] > 0, frame["v"], 0) / n_base}
+    if "w" in frame.columns:
+        sums.update(now_w=np.where(frame["_k"] == 0, frame["w"], 0),
+                    base_w=np.where(frame["_k"] > 0, frame["w"], 0) / n_base)
+    out = frame.assign(slice=label, **sums).groupby("slice", as_index=False)[list(sums)].sum()
     out.insert(0, "dimension", " × ".join(dims))
     return out
-
-
-def _rank(frame: pd.DataFrame, min_contribution: float, margin: float, enough: float
-          ) -> pd.DataFrame:
-    parts = []
-    for _, part in frame.groupby("dimension", sort=False):
-        a, f = part["now"].to_numpy(float), part["base"].to_numpy(float)
-        change = a.sum() - f.sum()
-        p, q = f / f.sum(), a / a.sum()
-        part = part.assign(
-            baseline=f, value=a, change=a - f,
-            change_pct=np.where(f > 0, (a - f) / np.where(f > 0, f, 1), np.nan),
-            contribution=(a - f) / change if change else np.nan,
-            baseline_share=p, share=q, surprise=slice_surprise(p, q))
-        ok = ((part["contribution"] >= min_contribution)
-              & (part["contribution"] - part["baseline_share"] >= margin))
-        part = part.sort_values("surprise", ascending=False)
-        chosen, total = [], 0.0
-        for index in part.index[ok.loc[part.index].to_numpy()]:
-            if len(chosen) == 3 or total >= enough:
-                break
-            chosen.append(index)
-            total += part.at[index, "contribution"]
-        part["explains"] = part.index.isin(chosen)
-        parts.append(part)
-    out = pd.concat(parts)
-    out = out.assign(_excess=out["contribution"] - out["baseline_share"]).sort_values(
-        ["explains", "_excess", "surprise"], ascending=False)
-    return out[_COLUMNS].reset_index(drop=True)

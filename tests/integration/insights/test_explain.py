@@ -134,3 +134,28 @@ def test_bad_input_is_one_clear_sentence(demo):
         explain(ws, "dau", dt.date(2027, 1, 5))
     with pytest.raises(InsufficientDataError, match="baseline"):
         explain(ws, "dau", dt.date(2026, 11, 3))
+
+
+def test_a_ratio_is_explained_by_the_slice_whose_rate_fell(tmp_path):
+    # 1,000 views a day on each os; likes: 200 + 200 last week, then Android 50 + iOS 200.
+    # CTR 0.2 → 0.125, and with only Android changed it would be 0.125: Android is all of it.
+    rows = []
+    for day, android_likes in (("2026-11-01", 200), ("2026-11-08", 50)):
+        for os, likes in (("Android", android_likes), ("iOS", 200)):
+            rows += [{"ts": f"{day} 10:00:00", "user_id": f"{os}{i}", "event": "view", "os": os}
+                     for i in range(1000)]
+            rows += [{"ts": f"{day} 10:01:00", "user_id": f"{os}{i}", "event": "like", "os": os}
+                     for i in range(likes)]
+    pd.DataFrame(rows).to_csv(tmp_path / "e.csv", index=False)
+    with Workspace.init(tmp_path / "ws") as ws:
+        ingest(ws, tmp_path / "e.csv")
+        result = explain(ws, "ratio:like/view", dt.date(2026, 11, 8), by=["os"])
+        with pytest.raises(QueryError, match="Did you mean 'view'"):
+            explain(ws, "ratio:like/viewz", dt.date(2026, 11, 8), by=["os"])
+    assert (result.value, result.baseline_value) == (pytest.approx(0.125), pytest.approx(0.2))
+    frame = result.to_frame().set_index("slice")
+    assert frame.loc["os=Android", "value"] == pytest.approx(0.05)
+    assert frame.loc["os=Android", "contribution"] == pytest.approx(1.0)
+    assert frame.loc["os=iOS", "contribution"] == pytest.approx(0.0)
+    assert result.top[0]["slice"] == "os=Android"
+    assert result.headline() == "ratio:like/view -37.5%: os=Android explains 100.0% of the drop."
