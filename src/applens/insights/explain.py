@@ -287,7 +287,7 @@ def _check_data(ws: Any, sums: dict[str, tuple[float, float]], start: dt.datetim
     now_total, base_total = sums[column]
     if now_total == 0:
         raise InsufficientDataError(f"No data for {metric} on {start:%Y-%m-%d %H:%M} UTC; "
-                                    f"{where}. Pick a date inside it.")
+                                    f"{where}. Pick a period with events.")
     if base_total == 0:
         raise InsufficientDataError(f"No data for {metric} on the baseline "
                                     f"({base[0]:%Y-%m-%d %H:%M} UTC); {where}. "
