@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 
+from applens.errors import ApplensError
 from applens.formatting import number
+from applens.insights.explain import explain
+from applens.monitor.config import MonitorConfig
 from applens.monitor.judge import Notice
+from applens.monitor.slices import ALL
 
-__all__ = ["render_chart", "render_text"]
+__all__ = ["explain_notices", "render_chart", "render_text"]
+
+Explanations = Mapping[tuple[str, datetime], str]  # (monitor, slice start) -> one sentence
 
 MAX_CHARTS = 6  # a taller picture stops being readable in a chat
 _WORDS = {"opened": "NEW", "worse": "WORSE", "repeat": "STILL", "resolved": "RESOLVED"}
@@ -39,9 +46,47 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
             f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}")
 
 
+def _explain_metric(cfg: MonitorConfig) -> str | None:
+    """The ``explain`` metric of a monitor on a plain count or DAU (None: not explainable)."""
+    series = cfg.metric_series
+    if cfg.formula or cfg.properties or len(series) != 1 or series[0].properties:
+        return None
+    s = series[0]
+    if s.math_property or s.math not in ("total", "dau"):
+        return None
+    if s.math == "dau":
+        return None if s.event else "dau"
+    return f"count:{s.event}" if s.event else "events"
+
+
+def explain_notices(ws: Any, notices: Sequence[Notice], configs: Mapping[str, MonitorConfig],
+                    history_days: int = 7) -> dict[tuple[str, datetime], str]:
+    """For each new or worse alert on a monitor's total, which slice moved it against the same
+    slot over the previous ``history_days`` days ("view count -40.0%: os=Android explains 100.0%
+    of the drop."). An alert whose data cannot name a slice simply gets no sentence."""
+    out: dict[tuple[str, datetime], str] = {}
+    for n in notices:
+        cfg = configs.get(n.monitor)
+        if cfg is None or n.kind not in ("opened", "worse") or n.series != ALL:
+            continue
+        metric = _explain_metric(cfg)
+        if metric is None:
+            continue
+        minutes = max(1, int(cfg.slice_step.total_seconds() // 60))
+        try:
+            result = explain(ws, metric, n.verdict.slice_start, vs_mean=history_days,
+                             grain="minute", length=minutes)
+        except ApplensError:
+            continue
+        out[(n.monitor, n.verdict.slice_start)] = result.headline(cfg.label)
+    return out
+
+
 def render_text(notices: Sequence[Notice], labels: dict[str, str],
-                step: dict[str, timedelta]) -> tuple[str, str]:
-    """Title and markdown body for the notices of one run."""
+                step: dict[str, timedelta], explanations: Explanations | None = None
+                ) -> tuple[str, str]:
+    """Title and markdown body for the notices of one run; ``explanations`` (from
+    ``explain_notices``) add which slice moved a total."""
     counts = Counter("resolved" if n.kind == "resolved" else "alert" for n in notices)
     parts = []
     if counts["alert"]:
@@ -51,7 +96,11 @@ def render_text(notices: Sequence[Notice], labels: dict[str, str],
     title = "applens: " + ", ".join(parts)
     ordered = sorted(notices, key=lambda n: (n.kind == "resolved", n.monitor, n.series,
                                              n.verdict.slice_start))
-    body = "\n".join(_line(n, labels, step) for n in ordered)
+    lines = []
+    for n in ordered:
+        why = (explanations or {}).get((n.monitor, n.verdict.slice_start))
+        lines.append(_line(n, labels, step) + (f". {why}" if why else ""))
+    body = "\n".join(lines)
     return title, body
 
 

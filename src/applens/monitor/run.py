@@ -25,7 +25,7 @@ from applens.insights.span import data_span
 from applens.monitor import state
 from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
-from applens.monitor.message import render_chart, render_text
+from applens.monitor.message import explain_notices, render_chart, render_text
 from applens.monitor.slices import metric_slices, usual_volume, watermark
 from applens.notify import notify_config, redact_channel, send
 from applens.workspace import Workspace
@@ -252,8 +252,9 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
             run.warnings.append(f"Monitor '{cfg.name}' has alerts but no channels: set "
                                 "[notify] urls or monitors.<name>.channels.")
     messages = []
+    why = explain_notices(ws, run.notices, {cfg.name: cfg for cfg, _ in judged})
     for channels, notices in groups.items():
-        title, body = render_text(notices, labels, steps)
+        title, body = render_text(notices, labels, steps, why)
         messages.append((list(channels), title, body, render_chart(notices, frames)))
     con = ws.connection
     con.execute("BEGIN TRANSACTION")

@@ -20,8 +20,9 @@ import altair as alt
 import pandas as pd
 
 from applens._files import atomic_write
-from applens.errors import ConfigError, NotFoundError
+from applens.errors import ConfigError, DataError, NotFoundError
 from applens.formatting import count, lift, percent, pp
+from applens.insights.explain import explain
 
 if TYPE_CHECKING:
     from applens.notify import Delivery
@@ -81,6 +82,7 @@ class Digest:
     folder: Path
     markdown: Path | None = None
     charts: list[Path] = field(default_factory=list)
+    explanation: str | None = None  # which slice moved DAU against last week (or why not)
 
     @property
     def title(self) -> str:
@@ -97,6 +99,8 @@ class Digest:
         for m in self.metrics:
             lines.append(f"| {m.label} | {m.text(m.value)} | {m.change_text(m.vs_previous_day)}"
                          f" | {m.change_text(m.vs_last_week)} |")
+        if self.explanation:
+            lines += ["", f"Against the same weekday last week: {self.explanation}"]
         lines += ["", f"Charts: the last {WINDOW} days ending {self.day.isoformat()}."]
         return "\n".join(lines) + "\n"
 
@@ -106,7 +110,7 @@ class Digest:
                              "previous_day": m.previous_day, "last_week": m.last_week,
                              "vs_previous_day": m.vs_previous_day,
                              "vs_last_week": m.vs_last_week} for m in self.metrics],
-                "charts": [str(p) for p in self.charts]}
+                "charts": [str(p) for p in self.charts], "explanation": self.explanation}
 
 
 def default_day(ws: Workspace) -> dt.date:
@@ -196,10 +200,20 @@ def build_digest(ws: Workspace, day: dt.date | None = None, *, save: bool = True
     metrics = [Metric(k, LABELS[k], value(k, day), value(k, days[-2]), value(k, days[0]),
                       rate=k == "crash_rate") for k in keys]
     digest = Digest(day, metrics, frame.iloc[1:].reset_index(drop=True),
-                    ws.path / "digests" / day.isoformat())
+                    ws.path / "digests" / day.isoformat(), explanation=_explain_dau(ws, day))
     if save:
         write_digest(digest)
     return digest
+
+
+def _explain_dau(ws: Workspace, day: dt.date) -> str | None:
+    """The slice that moved DAU against the same local weekday last week, in one sentence
+    (or why no slice can be named); None when either day has no users."""
+    try:
+        result = explain(ws, "dau", _utc(ws, day), grain="hour", length=24)
+    except DataError as exc:
+        return None if str(exc).startswith("No data") else f"DAU not explained by slice: {exc}"
+    return result.headline("DAU")
 
 
 def write_digest(digest: Digest) -> Digest:
