@@ -10,7 +10,7 @@ import gc
 
 import pytest
 
-from applens.web.views import PAGES
+from applens.web.pages import PAGES
 from tests.browser.conftest import serve, wait_for_charts
 from tests.conftest import SHARED_DATA
 from tests.realdata.conftest import build

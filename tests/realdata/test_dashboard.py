@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from applens.web import create_app
-from applens.web.views import PAGES
+from applens.web.pages import PAGES
 from applens.workspace import Workspace
 from tests.realdata.conftest import Built
 from tests.support.numbers import unreadable_numbers, visible_text
