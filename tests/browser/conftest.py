@@ -126,21 +126,27 @@ def serve(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Li
     _stop(server)
 
 
+def opens_workspace(folder: Path, *, days: int, users: int) -> Path:
+    """A workspace in ``folder`` where ``users`` people open the app at 10:00 UTC on each of
+    the first ``days`` days of November 2026."""
+    from applens.workspace import Workspace
+
+    csv = folder.parent / f"{folder.name}-events.csv"
+    csv.write_text("ts,user_id,event\n" + "".join(
+        f"2026-11-{d:02d}T10:00:00Z,u{u},open\n" for d in range(1, days + 1)
+        for u in range(users)), encoding="utf-8")
+    with Workspace.init(folder) as ws:
+        ingest(ws, csv)
+    return folder
+
+
 GUARD_TOKEN = "browser-test-token-0123456789"
 
 
 @pytest.fixture(scope="session")
 def guarded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """``applens serve`` with APPLENS_TOKEN set, over a workspace of a few events."""
-    from applens.workspace import Workspace
-
-    folder = tmp_path_factory.mktemp("browser-guarded")
-    csv = folder.parent / f"{folder.name}-events.csv"
-    csv.write_text("ts,user_id,event\n" + "".join(
-        f"2026-11-{d:02d}T10:00:00Z,u{u},open\n" for d in range(1, 22) for u in range(5)),
-        encoding="utf-8")
-    with Workspace.init(folder) as ws:
-        ingest(ws, csv)
+    folder = opens_workspace(tmp_path_factory.mktemp("browser-guarded"), days=21, users=5)
     server = _serve(folder, tmp_path_factory.mktemp("server") / "guarded.log",
                     {**os.environ, "APPLENS_TOKEN": GUARD_TOKEN})
     yield server

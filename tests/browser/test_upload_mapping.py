@@ -7,9 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from applens.ingest import ingest
-from applens.workspace import Workspace
-from tests.browser.conftest import LiveServer, serve
+from tests.browser.conftest import LiveServer, opens_workspace, serve
 
 pytestmark = pytest.mark.browser
 
@@ -20,13 +18,7 @@ SPLIT = ("date,time,uid,action,plan\n2026-11-06,10:00:00,s1,view,pro\n"
 @pytest.fixture(scope="module")
 def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A server of its own: these tests add data to its workspace."""
-    folder = tmp_path_factory.mktemp("browser-upload")
-    seed = folder.parent / f"{folder.name}-seed.csv"
-    seed.write_text("ts,user_id,event\n" + "".join(
-        f"2026-11-{d:02d}T10:00:00Z,u{u},open\n" for d in range(1, 8) for u in range(3)),
-        encoding="utf-8")
-    with Workspace.init(folder) as ws:
-        ingest(ws, seed)
+    folder = opens_workspace(tmp_path_factory.mktemp("browser-upload"), days=7, users=3)
     yield from serve(folder, tmp_path_factory)
 
 
