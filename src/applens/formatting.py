@@ -31,7 +31,7 @@ __all__ = [
 MISSING = "n/a"
 P_FLOOR = 1e-4
 _P_COLUMNS = {"p", "p_value", "pvalue", "p_adjusted", "p_adj", "srm_p_value", "srm_p"}
-_ID_SUFFIXES = ("_id", "id", "line", "rank", "year", "seed")
+_ID_SUFFIXES = ("id", "line", "rank", "year", "seed")  # "id" covers "_id"
 
 
 def is_missing(value: Any) -> bool:

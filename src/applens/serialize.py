@@ -18,11 +18,9 @@ import dataclasses
 import datetime as dt
 import json
 import math
-import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
-from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -113,11 +111,7 @@ def to_jsonable(value: Any) -> Any:
                             for f in dataclasses.fields(value)})
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
-    if isinstance(value, (PurePath, uuid.UUID, pd.Period, pd.Interval)):
-        return str(value)
-    if isinstance(value, complex):
-        return str(value)
-    return str(value)
+    return str(value)  # paths, UUIDs, periods, intervals, complex numbers: their text
 
 
 def dumps(value: Any, *, indent: int | None = 2) -> str:

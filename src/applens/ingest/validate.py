@@ -69,13 +69,15 @@ def whole_number_ids(con, relation: str, sources: dict[str, str]) -> set[str]:  
     whole = set()
     for name, source in sources.items():
         text = f"NULLIF(trim(CAST({ident(source)} AS VARCHAR)), '')"
-        # Two early-stopping probes: one value that is not N.0, one value that is.
-        probe = (f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {relation} WHERE {text} IS NOT "
-                 f"NULL AND NOT regexp_full_match({text}, {_WHOLE}) LIMIT 1)), "
-                 f"(SELECT count(*) FROM (SELECT 1 FROM {relation} WHERE "
-                 f"regexp_full_match({text}, {_WHOLE}) LIMIT 1))")
-        other, some = con.execute(probe).fetchall()[0]
-        if some and not other:
+        # Two early-stopping probes, the one that usually stops at the first row first: a
+        # value that is not N.0 (most ids, such as 'u123') settles it without a full scan.
+        other = con.execute(f"SELECT 1 FROM {relation} WHERE {text} IS NOT NULL AND NOT "
+                            f"regexp_full_match({text}, {_WHOLE}) LIMIT 1").fetchall()
+        if other:
+            continue
+        some = con.execute(f"SELECT 1 FROM {relation} WHERE regexp_full_match({text}, "
+                           f"{_WHOLE}) LIMIT 1").fetchall()
+        if some:
             whole.add(name)
     return whole
 
