@@ -25,7 +25,7 @@ import pandas as pd
 
 __all__ = [
     "MISSING", "cell", "ci", "compact", "count", "duration", "effect", "frame_cells", "is_missing",
-    "lift", "number", "p_equals", "p_value", "percent", "pp",
+    "TEMPLATE_FILTERS", "lift", "number", "p_equals", "p_value", "percent", "pp",
 ]
 
 MISSING = "n/a"
@@ -227,3 +227,8 @@ def frame_cells(frame: pd.DataFrame) -> list[list[str]]:
     columns = [str(c) for c in frame.columns]
     return [[cell(v, c) for c, v in zip(columns, row, strict=True)]
             for row in frame.itertuples(index=False, name=None)]
+
+
+# The formats above as Jinja template filters, for the report and the dashboard alike.
+TEMPLATE_FILTERS = {"cell": cell, "cells": frame_cells, "count": count, "number": number,
+                    "percent": percent, "p_value": p_value, "effect": effect}

@@ -20,7 +20,6 @@ from applens.experiments.analyze import Readout, analyze_frame
 from applens.experiments.assignment import assign_group, bucket_bounds, bucket_of
 from applens.experiments.power import mde as mde_of
 from applens.experiments.power import sample_size as sample_size_of
-from applens.experiments.units import filter_frame, one_row_per_user
 from applens.formatting import p_equals
 from applens.ingest.frame import read_frame
 
@@ -240,6 +239,8 @@ def analyze_cmd(
             readout = analyze_experiment(ws, experiment, seed=seed, alpha=alpha,
                                          correction=correction, bootstrap_resamples=resamples)
     else:
+        from applens.experiments.units import filter_frame, one_row_per_user  # lazy: ibis
+
         assert data is not None
         plan = {k: float(v) for k, v in _pairs(weights or [], "--weights").items()} or None
         # Options not given keep analyze_frame's own defaults.

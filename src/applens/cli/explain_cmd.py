@@ -11,7 +11,6 @@ from applens import formatting
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console
 from applens.cli._registry import COMMANDS
-from applens.insights.explain import explain as explain_change
 
 _ROWS = 10  # the table shows the top slices; json and csv carry them all
 
@@ -56,6 +55,8 @@ def explain(
     start, is_hour = _moment(date, "--date")
     baseline = _moment(vs, "--vs")[0] if vs else None
     dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
+    from applens.insights.explain import explain as explain_change  # lazy: no ibis at start
+
     with open_workspace(workspace) as ws:
         with err_console.status("Explaining the change"):
             result = explain_change(ws, metric, start, vs=baseline, vs_mean=vs_mean, by=dims,

@@ -86,13 +86,14 @@ def monitor_cmd(
     if once == (every is not None):
         raise InvalidParameterError("Give exactly one of --once or --every (e.g. --every 15m).")
     from applens.monitor import run_once
-    from applens.web import schedule
 
     ws = open_workspace(workspace)
     try:
         if once:
             _print_run(run_once(ws), fmt)
             return
+        from applens.web import schedule  # only --every needs the clock (and loads web/)
+
         period = _duration(every or "", "--every")
         if period < timedelta(seconds=10):
             raise InvalidParameterError(f"--every {every} is too short; use 1m or more.")

@@ -56,14 +56,8 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(FILTERS)
+    env.filters.update(formatting.TEMPLATE_FILTERS)
     return env
-
-
-# The shared number formats (applens.formatting) as template filters.
-FILTERS = {"cell": formatting.cell, "cells": formatting.frame_cells, "count": formatting.count,
-           "number": formatting.number, "percent": formatting.percent,
-           "p_value": formatting.p_value, "effect": formatting.effect}
 
 
 def _fill_width(spec: dict[str, Any]) -> dict[str, Any]:

@@ -28,12 +28,6 @@ def _local_today(ws: Workspace) -> dt.date:
     return ws.now().astimezone(ZoneInfo(ws.settings.timezone)).date()
 
 
-def last_data_day(ws: Workspace) -> dt.date | None:
-    """The local date of the newest event (None without events)."""
-    span = default_window(data_span(ws.backend), timezone=ws.settings.timezone, days=None)
-    return span[1] if span else None
-
-
 def loaded_days(ws: Workspace) -> tuple[dt.date, dt.date] | None:
     """The local days of the first and the last ingest (None before any)."""
     if not ws.has_table("ingests"):

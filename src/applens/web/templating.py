@@ -18,6 +18,4 @@ templates.env.autoescape = True  # user data (event names, values, file names) i
 
 # Table cells and numbers in the shared formats (applens.formatting): missing values print
 # as nothing, counts grouped, other numbers with 3 significant digits.
-templates.env.filters.update({"cell": formatting.cell, "cells": formatting.frame_cells,
-                              "count": formatting.count, "number": formatting.number,
-                              "percent": formatting.percent})
+templates.env.filters.update(formatting.TEMPLATE_FILTERS)
