@@ -281,17 +281,17 @@ def _split(frame: pd.DataFrame, column: str, n_base: int) -> tuple[float, float]
 
 def _check_data(ws: Any, sums: dict[str, tuple[float, float]], start: dt.datetime,
                 base: list[dt.datetime], metric: str) -> None:
-    span = data_span(ws.backend)
-    where = describe_span(span, ZoneInfo("UTC"))
     column = "w" if "w" in sums else "v"  # a ratio needs its denominator
     now_total, base_total = sums[column]
+    if now_total and base_total:
+        return  # the common case: no need to ask the warehouse for its span
+    where = describe_span(data_span(ws.backend), ZoneInfo("UTC"))
     if now_total == 0:
         raise InsufficientDataError(f"No data for {metric} on {start:%Y-%m-%d %H:%M} UTC; "
                                     f"{where}. Pick a period with events.")
-    if base_total == 0:
-        raise InsufficientDataError(f"No data for {metric} on the baseline "
-                                    f"({base[0]:%Y-%m-%d %H:%M} UTC); {where}. "
-                                    "Pick another --vs.")
+    raise InsufficientDataError(f"No data for {metric} on the baseline "
+                                f"({base[0]:%Y-%m-%d %H:%M} UTC); {where}. "
+                                "Pick another --vs.")
 
 
 def _per_slice(table: ir.Table, dims: tuple[str, ...], columns: list[str], metric: str,
