@@ -9,7 +9,7 @@ maximum ratio over its components and, after a crossing, caps the ratio for
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,33 @@ _DAILY_MEMORY = 91  # a quarter of days
 _COARSE_MEMORY = 52
 _DAILY_SUPPRESS = 3
 _DAILY_QUANTILE = 0.98
+
+
+# Components judged alongside another (its fit decides theirs).
+_RIDES_WITH = {"shift": "level", "sustained": "daily"}
+
+
+def _fits(bases: dict[str, Baseline | None], factor: float) -> dict[str, np.ndarray]:
+    """Per row: does each per-slot view describe the series nearly as well as the best one?
+
+    A view whose noise scale is more than ``factor`` times the best view's is a wrong
+    model of this series (the plain level of a series with a daily shape, the same slot
+    yesterday of a series with a weekend), and its records are the season's, not
+    incidents: it sits out. 0 turns this off.
+    """
+    if factor <= 0:
+        return {}
+    scales = {k: b.scale.to_numpy() for k, b in bases.items()
+              if b is not None and k not in _RIDES_WITH and k != "cusum"}
+    if len(scales) < 2:
+        return {}
+    stacked = np.column_stack(list(scales.values()))
+    best = np.min(np.where(np.isnan(stacked), np.inf, stacked), axis=1)
+    fits = {k: ~(s > factor * best) for k, s in scales.items()}
+    for k, parent in _RIDES_WITH.items():
+        if parent in fits:
+            fits[k] = fits[parent]
+    return fits
 
 
 def _squared(y: np.ndarray) -> np.ndarray:
@@ -92,6 +119,14 @@ class CalibratedDetector(BaseDetector):
         if self.step_ is not None and self.step_ >= pd.Timedelta(days=1):
             return min(int(self.suppress), _DAILY_SUPPRESS)
         return int(self.suppress)
+
+    def _cleaning(self) -> dict[str, Any]:
+        """Keep incidents out of the calibration reference (``clean_reference``)."""
+        big = float(getattr(self, "clean_factor", 0.0) or 0.0)
+        if big <= 0:
+            return {}
+        day = self.period_ or self.week_rows_ or 96
+        return {"clean": True, "big": big, "max_run": day, "pad": max(4, day // 24)}
 
     def _memory(self) -> int:
         """``memory`` in rows; on daily or coarser rows at most a quarter (or a year of
@@ -158,12 +193,14 @@ class CalibratedDetector(BaseDetector):
         # requiring daily AND weekly agreement (min) was tried and cost ~9 NAB points.
         ratios: dict[str, np.ndarray] = {}
         bands = []
-        for kind in self.components:
-            base = self._baseline(kind, x, ts)
+        bases = {kind: self._baseline(kind, x, ts) for kind in self.components}
+        fits = _fits(bases, float(getattr(self, "fit_factor", 0.0) or 0.0))
+        for kind, base in bases.items():
             if base is None:
                 continue
-            ratio, half = calibrated(base, self._memory(), warmup, **self._quantile())
-            ratios[kind] = ratio.to_numpy()
+            ratio, half = calibrated(base, self._memory(), warmup, **self._quantile(),
+                                     **self._cleaning())
+            ratios[kind] = np.where(fits.get(kind, True), ratio.to_numpy(), 0.0)
             if kind == "sustained":
                 continue  # same expectation as "daily"; its band is not a per-slot band
             e = base.expected.to_numpy()

@@ -11,6 +11,7 @@ contribute to the statistics.
 
 from __future__ import annotations
 
+import bisect
 import warnings
 from typing import NamedTuple
 
@@ -21,6 +22,7 @@ __all__ = [
     "Baseline",
     "calibrated",
     "count_like",
+    "clean_reference",
     "lagged",
     "level_baseline",
     "ratio_to_score",
@@ -192,7 +194,8 @@ CALIBRATION_QUANTILE = 0.9995
 
 
 def calibrated(
-    base: Baseline, window: int, min_periods: int, q: float = CALIBRATION_QUANTILE
+    base: Baseline, window: int, min_periods: int, q: float = CALIBRATION_QUANTILE, *,
+    clean: bool = False, big: float = 1.5, max_run: int = 96, pad: int = 4,
 ) -> tuple[pd.Series, pd.Series]:
     """Near-record ratio of a baseline's |z|, and the band half-width where it is 1.
 
@@ -202,10 +205,58 @@ def calibrated(
     root scale and by the ``sustained`` view.
     """
     z = base.z.abs()
-    past = z.shift(1).rolling(window, min_periods=min_periods)
-    ref = (past.max() if q >= 1 else past.quantile(q)).clip(lower=_EPS)
+    if clean:
+        ref = pd.Series(clean_reference(z.to_numpy(dtype=float), window, min_periods, q,
+                                        big=big, max_run=max_run, pad=pad), index=z.index)
+    else:
+        past = z.shift(1).rolling(window, min_periods=min_periods)
+        ref = (past.max() if q >= 1 else past.quantile(q)).clip(lower=_EPS)
     ratio = (z / ref).fillna(0.0)
     return ratio, ref * base.scale
+
+
+def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
+                    big: float, max_run: int, pad: int) -> np.ndarray:
+    """The ``q``-quantile of the previous ``window`` rows' |z|, leaving incidents out.
+
+    A row at least ``big`` times the reference of its time is an incident row: it and
+    the ``pad`` rows after it never enter the reference, so a big outage does not raise
+    the bar the next, smaller incident must clear for the following ``window`` rows.
+    Only the first ``max_run`` such rows of a run (rows at most ``pad`` apart) are left
+    out: a longer run is a new normal (a noisier regime) and counts again, which is
+    what keeps the reference from running away. Causal: row ``t`` reads rows ``< t``.
+    Returns NaN where fewer than ``min_periods`` rows count.
+    """
+    n = len(z)
+    out = np.full(n, np.nan)
+    kept: list[float] = []  # sorted |z| of the counted rows in the window
+    counted = np.zeros(n, dtype=bool)
+    skip_until, run, last = -1, 0, -(10**9)
+    for t in range(n):
+        old = t - window - 1  # the row that just left the window
+        if old >= 0 and counted[old]:
+            del kept[bisect.bisect_left(kept, z[old])]
+        m = len(kept)
+        if m >= max(min_periods, 1):
+            pos = q * (m - 1) if q < 1 else m - 1
+            lo = int(pos)
+            hi = min(lo + 1, m - 1)
+            out[t] = max(kept[lo] + (kept[hi] - kept[lo]) * (pos - lo), _EPS)
+        zt = z[t]
+        if zt != zt:  # NaN: no opinion, nothing to count
+            continue
+        ref = out[t]
+        if ref == ref and zt >= big * ref:
+            run = run + 1 if t - last <= pad + 1 else 1
+            last = t
+            if run <= max_run:
+                skip_until = t + pad
+                continue
+        if t <= skip_until:
+            continue
+        bisect.insort(kept, zt)
+        counted[t] = True
+    return out
 
 
 def suppress_after(ratio: np.ndarray, threshold: float, rows: int) -> np.ndarray:

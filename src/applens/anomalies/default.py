@@ -41,6 +41,9 @@ class DefaultDetector(CalibratedDetector):
         min_volume: float = 0.0,
         min_abs_change: float = 0.0,
         warmup: int | None = None,
+        clean_factor: float = 1.5,
+        fit_factor: float = 2.0,
+        cusum: float = 0.0,
     ) -> None:
         self.n_days = n_days
         self.n_weeks = n_weeks
@@ -53,6 +56,9 @@ class DefaultDetector(CalibratedDetector):
         self.min_volume = min_volume
         self.min_abs_change = min_abs_change
         self.warmup = warmup
+        self.clean_factor = clean_factor
+        self.fit_factor = fit_factor
+        self.cusum = cusum
 
     def _validate_params(self) -> None:
         super()._validate_params()
