@@ -40,6 +40,11 @@ _DAILY_MEMORY = 91  # a quarter of days
 _COARSE_MEMORY = 52
 _DAILY_SUPPRESS = 3
 _DAILY_QUANTILE = 0.98
+_CLEAN_RUN = 8  # incident rows left out of the reference per run
+_CLEAN_COUNTS_ONLY = True
+_EPISODE_EXTEND = True
+_EPISODE_WORSE = 2.0
+_CLEAN_PAD = 4  # rows after each incident row also left out (the recovery)
 
 
 # Components judged alongside another (its fit decides theirs).
@@ -57,7 +62,7 @@ def _fits(bases: dict[str, Baseline | None], factor: float) -> dict[str, np.ndar
     if factor <= 0:
         return {}
     scales = {k: b.scale.to_numpy() for k, b in bases.items()
-              if b is not None and k not in _RIDES_WITH and k != "cusum"}
+              if b is not None and k not in _RIDES_WITH}
     if len(scales) < 2:
         return {}
     stacked = np.column_stack(list(scales.values()))
@@ -120,13 +125,13 @@ class CalibratedDetector(BaseDetector):
             return min(int(self.suppress), _DAILY_SUPPRESS)
         return int(self.suppress)
 
-    def _cleaning(self) -> dict[str, Any]:
+    def _cleaning(self, counts: bool) -> dict[str, Any]:
         """Keep incidents out of the calibration reference (``clean_reference``)."""
         big = float(getattr(self, "clean_factor", 0.0) or 0.0)
-        if big <= 0:
+        if big <= 0 or (_CLEAN_COUNTS_ONLY and not counts):
             return {}
-        day = self.period_ or self.week_rows_ or 96
-        return {"clean": True, "big": big, "max_run": day, "pad": max(4, day // 24)}
+        run = int(getattr(self, "clean_run", _CLEAN_RUN))
+        return {"clean": True, "big": big, "max_run": run, "pad": _CLEAN_PAD}
 
     def _memory(self) -> int:
         """``memory`` in rows; on daily or coarser rows at most a quarter (or a year of
@@ -175,7 +180,7 @@ class CalibratedDetector(BaseDetector):
         counts = count_like(x)
         parts = []
         if counts.any():
-            r, e, lo, hi = self._judge_scale(np.sqrt(x.clip(lower=0)), ts)
+            r, e, lo, hi = self._judge_scale(np.sqrt(x.clip(lower=0)), ts, counts=True)
             parts.append((counts, r, _squared(e), _squared(lo), _squared(hi)))
         if not counts.all():
             parts.append((~counts, *self._judge_scale(x, ts)))
@@ -186,7 +191,7 @@ class CalibratedDetector(BaseDetector):
                             for a, b in zip(parts[0][1:], parts[1][1:], strict=True)))
 
     def _judge_scale(
-        self, x: pd.Series, ts: pd.Series
+        self, x: pd.Series, ts: pd.Series, counts: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         warmup = self._warmup()
         # Whichever view finds the row most unusual decides (max over components);
@@ -199,7 +204,7 @@ class CalibratedDetector(BaseDetector):
             if base is None:
                 continue
             ratio, half = calibrated(base, self._memory(), warmup, **self._quantile(),
-                                     **self._cleaning())
+                                     **self._cleaning(counts))
             ratios[kind] = np.where(fits.get(kind, True), ratio.to_numpy(), 0.0)
             if kind == "sustained":
                 continue  # same expectation as "daily"; its band is not a per-slot band
@@ -209,7 +214,8 @@ class CalibratedDetector(BaseDetector):
             bands.append((e, e - hw, e + hw))
         stacked = [np.nan_to_num(r, nan=0.0) for r in ratios.values()]
         ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
-        ratio = suppress_after(ratio, float(self.threshold), self._suppress())
+        ratio = suppress_after(ratio, float(self.threshold), self._suppress(),
+                               extend=_EPISODE_EXTEND, worse=_EPISODE_WORSE)
         # The band shown is the first component with an opinion on the row (daily
         # season before the plain level), so charts show the most specific expectation.
         expected = np.full(len(x), np.nan)

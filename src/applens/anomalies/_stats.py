@@ -259,22 +259,32 @@ def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
     return out
 
 
-def suppress_after(ratio: np.ndarray, threshold: float, rows: int) -> np.ndarray:
+def suppress_after(ratio: np.ndarray, threshold: float, rows: int, *, extend: bool = False,
+                   worse: float = 0.0) -> np.ndarray:
     """Cap the ratio just below ``threshold`` for ``rows`` rows after each crossing.
 
     One incident produces one crossing instead of a storm; the cap is causal because it
-    only looks at earlier crossings.
+    only looks at earlier crossings. With ``extend``, every crossing inside the quiet
+    stretch prolongs it (one holiday, one alert); with ``worse`` > 0, a crossing at least
+    ``worse`` times the ratio that opened the episode is let through and opens a new one
+    (an outage right after a small blip is not swallowed by the blip's quiet stretch).
     """
     out = np.asarray(ratio, dtype=float).copy()
     if rows <= 0:
         return out
     cap = np.nextafter(threshold, -np.inf)
-    quiet_until = -1
+    quiet_until, opened = -1, 0.0
     for i, r in enumerate(out):
         if i <= quiet_until:
+            if r >= threshold:
+                if worse > 0 and r >= worse * opened:
+                    quiet_until, opened = i + rows, r
+                    continue
+                if extend:
+                    quiet_until = i + rows
             out[i] = min(r, cap)
         elif r >= threshold:
-            quiet_until = i + rows
+            quiet_until, opened = i + rows, r
     return out
 
 

@@ -43,7 +43,6 @@ class DefaultDetector(CalibratedDetector):
         warmup: int | None = None,
         clean_factor: float = 1.5,
         fit_factor: float = 2.0,
-        cusum: float = 0.0,
     ) -> None:
         self.n_days = n_days
         self.n_weeks = n_weeks
@@ -58,7 +57,6 @@ class DefaultDetector(CalibratedDetector):
         self.warmup = warmup
         self.clean_factor = clean_factor
         self.fit_factor = fit_factor
-        self.cusum = cusum
 
     def _validate_params(self) -> None:
         super()._validate_params()
