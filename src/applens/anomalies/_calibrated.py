@@ -42,7 +42,6 @@ _DAILY_SUPPRESS = 3
 _DAILY_QUANTILE = 0.98
 _CLEAN_RUN = 8  # incident rows left out of the reference per run
 _CLEAN_COUNTS_ONLY = True
-_SPLIT_COUNTS = ("sustained",)
 _EPISODE_EXTEND = True
 _EPISODE_WORSE = 2.0
 _CLEAN_PAD = 4  # rows after each incident row also left out (the recovery)
@@ -204,26 +203,15 @@ class CalibratedDetector(BaseDetector):
         for kind, base in bases.items():
             if base is None:
                 continue
-            opts = {**self._quantile(), **self._cleaning(counts)}
-            if counts and kind in _SPLIT_COUNTS:
-                # Counts burst upwards (a session's many events) but rarely fall: each
-                # direction is calibrated on its own past, so a bursty slice's bursts do
-                # not set the bar for its drops.
-                drop = base._replace(z=base.z.clip(upper=0.0))
-                rise = base._replace(z=base.z.clip(lower=0.0))
-                r_drop, h_drop = calibrated(drop, self._memory(), warmup, **opts)
-                r_rise, h_rise = calibrated(rise, self._memory(), warmup, **opts)
-                ratio = np.where(base.z.to_numpy() < 0, r_drop.to_numpy(), r_rise.to_numpy())
-                h_lo, h_hi = h_drop.to_numpy(), h_rise.to_numpy()
-            else:
-                r, half = calibrated(base, self._memory(), warmup, **opts)
-                ratio, h_lo, h_hi = r.to_numpy(), half.to_numpy(), half.to_numpy()
-            ratios[kind] = np.where(fits.get(kind, True), ratio, 0.0)
+            ratio, half = calibrated(base, self._memory(), warmup, **self._quantile(),
+                                     **self._cleaning(counts))
+            ratios[kind] = np.where(fits.get(kind, True), ratio.to_numpy(), 0.0)
             if kind == "sustained":
                 continue  # same expectation as "daily"; its band is not a per-slot band
             e = base.expected.to_numpy()
             thr = float(self.threshold)
-            bands.append((e, e - h_lo * thr, e + h_hi * thr))
+            hw = half.to_numpy() * thr
+            bands.append((e, e - hw, e + hw))
         stacked = [np.nan_to_num(r, nan=0.0) for r in ratios.values()]
         ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
         ratio = suppress_after(ratio, float(self.threshold), self._suppress(),
