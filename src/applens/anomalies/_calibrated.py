@@ -42,6 +42,7 @@ _DAILY_SUPPRESS = 3
 _DAILY_QUANTILE = 0.98
 _CLEAN_RUN = 8  # incident rows left out of the reference per run
 _CLEAN_COUNTS_ONLY = True
+_AGREE = True
 _EPISODE_EXTEND = True
 _EPISODE_WORSE = 2.0
 _CLEAN_PAD = 4  # rows after each incident row also left out (the recovery)
@@ -212,10 +213,6 @@ class CalibratedDetector(BaseDetector):
             thr = float(self.threshold)
             hw = half.to_numpy() * thr
             bands.append((e, e - hw, e + hw))
-        stacked = [np.nan_to_num(r, nan=0.0) for r in ratios.values()]
-        ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
-        ratio = suppress_after(ratio, float(self.threshold), self._suppress(),
-                               extend=_EPISODE_EXTEND, worse=_EPISODE_WORSE)
         # The band shown is the first component with an opinion on the row (daily
         # season before the plain level), so charts show the most specific expectation.
         expected = np.full(len(x), np.nan)
@@ -226,4 +223,17 @@ class CalibratedDetector(BaseDetector):
             expected[fill] = exp[fill]
             lower[fill] = lo[fill]
             upper[fill] = hi[fill]
+        if _AGREE and any(k in ratios for k in ("daily", "weekly", "level")):
+            # The stretch views (median of the last rows) still see an incident for a few
+            # rows after it ended; a row that is itself off the other way (or not off at
+            # all) is the recovery, not more of the incident.
+            side = np.sign(x.to_numpy() - expected)
+            for kind in ("shift", "sustained"):
+                if kind in ratios and bases[kind] is not None:
+                    agree = np.sign(bases[kind].z.to_numpy()) == side
+                    ratios[kind] = np.where(agree | np.isnan(expected), ratios[kind], 0.0)
+        stacked = [np.nan_to_num(r, nan=0.0) for r in ratios.values()]
+        ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
+        ratio = suppress_after(ratio, float(self.threshold), self._suppress(),
+                               extend=_EPISODE_EXTEND, worse=_EPISODE_WORSE)
         return ratio, expected, lower, upper

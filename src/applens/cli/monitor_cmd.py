@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -209,3 +210,59 @@ def history_cmd(
         columns = ["monitor", "series", "slice_start", "status", "value", "expected",
                    "deviation_pct", "resolved_at"]
         emit(frame[columns], fmt, title=f"Alerts ({len(frame)})")
+
+
+def _moment(text: str, option: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
+    except ValueError:
+        raise InvalidParameterError(
+            f"{option} {text!r} is not a date or time; write it like 2026-11-01 or "
+            "2026-11-01T13:00 (UTC).") from None
+
+
+@monitor_app.command("backtest")
+def backtest_cmd(
+    ctx: typer.Context,
+    from_: Annotated[str, typer.Option("--from", help="Replay from this UTC date/time.")],
+    to: Annotated[str, typer.Option("--to", help="Replay up to (not including) this.")],
+    labels: Annotated[
+        Path | None, typer.Option("--labels", help="CSV of known incidents: start, end "
+                                  "[, monitor, series]; adds precision and recall.")
+    ] = None,
+    monitor: Annotated[
+        str | None, typer.Option("--monitor", help="Only this monitor (default: all enabled).")
+    ] = None,
+    workspace: WorkspaceOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Replay history and list the alerts that would have been sent (nothing is saved or
+    sent), to tune a monitor before turning it on.
+
+    Example:
+
+        applens monitor backtest --from 2026-11-01 --to 2026-12-01 --labels incidents.csv
+    """
+    from applens.formatting import count, percent
+    from applens.monitor.backtest import backtest, load_labels
+
+    start, end = _moment(from_, "--from"), _moment(to, "--to")
+    known = load_labels(labels) if labels is not None else None
+    with open_workspace(workspace or ctx.obj) as ws:
+        if monitor is not None:
+            _known(ws, monitor)
+        result = backtest(ws, start, end, labels=known, only=monitor)
+    if fmt is not OutputFormat.table:
+        emit(result.to_dict() if fmt is OutputFormat.json else result.rows(), fmt)
+        return
+    if result.rows():
+        emit(result.rows(), fmt, title=f"Alerts that would have been sent ({len(result.sent)})")
+    summary = (f"{start:%Y-%m-%d %H:%M}–{end:%Y-%m-%d %H:%M} UTC: judged "
+               f"{count(result.slices_judged)} slice(s); {count(len(result.opened))} alert(s) "
+               f"would have opened, {count(len(result.sent))} message line(s) sent")
+    if known is not None:
+        precision = "n/a" if result.precision is None else percent(result.precision)
+        recall = "n/a" if result.recall is None else percent(result.recall)
+        summary += (f"; against {count(len(known))} label(s): precision {precision}, "
+                    f"recall {recall}")
+    console.print(summary + ".", highlight=False)

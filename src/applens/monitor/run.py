@@ -114,16 +114,23 @@ class _Judged:
     slices: int
 
 
-def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datetime
+def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datetime,
+                   replay: tuple[datetime, datetime] | None = None
                    ) -> tuple[_Judged, datetime]:
+    """Judge the slices not judged yet. With ``replay = (from, to)`` (a backtest), judge
+    every slice in [from, to) from a blank alert state and read no saved state."""
     step = cfg.slice_step
-    end = min(_floor(now - cfg.duration("delay"), step), _floor(mark, step))
-    start = end - cfg.duration("history")
-    catch_from = end - cfg.duration("catch_up")
+    if replay is None:
+        end = min(_floor(now - cfg.duration("delay"), step), _floor(mark, step))
+        catch_from = end - cfg.duration("catch_up")
+        done = state.progress(ws, cfg.name)
+        open_alerts = state.open_alerts(ws, cfg.name)
+        last_resolved = state.last_resolved(ws, cfg.name)
+    else:
+        catch_from, end = _floor(replay[0], step), min(_floor(replay[1], step), _floor(mark, step))
+        done, open_alerts, last_resolved = {}, {}, {}
+    start = catch_from - cfg.duration("history") if replay else end - cfg.duration("history")
     frame = metric_slices(ws, cfg, start, end)
-    done = state.progress(ws, cfg.name)
-    open_alerts = state.open_alerts(ws, cfg.name)
-    last_resolved = state.last_resolved(ws, cfg.name)
     det = _detector(cfg)
     cooldown = cfg.duration("cooldown")
     span = data_span(ws.backend)
