@@ -88,6 +88,8 @@ class MonitorConfig(BaseModel):
     confirm: int = Field(1, ge=1, le=96, description="slices in a row before an alert opens")
     mute: list[str] = Field(default_factory=list, description="daily quiet windows")
     channels: list[str] | None = Field(None, description="Apprise URLs; default [notify] urls")
+    dashboard_url: str | None = Field(None, description="the applens dashboard's address; "
+                                      "alert lines link to its anomalies page")
     enabled: bool = True
 
     @field_validator("slice", "history", "catch_up", "delay", "cooldown")

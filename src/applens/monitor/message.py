@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -17,7 +18,7 @@ from applens.monitor.config import MonitorConfig
 from applens.monitor.judge import Notice
 from applens.monitor.slices import ALL
 
-__all__ = ["explain_notices", "render_chart", "render_text"]
+__all__ = ["chart_link", "explain_notices", "render_chart", "render_text", "same_metric"]
 
 Explanations = Mapping[tuple[str, datetime], str]  # (monitor, slice start) -> one sentence
 
@@ -43,7 +44,36 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
     return (f"- {_WORDS[n.kind]} {v.direction} {where}, slice {v.slice_start:%Y-%m-%d %H:%M}–"
             f"{end:%H:%M} UTC{since}: value {number(v.value)}, expected {number(v.expected)} "
             f"(range {number(v.lower)}–{number(v.upper)}), "
-            f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}")
+            f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}{_unusual(v.score)}")
+
+
+def _unusual(score: float) -> str:
+    """How unusual, in words: the detector's ratio to its own near-record deviation (the
+    score is ratio / (1 + ratio); 1x is the edge where alerts start)."""
+    if not (math.isfinite(score) and 0 < score < 1):
+        return ""
+    return f"; {number(score / (1 - score), 2)}x as far off as its usual worst"
+
+
+def chart_link(base: str, n: Notice, days: int = 3) -> str:
+    """The dashboard's anomalies page over the days before the slice, filtered to the
+    slice's series when it is one dimension (``os=iOS``)."""
+    day = n.verdict.slice_start.date()
+    query = {"date_from": (day - timedelta(days=days - 1)).isoformat(),
+             "date_to": day.isoformat()}
+    if n.series != ALL and ", " not in n.series and "=" in n.series:
+        key, value = n.series.split("=", 1)
+        query |= {"slice_key": key, "slice_value": value}
+    return f"{base.rstrip('/')}/page/anomalies?{urlencode(query)}"
+
+
+def same_metric(total: MonitorConfig, sliced: MonitorConfig) -> bool:
+    """Does ``sliced`` cut the metric ``total`` watches whole (same events, maths and
+    filters, with dimensions)? Then the total's alert is told under the slice's."""
+    keys = ("event", "math", "math_property", "metric", "series", "formula", "properties",
+            "slice")
+    return (not total.dimensions and bool(sliced.dimensions)
+            and all(getattr(total, k) == getattr(sliced, k) for k in keys))
 
 
 def _explain_metric(cfg: MonitorConfig) -> str | None:
@@ -83,11 +113,17 @@ def explain_notices(ws: Any, notices: Sequence[Notice], configs: Mapping[str, Mo
 
 
 def render_text(notices: Sequence[Notice], labels: dict[str, str],
-                step: dict[str, timedelta], explanations: Explanations | None = None
-                ) -> tuple[str, str]:
+                step: dict[str, timedelta], explanations: Explanations | None = None,
+                *, links: Mapping[str, str] | None = None,
+                parents: Mapping[str, Sequence[str]] | None = None) -> tuple[str, str]:
     """Title and markdown body for the notices of one run; ``explanations`` (from
-    ``explain_notices``) add which slice moved a total."""
-    counts = Counter("resolved" if n.kind == "resolved" else "alert" for n in notices)
+    ``explain_notices``) add which slice moved a total, ``links`` (monitor -> dashboard
+    address) a chart link per line, and ``parents`` (total monitor -> monitors that cut
+    its metric) tell a total's alert under the slice alert that moved it, as one
+    incident, instead of a parent alert beside its child's."""
+    grouped = _grouped(notices, parents or {})
+    counts = Counter("resolved" if n.kind == "resolved" else "alert" for n in notices
+                     if id(n) not in grouped)
     parts = []
     if counts["alert"]:
         parts.append(f"{counts['alert']} anomal{'y' if counts['alert'] == 1 else 'ies'}")
@@ -96,12 +132,48 @@ def render_text(notices: Sequence[Notice], labels: dict[str, str],
     title = "applens: " + ", ".join(parts)
     ordered = sorted(notices, key=lambda n: (n.kind == "resolved", n.monitor, n.series,
                                              n.verdict.slice_start))
+    under = _grouped(ordered, parents or {})
     lines = []
     for n in ordered:
-        why = (explanations or {}).get((n.monitor, n.verdict.slice_start))
-        lines.append(_line(n, labels, step) + (f". {why}" if why else ""))
+        if id(n) in under:
+            continue  # told under the slice that moved it
+        lines.append(_text(n, labels, step, explanations, links))
+        for child, parent in under.items():
+            if parent == id(n):
+                total = next(m for m in ordered if id(m) == child)
+                lines.append("  - with it, the total: "
+                             + _text(total, labels, step, explanations, links)[2:])
     body = "\n".join(lines)
     return title, body
+
+
+def _text(n: Notice, labels: dict[str, str], step: dict[str, timedelta],
+          explanations: Explanations | None, links: Mapping[str, str] | None) -> str:
+    why = (explanations or {}).get((n.monitor, n.verdict.slice_start))
+    line = _line(n, labels, step) + (f". {why}" if why else "")
+    base = (links or {}).get(n.monitor)
+    if base and n.kind != "resolved":
+        line += f" Chart: {chart_link(base, n)}"
+    return line
+
+
+def _grouped(notices: Sequence[Notice], parents: Mapping[str, Sequence[str]]
+             ) -> dict[int, int]:
+    """Total notice -> the slice notice it is told under: same direction, a slice of a
+    monitor that cuts the total's metric, opened within an hour of the total's."""
+    out: dict[int, int] = {}
+    for total in notices:
+        if total.series != ALL or total.kind == "resolved":
+            continue
+        sliced = parents.get(total.monitor, ())
+        for n in notices:
+            if (n.monitor in sliced and n.kind != "resolved"
+                    and n.verdict.direction == total.verdict.direction
+                    and abs(n.verdict.slice_start - total.verdict.slice_start)
+                    <= timedelta(hours=1)):
+                out[id(total)] = id(n)
+                break
+    return out
 
 
 def render_chart(notices: Sequence[Notice], frames: dict[tuple[str, str], pd.DataFrame]

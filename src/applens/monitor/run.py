@@ -25,7 +25,7 @@ from applens.insights.span import data_span
 from applens.monitor import state
 from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
-from applens.monitor.message import explain_notices, render_chart, render_text
+from applens.monitor.message import explain_notices, render_chart, render_text, same_metric
 from applens.monitor.slices import metric_slices, usual_volume, watermark
 from applens.notify import notify_config, redact_channel, send
 from applens.workspace import Workspace
@@ -260,8 +260,11 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
                                 "[notify] urls or monitors.<name>.channels.")
     messages = []
     why = explain_notices(ws, run.notices, {cfg.name: cfg for cfg, _ in judged})
+    configs = [cfg for cfg, _ in judged]
+    links = {cfg.name: cfg.dashboard_url for cfg in configs if cfg.dashboard_url}
+    parents = {t.name: [c.name for c in configs if same_metric(t, c)] for t in configs}
     for channels, notices in groups.items():
-        title, body = render_text(notices, labels, steps, why)
+        title, body = render_text(notices, labels, steps, why, links=links, parents=parents)
         messages.append((list(channels), title, body, render_chart(notices, frames)))
     con = ws.connection
     con.execute("BEGIN TRANSACTION")

@@ -31,3 +31,38 @@ def test_a_missing_value_reads_n_a():
     notice = _notice(math.nan, 5.67, 1.0, 9.0)
     _title, body = render_text([notice], {}, {})
     assert f"value n/a, expected {number(5.67)}" in body
+
+
+def _at(monitor: str, series: str, value: float, expected: float, score: float,
+        minutes: int = 0) -> Notice:
+    start = START + timedelta(minutes=minutes)
+    verdict = SliceVerdict(start, value, expected, expected * 0.8, expected * 1.2, score, True)
+    return Notice("opened", monitor, series, verdict, {"slice_start": start})
+
+
+def test_a_line_says_how_unusual_and_links_the_chart():
+    # score 0.75 is ratio 3: three times as far off as the detector's near-record.
+    _title, body = render_text([_at("views", "os=iOS", 10, 100, 0.75)], {}, {},
+                               links={"views": "https://lens.example.com/"})
+    assert "; 3x as far off as its usual worst" in body
+    assert ("Chart: https://lens.example.com/page/anomalies?date_from=2026-10-31"
+            "&date_to=2026-11-02&slice_key=os&slice_value=iOS") in body
+    _title, plain = render_text([_at("views", "os=iOS", 10, 100, 0.75)], {}, {})
+    assert "Chart:" not in plain  # no dashboard address, no link
+
+
+def test_the_total_is_told_under_the_slice_that_moved_it():
+    child = _at("views_by_os", "os=iOS", 10, 100, 0.8)
+    total = _at("views", "all", 160, 250, 0.6, minutes=15)
+    sibling_late = _at("views", "all", 160, 250, 0.6, minutes=180)
+    title, body = render_text([total, child], {}, {}, parents={"views": ["views_by_os"]})
+    lines = body.splitlines()
+    assert title == "applens: 1 anomaly"  # one incident, not a parent and a child alert
+    assert lines[0].startswith("- NEW drop **views_by_os** () · os=iOS")
+    assert lines[1].startswith("  - with it, the total: NEW drop **views** ()")
+    assert len(lines) == 2
+    # Three hours apart, or without the hierarchy, they are separate alerts.
+    title2, _ = render_text([sibling_late, child], {}, {}, parents={"views": ["views_by_os"]})
+    assert title2 == "applens: 2 anomalies"
+    title3, _ = render_text([total, child], {}, {})
+    assert title3 == "applens: 2 anomalies"
