@@ -215,6 +215,9 @@ def calibrated(
     return ratio, ref * base.scale
 
 
+_PROVISIONAL_ROWS = 96
+
+
 def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
                     big: float, max_run: int, pad: int) -> np.ndarray:
     """The ``q``-quantile of the previous ``window`` rows' |z|, leaving incidents out.
@@ -222,6 +225,9 @@ def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
     A row at least ``big`` times the reference of its time is an incident row: it and
     the ``pad`` rows after it never enter the reference, so a big outage does not raise
     the bar the next, smaller incident must clear for the following ``window`` rows.
+    While fewer than ``min_periods`` rows count, no reference is returned but one from
+    at least ``_PROVISIONAL_ROWS`` rows already keeps incidents out (an outage during the
+    warm-up would otherwise set the bar for the whole memory).
     Only the first ``max_run`` such rows of a run (rows at most ``pad`` apart) are left
     out: a longer run is a new normal (a noisier regime) and counts again, which is
     what keeps the reference from running away. Causal: row ``t`` reads rows ``< t``.
@@ -237,15 +243,17 @@ def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
         if old >= 0 and counted[old]:
             del kept[bisect.bisect_left(kept, z[old])]
         m = len(kept)
-        if m >= max(min_periods, 1):
+        ref = np.nan
+        if m >= min(max(min_periods, 1), _PROVISIONAL_ROWS):
             pos = q * (m - 1) if q < 1 else m - 1
             lo = int(pos)
             hi = min(lo + 1, m - 1)
-            out[t] = max(kept[lo] + (kept[hi] - kept[lo]) * (pos - lo), _EPS)
+            ref = max(kept[lo] + (kept[hi] - kept[lo]) * (pos - lo), _EPS)
+            if m >= min_periods:
+                out[t] = ref
         zt = z[t]
         if zt != zt:  # NaN: no opinion, nothing to count
             continue
-        ref = out[t]
         if ref == ref and zt >= big * ref:
             run = run + 1 if t - last <= pad + 1 else 1
             last = t
