@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from applens.anomalies._calibrated import CalibratedDetector
 from applens.anomalies.registry import DETECTORS
+from applens.errors import InvalidParameterError
 
 __all__ = ["DefaultDetector"]
 
@@ -20,7 +21,15 @@ class DefaultDetector(CalibratedDetector):
     a crossing the score is capped for ``suppress`` rows so one incident is one alert.
 
     Parameters are those of ``SeasonalDetector`` plus ``recent`` of
-    ``LevelShiftDetector``.
+    ``LevelShiftDetector``, and:
+
+    clean_factor : float
+        On event counts, a row at least this many times the calibration reference is an
+        incident and stays out of the reference afterwards, so a big outage does not
+        hide the next, smaller one (0 turns it off).
+    fit_factor : float
+        A per-slot view whose noise scale is more than this many times the best view's
+        sits out (the plain level of a series with a daily shape); 0 turns it off.
     """
 
     name = "default"
@@ -64,3 +73,9 @@ class DefaultDetector(CalibratedDetector):
         self._check_number("n_weeks", 2, integer=True)
         self._check_number("recent", 2, integer=True)
         self._check_number("sustain", 2, integer=True)
+        self._check_number("clean_factor", 0.0)
+        if 0 < self.clean_factor < 1:
+            raise InvalidParameterError(
+                f"The 'clean_factor' parameter of DefaultDetector must be 0 (off) or >= 1 "
+                f"(a row below the reference is no incident). Got {self.clean_factor!r}.")
+        self._check_number("fit_factor", 0.0)

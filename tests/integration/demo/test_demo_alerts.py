@@ -54,3 +54,15 @@ def test_the_readme_demo_finds_what_was_planted_and_nothing_else(tmp_path, end_d
     assert len(data["campaign_alerts"]) == 1, finding.headline
     assert data["campaign_alerts"][0]["value"] > 1.5 * data["campaign_alerts"][0]["expected"]
     assert len(_unplanted(finding, truth)) <= 1, _unplanted(finding, truth)
+
+
+@pytest.mark.parametrize("seed", [7, 9])
+def test_a_3000_user_demo_reports_the_campaign(tmp_path, seed):
+    # Issue 15: with 3000 users an earlier zero slice used to blind the detector for
+    # weeks. The campaign is found; the outage slice (3-5 people per 15 minutes at
+    # 13:00) stays under the monitor's 6-people guard, so it is not judged at this size.
+    finding, truth = _replay(tmp_path, users=3000, seed=seed, end_date=dt.date(2026, 12, 7))
+    spikes = finding.data["campaign_alerts"]
+    assert len(spikes) == 1, finding.headline
+    assert spikes[0]["value"] > 1.5 * spikes[0]["expected"]
+    assert spikes[0]["slot"].startswith(truth.campaign.date)

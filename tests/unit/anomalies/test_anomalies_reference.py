@@ -89,3 +89,12 @@ def test_views_that_model_the_series_badly_sit_out():
     flat = fits(np.random.default_rng(0).normal(100, 5, len(ts)), ts)
     # No season at all: the level is as good a model as any and keeps its say.
     assert flat["level"] > 0.9
+
+
+def test_clean_factor_below_one_is_refused_with_the_fix():
+    import pytest
+
+    from applens.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="0 \\(off\\) or >= 1"):
+        get_detector("default", clean_factor=0.5).fit(np.arange(10.0))
