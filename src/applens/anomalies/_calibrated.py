@@ -45,7 +45,8 @@ _CLEAN_RUN = 96  # incident rows left out of the reference per run (a day of 15-
 _CLEAN_PAD = 4  # rows after each incident row also left out (the recovery)
 # The clean reference only on counts: on NAB's (non-count) series it cost 12 points.
 _CLEAN_COUNTS_ONLY = True
-_WEEKLY_CALIBRATION_DAYS = 7  # on counts; see _calibrate_after
+_WEEKLY_CALIBRATION_DAYS = 7
+_CLEAN_SEASONS = True  # on counts; see _calibrate_after
 # Stretch views count only where the row itself is off the same way (NAB 70.1 -> 70.4).
 _AGREE = True
 # One episode per run of crossings (holiday: 2 alerts -> 1; NAB 71.8 -> 70.1), and a row
@@ -162,7 +163,8 @@ class CalibratedDetector(BaseDetector):
         recent = int(getattr(self, "recent", 0)) if self.components == ("shift",) else 0
         return self._min_rows() + recent + self._warmup()
 
-    def _baseline(self, kind: Component, x: pd.Series, ts: pd.Series) -> Baseline | None:
+    def _baseline(self, kind: Component, x: pd.Series, ts: pd.Series,
+                  past: pd.Series | None = None) -> Baseline | None:
         memory = self._memory()
         minp = self._min_rows()
         if kind == "level":
@@ -173,16 +175,18 @@ class CalibratedDetector(BaseDetector):
             return shift_baseline(x, int(getattr(self, "recent", 12)), memory, minp)
         if self.week_rows_ and kind == "weekly":  # daily rows: the same weekday last weeks
             return seasonal_baseline(x, ts, pd.Timedelta(days=7), int(self.n_weeks), memory,
-                                     minp)
+                                     minp, past=past)
         if not self.period_ or self.step_ is None:
             return None  # no clock or no daily season: seasonal components sit out
         if kind == "daily":
-            return seasonal_baseline(x, ts, pd.Timedelta(days=1), int(self.n_days), memory, minp)
+            return seasonal_baseline(x, ts, pd.Timedelta(days=1), int(self.n_days), memory, minp,
+                                     past=past)
         if kind == "sustained":
             return sustained_baseline(
-                x, ts, pd.Timedelta(days=1), int(self.n_days), int(self.sustain), memory, minp
-            )
-        return seasonal_baseline(x, ts, pd.Timedelta(days=7), int(self.n_weeks), memory, minp)
+                x, ts, pd.Timedelta(days=1), int(self.n_days), int(self.sustain), memory, minp,
+                past=past)
+        return seasonal_baseline(x, ts, pd.Timedelta(days=7), int(self.n_weeks), memory, minp,
+                                 past=past)
 
     def _judge(self, x: pd.Series, ts: pd.Series) -> _Judgement:
         # Event counts are judged on the square-root scale, which stabilises their
@@ -222,6 +226,32 @@ class CalibratedDetector(BaseDetector):
             ratio, half = calibrated(base, self._memory(), after, **self._quantile(),
                                      **self._cleaning(counts))
             ratios[kind], halves[kind] = ratio.to_numpy(), half.to_numpy()
+        cleaning = self._cleaning(counts)
+        if cleaning and _CLEAN_SEASONS and self.period_:
+            # Keep incidents out of the seasons too: blank the rows a seasonal view found
+            # far beyond its reference (and the recovery after them) in the history the
+            # same slot of later days and weeks is read from. Causal: a row is blanked
+            # from what it and earlier rows show; later seasons read it.
+            seasonal = [k for k in ("daily", "weekly") if k in ratios]
+            far = np.zeros(len(x), dtype=bool)
+            for k in seasonal:
+                far |= ratios[k] >= cleaning["big"]
+            blank = np.zeros(len(x), dtype=bool)
+            for i in np.flatnonzero(far):
+                blank[i : i + cleaning["pad"] + 1] = True
+            if blank.any():
+                past = x.where(~blank)
+                for kind in ("daily", "weekly", "sustained"):
+                    if bases.get(kind) is None:
+                        continue
+                    base = self._baseline(kind, x, ts, past=past)
+                    bases[kind] = base
+                    if base is None:
+                        continue
+                    after = self._calibrate_after(kind, warmup, counts)
+                    ratio, half = calibrated(base, self._memory(), after, **self._quantile(),
+                                             **cleaning)
+                    ratios[kind], halves[kind] = ratio.to_numpy(), half.to_numpy()
         # A view competes for "best model" only where it is calibrated (has an opinion).
         fits = _fits({k: b._replace(scale=b.scale.where(~np.isnan(halves[k])))
                       for k, b in bases.items() if b is not None},

@@ -89,6 +89,7 @@ def sustained_baseline(
     window: int,
     min_periods: int,
     rel_floor: float = 0.01,
+    past: pd.Series | None = None,
 ) -> Baseline:
     """Sustained shortfall (or surplus): the median of the last ``rows`` rows against the
     median of the same ``rows``-row stretch in the previous ``n_seasons`` seasons.
@@ -101,7 +102,8 @@ def sustained_baseline(
     """
     need = rows // 2 + 1
     now = x.rolling(rows, min_periods=need).median()
-    lags = [lagged(x, ts, season * k).to_numpy() for k in range(1, n_seasons + 1)]
+    src = x if past is None else past  # earlier seasons, incident rows blanked
+    lags = [lagged(src, ts, season * k).to_numpy() for k in range(1, n_seasons + 1)]
     pooled = np.column_stack(
         [np.roll(col, s) if s else col for col in lags for s in range(rows)]
     )
@@ -144,13 +146,17 @@ def seasonal_baseline(
     min_periods: int,
     min_seasons: int = 2,
     rel_floor: float = 0.01,
+    past: pd.Series | None = None,
 ) -> Baseline:
     """Median of the same slot in the previous ``n_seasons`` seasons (days or weeks).
 
     The noise scale is the MAD of the seasonal residuals over the previous ``window``
-    rows, so a series whose shape repeats exactly gets a tight band.
+    rows, so a series whose shape repeats exactly gets a tight band. ``past`` (default
+    ``x``) is what earlier seasons are read from: ``x`` with incident rows blanked, so
+    last week's holiday is not this week's expectation.
     """
-    lags = pd.concat([lagged(x, ts, season * k) for k in range(1, n_seasons + 1)], axis=1)
+    src = x if past is None else past
+    lags = pd.concat([lagged(src, ts, season * k) for k in range(1, n_seasons + 1)], axis=1)
     enough = lags.notna().sum(axis=1) >= min_seasons
     expected = lags.median(axis=1).where(enough)
     resid = x - expected

@@ -98,3 +98,23 @@ def test_clean_factor_below_one_is_refused_with_the_fix():
 
     with pytest.raises(InvalidParameterError, match="0 \\(off\\) or >= 1"):
         get_detector("default", clean_factor=0.5).fit(np.arange(10.0))
+
+
+def test_last_weeks_holiday_is_not_this_weeks_expectation(monkeypatch):
+    import applens.anomalies._calibrated as calibrated_module
+
+    def echoes(clean_seasons: bool) -> int:
+        monkeypatch.setattr(calibrated_module, "_CLEAN_SEASONS", clean_seasons)
+        total = 0
+        for seed in range(6):
+            values, ts, _, _ = _poisson_series(seed, 1.0)
+            rng = np.random.default_rng(100 + seed)
+            holiday = slice(29 * 96, 30 * 96)  # a whole day at 65 %
+            values[holiday] = rng.poisson(values[holiday] * 0.65)
+            alert = get_detector("default").fit_detect(values, ts).alert
+            total += int(alert[36 * 96 : 37 * 96].any())  # the same weekday a week later
+        return total
+
+    # Without blanking, the holiday is one of the four weeks the slot's median reads.
+    assert echoes(True) < echoes(False)
+    assert echoes(True) <= 1
