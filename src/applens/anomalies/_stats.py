@@ -241,16 +241,30 @@ def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
     """
     n = len(z)
     out = np.full(n, np.nan)
-    kept: list[float] = []  # sorted |z| of the counted rows in the window
+    # Until the first incident row the reference is the plain rolling quantile: take it
+    # from pandas and walk row by row only from there (most series have no incident).
+    provisional = min(max(min_periods, 1), _PROVISIONAL_ROWS, window)
+    past = pd.Series(z).shift(1).rolling(window, min_periods=provisional)
+    plain = np.maximum((past.max() if q >= 1 else past.quantile(q)).to_numpy(), _EPS)
+    enough = past.count().to_numpy() >= min_periods
+    with np.errstate(invalid="ignore"):
+        first = np.flatnonzero(z >= big * plain)
+    t0 = int(first[0]) if first.size else n
+    out[:t0] = np.where(enough[:t0], plain[:t0], np.nan)
+    if t0 == n:
+        return out
     counted = np.zeros(n, dtype=bool)
+    start = max(0, t0 - window)
+    counted[start:t0] = ~np.isnan(z[start:t0])
+    kept = sorted(z[start:t0][counted[start:t0]].tolist())  # sorted |z| in the window
     skip_until, run, last = -1, 0, -(10**9)
-    for t in range(n):
+    for t in range(t0, n):
         old = t - window - 1  # the row that just left the window
         if old >= 0 and counted[old]:
             del kept[bisect.bisect_left(kept, z[old])]
         m = len(kept)
         ref = np.nan
-        if m >= min(max(min_periods, 1), _PROVISIONAL_ROWS):
+        if m >= provisional:
             pos = q * (m - 1) if q < 1 else m - 1
             lo = int(pos)
             hi = min(lo + 1, m - 1)
