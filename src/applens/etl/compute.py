@@ -77,7 +77,8 @@ def compute_rows(ws: Any, job: EtlJob, day: dt.date) -> list[Row]:
         raise InsufficientDataError(f"No events on {day} ({ws.settings.timezone}) for "
                                     f"[etl.{job.name}]; {where}. Pick a date with data.")
     rows: list[Row] = []
-    base = {"date_from": day.isoformat(), "date_to": day.isoformat(), "interval": job.grain}
+    last = f"{day}T23:00:00" if job.grain == "hour" else day.isoformat()  # the day's last hour
+    base = {"date_from": day.isoformat(), "date_to": last, "interval": job.grain}
     for metric in job.metrics:
         spec = {**metric.spec(), **base}
         key = "formula" if metric.formula else "A"
