@@ -73,7 +73,8 @@ def run_cmd(
         columns = (TextColumn("{task.description}", markup=False), BarColumn(),
                    MofNCompleteColumn(), TextColumn("{task.fields[day]}", markup=False),
                    TimeElapsedColumn())
-        with Progress(*columns, console=err_console, transient=True) as bar:
+        with Progress(*columns, console=err_console, transient=True,
+                      disable=not err_console.is_terminal) as bar:
             task = bar.add_task(name, total=total, day="")
 
             def step(day: dt.date, state: str) -> None:
