@@ -14,9 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from applens.errors import SchemaError, SourceError
+from applens.etl._schema import COLUMNS, RUN_COLUMNS, TYPES
 from applens.etl.compute import Row
 from applens.etl.config import EtlJob
-from applens.etl.targets import _TYPES, COLUMNS, RUN_COLUMNS, _literal
+from applens.ingest.sql import literal
 
 __all__ = ["ClickHouseTarget"]
 
@@ -46,12 +47,12 @@ class ClickHouseTarget:
 
     def _columns(self, table: str) -> list[str] | None:
         found = self._command(f"SELECT groupArray(name) FROM system.columns WHERE "
-                              f"database = currentDatabase() AND table = {_literal(table)}")
+                              f"database = currentDatabase() AND table = {literal(table)}")
         names = [str(n).lower() for n in (found or [])] if isinstance(found, list) else []
         return names or None
 
     def ensure(self, job: EtlJob) -> None:
-        types = _TYPES["clickhouse"]
+        types = TYPES["clickhouse"]
         for table, names, kinds in ((job.table_name, COLUMNS, types[:8]),
                                     (f"{job.table_name}_runs", RUN_COLUMNS, types[8:])):
             found = self._columns(table)
@@ -63,24 +64,24 @@ class ClickHouseTarget:
             self._command(f"CREATE TABLE IF NOT EXISTS `{table}` ({body}) ENGINE = MergeTree "
                           "ORDER BY (`job`, `date`)")
         if job.view_name:
-            picks = ", ".join(f"maxIf(`metric_value`, `metric` = {_literal(m.name)}) AS "
+            picks = ", ".join(f"maxIf(`metric_value`, `metric` = {literal(m.name)}) AS "
                               f"`{m.name}`" for m in job.metrics)
             self._command(f"CREATE OR REPLACE VIEW `{job.view_name}` AS SELECT `date`, `hour`, "
                           f"`dimension`, `dimension_value`, {picks} FROM `{job.table_name}` "
-                          f"WHERE `job` = {_literal(job.name)} GROUP BY `date`, `hour`, "
+                          f"WHERE `job` = {literal(job.name)} GROUP BY `date`, `hour`, "
                           "`dimension`, `dimension_value`")
 
     def done_dates(self, job: EtlJob) -> set[dt.date]:
         if self._columns(f"{job.table_name}_runs") is None:
             return set()
         found = self._command(f"SELECT groupArray(toString(`date`)) FROM "
-                              f"`{job.table_name}_runs` WHERE `job` = {_literal(job.name)}")
+                              f"`{job.table_name}_runs` WHERE `job` = {literal(job.name)}")
         return {dt.date.fromisoformat(str(d)) for d in (found or [])}
 
     def replace(self, job: EtlJob, day: dt.date, rows: Sequence[Row],
                 computed_at: dt.datetime) -> None:
         stamp = computed_at.replace(tzinfo=None, microsecond=0)
-        where = f"`job` = {_literal(job.name)} AND `date` = '{day.isoformat()}'"
+        where = f"`job` = {literal(job.name)} AND `date` = '{day.isoformat()}'"
         for table in (f"{job.table_name}_runs", job.table_name):
             self._command(f"ALTER TABLE `{table}` DELETE WHERE {where} "
                           "SETTINGS mutations_sync = 2")

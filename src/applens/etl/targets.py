@@ -35,31 +35,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from applens.errors import SchemaError, SourceError
+from applens.etl._schema import COLUMNS, RUN_COLUMNS, TYPES
 from applens.etl.compute import Row
 from applens.etl.config import EtlJob
+from applens.ingest.sql import literal
 
 __all__ = ["COLUMNS", "RUN_COLUMNS", "Target", "open_target"]
-
-COLUMNS = ("date", "hour", "job", "metric", "dimension", "dimension_value", "metric_value",
-           "computed_at")
-RUN_COLUMNS = ("job", "date", "row_count", "computed_at")
-_TYPES = {  # dialect -> the column types of COLUMNS, then of RUN_COLUMNS
-    "duckdb": ("DATE NOT NULL", "SMALLINT", "VARCHAR NOT NULL", "VARCHAR NOT NULL",
-               "VARCHAR NOT NULL", "VARCHAR NOT NULL", "DOUBLE", "TIMESTAMP NOT NULL",
-               "VARCHAR NOT NULL", "DATE NOT NULL", "INTEGER NOT NULL", "TIMESTAMP NOT NULL"),
-    "postgresql": ("date NOT NULL", "smallint", "text NOT NULL", "text NOT NULL",
-                   "text NOT NULL", "text NOT NULL", "double precision",
-                   "timestamp NOT NULL", "text NOT NULL", "date NOT NULL",
-                   "integer NOT NULL", "timestamp NOT NULL"),
-    "mysql": ("DATE NOT NULL", "SMALLINT NULL", "VARCHAR(200) NOT NULL",
-              "VARCHAR(200) NOT NULL", "VARCHAR(200) NOT NULL", "VARCHAR(500) NOT NULL",
-              "DOUBLE NULL", "DATETIME(6) NOT NULL", "VARCHAR(200) NOT NULL", "DATE NOT NULL",
-              "INT NOT NULL", "DATETIME(6) NOT NULL"),
-    "clickhouse": ("Date", "Nullable(Int16)", "String", "String", "String", "String",
-                   "Nullable(Float64)", "DateTime64(6)", "String", "Date", "Int32",
-                   "DateTime64(6)"),
-}
-
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc.args[-1] if exc.args and not isinstance(exc.args[-1], int) else exc)
@@ -139,7 +120,7 @@ class Target:
     def ensure(self, job: EtlJob) -> None:
         """Create the table, its runs table and the wide view; a table that exists must
         have exactly the documented columns."""
-        types = _TYPES[self.dialect]
+        types = TYPES[self.dialect]
         with self._translated("creating the table"), self.transaction():
             for table, names, kinds in ((job.table_name, COLUMNS, types[:8]),
                                         (f"{job.table_name}_runs", RUN_COLUMNS, types[8:])):
@@ -158,14 +139,14 @@ class Target:
     def _create_view(self, job: EtlJob) -> None:
         q, view = self.ident, self.ident(job.view_name or "")
         picks = ", ".join(
-            f"MAX(CASE WHEN {q('metric')} = {_literal(m.name)} THEN {q('metric_value')} END) "
+            f"MAX(CASE WHEN {q('metric')} = {literal(m.name)} THEN {q('metric_value')} END) "
             f"AS {q(m.name)}" for m in job.metrics)
         keys = ", ".join(q(c) for c in ("date", "hour", "dimension", "dimension_value"))
         if self.dialect != "mysql":
             self._run(f"DROP VIEW IF EXISTS {view}")
         verb = "CREATE OR REPLACE VIEW" if self.dialect == "mysql" else "CREATE VIEW"
         self._run(f"{verb} {view} AS SELECT {keys}, {picks} FROM {q(job.table_name)} "
-                  f"WHERE {q('job')} = {_literal(job.name)} GROUP BY {keys}")
+                  f"WHERE {q('job')} = {literal(job.name)} GROUP BY {keys}")
 
     def done_dates(self, job: EtlJob) -> set[dt.date]:
         """The dates this job has written (from ``<table>_runs``)."""
@@ -216,10 +197,6 @@ class _Same:
 
     def close(self) -> None:
         pass
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _duckdb_begin(conn: Any) -> None:
