@@ -88,7 +88,7 @@ class MetricDef(_Model):
     def spec(self) -> dict[str, Any]:
         """The trends spec (without dates and breakdown)."""
         spec: dict[str, Any] = {"kind": "trends",
-                                "series": [s.model_dump(exclude_none=True, exclude={"metric"})
+                                "series": [s.model_dump(exclude_defaults=True, exclude={"metric"})
                                            for s in self.all_series]}
         if self.formula:
             spec["formula"] = self.formula
@@ -171,6 +171,16 @@ class EtlJob(_Model):
         if value != "warehouse" and scheme not in TARGET_SCHEMES:
             raise ValueError(f"'{redact_url(value)}' is not a target: use \"warehouse\" or a "
                              "postgresql://, mysql:// (MariaDB) or clickhouse:// URL")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"'{value}' is not a cron expression; write it like '30 2 * * *' "
+                             "(02:30 every day)")
         return value
 
     @model_validator(mode="after")
