@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -39,7 +40,7 @@ def run_cmd(
     name: Annotated[str, typer.Argument(help="The job: [etl.NAME] in applens.toml.")],
     date: Annotated[str | None, typer.Option(
         "--date", help="The local day (YYYY-MM-DD) to compute; its rows are replaced in one "
-        "transaction. Default: yesterday.")] = None,
+        "transaction. Default: yesterday (workspace timezone).")] = None,
     date_from: Annotated[str | None, typer.Option(
         "--from", help="Backfill from this day (with --to); dates already done are skipped, "
         "so an interrupted backfill resumes.")] = None,
@@ -64,7 +65,8 @@ def run_cmd(
     with open_workspace(workspace) as ws:
         job = get_job(ws, name)
         if start is None or end is None:
-            day = _day(date, "--date") or ws.now().date() - dt.timedelta(days=1)
+            today = ws.now().astimezone(ZoneInfo(ws.settings.timezone)).date()
+            day = _day(date, "--date") or today - dt.timedelta(days=1)
             with err_console.status(f"Computing {name} for {day}"):
                 one = run_date(ws, job, day)
             _report([one.to_dict()], fmt)

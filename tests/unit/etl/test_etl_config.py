@@ -50,3 +50,15 @@ def test_bad_tables_are_one_line_config_errors(table, message):
         load_jobs({"daily": table})
     text = str(info.value)
     assert message in text and "\n" not in text, text
+
+
+def test_the_workspace_template_example_is_a_valid_job():
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("applens").joinpath("workspace_template.toml").read_text()
+    example = text.split("# [etl.daily_slices]\n")[1]
+    lines = ["[etl.daily_slices]"] + [line[2:] for line in example.splitlines()
+                                      if line.startswith("# ")]
+    job = load_jobs(tomllib.loads("\n".join(lines))["etl"])["daily_slices"]
+    assert [d.name for d in job.dims][-1] == "age_band" and job.view_name
