@@ -13,7 +13,13 @@ from applens.insights.explain import Explanation, explain
 from applens.monitor.config import load_monitors
 from applens.monitor.message import _explain_metric
 
-__all__ = ["explain_alert"]
+__all__ = ["explain_alert", "explainable_monitors"]
+
+
+def explainable_monitors(ws: Any) -> set[str]:
+    """The declared monitors whose alerts can be explained by slice (a plain count or DAU)."""
+    return {name for name, cfg in load_monitors(ws.settings.monitors).items()
+            if _explain_metric(cfg) is not None}
 
 
 def explain_alert(ws: Any, alert_id: str, history_days: int = 7

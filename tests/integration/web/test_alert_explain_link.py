@@ -71,3 +71,15 @@ def test_an_unknown_alert_says_so_on_the_page(alerted_ws):
         page = client.get("/page/anomalies", params={"alert": "nope"})
         assert page.status_code == 200
         assert "There is no alert nope" in html.unescape(page.text)
+
+
+def test_alerts_of_an_undeclared_monitor_get_no_link(alerted_ws, tmp_path):
+    """The demo passes its monitors to the run instead of applens.toml: nothing to explain."""
+    plain = Workspace(alerted_ws.path, monitors={})
+    try:
+        with TestClient(create_app(plain)) as client:
+            page = client.get("/page/anomalies", params={"date_from": "2026-10-27",
+                                                         "date_to": "2026-10-28"})
+            assert "Alert history" in page.text and ">explain</a>" not in page.text
+    finally:
+        plain.close()

@@ -73,18 +73,23 @@ def anomalies(ws: Workspace, f: Filters) -> PageData:
     else:
         page.panels.append(Panel("alert_timeline", "Alerts by monitor", alerts,
                                  chart_spec_of(alert_timeline, alerts)))
-        page.tables.append(Table("alerts", "Alert history", _with_links(alerts, f),
+        page.tables.append(Table("alerts", "Alert history", _with_links(ws, alerts, f),
                                  links={"explanation": "explain"}))
     if f.extra.get("alert"):
         _explanation(ws, f.extra["alert"], page)
     return page
 
 
-def _with_links(alerts: pd.DataFrame, f: Filters) -> pd.DataFrame:
-    """Each alert links to its explanation: this page with ``alert=ID``."""
+def _with_links(ws: Workspace, alerts: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Each alert of a monitor that can be explained by slice (declared in applens.toml, on
+    a plain count or DAU) links to its explanation: this page with ``alert=ID``."""
+    from applens.monitor.why import explainable_monitors
+
+    able = explainable_monitors(ws)
     return alerts.assign(explanation=[
         f"/page/anomalies?{urlencode({**f.query_items(), 'alert': str(i)})}#table-explanation"
-        for i in alerts["id"]])
+        if monitor in able else "" for i, monitor in zip(alerts["id"], alerts["monitor"],
+                                                         strict=True)])
 
 
 def _explanation(ws: Workspace, alert_id: str, page: PageData) -> None:
