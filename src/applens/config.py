@@ -82,6 +82,9 @@ class Settings(BaseModel):
     models: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="ML model options, one [models.<name>] table each"
     )
+    etl: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="materialised metrics by slice, one [etl.<name>] each"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -112,7 +115,7 @@ class Settings(BaseModel):
 SCALAR_SETTINGS = [
     name
     for name, field in Settings.model_fields.items()
-    if name not in ("sources", "mapping", "notify", "monitors", "experiments", "models")
+    if name not in ("sources", "mapping", "notify", "monitors", "experiments", "models", "etl")
 ]
 
 

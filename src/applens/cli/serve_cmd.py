@@ -32,7 +32,8 @@ def serve(
     )] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
     schedule: Annotated[bool, typer.Option(
-        "--schedule", help="Also run the monitor every 15 minutes and the daily digest.")] = False,
+        "--schedule", help="Also run the monitor every 15 minutes, the daily digest and the "
+        "[etl.NAME] jobs (at start and at each job's schedule).")] = False,
     max_upload_mb: Annotated[float, typer.Option(
         min=0.001, help="Largest upload accepted, in MiB (bigger requests get 413).")] = 200.0,
 ) -> None:

@@ -139,11 +139,16 @@ def explain(
     table = _metric_rows(table, metric)
     table = table.mutate(_k=_slot(table, [start, *base], _STEP[grain] * length))
     table = table.filter(table._k.notnull())
-    totals = table.group_by("_k").agg(**_values(table, metric)).to_pandas()
+    # A count or a ratio adds up: one grouped query by every dimension answers the totals,
+    # every dimension and every pair (rolled up on the small grouped table).
+    finest = _finest(table, [columns[d] for d in dims], metric) if metric != "dau" else None
+    totals = (table.group_by("_k").agg(**_values(table, metric)).to_pandas() if finest is None
+              else finest.groupby("_k", as_index=False)[
+                  [c for c in ("v", "w") if c in finest.columns]].sum())
     sums = {c: _split(totals, c, len(base)) for c in ("v", "w") if c in totals.columns}
     _check_data(ws, sums, start, base, metric)
     now_total, base_total, noise = _totals(sums, len(base))
-    frames = _frames(table, dims, columns, metric, len(base), pairs)
+    frames = _frames(table, finest, dims, columns, metric, len(base), pairs)
     ranked = rank(pd.concat(frames, ignore_index=True), min_contribution, margin, enough)
     chance, notes = _verdict(ranked, abs(now_total - base_total) < 2 * noise)
     words = (f"the mean of the same {'day' if grain == 'day' else 'time of day'} over the "
@@ -152,14 +157,19 @@ def explain(
                        tuple(ranked.to_dict("records")), notes, chance)
 
 
-def _frames(table: ir.Table, dims: list[str], columns: dict[str, str], metric: str,
-            n_base: int, pairs: bool) -> list[pd.DataFrame]:
-    """The per-slice tables of every dimension and (with ``pairs``) pair of dimensions."""
-    singles = [_per_slice(table, (d,), [columns[d]], metric, n_base) for d in dims]
+def _frames(table: ir.Table, finest: pd.DataFrame | None, dims: list[str],
+            columns: dict[str, str], metric: str, n_base: int, pairs: bool
+            ) -> list[pd.DataFrame]:
+    """The per-slice tables of every dimension and (with ``pairs``) pair of dimensions:
+    rolled up from ``finest`` (period × every dimension) when there is one; else (distinct
+    users do not add up, or too many groups) one warehouse query per dimension set."""
+    source: ir.Table | pd.DataFrame = table if finest is None else finest
+    names = columns if finest is None else {d: f"_d{i}" for i, d in enumerate(dims)}
+    singles = [_per_slice(source, (d,), [names[d]], metric, n_base) for d in dims]
     # A dimension with one value (a column nobody fills) tells nothing, alone or in a pair.
     varied = [d for d, f in zip(dims, singles, strict=True) if len(f) > 1]
     frames = [f for f in singles if len(f) > 1] + [
-        _per_slice(table, s, [columns[d] for d in s], metric, n_base)
+        _per_slice(source, s, [names[d] for d in s], metric, n_base)
         for s in (itertools.combinations(varied, 2) if pairs else ())]
     if not frames:
         raise InsufficientDataError(f"Every dimension ({', '.join(dims)}) has a single value "
@@ -294,11 +304,36 @@ def _check_data(ws: Any, sums: dict[str, tuple[float, float]], start: dt.datetim
                                 "Pick another --vs.")
 
 
-def _per_slice(table: ir.Table, dims: tuple[str, ...], columns: list[str], metric: str,
-               n_base: int) -> pd.DataFrame:
+_FINEST_ROWS = 1_000_000  # above this many groups, one query per dimension set is cheaper
+
+
+def _finest(table: ir.Table, columns: list[str], metric: str) -> pd.DataFrame | None:
+    """Period × every dimension, summed (None when that has more than ``_FINEST_ROWS``
+    groups: then each dimension set is grouped in the warehouse)."""
     keys = {f"_d{i}": table[c].cast("string") for i, c in enumerate(columns)}
     keyed = table.mutate(**keys)
-    frame = keyed.group_by(["_k", *keys]).agg(**_values(keyed, metric)).to_pandas()
+    grouped = keyed.group_by(["_k", *keys]).agg(**_values(keyed, metric))
+    frame = grouped.limit(_FINEST_ROWS + 1).to_pandas()
+    if len(frame) > _FINEST_ROWS:
+        return None
+    # Categories: every roll-up groups small integer codes, not the strings again.
+    return frame.astype({k: "category" for k in keys})
+
+
+def _per_slice(table: ir.Table | pd.DataFrame, dims: tuple[str, ...], columns: list[str],
+               metric: str, n_base: int) -> pd.DataFrame:
+    if isinstance(table, pd.DataFrame):  # the finest grouping, rolled up (sums only)
+        values = [c for c in ("v", "w") if c in table.columns]
+        frame = (table.rename(columns=dict(zip(columns, [f"_x{i}" for i in range(len(columns))],
+                                               strict=True)))
+                 .groupby(["_k", *[f"_x{i}" for i in range(len(columns))]], dropna=False,
+                          as_index=False, observed=True)[values].sum())
+        frame = frame.rename(columns={f"_x{i}": f"_d{i}" for i in range(len(columns))})
+        frame = frame.astype({f"_d{i}": object for i in range(len(columns))})
+    else:
+        keys = {f"_d{i}": table[c].cast("string") for i, c in enumerate(columns)}
+        keyed = table.mutate(**keys)
+        frame = keyed.group_by(["_k", *keys]).agg(**_values(keyed, metric)).to_pandas()
     label = pd.Series("", index=frame.index, dtype=object)
     for i, dim in enumerate(dims):
         part = dim + "=" + frame[f"_d{i}"].fillna(_filters.NONE_LABEL).astype(str)

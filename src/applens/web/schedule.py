@@ -1,5 +1,6 @@
 """Wall-clock jobs: ``applens serve --schedule`` (the monitor every 15 minutes, the daily
-digest at 07:00 in the workspace timezone) and ``applens monitor --every``.
+digest at 07:00 in the workspace timezone, each ``[etl.NAME]`` job at its cron ``schedule``
+for yesterday, and once at start) and ``applens monitor --every``.
 
 A job's next slot is computed from the clock (a cron expression via croniter, or a period
 aligned on the epoch), never by adding sleeps, so the loop does not drift and a slot missed
@@ -132,7 +133,8 @@ def _find(module: str, name: str) -> Callable[..., Any] | None:
 
 
 class Scheduler:
-    """The monitor every 15 minutes and the digest of yesterday (local) at ``DIGEST_CRON``."""
+    """The monitor every 15 minutes, the digest of yesterday (local) at ``DIGEST_CRON`` and
+    each ETL job (yesterday, local) at its own cron ``schedule``."""
 
     def __init__(self, ws: Any, lock: Any, say: Callable[[str], Any] = print) -> None:
         self.ws = ws
@@ -165,7 +167,31 @@ class Scheduler:
                 now, at_once=True))
         if self.build_digest is not None and self.send_digest is not None:
             jobs.append(Job("digest", cron(DIGEST_CRON, self.zone), self._digest).start(now))
+        jobs += self.etl_jobs(now)
         return jobs
+
+    def etl_jobs(self, now: dt.datetime) -> list[Job]:
+        """Each declared ``[etl.NAME]`` job at its cron ``schedule`` (workspace timezone),
+        and once at start: a server that was down when a slot passed catches up."""
+        declared = _find("applens.etl", "jobs")
+        if declared is None:
+            return []
+        try:
+            etl_jobs = declared(self.ws)
+        except Exception as exc:  # a bad [etl] table must not stop the dashboard
+            self.say(f"--schedule: no ETL jobs: {exc}")
+            return []
+        return [Job(f"etl:{name}", cron(job.schedule, self.zone), self._etl(name)).start(
+            now, at_once=True) for name, job in etl_jobs.items()]
+
+    def _etl(self, name: str) -> Callable[[dt.datetime], Any]:
+        def action(slot: dt.datetime) -> None:
+            from applens.etl import run_date
+
+            with self.lock:  # it reads the warehouse (and may write to it)
+                run_date(self.ws, name, self.digest_day(slot))
+
+        return action
 
     def run_due(self, now: dt.datetime) -> dt.datetime | None:
         """Run what is due at ``now``; the time the next job is due (None: no jobs)."""

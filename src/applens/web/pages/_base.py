@@ -118,6 +118,8 @@ class Table:
     title: str
     frame: pd.DataFrame
     note: str = ""
+    # column -> link text: that column holds URLs, shown as links (e.g. an alert's "explain")
+    links: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -72,5 +73,44 @@ def anomalies(ws: Workspace, f: Filters) -> PageData:
     else:
         page.panels.append(Panel("alert_timeline", "Alerts by monitor", alerts,
                                  chart_spec_of(alert_timeline, alerts)))
-        page.tables.append(Table("alerts", "Alert history", alerts))
+        page.tables.append(Table("alerts", "Alert history", _with_links(ws, alerts, f),
+                                 links={"explanation": "explain"}))
+    if f.extra.get("alert"):
+        _explanation(ws, f.extra["alert"], page)
     return page
+
+
+def _with_links(ws: Workspace, alerts: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """Each alert of a monitor that can be explained by slice (declared in applens.toml, on
+    a plain count or DAU) links to its explanation: this page with ``alert=ID``."""
+    from applens.monitor.why import explainable_monitors
+
+    able = explainable_monitors(ws)
+    return alerts.assign(explanation=[
+        f"/page/anomalies?{urlencode({**f.query_items(), 'alert': str(i)})}#table-explanation"
+        if monitor in able else "" for i, monitor in zip(alerts["id"], alerts["monitor"],
+                                                         strict=True)])
+
+
+def _explanation(ws: Workspace, alert_id: str, page: PageData) -> None:
+    """The selected alert's headline (a card) and its slices ranked (a table)."""
+    from applens.errors import ApplensError
+    from applens.monitor.why import explain_alert
+
+    try:
+        alert, result, label = explain_alert(ws, alert_id)
+    except ApplensError as exc:
+        page.empty.append(Empty(f"No explanation for alert {alert_id}", str(exc),
+                                "applens explain METRIC --date DAY"))
+        return
+    if result is None:
+        page.empty.append(Empty(f"No explanation for alert {alert_id}", f"{label}: only a "
+                                "monitor on a plain count or DAU is explained by slice.",
+                                "applens explain METRIC --date DAY"))
+        return
+    page.cards.append((f"Alert {alert['id']}: {alert['monitor']} at "
+                       f"{alert['slice_start']:%Y-%m-%d %H:%M} UTC", result.headline(label)))
+    frame = result.to_frame()[["slice", "baseline", "value", "change_pct", "contribution",
+                               "baseline_share", "share", "surprise", "explains"]]
+    page.tables.append(Table("explanation", f"Why: {result.headline(label)} Baseline: "
+                             f"{result.baseline}.", frame.head(20)))
