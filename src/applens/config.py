@@ -33,7 +33,7 @@ class SourceConfig(BaseModel):
     url: str | None = Field(None, description="postgresql:// or mysql:// URL")
     query: str | None = Field(None, description="SQL query for a database source")
     table: str | None = Field(None, description="table name for a database source")
-    target: Literal["events", "users", "tickets"] = "events"
+    target: Literal["events", "users", "tickets", "memberships"] = "events"
     format: str | None = None
     preset: str | None = None
 
@@ -82,6 +82,12 @@ class Settings(BaseModel):
     models: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="ML model options, one [models.<name>] table each"
     )
+    content: dict[str, Any] = Field(
+        default_factory=dict, description="content-item rules for access logs (applens.access)"
+    )
+    access: dict[str, Any] = Field(
+        default_factory=dict, description="access investigations: excluded cohorts, thresholds"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -112,7 +118,8 @@ class Settings(BaseModel):
 SCALAR_SETTINGS = [
     name
     for name, field in Settings.model_fields.items()
-    if name not in ("sources", "mapping", "notify", "monitors", "experiments", "models")
+    if name not in ("sources", "mapping", "notify", "monitors", "experiments", "models",
+                    "content", "access")
 ]
 
 
