@@ -1,0 +1,81 @@
+"""Question 4: cross-program access, and when it started and stopped.
+
+Definition. Each content item has an owning program: the first ``[content] programs`` rule
+(regex -> program) that matches it, else the program of at least ``owner_share`` (default
+75%) of the distinct members who ever opened it (at least 3); items without an owner (shared
+pages such as the home page) are not counted either way. A request is *cross-program* when a
+member of program A opens an item owned by program B. The daily share is cross-program
+requests / requests for owned items, per UTC day with any. Change points on that share
+(binary segmentation, ``access._changepoint``) split the range into segments with their mean
+share, so a policy change ("access was cut on date X") is found in the data, not assumed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from applens.access._base import AccessData, Answer, _lit
+from applens.access._changepoint import change_points
+
+__all__ = ["cross_program", "owners_sql"]
+
+MIN_READERS = 3
+
+
+def owners_sql(data: AccessData) -> str:
+    """SQL with one row per owned content item: ``content, owner``."""
+    rules = data.rules.programs
+    if rules:
+        cases = " ".join(f"WHEN regexp_matches(content, {_lit(p)}) THEN {_lit(v)}"
+                         for p, v in rules.items())
+        return ("SELECT content, owner FROM (SELECT DISTINCT content, CASE "
+                f"{cases} END AS owner FROM _acc_events WHERE content IS NOT NULL) "
+                "WHERE owner IS NOT NULL")
+    share = float(data.options.owner_share)
+    return ("WITH r AS (SELECT content, program, count(DISTINCT user_id) AS people FROM "
+            "_acc_events WHERE content IS NOT NULL AND program IS NOT NULL GROUP BY ALL), "
+            "t AS (SELECT content, sum(people) AS total, arg_max(program, people) AS owner, "
+            "max(people) AS top FROM r GROUP BY 1) SELECT content, owner FROM t WHERE "
+            f"top >= {share} * total AND top >= {MIN_READERS}")
+
+
+def cross_program(data: AccessData, *, start: datetime | None = None,
+                  end: datetime | None = None, n: int = 20, penalty: float = 3.0,
+                  min_days: int = 7) -> Answer:
+    """Question 4 (see the module docstring)."""
+    where, params = data.where(start, end, "e")
+    data.con.execute(f"CREATE OR REPLACE TEMP TABLE _acc_owners AS {owners_sql(data)}")
+    daily = data.df(
+        "SELECT CAST(e.ts AS DATE) AS day, count(*) FILTER (WHERE o.owner <> e.program) AS "
+        "cross_accesses, count(*) AS accesses FROM _acc_events e JOIN _acc_owners o USING "
+        f"(content) WHERE {where} AND e.program IS NOT NULL GROUP BY 1 ORDER BY 1", params)
+    daily["share"] = daily["cross_accesses"] / daily["accesses"].clip(lower=1)
+    cuts = change_points(daily["share"].to_numpy(), min_size=min_days, penalty=penalty)
+    bounds = [0, *cuts, len(daily)]
+    segments = pd.DataFrame([
+        {"first_day": daily["day"].iloc[a], "last_day": daily["day"].iloc[b - 1],
+         "days": b - a, "share": float(daily["cross_accesses"].iloc[a:b].sum()
+                                       / max(daily["accesses"].iloc[a:b].sum(), 1)),
+         "cross_accesses": int(daily["cross_accesses"].iloc[a:b].sum())}
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a])
+    changes = pd.DataFrame([
+        {"day": daily["day"].iloc[k], "share_before": segments["share"].iloc[i],
+         "share_after": segments["share"].iloc[i + 1],
+         "direction": "up" if segments["share"].iloc[i + 1] > segments["share"].iloc[i]
+         else "down"} for i, k in enumerate(cuts)])
+    people = data.df(
+        "SELECT e.user_id, any_value(e.program) AS program, any_value(e.cohort) AS cohort, "
+        "count(*) AS cross_accesses, min(e.ts) AS first_cross, max(e.ts) AS last_cross, "
+        "mode(o.owner) AS other_program FROM _acc_events e JOIN _acc_owners o USING (content) "
+        f"WHERE {where} AND e.program IS NOT NULL AND o.owner <> e.program GROUP BY 1 "
+        f"ORDER BY cross_accesses DESC, 1 LIMIT {int(n)}", params)
+    data_ = {"change_days": [str(d) for d in changes.get("day", [])],
+             "owned_items": int(data.con.execute(
+                 "SELECT count(*) FROM _acc_owners").fetchone()[0]),
+             "cross_share": float(daily["cross_accesses"].sum()
+                                  / max(daily["accesses"].sum(), 1)) if len(daily) else np.nan}
+    return Answer("cross-program", segments, {"changes": changes, "daily": daily,
+                                              "people": people}, data_, list(data.notes))

@@ -1,0 +1,140 @@
+"""Question 5: scraping and shared accounts, ranked with reason and evidence window.
+
+Definition, per account (``user_id``) and per IP address, over the range (every request,
+staff included; assets left out):
+
+* ``burst``: the most content requests within any ``burst_seconds`` (default 20 s); flagged at
+  ``burst_pages`` (default 60) or more. The evidence window is those seconds, with the
+  distinct items read in them.
+* ``no think time``: the bot model's rhythm rule (``applens._rhythm.is_regular`` on the
+  ``models.bot_features`` features: most pauses within 10% of their median) or a median pause
+  under 2 s over at least 30 pages.
+* ``many IPs``: an account seen from ``max_ips_per_day`` (default 8) or more addresses in one
+  day; ``many accounts``: an address used by ``max_accounts_per_ip`` (default 30) or more
+  accounts (campus networks do this too: it is evidence, not a verdict).
+
+The peak distinct items per minute, pages per active minute, median pause and accounts per
+IP are the bot model's features; nothing here is a second detector. Rows are ranked by the
+number of reasons, then the burst. An optional ``places`` CSV (``ip`` plus any of ``city``,
+``region``, ``country``) adds where each IP is, read locally.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from applens._rhythm import is_regular
+from applens.access._base import AccessData, Answer
+from applens.errors import ConfigError, InvalidParameterError
+from applens.models.bot_features import bot_features
+
+__all__ = ["read_places", "scrapers"]
+
+FAST_GAP_S = 2.0
+MIN_PAGES = 30
+
+
+def read_places(path: str | Path) -> pd.DataFrame:
+    """An ``ip -> place`` table from a CSV the user supplies (no network, nothing bundled)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the places file {path}: {exc}.") from None
+    if "ip" not in frame.columns:
+        raise ConfigError(f"The places file {path} needs an 'ip' column; it has "
+                          f"{', '.join(frame.columns)}.")
+    keep = [c for c in ("city", "region", "country") if c in frame.columns]
+    frame = frame.drop_duplicates("ip").set_index("ip")[keep]
+    return frame.assign(place=frame.fillna("").apply(
+        lambda r: ", ".join(v for v in r if v), axis=1))[["place"]]
+
+
+def _bursts(data: AccessData, key: str, start: datetime | None, end: datetime | None
+            ) -> pd.DataFrame:
+    seconds = int(data.options.burst_seconds)
+    where, params = data.where(start, end)
+    return data.df(
+        f"WITH p AS (SELECT {key} AS id, ts FROM _acc_events WHERE {where} AND content IS NOT "
+        f"NULL AND {key} IS NOT NULL), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id "
+        f"ORDER BY ts RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n "
+        "FROM p), m AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts RANGE "
+        "BETWEEN INTERVAL 59 SECOND PRECEDING AND CURRENT ROW) AS n FROM p) "
+        "SELECT w.id, max(w.n) AS burst, arg_max(w.ts, w.n) AS burst_end, "
+        "(SELECT max(n) FROM m WHERE m.id = w.id) AS peak_per_minute FROM w GROUP BY 1",
+        params)
+
+
+def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
+             start: datetime | None = None, end: datetime | None = None, n: int = 20,
+             places: pd.DataFrame | None = None, session_gap_s: float = 1800.0) -> Answer:
+    """Question 5 (see the module docstring)."""
+    if entity not in ("user", "ip"):
+        raise InvalidParameterError(f"--by must be user or ip; got {entity!r}.")
+    key = "user_id" if entity == "user" else "ip"
+    import ibis
+
+    events = ibis.duckdb.from_connection(data.con).table("events")
+    if start is not None:
+        events = events.filter(events.ts >= start)
+    if end is not None:
+        events = events.filter(events.ts < end)
+    feats = bot_features(events, entity=entity, session_gap_s=session_gap_s)
+    feats.index = feats.index.astype(str)
+    burst = _bursts(data, key, start, end).set_index("id")
+    frame = feats.join(burst, how="left")
+    where, params = data.where(start, end)
+    if entity == "user":
+        ips = data.df(f"SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day "
+                      f"FROM (SELECT user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
+                      f"FROM _acc_events WHERE {where} GROUP BY ALL) GROUP BY 1",
+                      params).set_index("id")
+        frame = frame.join(ips, how="left")
+    opts = data.options
+    seconds = int(opts.burst_seconds)
+    reasons: list[list[str]] = []
+    for idx, row in frame.iterrows():
+        why = []
+        if row.get("burst", 0) >= opts.burst_pages:
+            why.append(f"{int(row['burst'])} pages in {seconds} s")
+        regular = bool(is_regular(row["regular_share"], row["events"]))
+        fast = (row["median_gap_s"] < FAST_GAP_S) and row["events"] >= MIN_PAGES
+        if regular or fast:
+            why.append(f"no think time (median pause {row['median_gap_s']:.2g} s"
+                       f"{', metronome' if regular else ''})")
+        if entity == "user" and row.get("ips_per_day", 0) >= opts.max_ips_per_day:
+            why.append(f"{int(row['ips_per_day'])} IPs on {row['ip_day']}")
+        if row.get("users_per_ip", 0) >= opts.max_accounts_per_ip:
+            what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
+            why.append(f"{int(row['users_per_ip'])} {what}")
+        reasons.append(why)
+    frame["reasons"] = ["; ".join(r) for r in reasons]
+    frame["n_reasons"] = [len(r) for r in reasons]
+    flagged = frame[frame["n_reasons"] > 0].copy()
+    flagged["burst"] = flagged["burst"].fillna(0)
+    flagged = flagged.sort_values(["n_reasons", "burst", "events"], ascending=False).head(n)
+    flagged.index.name = key
+    flagged = flagged.reset_index()
+    flagged["window_start"] = flagged["burst_end"] - pd.Timedelta(seconds=seconds)
+    flagged["distinct_in_window"] = [
+        int(data.con.execute(
+            f"SELECT count(DISTINCT content) FROM _acc_events WHERE {key} = ? AND ts >= ? AND "
+            "ts <= ? AND content IS NOT NULL", [i, s, e]).fetchone()[0])
+        if pd.notna(e) else 0
+        for i, s, e in zip(flagged[key], flagged["window_start"], flagged["burst_end"],
+                           strict=True)]
+    columns = [key, "reasons", "burst", "distinct_in_window", "window_start", "burst_end",
+               "peak_per_minute", "rate_per_minute", "distinct_paths", "median_gap_s",
+               "users_per_ip", "events", "active_days"]
+    if entity == "user":
+        columns.insert(columns.index("users_per_ip"), "ips_per_day")
+    table = flagged[columns].rename(columns={"burst_end": "window_end",
+                                             "burst": f"pages_in_{seconds}s"})
+    if places is not None and entity == "ip":
+        table = table.merge(places, left_on="ip", right_index=True, how="left")
+    return Answer("scrapers", table, {}, {"entity": entity, "flagged": int(
+        (frame["n_reasons"] > 0).sum()), "judged": int(len(frame))}, list(data.notes))
