@@ -1,9 +1,11 @@
 """Question 4: cross-program access, and when it started and stopped.
 
 Definition. Each content item has an owning program: the first ``[content] programs`` rule
-(regex -> program) that matches it, else the program of at least ``owner_share`` (default
-75%) of the distinct members who ever opened it (at least 3); items without an owner (shared
-pages such as the home page) are not counted either way. A request is *cross-program* when a
+(regex -> program) that matches it, else the program whose members made at least
+``owner_share`` (default 75%) of all members' requests for the item's section (its first path
+segment, e.g. ``java-ii``; at least 3 readers); items without an owner (shared pages such as
+the home page or search) are not counted either way. Sections, not single items, so that an
+item many outsiders read keeps its owner. A request is *cross-program* when a
 member of program A opens an item owned by program B. The daily share is cross-program
 requests / requests for owned items, per UTC day with any. Change points on that share
 (binary segmentation, ``access._changepoint``) split the range into segments with their mean
@@ -35,11 +37,15 @@ def owners_sql(data: AccessData) -> str:
                 f"{cases} END AS owner FROM _acc_events WHERE content IS NOT NULL) "
                 "WHERE owner IS NOT NULL")
     share = float(data.options.owner_share)
-    return ("WITH r AS (SELECT content, program, count(DISTINCT user_id) AS people FROM "
-            "_acc_events WHERE content IS NOT NULL AND program IS NOT NULL GROUP BY ALL), "
-            "t AS (SELECT content, sum(people) AS total, arg_max(program, people) AS owner, "
-            "max(people) AS top FROM r GROUP BY 1) SELECT content, owner FROM t WHERE "
-            f"top >= {share} * total AND top >= {MIN_READERS}")
+    section = "split_part(content, '/', 1)"
+    return (f"WITH r AS (SELECT {section} AS section, program, count(*) AS hits, "
+            "count(DISTINCT user_id) AS people FROM _acc_events WHERE content IS NOT NULL AND "
+            "program IS NOT NULL GROUP BY ALL), "
+            "t AS (SELECT section, sum(hits) AS total, arg_max(program, hits) AS owner, "
+            "max(hits) AS top, sum(people) AS readers FROM r GROUP BY 1) "
+            "SELECT DISTINCT e.content, t.owner FROM _acc_events e JOIN t ON "
+            f"split_part(e.content, '/', 1) = t.section WHERE t.top >= {share} * t.total AND "
+            f"t.readers >= {MIN_READERS}")
 
 
 def cross_program(data: AccessData, *, start: datetime | None = None,

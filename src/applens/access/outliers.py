@@ -24,6 +24,16 @@ __all__ = ["outlier_days"]
 KEYS = {"cohort": "cohort", "program": "program", "person": "user_id"}
 
 
+MIN_VOLUME = 10.0  # a day of 3 requests against 1 expected is nobody's incident
+
+
+def _detector(name: str, params: dict[str, Any] | None) -> Any:
+    found = get_detector(name, **(params or {}))
+    if "min_volume" in found.get_params() and "min_volume" not in (params or {}):
+        found.set_params(min_volume=MIN_VOLUME)
+    return found
+
+
 def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"] = "cohort",
                  start: datetime | None = None, end: datetime | None = None,
                  detector: str = "default", top: int = 50, n: int = 50,
@@ -32,7 +42,7 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
     if by not in KEYS:
         raise InvalidParameterError(f"--by must be cohort, program or person; got {by!r}.")
     key = KEYS[by]
-    get_detector(detector, **(params or {}))  # an unknown name fails before any work
+    _detector(detector, params)  # an unknown name fails before any work
     where, wparams = data.where(start, end)
     limit = (f"AND {key} IN (SELECT {key} FROM _acc_events WHERE {where} AND content IS NOT "
              f"NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT {int(top)})") if by == "person" \
@@ -47,7 +57,7 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
         days = pd.date_range(part["day"].min(), part["day"].max(), freq="D")
         series = part.set_index(pd.to_datetime(part["day"]))["accesses"].reindex(
             days, fill_value=0).astype(float)
-        found = get_detector(detector, **(params or {})).fit_detect(
+        found = _detector(detector, params).fit_detect(
             series.to_numpy(), series.index.to_numpy())
         frame = found.to_frame()
         judged += int((frame["status"] == "judged").sum())
