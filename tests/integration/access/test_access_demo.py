@@ -1,0 +1,130 @@
+"""The access demo's planted answers, found by each ``applens access`` question.
+
+One workspace per module (``build_access_demo``: a real DuckDB file, the log ingested with the
+access-log preset, the cohort table as memberships); each test reads the ground truth the
+generator returned and checks that the question finds it, through the CLI where it prints.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from applens.access import (
+    AccessData,
+    after_end,
+    cross_program,
+    outlier_days,
+    quiet_members,
+    scrapers,
+    top_content,
+)
+from applens.demo.access_log import build_access_demo
+from applens.workspace import Workspace
+from tests.conftest import invoke_cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("access-demo")
+    truth = build_access_demo(folder)
+    ws = Workspace.open(folder)
+    yield folder, ws, AccessData.from_workspace(ws), truth
+    ws.close()
+
+
+def test_ingest_counts_the_bad_line_and_the_unknown_cohort(demo):
+    folder, ws, data, truth = demo
+    ledger = ws.connection.execute(
+        "SELECT sum(rows_rejected) FROM ingests WHERE target = 'events'").fetchone()[0]
+    reasons = ws.connection.execute("SELECT reason FROM rejects").fetchall()
+    assert ledger == truth.bad_lines == len(reasons)
+    assert "access-log format" in reasons[0][0]
+    assert data.rejects["unknown_cohort_ids"] == 1
+    assert any(truth.unknown_cohort in n for n in data.notes)
+
+
+def test_scraper_found_with_its_window(demo):
+    _, _, data, truth = demo
+    for entity, ident in (("user", truth.scraper_user), ("ip", truth.scraper_ip)):
+        answer = scrapers(data, entity=entity)
+        key = "user_id" if entity == "user" else "ip"
+        first = answer.table.iloc[0]
+        assert first[key] == ident
+        assert first["pages_in_20s"] >= truth.scraper_pages
+        assert first["distinct_in_window"] == truth.scraper_pages
+        assert str(first["window_end"].date()) == truth.scraper_day
+        assert (first["window_end"] - first["window_start"]).total_seconds() == 20
+        assert "pages in 20 s" in first["reasons"]
+        # Students reading at human speed are not flagged.
+        assert len(answer.table) == 1
+
+
+def test_after_end_account_is_first(demo):
+    _, _, data, truth = demo
+    answer = after_end(data)
+    first = answer.table.iloc[0]
+    assert first["user_id"] == truth.after_end_user
+    assert first["cohort"] == truth.after_end_cohort
+    assert first["days_after_end"] > 2 * 365  # years after
+    assert first["active_days"] > 5 * answer.table["active_days"].iloc[1]
+    cohorts = answer.tables["cohorts"]
+    assert cohorts.iloc[0]["cohort"] == truth.after_end_cohort
+
+
+def test_cross_program_cut_found_on_its_day(demo):
+    _, _, data, truth = demo
+    answer = cross_program(data)
+    cut = date.fromisoformat(truth.cross_program_cut)
+    changes = answer.tables["changes"]
+    downs = changes[changes["direction"] == "down"]
+    nearest = min(abs((d.date() - cut).days) for d in downs["day"])
+    assert nearest <= 2
+    last = answer.table.iloc[-1]
+    assert last["share"] == 0  # nothing after the cut
+    assert answer.table.iloc[:-1]["share"].min() > 0.05
+
+
+def test_low_cohort_is_the_quiet_one(demo):
+    _, _, data, truth = demo
+    answer = quiet_members(data, by="cohort")
+    assert answer.data["quiet"] == [truth.low_cohort]
+    assert answer.table.iloc[0]["cohort"] == truth.low_cohort
+
+
+def test_nobody_opened_the_planted_lesson(demo):
+    _, _, data, truth = demo
+    answer = top_content(data, by="program")
+    assert answer.data["nobody_opened"] == [truth.never_opened]
+    # Shares are people / members of the program, so never above 1.
+    assert answer.table["share"].between(0, 1).all()
+    least = top_content(data, by="cohort", least=True, n=1)
+    assert len(least.table) == least.table["cohort"].nunique()
+
+
+def test_staff_and_placeholder_cohorts_are_left_out(demo):
+    _, _, data, truth = demo
+    for question in (top_content(data, by="cohort"), quiet_members(data, by="cohort")):
+        assert not set(truth.staff_cohorts) & set(question.table["cohort"].astype(str))
+
+
+def test_outlier_days_run_through_a_registered_detector(demo):
+    _, _, data, truth = demo
+    answer = outlier_days(data, by="program", detector="default")
+    assert answer.data["entities"] == 2 and answer.data["days_judged"] > 0
+    assert set(answer.table.columns) >= {"program", "day", "accesses", "expected", "drill"}
+    assert all(c.startswith("applens access ") for c in answer.table["drill"])
+
+
+def test_cli_commands_answer_in_json(demo):
+    folder, ws, _, truth = demo
+    ws.close()  # the CLI opens its own connection
+    result = invoke_cli("access", "scrapers", "-w", folder, "--by", "ip", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert rows[0]["ip"] == truth.scraper_ip
+    bad = invoke_cli("access", "top", "-w", folder, "--by", "planet")
+    assert bad.exit_code == 1 and "--by must be program or cohort" in bad.stderr
+    assert "Traceback" not in bad.stderr
