@@ -17,7 +17,8 @@ from applens.errors import ConfigError
 
 def _content(path: str | None, **rules) -> str | None:
     sql = content_sql("p", ContentRules(**rules))
-    return duckdb.sql(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS p)", params=[path]).fetchone()[0]
+    con = duckdb.connect()
+    return con.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS p)", [path]).fetchone()[0]
 
 
 @pytest.mark.parametrize(("path", "item"), [
