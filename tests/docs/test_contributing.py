@@ -196,7 +196,8 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
     assert set(DETECTORS) == {"default", "levelshift", "seasonal", "simple"}
     assert MODELS.names() == ["churn", "crash", "personas", "bots"]
     assert KINDS.names() == ["active_users", "stickiness", "lifecycle", "retention", "funnel",
-                             "trends"]
+                             "trends", "access_top", "access_quiet", "access_after_end",
+                             "access_cross_program", "access_scrapers", "access_outlier_days"]
     assert SECTIONS.names() == ["activity", "slices", "lifecycle", "retention", "funnels",
                                 "experiments", "anomalies", "health", "crash-risk", "bots",
                                 "churn", "personas", "quality"]

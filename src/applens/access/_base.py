@@ -198,12 +198,12 @@ class AccessData:
                 "arg_max(end_date, _ingest_id) AS end_date FROM memberships "
                 "WHERE user_id IS NULL GROUP BY 1)")
             explicit = ("SELECT CAST(m.user_id AS VARCHAR) AS user_id, "
-                        f"regexp_replace(CAST(m.cohort AS VARCHAR), '[.]0+$', '') AS cohort, "
+                        "regexp_replace(CAST(m.cohort AS VARCHAR), '[.]0+$', '') AS cohort, "
                         "coalesce(CAST(m.program AS VARCHAR), c.program) AS program, "
                         "coalesce(m.start_date, c.start_date) AS start_date, "
                         "coalesce(m.end_date, c.end_date) AS end_date, 'table' AS origin "
                         "FROM memberships m LEFT JOIN _acc_cohorts c ON c.cohort = "
-                        f"regexp_replace(CAST(m.cohort AS VARCHAR), '[.]0+$', '') "
+                        "regexp_replace(CAST(m.cohort AS VARCHAR), '[.]0+$', '') "
                         "WHERE m.user_id IS NOT NULL")
         else:
             con.execute("CREATE OR REPLACE TEMP TABLE _acc_cohorts (cohort VARCHAR, program "

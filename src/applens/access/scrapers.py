@@ -97,7 +97,7 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     opts = data.options
     seconds = int(opts.burst_seconds)
     reasons: list[list[str]] = []
-    for idx, row in frame.iterrows():
+    for _idx, row in frame.iterrows():
         why = []
         if row.get("burst", 0) >= opts.burst_pages:
             why.append(f"{int(row['burst'])} pages in {seconds} s")

@@ -128,3 +128,16 @@ def test_cli_commands_answer_in_json(demo):
     bad = invoke_cli("access", "top", "-w", folder, "--by", "planet")
     assert bad.exit_code == 1 and "--by must be program or cohort" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_each_question_is_a_query_kind(demo):
+    from applens.insights import query
+
+    folder, _, _, truth = demo
+    with Workspace.open(folder) as ws:
+        found = query({"kind": "access_after_end", "n": 3}, ws)
+        assert found.data["user_id"][0] == truth.after_end_user
+        cross = query({"kind": "access_cross_program"}, ws)
+        assert truth.cross_program_cut in " ".join(cross.data["summary"]["change_days"])
+        frame = query({"kind": "access_quiet", "by": "cohort", "n": 1}, ws).to_frame()
+        assert frame["cohort"].tolist() == [truth.low_cohort]
