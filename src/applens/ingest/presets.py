@@ -106,11 +106,11 @@ def _check_combined_line(plan: ColumnPlan) -> ColumnPlan:
 
 
 _SPACED_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
-SPACED = rf"^({_SPACED_TIME}) (\S+) (\S+) (\S*) (\S+)\s*$"
+SPACED = rf"^({_SPACED_TIME}) (\S+) (\S+) (\S*) ([0-9A-Fa-f:.]+)\s*$"  # ip: v4 or v6
 _NOT_SPACED = (
     "line is not in the access-log format (date time path user_id cohort_id ip, six fields "
-    "separated by one space, e.g. 2018-01-26 09:55:03 /lesson 1 8 97.105.19.61); fix or drop "
-    "the line"
+    "separated by one space, the last an IP address, e.g. 2018-01-26 09:55:03 /lesson 1 8 "
+    "97.105.19.61); fix or drop the line"
 )
 _NO_COHORT = "('', '-', 'NaN', 'nan', 'NULL', 'null', '\\N', 'None')"
 
