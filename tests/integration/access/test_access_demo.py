@@ -141,3 +141,47 @@ def test_each_question_is_a_query_kind(demo):
         assert truth.cross_program_cut in " ".join(cross.data["summary"]["change_days"])
         frame = query({"kind": "access_quiet", "by": "cohort", "n": 1}, ws).to_frame()
         assert frame["cohort"].tolist() == [truth.low_cohort]
+
+
+def test_report_section_and_dashboard_page_show_the_findings(demo):
+    import datetime as dt
+
+    from starlette.testclient import TestClient
+
+    from applens.report._model import Period
+    from applens.report.sections.access import access
+    from applens.web import create_app
+
+    folder, _, _, truth = demo
+    with Workspace.open(folder) as ws:
+        section = access(ws, Period(dt.date(2018, 1, 1), dt.date(2021, 7, 1)))
+        text = " ".join(section.findings)
+        assert f"Account {truth.scraper_user}: 180 pages in 20 s" in text
+        assert f"{truth.after_end_user} (cohort {truth.after_end_cohort}) kept reading" in text
+        assert f"Cohort {truth.low_cohort} is unusually quiet" in text
+        assert f"went down on {truth.cross_program_cut}" in text
+        assert truth.never_opened in text
+        with TestClient(create_app(ws)) as client:
+            dates = "date_from=2019-01-01&date_to=2019-12-31"
+            body = client.get(f"/api/pages/access?{dates}").json()
+            ids = [t["id"] for t in body["tables"]]
+            assert {"scrapers", "after_end", "cross_program", "outlier_days"} <= set(ids)
+            csv = client.get(f"/api/pages/access/scrapers.csv?{dates}")
+            assert truth.scraper_user in csv.text
+            html = client.get("/page/access", headers={"accept": "text/html"}).text
+            assert "Scrapers and shared accounts" in html
+
+
+def test_without_memberships_the_page_says_what_to_ingest(tmp_path):
+    from starlette.testclient import TestClient
+
+    from applens.ingest import ingest
+    from applens.web import create_app
+
+    log = tmp_path / "a.log"
+    log.write_text("2019-01-01 10:00:00 /x 1 2 10.0.0.1\n")
+    with Workspace.init(tmp_path / "ws") as ws:
+        ingest(ws, log, preset="access-log")
+        with TestClient(create_app(ws)) as client:
+            html = client.get("/page/access", headers={"accept": "text/html"}).text
+        assert "applens ingest cohorts.csv --table memberships" in html
