@@ -162,8 +162,9 @@ class AccessData:
         if "events" not in tables:
             raise NotFoundError("There is no events table; ingest an access log first "
                                 "('applens ingest LOG --preset access-log').")
-        self.columns = {r[0] for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events'").fetchall()}
+        self.columns = dict(con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'events'"
+        ).fetchall())
         if "path" not in self.columns:
             raise NotFoundError("The events table has no 'path' column; access questions read "
                                 "request paths (ingest with --preset access-log or combined-log, "
@@ -226,14 +227,19 @@ class AccessData:
         con.execute("DELETE FROM _acc_members WHERE end_date < start_date OR cohort NOT IN "
                     "(SELECT cohort FROM _acc_cohorts) OR cohort IN (SELECT cohort FROM "
                     "_acc_cohorts WHERE excluded)")
-        content = content_sql("path", self.rules)
-        ip = "CAST(ip AS VARCHAR)" if "ip" in self.columns else "NULL::VARCHAR"
+        # Paths repeat: the rules run once per distinct path, not once per request.
+        con.execute("CREATE OR REPLACE TEMP TABLE _acc_paths AS SELECT path, "
+                    f"{content_sql('path', self.rules)} AS content FROM (SELECT DISTINCT path "
+                    "FROM events WHERE path IS NOT NULL)")
+        ip = "CAST(e.ip AS VARCHAR)" if "ip" in self.columns else "NULL::VARCHAR"
+        paths = "LEFT JOIN _acc_paths p ON p.path = e.path"
         if logged:
-            source = (f"SELECT ts, CAST(user_id AS VARCHAR) AS user_id, {ip} AS ip, "
-                      f"{content} AS content, {cohort_id} AS cohort FROM events")
+            source = (f"SELECT e.ts, CAST(e.user_id AS VARCHAR) AS user_id, {ip} AS ip, "
+                      f"p.content, {self._event_cohort()} AS cohort "
+                      f"FROM events e {paths}")
         else:  # the person's latest stay started by then
             source = (f"SELECT e.ts, CAST(e.user_id AS VARCHAR) AS user_id, {ip} AS ip, "
-                      f"{content} AS content, m.cohort FROM events e ASOF LEFT JOIN "
+                      f"p.content, m.cohort FROM events e {paths} ASOF LEFT JOIN "
                       "(SELECT user_id, cohort, coalesce(start_date, TIMESTAMP '1900-01-01') "
                       "AS start_date FROM _acc_members) m ON CAST(e.user_id AS VARCHAR) = "
                       "m.user_id AND e.ts >= m.start_date")
@@ -242,6 +248,15 @@ class AccessData:
             " CASE WHEN c.excluded OR c.bad_dates THEN NULL ELSE c.cohort END AS cohort, "
             "CASE WHEN c.excluded OR c.bad_dates THEN NULL ELSE c.program END AS program, "
             f"c.excluded AS staff FROM ({source}) s LEFT JOIN _acc_cohorts c USING (cohort)")
+
+    def _event_cohort(self) -> str:
+        """The log's cohort id as text, cheaply: whole numbers stored as DOUBLE lose '.0'."""
+        kind = self.columns.get("cohort", "VARCHAR")
+        if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
+            return "CAST(CAST(e.cohort AS BIGINT) AS VARCHAR)"
+        if kind == "VARCHAR":
+            return "regexp_replace(e.cohort, '[.]0+$', '')"
+        return "CAST(e.cohort AS VARCHAR)"
 
     def _count_rejects(self) -> None:
         con = self.con
