@@ -91,8 +91,8 @@ HAND = {
                      "count(*) FILTER (WHERE owner <> program) AS x, count(*) AS n FROM ev "
                      "JOIN o ON split_part(ev.content, '/', 1) = o.section GROUP BY 1",
     "scrapers": f"WITH p AS (SELECT user_id, ts FROM events e JOIN {PATHS} p ON p.path = "
-                "e.path WHERE content IS NOT NULL) SELECT user_id, max(n) AS burst FROM (SELECT user_id, "
-                "count(*) OVER (PARTITION BY user_id ORDER BY ts RANGE BETWEEN INTERVAL 20 "
+                "e.path WHERE content IS NOT NULL) SELECT user_id, max(n) AS burst FROM "
+                "(SELECT user_id, count(*) OVER (PARTITION BY user_id ORDER BY ts RANGE BETWEEN INTERVAL 20 "
                 "SECOND PRECEDING AND CURRENT ROW) AS n FROM p) GROUP BY 1",
     "outlier-days": f"SELECT cohort, CAST(ts AS DATE) AS day, count(*) FROM {EV} WHERE content "
                     "IS NOT NULL GROUP BY 1, 2",
@@ -140,8 +140,8 @@ def main() -> None:
             results[name] = {"applens": mine, "hand_duckdb": hand, "ratio": round(
                 mine["query_seconds"] / max(hand["query_seconds"], 1e-9), 2)}
             print(name, results[name], flush=True)
-    write_result("access", {"rows": ROWS, "repeats": REPEATS, "people": max(ROWS // 500, 200), "cohorts": 100,
-                            "questions": results})
+    write_result("access", {"rows": ROWS, "repeats": REPEATS, "people": max(ROWS // 500, 200),
+                            "cohorts": 100, "questions": results})
 
 
 if __name__ == "__main__":
