@@ -92,8 +92,8 @@ HAND = {
                      "JOIN o ON split_part(ev.content, '/', 1) = o.section GROUP BY 1",
     "scrapers": f"WITH p AS (SELECT user_id, ts FROM events e JOIN {PATHS} p ON p.path = "
                 "e.path WHERE content IS NOT NULL) SELECT user_id, max(n) AS burst FROM "
-                "(SELECT user_id, count(*) OVER (PARTITION BY user_id ORDER BY ts RANGE BETWEEN INTERVAL 20 "
-                "SECOND PRECEDING AND CURRENT ROW) AS n FROM p) GROUP BY 1",
+                "(SELECT user_id, count(*) OVER (PARTITION BY user_id ORDER BY ts RANGE "
+                "BETWEEN INTERVAL 20 SECOND PRECEDING AND CURRENT ROW) AS n FROM p) GROUP BY 1",
     "outlier-days": f"SELECT cohort, CAST(ts AS DATE) AS day, count(*) FROM {EV} WHERE content "
                     "IS NOT NULL GROUP BY 1, 2",
 }
