@@ -6,7 +6,7 @@ cohorts left out) and each content item opened by its members: ``accesses`` (log
 the group overlapping the range). Items are ranked by accesses (``least``: fewest first;
 ties by people, then name). ``unopened`` lists, per group, the items of the catalog
 (``[content] catalog``; without one, every item anyone opened in the whole log) that no
-member opened in the range.
+member opened in the range (groups with members in the range only).
 """
 
 from __future__ import annotations
@@ -71,12 +71,14 @@ def top_content(data: AccessData, *, by: Group = "program", start: datetime | No
         cat_params = [catalog]
     unopened = data.df(
         f"WITH items AS ({items}), groups AS (SELECT DISTINCT {by} AS grp FROM _acc_members "
-        f"WHERE {by} IS NOT NULL{' AND ' + by + ' = ?' if group is not None else ''}), "
+        f"WHERE {members_where} AND {by} IS NOT NULL"
+        f"{' AND ' + by + ' = ?' if group is not None else ''}), "
         f"opened AS (SELECT DISTINCT {by} AS grp, content FROM _acc_events WHERE {where} AND "
         f"content IS NOT NULL) SELECT g.grp AS {by}, i.content FROM groups g CROSS JOIN items i "
         "WHERE NOT EXISTS (SELECT 1 FROM opened o WHERE o.grp = g.grp AND o.content = "
         "i.content) ORDER BY 1, 2",
-        cat_params + ([str(group)] if group is not None else []) + data.where(start, end)[1])
+        cat_params + members_params + ([str(group)] if group is not None else [])
+        + data.where(start, end)[1])
     nobody = sorted(set(unopened["content"]) - set(data.df(
         f"SELECT DISTINCT content FROM _acc_events WHERE {where} AND content IS NOT NULL",
         data.where(start, end)[1])["content"])) if catalog is not None else []

@@ -185,3 +185,14 @@ def test_without_memberships_the_page_says_what_to_ingest(tmp_path):
         with TestClient(create_app(ws)) as client:
             html = client.get("/page/access", headers={"accept": "text/html"}).text
         assert "applens ingest cohorts.csv --table memberships" in html
+
+
+def test_unopened_lists_only_groups_enrolled_in_the_range(demo):
+    _, _, data, _ = demo
+    # In March 2019 only Europa (25, 2019-01-14 .. 2019-05-31) is enrolled: Darden (24) ended
+    # 2019-02-22 and Fortuna (26) starts 2019-05-06.
+    from datetime import datetime
+
+    answer = top_content(data, by="cohort", start=datetime(2019, 3, 1),
+                         end=datetime(2019, 4, 1))
+    assert set(answer.tables["unopened"]["cohort"]) == {"25"}
