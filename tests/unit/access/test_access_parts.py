@@ -110,3 +110,33 @@ def test_robust_z_by_hand():
     assert mad == 1.5
     assert robust_z(x).iloc[-1] == pytest.approx((1 - med) / (1.4826 * mad))
     assert robust_z(x.head(4)).isna().all()  # fewer than 5 members: no score
+
+
+def test_a_person_who_moves_cohorts_ends_with_the_last_stay():
+    from applens.access import after_end
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE events (ts TIMESTAMP, user_id VARCHAR, event VARCHAR, "
+                "path VARCHAR, ip VARCHAR)")  # no cohort on the log: stays decide
+    con.executemany("INSERT INTO events VALUES (?, ?, 'pageview', '/lesson', '1.1.1.1')", [
+        (datetime(2020, 2, 1), "m"),   # in cohort 1
+        (datetime(2020, 5, 1), "m"),   # after 1 ended, inside cohort 2: not after the end
+        (datetime(2020, 9, 1), "m"),   # after both: after the end
+        (datetime(2020, 9, 2), "s"),   # s only had cohort 1
+    ])
+    con.execute("CREATE TABLE memberships (cohort VARCHAR, user_id VARCHAR, program VARCHAR, "
+                "name VARCHAR, start_date TIMESTAMP, end_date TIMESTAMP, _ingest_id INTEGER)")
+    con.executemany("INSERT INTO memberships VALUES (?, ?, ?, ?, ?, ?, 1)", [
+        ("1", None, "web", "Ada", datetime(2020, 1, 1), datetime(2020, 3, 1)),
+        ("2", None, "ds", "Bayes", datetime(2020, 4, 1), datetime(2020, 6, 30)),
+        ("1", "m", None, None, None, None), ("2", "m", None, None, None, None),
+        ("1", "s", None, None, None, None),
+    ])
+    data = AccessData(con)
+    cohorts = con.execute("SELECT cohort FROM _acc_events WHERE user_id = 'm' ORDER BY ts"
+                          ).fetchall()
+    assert [c[0] for c in cohorts] == ["1", "2", "2"]  # the latest stay started by then
+    table = after_end(data).table.set_index("user_id")
+    assert table.loc["m", "accesses"] == 1 and table.loc["m", "cohort"] == "2"
+    assert table.loc["s", "days_after_end"] == (datetime(2020, 9, 2) - datetime(2020, 3, 1)).days
+    assert data.rejects["people_with_overlapping_stays"] == 0
