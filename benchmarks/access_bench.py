@@ -69,33 +69,35 @@ CONTENT = ("CASE WHEN regexp_matches(path, '(?i)\\.(png|jpe?g|gif|webp|svg|ico|c
            "regexp_full_match(x, '[0-9]+')), '/'), ''), '/') END")
 COHORTS = ("(SELECT cohort, program, start_date, end_date FROM memberships WHERE user_id IS NULL "
            "AND NOT regexp_matches(name, '(?i)placeholder|staff|test'))")
-# The strong baseline: the path rule once per distinct path, as applens does it.
-PATHS = f"(SELECT path, {CONTENT} AS content FROM (SELECT DISTINCT path FROM events))"
-EV = (f"(SELECT e.ts, e.user_id, e.ip, p.content, c.cohort, c.program, c.start_date, "
-      f"c.end_date FROM events e JOIN {PATHS} p ON p.path = e.path JOIN {COHORTS} c ON "
-      "c.cohort = e.cohort)")
+# The strong baseline: the path rule once per distinct path (a materialized CTE, else DuckDB
+# may apply it after the join, per request), as applens does it.
+W = (f"WITH paths AS MATERIALIZED (SELECT path, {CONTENT} AS content FROM (SELECT DISTINCT "
+        f"path FROM events)), cohorts AS {COHORTS}, ev AS (SELECT e.ts, e.user_id, e.ip, "
+        "p.content, c.cohort, c.program, c.start_date, c.end_date FROM events e JOIN paths p "
+        "ON p.path = e.path JOIN cohorts c ON c.cohort = e.cohort)")
 HAND = {
-    "top": f"SELECT program, content, count(*) AS n, count(DISTINCT user_id) AS people FROM {EV} "
-           "WHERE content IS NOT NULL GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
-           "program ORDER BY count(*) DESC) <= 10",
-    "quiet": f"SELECT user_id, cohort, count(*) AS n, count(DISTINCT CAST(ts AS DATE)) AS days "
-             f"FROM {EV} WHERE content IS NOT NULL AND ts >= start_date AND ts < end_date + "
-             "INTERVAL 1 DAY GROUP BY 1, 2",
-    "after-end": f"SELECT user_id, count(*) AS n, count(DISTINCT CAST(ts AS DATE)) AS days, "
-                 f"max(ts) AS last FROM {EV} WHERE content IS NOT NULL AND ts >= end_date + "
-                 "INTERVAL 1 DAY GROUP BY 1",
-    "cross-program": f"WITH ev AS {EV}, s AS (SELECT split_part(content, '/', 1) AS section, "
-                     "program, count(*) AS k FROM ev WHERE content IS NOT NULL GROUP BY 1, 2), "
-                     "o AS (SELECT section, arg_max(program, k) AS owner FROM s GROUP BY 1 "
-                     "HAVING max(k) >= 0.75 * sum(k)) SELECT CAST(ts AS DATE) AS day, "
-                     "count(*) FILTER (WHERE owner <> program) AS x, count(*) AS n FROM ev "
-                     "JOIN o ON split_part(ev.content, '/', 1) = o.section GROUP BY 1",
-    "scrapers": f"WITH p AS (SELECT user_id, ts FROM events e JOIN {PATHS} p ON p.path = "
-                "e.path WHERE content IS NOT NULL) SELECT user_id, max(n) AS burst FROM "
-                "(SELECT user_id, count(*) OVER (PARTITION BY user_id ORDER BY ts RANGE "
-                "BETWEEN INTERVAL 20 SECOND PRECEDING AND CURRENT ROW) AS n FROM p) GROUP BY 1",
-    "outlier-days": f"SELECT cohort, CAST(ts AS DATE) AS day, count(*) FROM {EV} WHERE content "
-                    "IS NOT NULL GROUP BY 1, 2",
+    "top": W + " SELECT program, content, count(*) AS n, count(DISTINCT user_id) AS people "
+                  "FROM ev WHERE content IS NOT NULL GROUP BY 1, 2 QUALIFY row_number() OVER "
+                  "(PARTITION BY program ORDER BY count(*) DESC) <= 10",
+    "quiet": W + " SELECT user_id, cohort, count(*) AS n, count(DISTINCT CAST(ts AS DATE)) AS "
+                    "days FROM ev WHERE content IS NOT NULL AND ts >= start_date AND ts < "
+                    "end_date + INTERVAL 1 DAY GROUP BY 1, 2",
+    "after-end": W + " SELECT user_id, count(*) AS n, count(DISTINCT CAST(ts AS DATE)) AS "
+                        "days, max(ts) AS last FROM ev WHERE content IS NOT NULL AND ts >= "
+                        "end_date + INTERVAL 1 DAY GROUP BY 1",
+    "cross-program": W + ", s AS (SELECT split_part(content, '/', 1) AS section, program, "
+                            "count(*) AS k FROM ev WHERE content IS NOT NULL GROUP BY 1, 2), "
+                            "o AS (SELECT section, arg_max(program, k) AS owner FROM s GROUP BY "
+                            "1 HAVING max(k) >= 0.75 * sum(k)) SELECT CAST(ts AS DATE) AS day, "
+                            "count(*) FILTER (WHERE owner <> program) AS x, count(*) AS n FROM "
+                            "ev JOIN o ON split_part(ev.content, '/', 1) = o.section GROUP BY 1",
+    "scrapers": W + ", q AS (SELECT e.user_id, e.ts FROM events e JOIN paths p ON p.path = "
+                       "e.path WHERE p.content IS NOT NULL) SELECT user_id, max(n) AS burst "
+                       "FROM (SELECT user_id, count(*) OVER (PARTITION BY user_id ORDER BY ts "
+                       "RANGE BETWEEN INTERVAL 20 SECOND PRECEDING AND CURRENT ROW) AS n FROM q) "
+                       "GROUP BY 1",
+    "outlier-days": W + " SELECT cohort, CAST(ts AS DATE) AS day, count(*) FROM ev WHERE "
+                           "content IS NOT NULL GROUP BY 1, 2",
 }
 
 
