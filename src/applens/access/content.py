@@ -36,11 +36,8 @@ def top_content(data: AccessData, *, by: Group = "program", start: datetime | No
                 group: str | None = None) -> Answer:
     """Question 1 (see the module docstring)."""
     by = check_group(by)  # type: ignore[assignment]
-    where, params = data.where(start, end)
-    only = ""
-    if group is not None:
-        only = f" AND {by} = ?"
-        params = [*params, str(group)]
+    where, _ = data.where(start, end)
+    only = f" AND {by} = ?" if group is not None else ""
     order = "ASC" if least else "DESC"
     members_where = "true"
     members_params: list[object] = []
@@ -50,21 +47,25 @@ def top_content(data: AccessData, *, by: Group = "program", start: datetime | No
     if start is not None:
         members_where += " AND (end_date IS NULL OR end_date >= ?)"
         members_params.append(start)
+    # One scan: every (group, item) opened in the range, staff's with no group.
+    data.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _acc_opened AS SELECT " + by + " AS grp, content, "
+        "count(*) AS accesses, count(DISTINCT user_id) AS people FROM _acc_events "
+        f"WHERE {where} AND content IS NOT NULL GROUP BY ALL", data.where(start, end)[1])
     frame = data.df(
-        f"WITH ev AS (SELECT {by} AS grp, content, user_id FROM _acc_events WHERE {where} "
-        f"AND content IS NOT NULL AND {by} IS NOT NULL{only}), "
-        "per AS (SELECT grp, content, count(*) AS accesses, count(DISTINCT user_id) AS people "
-        "FROM ev GROUP BY ALL), "
+        "WITH per AS (SELECT * FROM _acc_opened WHERE grp IS NOT NULL"
+        f"{only.replace(by, 'grp')}), "
         f"size AS (SELECT {by} AS grp, count(DISTINCT user_id) AS members FROM _acc_members "
         f"WHERE {members_where} GROUP BY 1) "
         "SELECT per.grp AS " + by + ", content, accesses, people, "
         "people / greatest(coalesce(size.members, people), people) AS share, "
         f"row_number() OVER (PARTITION BY per.grp ORDER BY accesses {order}, people {order}, "
         "content) AS rank FROM per LEFT JOIN size USING (grp) "
-        f"QUALIFY rank <= {int(n)} ORDER BY 1, rank", params + members_params)
+        f"QUALIFY rank <= {int(n)} ORDER BY 1, rank",
+        ([str(group)] if group is not None else []) + members_params)
     catalog = data.catalog()
     if catalog is None:
-        items = "SELECT DISTINCT content FROM _acc_events WHERE content IS NOT NULL"
+        items = "SELECT DISTINCT content FROM _acc_paths WHERE content IS NOT NULL"
         cat_params: list[object] = []
     else:
         items = "SELECT unnest(?::VARCHAR[]) AS content"
@@ -72,16 +73,13 @@ def top_content(data: AccessData, *, by: Group = "program", start: datetime | No
     unopened = data.df(
         f"WITH items AS ({items}), groups AS (SELECT DISTINCT {by} AS grp FROM _acc_members "
         f"WHERE {members_where} AND {by} IS NOT NULL"
-        f"{' AND ' + by + ' = ?' if group is not None else ''}), "
-        f"opened AS (SELECT DISTINCT {by} AS grp, content FROM _acc_events WHERE {where} AND "
-        f"content IS NOT NULL) SELECT g.grp AS {by}, i.content FROM groups g CROSS JOIN items i "
-        "WHERE NOT EXISTS (SELECT 1 FROM opened o WHERE o.grp = g.grp AND o.content = "
+        f"{' AND ' + by + ' = ?' if group is not None else ''}) "
+        f"SELECT g.grp AS {by}, i.content FROM groups g CROSS JOIN items i "
+        "WHERE NOT EXISTS (SELECT 1 FROM _acc_opened o WHERE o.grp = g.grp AND o.content = "
         "i.content) ORDER BY 1, 2",
-        cat_params + members_params + ([str(group)] if group is not None else [])
-        + data.where(start, end)[1])
-    nobody = sorted(set(unopened["content"]) - set(data.df(
-        f"SELECT DISTINCT content FROM _acc_events WHERE {where} AND content IS NOT NULL",
-        data.where(start, end)[1])["content"])) if catalog is not None else []
+        cat_params + members_params + ([str(group)] if group is not None else []))
+    opened = set(data.df("SELECT DISTINCT content FROM _acc_opened")["content"])
+    nobody = sorted(set(catalog) - opened) if catalog is not None else []
     answer = Answer("top", frame, {"unopened": unopened,
                                    "nobody_opened": pd.DataFrame({"content": nobody})},
                     {"by": by, "least": least, "groups": int(frame[by].nunique()) if len(frame)

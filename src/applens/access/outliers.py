@@ -67,17 +67,21 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
                          "score": r["anomaly_score"]})
     table = pd.DataFrame(rows, columns=[by, "day", "accesses", "expected", "score"])
     table = table.sort_values(["score", "accesses"], ascending=False).head(n)
-    tops, busiest = [], []
-    for ident, day in zip(table[by], table["day"], strict=True):
-        s = datetime(day.year, day.month, day.day)
-        e = s + pd.Timedelta(days=1)
-        hit = data.con.execute(
-            f"SELECT mode(content), mode(user_id) FROM _acc_events WHERE {key} = ? AND ts >= ? "
-            "AND ts < ? AND content IS NOT NULL", [ident, s, e]).fetchone()
-        tops.append(hit[0])
-        busiest.append(hit[1])
-    table["top_content"] = tops
-    table["busiest_person"] = busiest
+    # One scan for every flagged day: its most read item and busiest person.
+    days = [datetime(d.year, d.month, d.day) for d in table["day"]]
+    hits = data.df(
+        "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::TIMESTAMP[]) AS day) "
+        f"SELECT f.id, f.day, mode(e.content) AS top_content, mode(e.user_id) AS busiest_person "
+        f"FROM _acc_events e JOIN f ON e.{key} = f.id AND e.ts >= f.day AND e.ts < f.day + "
+        "INTERVAL 1 DAY WHERE e.content IS NOT NULL GROUP BY 1, 2",
+        [[str(i) for i in table[by]], days]) if len(table) else pd.DataFrame(
+        columns=["id", "day", "top_content", "busiest_person"])
+    found_at = {(str(i), pd.Timestamp(d)): (c, u) for i, d, c, u in hits.itertuples(
+        index=False, name=None)}
+    pairs = [found_at.get((str(i), pd.Timestamp(d)), (None, None))
+             for i, d in zip(table[by], days, strict=True)]
+    table["top_content"] = [p[0] for p in pairs]
+    table["busiest_person"] = [p[1] for p in pairs]
     group = {"cohort": "cohort", "program": "program"}.get(by)
     table["drill"] = [
         f"applens access top --by {group} --group {i} --from {d} --to {d}" if group else

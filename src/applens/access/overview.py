@@ -20,7 +20,7 @@ from applens.access.outliers import outlier_days
 from applens.access.people import after_end, quiet_members
 from applens.access.scrapers import scrapers
 from applens.errors import ApplensError
-from applens.formatting import count, percent
+from applens.formatting import count, number, percent
 
 __all__ = ["Overview", "overview"]
 
@@ -65,8 +65,8 @@ def _quiet(data: AccessData, start, end, rows: int, out: Overview) -> None:  # n
     answer = quiet_members(data, by="cohort", start=start, end=end, n=rows)
     for cohort in answer.data["quiet"]:
         row = answer.table[answer.table["cohort"] == cohort].iloc[0]
-        out.findings.append(f"Cohort {cohort} is unusually quiet: {row['rate']:.2g} requests "
-                            f"per member-day (robust z {row['z']:.2g}).")
+        out.findings.append(f"Cohort {cohort} is unusually quiet: {number(row['rate'], 2)} "
+                            f"requests per member-day (robust z {number(row['z'], 2)}).")
     out.tables.append(("quiet_cohorts", "Cohorts by activity while enrolled", answer.table))
     people = quiet_members(data, by="person", start=start, end=end, n=rows)
     out.cards.append(("Quiet members", count(len(people.data["quiet"]))))

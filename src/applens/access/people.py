@@ -113,24 +113,26 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     """Question 3 (see the module docstring)."""
     where, params = data.where(start, end, "e")
     grace = int(data.options.grace_days) + 1
+    # One scan: the requests after each person's end (few) go to a temp table.
+    data.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _acc_after AS WITH ends AS (SELECT user_id, "
+        "max(end_date) AS ended, arg_max(cohort, end_date) AS cohort, arg_max(program, "
+        "end_date) AS program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)) "
+        "SELECT e.user_id, e.ts, e.content, ends.cohort, ends.program, ends.ended FROM "
+        f"_acc_events e JOIN ends USING (user_id) WHERE {where} AND e.content IS NOT NULL AND "
+        f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
     people = data.df(
-        "WITH ends AS (SELECT user_id, max(end_date) AS ended, arg_max(cohort, end_date) AS "
-        "cohort, arg_max(program, end_date) AS program FROM _acc_members GROUP BY 1 HAVING "
-        "count(end_date) = count(*)), "
-        "after AS (SELECT e.user_id, e.ts, e.content, ends.* EXCLUDE (user_id) FROM _acc_events"
-        f" e JOIN ends USING (user_id) WHERE {where} AND e.content IS NOT NULL AND e.ts >= "
-        f"ends.ended + INTERVAL {grace} DAY), "
-        "top AS (SELECT user_id, content, count(*) AS k FROM after GROUP BY 1, 2 QUALIFY "
-        "row_number() OVER (PARTITION BY user_id ORDER BY k DESC, content) <= 3), "
+        "WITH top AS (SELECT user_id, content, count(*) AS k FROM _acc_after GROUP BY 1, 2 "
+        "QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY k DESC, content) <= 3), "
         "tops AS (SELECT user_id, string_agg(content, ', ' ORDER BY k DESC, content) AS "
         "top_content FROM top GROUP BY 1) "
         "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
         "CAST(any_value(ended) AS DATE) AS ended, count(*) AS accesses, "
         "count(DISTINCT CAST(ts AS DATE)) AS active_days, min(ts) AS first_after, "
         "max(ts) AS last_after, date_diff('day', any_value(ended), max(ts)) AS "
-        "days_after_end, any_value(tops.top_content) AS top_content FROM after LEFT JOIN tops "
-        "USING (user_id) GROUP BY user_id ORDER BY active_days DESC, accesses DESC, user_id",
-        params)
+        "days_after_end, any_value(tops.top_content) AS top_content FROM _acc_after LEFT JOIN "
+        "tops USING (user_id) GROUP BY user_id ORDER BY active_days DESC, accesses DESC, "
+        "user_id")
     sizes = data.df("SELECT cohort, any_value(program) AS program, count(DISTINCT user_id) AS "
                     "members FROM _acc_members GROUP BY 1")
     per = people.groupby("cohort").agg(people=("user_id", "nunique"),
@@ -139,13 +141,9 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     cohorts["share"] = cohorts["people"] / cohorts["members"].clip(lower=1)
     cohorts = cohorts.sort_values(["accesses", "cohort"], ascending=[False, True])
     content = data.df(
-        "WITH ends AS (SELECT user_id, max(end_date) AS ended, arg_max(program, end_date) AS "
-        "program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)) "
-        "SELECT ends.program, e.content, count(*) AS accesses, count(DISTINCT e.user_id) AS "
-        f"people FROM _acc_events e JOIN ends USING (user_id) WHERE {where} AND e.content IS NOT"
-        f" NULL AND e.ts >= ends.ended + INTERVAL {grace} DAY GROUP BY 1, 2 QUALIFY row_number() "
-        "OVER (PARTITION BY ends.program ORDER BY count(*) DESC, e.content) <= 10 "
-        "ORDER BY 1, 3 DESC", params)
+        "SELECT program, content, count(*) AS accesses, count(DISTINCT user_id) AS people "
+        "FROM _acc_after GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY program ORDER "
+        "BY count(*) DESC, content) <= 10 ORDER BY 1, 3 DESC")
     return Answer("after-end", people.head(n), {"cohorts": cohorts.reset_index(drop=True),
                                                 "content": content},
                   {"people": int(len(people)), "accesses": int(people["accesses"].sum())},

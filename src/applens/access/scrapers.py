@@ -30,6 +30,7 @@ import pandas as pd
 from applens._rhythm import is_regular
 from applens.access._base import AccessData, Answer
 from applens.errors import ConfigError, InvalidParameterError
+from applens.formatting import count, number
 from applens.models.bot_features import bot_features
 
 __all__ = ["read_places", "scrapers"]
@@ -100,17 +101,17 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     for _idx, row in frame.iterrows():
         why = []
         if row.get("burst", 0) >= opts.burst_pages:
-            why.append(f"{int(row['burst'])} pages in {seconds} s")
+            why.append(f"{count(row['burst'])} pages in {seconds} s")
         regular = bool(is_regular(row["regular_share"], row["events"]))
         fast = (row["median_gap_s"] < FAST_GAP_S) and row["events"] >= MIN_PAGES
         if regular or fast:
-            why.append(f"no think time (median pause {row['median_gap_s']:.2g} s"
+            why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
                        f"{', metronome' if regular else ''})")
         if entity == "user" and row.get("ips_per_day", 0) >= opts.max_ips_per_day:
-            why.append(f"{int(row['ips_per_day'])} IPs on {row['ip_day']}")
+            why.append(f"{count(row['ips_per_day'])} IPs on {row['ip_day']}")
         if row.get("users_per_ip", 0) >= opts.max_accounts_per_ip:
             what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
-            why.append(f"{int(row['users_per_ip'])} {what}")
+            why.append(f"{count(row['users_per_ip'])} {what}")
         reasons.append(why)
     frame["reasons"] = ["; ".join(r) for r in reasons]
     frame["n_reasons"] = [len(r) for r in reasons]

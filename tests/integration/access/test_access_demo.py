@@ -119,8 +119,7 @@ def test_outlier_days_run_through_a_registered_detector(demo):
 
 
 def test_cli_commands_answer_in_json(demo):
-    folder, ws, _, truth = demo
-    ws.close()  # the CLI opens its own connection
+    folder, _, _, truth = demo
     result = invoke_cli("access", "scrapers", "-w", folder, "--by", "ip", "--format", "json")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["rows"]
