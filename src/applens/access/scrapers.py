@@ -13,8 +13,10 @@ staff included; assets left out):
   day; ``many accounts``: an address used by ``max_accounts_per_ip`` (default 30) or more
   accounts (campus networks do this too: it is evidence, not a verdict).
 
-The peak distinct items per minute, pages per active minute, median pause and accounts per
-IP are the bot model's features; nothing here is a second detector. Rows are ranked by the
+The pauses are judged by the bot model's own rhythm rule (``_rhythm.pause_stats`` and
+``is_regular``, computed for every entity) and the flagged ones are shown with the bot model's
+features (``models.bot_features``: pages per active minute, distinct paths, requests, active
+days), computed for them only; nothing here is a second detector. Rows are ranked by the
 number of reasons, then the burst. An optional ``places`` CSV (``ip`` plus any of ``city``,
 ``region``, ``country``) adds where each IP is, read locally.
 """
@@ -27,7 +29,7 @@ from typing import Literal
 
 import pandas as pd
 
-from applens._rhythm import is_regular
+from applens._rhythm import MIN_GAPS, is_regular, pause_stats
 from applens.access._base import AccessData, Answer
 from applens.errors import ConfigError, InvalidParameterError
 from applens.formatting import count, number
@@ -55,19 +57,66 @@ def read_places(path: str | Path) -> pd.DataFrame:
         lambda r: ", ".join(v for v in r if v), axis=1))[["place"]]
 
 
-def _bursts(data: AccessData, key: str, start: datetime | None, end: datetime | None
-            ) -> pd.DataFrame:
+def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | None,
+            session_gap_s: float) -> pd.DataFrame:
+    """Per entity, cheaply and for all of them: pages, the burst and its end, the peak per
+    minute, accounts per IP (busiest IP for an account), IPs per day, and the pause statistics
+    of the shared rhythm rule (``_rhythm.pause_stats``) over the content requests."""
+    import ibis
+
     seconds = int(data.options.burst_seconds)
     where, params = data.where(start, end)
-    return data.df(
-        f"WITH p AS (SELECT {key} AS id, ts FROM _acc_events WHERE {where} AND content IS NOT "
-        f"NULL AND {key} IS NOT NULL), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id "
-        f"ORDER BY ts RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n "
-        "FROM p), m AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts RANGE "
-        "BETWEEN INTERVAL 59 SECOND PRECEDING AND CURRENT ROW) AS n FROM p) "
-        "SELECT w.id, max(w.n) AS burst, arg_max(w.ts, w.n) AS burst_end, "
-        "(SELECT max(n) FROM m WHERE m.id = w.id) AS peak_per_minute FROM w GROUP BY 1",
-        params)
+    pages = (f"SELECT {key} AS id, ts FROM _acc_events WHERE {where} AND content IS NOT NULL "
+             f"AND {key} IS NOT NULL")
+    frame = data.df(
+        f"WITH p AS ({pages}), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts "
+        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n, count(*) "
+        "OVER (PARTITION BY id ORDER BY ts RANGE BETWEEN INTERVAL 59 SECOND PRECEDING AND "
+        "CURRENT ROW) AS m FROM p) SELECT id, count(*) AS pages, max(n) AS burst, "
+        "arg_max(ts, n) AS burst_end, max(m) AS peak_per_minute FROM w GROUP BY 1",
+        params).set_index("id")
+    crowd = data.df(
+        f"WITH pairs AS (SELECT DISTINCT user_id, ip FROM _acc_events WHERE {where} AND ip IS "
+        "NOT NULL AND user_id IS NOT NULL), per_ip AS (SELECT ip, count(*) AS users_per_ip "
+        "FROM pairs GROUP BY 1) " + (
+            "SELECT ip AS id, users_per_ip FROM per_ip" if key == "ip" else
+            "SELECT user_id AS id, max(users_per_ip) AS users_per_ip FROM pairs JOIN per_ip "
+            "USING (ip) GROUP BY 1"), params).set_index("id")
+    frame = frame.join(crowd, how="left")
+    if key == "user_id":
+        ips = data.df(f"SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day "
+                      f"FROM (SELECT user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
+                      f"FROM _acc_events WHERE {where} GROUP BY ALL) GROUP BY 1",
+                      params).set_index("id")
+        frame = frame.join(ips, how="left")
+    bound = pages
+    for value in params:  # a view takes no parameters: the range goes in as literals
+        bound = bound.replace("?", f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'", 1)
+    data.con.execute(f"CREATE OR REPLACE TEMP VIEW _acc_pages AS {bound}")
+    pages_table = ibis.duckdb.from_connection(data.con).table("_acc_pages")
+    stats = pause_stats(pages_table, key="id", ts="ts", max_gap_s=session_gap_s
+                        ).execute().set_index("id")
+    return frame.join(stats[["n_gaps", "median_gap_s", "regular_share"]], how="left")
+
+
+def _evidence(data: AccessData, key: str, ids: list[str], start: datetime | None,
+              end: datetime | None, session_gap_s: float) -> pd.DataFrame:
+    """The bot model's features (``models.bot_features``) of the flagged entities only."""
+    import ibis
+
+    columns = ["rate_per_minute", "distinct_paths", "events", "active_days"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    events = ibis.duckdb.from_connection(data.con).table("events")
+    events = events.filter(events[key].cast("string").isin(ids))
+    if start is not None:
+        events = events.filter(events.ts >= start)
+    if end is not None:
+        events = events.filter(events.ts < end)
+    feats = bot_features(events, entity="user" if key == "user_id" else "ip",
+                         session_gap_s=session_gap_s)
+    feats.index = feats.index.astype(str)
+    return feats[columns]
 
 
 def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
@@ -77,24 +126,11 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     if entity not in ("user", "ip"):
         raise InvalidParameterError(f"--by must be user or ip; got {entity!r}.")
     key = "user_id" if entity == "user" else "ip"
-    import ibis
-
-    events = ibis.duckdb.from_connection(data.con).table("events")
-    if start is not None:
-        events = events.filter(events.ts >= start)
-    if end is not None:
-        events = events.filter(events.ts < end)
-    feats = bot_features(events, entity=entity, session_gap_s=session_gap_s)
-    feats.index = feats.index.astype(str)
-    burst = _bursts(data, key, start, end).set_index("id")
-    frame = feats.join(burst, how="left")
-    where, params = data.where(start, end)
-    if entity == "user":
-        ips = data.df(f"SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day "
-                      f"FROM (SELECT user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
-                      f"FROM _acc_events WHERE {where} GROUP BY ALL) GROUP BY 1",
-                      params).set_index("id")
-        frame = frame.join(ips, how="left")
+    frame = _screen(data, key, start, end, session_gap_s)
+    frame.index = frame.index.astype(str)
+    frame["median_gap_s"] = frame["median_gap_s"].where(frame["n_gaps"] >= MIN_GAPS)
+    frame["regular_share"] = frame["regular_share"].where(frame["n_gaps"] >= MIN_GAPS)
+    frame["events"] = frame["pages"]
     opts = data.options
     seconds = int(opts.burst_seconds)
     reasons: list[list[str]] = []
@@ -118,16 +154,20 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     flagged = frame[frame["n_reasons"] > 0].copy()
     flagged["burst"] = flagged["burst"].fillna(0)
     flagged = flagged.sort_values(["n_reasons", "burst", "events"], ascending=False).head(n)
+    flagged = flagged.drop(columns=["events"]).join(
+        _evidence(data, key, list(flagged.index), start, end, session_gap_s), how="left")
     flagged.index.name = key
     flagged = flagged.reset_index()
     flagged["window_start"] = flagged["burst_end"] - pd.Timedelta(seconds=seconds)
-    flagged["distinct_in_window"] = [
-        int(data.con.execute(
-            f"SELECT count(DISTINCT content) FROM _acc_events WHERE {key} = ? AND ts >= ? AND "
-            "ts <= ? AND content IS NOT NULL", [i, s, e]).fetchone()[0])
-        if pd.notna(e) else 0
-        for i, s, e in zip(flagged[key], flagged["window_start"], flagged["burst_end"],
-                           strict=True)]
+    windows = flagged.dropna(subset=["burst_end"])
+    distinct = data.df(
+        "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::TIMESTAMP[]) AS s, "
+        "unnest(?::TIMESTAMP[]) AS e) SELECT f.id, count(DISTINCT x.content) AS k FROM "
+        f"_acc_events x JOIN f ON x.{key} = f.id AND x.ts >= f.s AND x.ts <= f.e WHERE "
+        "x.content IS NOT NULL GROUP BY 1",
+        [windows[key].astype(str).tolist(), windows["window_start"].tolist(),
+         windows["burst_end"].tolist()]).set_index("id")["k"] if len(windows) else {}
+    flagged["distinct_in_window"] = [int(distinct.get(str(i), 0)) for i in flagged[key]]
     columns = [key, "reasons", "burst", "distinct_in_window", "window_start", "burst_end",
                "peak_per_minute", "rate_per_minute", "distinct_paths", "median_gap_s",
                "users_per_ip", "events", "active_days"]
