@@ -254,8 +254,9 @@ class AccessData:
         kind = self.columns.get("cohort", "VARCHAR")
         if kind in ("DOUBLE", "FLOAT", "REAL") or kind.startswith("DECIMAL"):
             return "CAST(CAST(e.cohort AS BIGINT) AS VARCHAR)"
-        if kind == "VARCHAR":
-            return "regexp_replace(e.cohort, '[.]0+$', '')"
+        if kind == "VARCHAR":  # the regex only where there is a dot
+            return ("CASE WHEN contains(e.cohort, '.') THEN regexp_replace(e.cohort, '[.]0+$', "
+                    "'') ELSE e.cohort END")
         return "CAST(e.cohort AS VARCHAR)"
 
     def _count_rejects(self) -> None:

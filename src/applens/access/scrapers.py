@@ -66,18 +66,19 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
 
     seconds = int(data.options.burst_seconds)
     where, params = data.where(start, end)
-    pages = (f"SELECT {key} AS id, ts FROM _acc_events WHERE {where} AND content IS NOT NULL "
-             f"AND {key} IS NOT NULL")
+    # Content requests straight from events and the path table (no cohort needed here).
+    pages = (f"SELECT CAST(e.{key} AS VARCHAR) AS id, e.ts FROM events e JOIN _acc_paths p ON "
+             f"p.path = e.path WHERE {where.replace('ts', 'e.ts')} AND p.content IS NOT NULL "
+             f"AND e.{key} IS NOT NULL")
     frame = data.df(
         f"WITH p AS ({pages}), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts "
-        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n, count(*) "
-        "OVER (PARTITION BY id ORDER BY ts RANGE BETWEEN INTERVAL 59 SECOND PRECEDING AND "
-        "CURRENT ROW) AS m FROM p) SELECT id, count(*) AS pages, max(n) AS burst, "
-        "arg_max(ts, n) AS burst_end, max(m) AS peak_per_minute FROM w GROUP BY 1",
-        params).set_index("id")
+        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n FROM p) "
+        "SELECT id, count(*) AS pages, max(n) AS burst, arg_max(ts, n) AS burst_end FROM w "
+        "GROUP BY 1", params).set_index("id")
     crowd = data.df(
-        f"WITH pairs AS (SELECT DISTINCT user_id, ip FROM _acc_events WHERE {where} AND ip IS "
-        "NOT NULL AND user_id IS NOT NULL), per_ip AS (SELECT ip, count(*) AS users_per_ip "
+        "WITH pairs AS (SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id, CAST(ip AS "
+        f"VARCHAR) AS ip FROM events WHERE {where} AND ip IS NOT NULL AND user_id IS NOT NULL), "
+        "per_ip AS (SELECT ip, count(*) AS users_per_ip "
         "FROM pairs GROUP BY 1) " + (
             "SELECT ip AS id, users_per_ip FROM per_ip" if key == "ip" else
             "SELECT user_id AS id, max(users_per_ip) AS users_per_ip FROM pairs JOIN per_ip "
@@ -85,9 +86,9 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
     frame = frame.join(crowd, how="left")
     if key == "user_id":
         ips = data.df(f"SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day "
-                      f"FROM (SELECT user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
-                      f"FROM _acc_events WHERE {where} GROUP BY ALL) GROUP BY 1",
-                      params).set_index("id")
+                      "FROM (SELECT CAST(user_id AS VARCHAR) AS user_id, CAST(ts AS DATE) AS "
+                      f"day, count(DISTINCT ip) AS k FROM events WHERE {where} GROUP BY ALL) "
+                      "GROUP BY 1", params).set_index("id")
         frame = frame.join(ips, how="left")
     bound = pages
     for value in params:  # a view takes no parameters: the range goes in as literals
@@ -97,6 +98,20 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
     stats = pause_stats(pages_table, key="id", ts="ts", max_gap_s=session_gap_s
                         ).execute().set_index("id")
     return frame.join(stats[["n_gaps", "median_gap_s", "regular_share"]], how="left")
+
+
+def _peak_per_minute(data: AccessData, key: str, ids: list[str], start: datetime | None,
+                     end: datetime | None) -> dict[str, int]:
+    """The most content requests in any 60 seconds, for the flagged entities only."""
+    where, params = data.where(start, end)
+    if not ids:
+        return {}
+    return data.df(
+        f"SELECT id, max(n) AS peak_per_minute FROM (SELECT {key} AS id, count(*) OVER "
+        f"(PARTITION BY {key} ORDER BY ts RANGE BETWEEN INTERVAL 59 SECOND PRECEDING AND "
+        f"CURRENT ROW) AS n FROM _acc_events WHERE {where} AND content IS NOT NULL AND {key} "
+        "IN (SELECT unnest(?::VARCHAR[]))) GROUP BY 1", [*params, ids]).set_index("id")[
+        "peak_per_minute"].to_dict()
 
 
 def _evidence(data: AccessData, key: str, ids: list[str], start: datetime | None,
@@ -168,6 +183,8 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
         [windows[key].astype(str).tolist(), windows["window_start"].tolist(),
          windows["burst_end"].tolist()]).set_index("id")["k"] if len(windows) else {}
     flagged["distinct_in_window"] = [int(distinct.get(str(i), 0)) for i in flagged[key]]
+    peaks = _peak_per_minute(data, key, flagged[key].astype(str).tolist(), start, end)
+    flagged["peak_per_minute"] = [peaks.get(str(i)) for i in flagged[key]]
     columns = [key, "reasons", "burst", "distinct_in_window", "window_start", "burst_end",
                "peak_per_minute", "rate_per_minute", "distinct_paths", "median_gap_s",
                "users_per_ip", "events", "active_days"]

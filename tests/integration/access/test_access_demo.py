@@ -195,3 +195,12 @@ def test_unopened_lists_only_groups_enrolled_in_the_range(demo):
     answer = top_content(data, by="cohort", start=datetime(2019, 3, 1),
                          end=datetime(2019, 4, 1))
     assert set(answer.tables["unopened"]["cohort"]) == {"25"}
+
+
+def test_a_range_without_scrapers_gives_an_empty_ranked_table(demo):
+    _, _, data, _ = demo
+    from datetime import datetime
+
+    answer = scrapers(data, start=datetime(2021, 6, 1), end=datetime(2021, 7, 1))
+    assert answer.table.empty and "reasons" in answer.table.columns
+    assert answer.data["flagged"] == 0 and answer.data["judged"] >= 1
