@@ -122,17 +122,20 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
         f"_acc_events e JOIN ends USING (user_id) WHERE {where} AND e.content IS NOT NULL AND "
         f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
     people = data.df(
-        "WITH top AS (SELECT user_id, content, count(*) AS k FROM _acc_after GROUP BY 1, 2 "
-        "QUALIFY row_number() OVER (PARTITION BY user_id ORDER BY k DESC, content) <= 3), "
-        "tops AS (SELECT user_id, string_agg(content, ', ' ORDER BY k DESC, content) AS "
-        "top_content FROM top GROUP BY 1) "
         "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
         "CAST(any_value(ended) AS DATE) AS ended, count(*) AS accesses, "
         "count(DISTINCT CAST(ts AS DATE)) AS active_days, min(ts) AS first_after, "
         "max(ts) AS last_after, date_diff('day', any_value(ended), max(ts)) AS "
-        "days_after_end, any_value(tops.top_content) AS top_content FROM _acc_after LEFT JOIN "
-        "tops USING (user_id) GROUP BY user_id ORDER BY active_days DESC, accesses DESC, "
-        "user_id")
+        "days_after_end FROM _acc_after GROUP BY user_id ORDER BY active_days DESC, "
+        "accesses DESC, user_id")
+    shown = people["user_id"].head(n).tolist()  # their most read items: for the shown only
+    tops = data.df(
+        "WITH top AS (SELECT user_id, content, count(*) AS k FROM _acc_after WHERE user_id IN "
+        "(SELECT unnest(?::VARCHAR[])) GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
+        "user_id ORDER BY k DESC, content) <= 3) SELECT user_id, string_agg(content, ', ' "
+        "ORDER BY k DESC, content) AS top_content FROM top GROUP BY 1", [shown])
+    people["top_content"] = people["user_id"].map(dict(zip(
+        tops["user_id"], tops["top_content"], strict=True)))
     sizes = data.df("SELECT cohort, any_value(program) AS program, count(DISTINCT user_id) AS "
                     "members FROM _acc_members GROUP BY 1")
     per = people.groupby("cohort").agg(people=("user_id", "nunique"),
