@@ -20,12 +20,13 @@ per-cohort answers). Every answer carries them as notes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from applens._validation import problems
 from applens.errors import ConfigError, NotFoundError
@@ -65,6 +66,13 @@ class ContentRules(BaseModel):
         None, description="file listing every content item or path, one a line (CSV: first "
         "column), so content nobody opened can be named")
 
+    @field_validator("rules", "programs")
+    @classmethod
+    def _regexes(cls, value: dict[str, str]) -> dict[str, str]:
+        for pattern in value:
+            _check_regex(pattern)
+        return value
+
 
 class AccessOptions(BaseModel):
     """``[access]`` in applens.toml: who is left out and the thresholds of the questions."""
@@ -81,6 +89,19 @@ class AccessOptions(BaseModel):
     max_accounts_per_ip: int = Field(30, gt=1)
     quiet_z: float = Field(-2.0, lt=0)
     owner_share: float = Field(0.75, gt=0.5, le=1)
+
+    @field_validator("exclude_pattern")
+    @classmethod
+    def _regex(cls, value: str) -> str:
+        return _check_regex(value)
+
+
+def _check_regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{pattern!r} is not a regular expression ({exc})") from None
+    return pattern
 
 
 def _model(cls: type[BaseModel], values: dict[str, Any], table: str) -> Any:

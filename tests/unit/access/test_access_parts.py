@@ -140,3 +140,10 @@ def test_a_person_who_moves_cohorts_ends_with_the_last_stay():
     assert table.loc["m", "accesses"] == 1 and table.loc["m", "cohort"] == "2"
     assert table.loc["s", "days_after_end"] == (datetime(2020, 9, 2) - datetime(2020, 3, 1)).days
     assert data.rejects["people_with_overlapping_stays"] == 0
+
+
+def test_a_bad_regex_in_the_rules_is_a_config_error_not_a_traceback():
+    with pytest.raises(ConfigError, match=r"\[content\].*not a regular expression"):
+        AccessData(duckdb.connect(), content={"rules": {"^(java": "java"}})
+    with pytest.raises(ConfigError, match=r"\[access\].*not a regular expression"):
+        AccessData(duckdb.connect(), access={"exclude_pattern": "[staff"})
