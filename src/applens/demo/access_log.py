@@ -9,6 +9,7 @@ cohort_id ip`` lines), ``cohorts.csv`` (``id,name,start_date,end_date,program_id
 * cross-program access (web-dev students reading data-science lessons and back) that stops
   on a known day;
 * a cohort whose members read about a fifth as much as the others;
+* an exam day on which one cohort's members read several times their usual (an outlier day);
 * a lesson in the catalog that nobody opens;
 * staff and placeholder cohorts (left out by the default rule), one log line that does not
   parse and one line naming a cohort id the table does not have (both counted).
@@ -45,6 +46,7 @@ COHORTS = [  # id, name, program, start
 ]
 WEEKS = 20
 LOW = "24"  # the quiet cohort
+SPIKE_COHORT, SPIKE_DAY = "27", date(2019, 12, 10)  # an exam day: an outlier day
 PEOPLE = 14
 
 
@@ -59,6 +61,8 @@ class AccessTruth:
     after_end_cohort: str
     cross_program_cut: str
     low_cohort: str
+    spike_cohort: str
+    spike_day: str
     never_opened: str
     staff_cohorts: list[str]
     bad_lines: int
@@ -104,6 +108,8 @@ def write_access_demo(folder: str | Path, *, seed: int = 13) -> AccessTruth:
                     pages = own[program] + SHARED
                     if day < CUT:  # before the cut, every sixth lesson of the other program
                         pages = pages + other[program][::6]
+                    if cid == SPIKE_COHORT and day == SPIKE_DAY:  # the exam: everyone cramming
+                        n += 60
                     lines += _day_rows(rng, day, user, cid, ip, pages, n)
                 day += timedelta(days=1)
     # Staff read everything, every weekday, from the campus address.
@@ -137,6 +143,7 @@ def write_access_demo(folder: str | Path, *, seed: int = 13) -> AccessTruth:
         scraper_user="2588", scraper_ip="203.0.113.50", scraper_day=str(t0.date()),
         scraper_pages=180, scraper_seconds=20, after_end_user=after_user,
         after_end_cohort="21", cross_program_cut=str(CUT), low_cohort=LOW,
+        spike_cohort=SPIKE_COHORT, spike_day=str(SPIKE_DAY),
         never_opened=NEVER, staff_cohorts=["28", "136"], bad_lines=1, unknown_cohort="999")
 
 

@@ -110,6 +110,16 @@ def test_staff_and_placeholder_cohorts_are_left_out(demo):
         assert not set(truth.staff_cohorts) & set(question.table["cohort"].astype(str))
 
 
+def test_the_exam_day_is_the_first_outlier_day(demo):
+    _, _, data, truth = demo
+    answer = outlier_days(data, by="cohort")  # the default detector
+    first = answer.table.iloc[0]
+    assert (first["cohort"], str(first["day"])) == (truth.spike_cohort, truth.spike_day)
+    assert first["accesses"] > 5 * first["expected"]
+    assert first["drill"] == (f"applens access top --by cohort --group {truth.spike_cohort} "
+                              f"--from {truth.spike_day} --to {truth.spike_day}")
+
+
 def test_outlier_days_run_through_a_registered_detector(demo):
     _, _, data, truth = demo
     answer = outlier_days(data, by="program", detector="default")
