@@ -8,6 +8,7 @@ generator returned and checks that the question finds it, through the CLI where 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -24,6 +25,7 @@ from applens.access import (
 from applens.demo.access_log import build_access_demo
 from applens.workspace import Workspace
 from tests.conftest import invoke_cli
+from tests.support.numbers import unreadable_numbers, visible_text
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +179,11 @@ def test_report_section_and_dashboard_page_show_the_findings(demo):
             assert {"scrapers", "after_end", "cross_program", "outlier_days"} <= set(ids)
             csv = client.get(f"/api/pages/access/scrapers.csv?{dates}")
             assert truth.scraper_user in csv.text
-            html = client.get("/page/access", headers={"accept": "text/html"}).text
+            html = client.get(f"/page/access?{dates}", headers={"accept": "text/html"}).text
             assert "Scrapers and shared accounts" in html
+            shown = visible_text(html)
+            assert unreadable_numbers(shown) == []
+            assert not re.search(r"Traceback|\bNaN\b|\bnan\b|\bNaT\b|undefined", shown)
 
 
 def test_without_memberships_the_page_says_what_to_ingest(tmp_path):
