@@ -4,7 +4,8 @@ table. Each question is a function over :class:`AccessData`; the CLI (``applens 
 ``applens query`` kinds (``access_*``), the report section and the dashboard page call them.
 """
 
-from applens.access._base import AccessData, AccessOptions, Answer, ContentRules, content_sql
+from applens.access._base import AccessData, Answer
+from applens.access._rules import AccessOptions, ContentRules, content_sql
 from applens.access.content import top_content
 from applens.access.cross import cross_program
 from applens.access.outliers import outlier_days

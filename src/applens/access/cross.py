@@ -19,8 +19,9 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from applens.access._base import AccessData, Answer, _lit
+from applens.access._base import AccessData, Answer
 from applens.access._changepoint import change_points
+from applens.access._rules import _lit
 
 __all__ = ["cross_program", "owners_sql"]
 
