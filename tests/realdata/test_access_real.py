@@ -122,3 +122,17 @@ def test_real_scrapers_are_flagged_with_evidence(almhuette):
     # Every flag is explained, and no human browsing pattern is among the bursts.
     assert all(r["reasons"] for r in rows.values())
     assert len(rows) <= 20
+
+
+def test_real_apache_log_flags_only_machine_speed_clients(tmp_path_factory):
+    folder = build(tmp_path_factory, "access-apache", LOGS / "apache_logs",
+                   "--preset", "combined-log", models=False).path
+    result = invoke_cli("access", "scrapers", "--by", "ip", "-w", folder, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["ip"]: r for r in json.loads(result.stdout)["rows"]}
+    # 41 pages at about one a second, no user agent: the one machine-speed client.
+    assert set(rows) == {"199.168.96.66"}
+    assert "no think time" in rows["199.168.96.66"]["reasons"]
+    # Googlebot (PROVENANCE: the top IP, 482 hits) crawls politely over days: a crawler for
+    # the bot model, not a scraper by speed.
+    assert "66.249.73.135" not in rows
