@@ -90,10 +90,20 @@ def test_after_end_uses_the_real_dates(codeup):
 
 
 def test_ip_places_from_the_real_geolocation_file(codeup):
+    import duckdb
+
+    from applens.access import scrapers
+
     places = read_places(CODEUP / "ip_geographical_data_aackv.csv")
     # PROVENANCE: 5,533 rows; two IPs appear twice, the first row of each is kept.
     assert len(places) == 5531
     assert places.loc["97.105.19.58", "place"] == "Houston, Texas, US"
+    # An account flagged by its IP count gets the place of its busiest IP.
+    con = duckdb.connect(str(codeup / "warehouse.duckdb"))
+    found = scrapers(AccessData(con, access={"max_accounts_per_ip": 2}), places=places)
+    con.close()
+    assert set(found.table["busiest_ip"]) == {"97.105.19.58"}
+    assert set(found.table["place"]) == {"Houston, Texas, US"}
 
 
 @pytest.fixture(scope="module")

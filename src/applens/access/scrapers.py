@@ -194,5 +194,11 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
                                              "burst": f"pages_in_{seconds}s"})
     if places is not None and entity == "ip":
         table = table.merge(places, left_on="ip", right_index=True, how="left")
+    elif places is not None and len(table):  # an account: where its busiest IP is
+        busiest = data.df(
+            "SELECT user_id, mode(ip) AS busiest_ip FROM _acc_events WHERE user_id IN (SELECT "
+            "unnest(?::VARCHAR[])) GROUP BY 1", [table["user_id"].astype(str).tolist()])
+        table = table.merge(busiest, on="user_id", how="left").merge(
+            places, left_on="busiest_ip", right_index=True, how="left")
     return Answer("scrapers", table, {}, {"entity": entity, "flagged": int(
         (frame["n_reasons"] > 0).sum()), "judged": int(len(frame))}, list(data.notes))
