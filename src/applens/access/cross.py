@@ -55,10 +55,17 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
     """Question 4 (see the module docstring)."""
     where, params = data.where(start, end, "e")
     data.con.execute(f"CREATE OR REPLACE TEMP TABLE _acc_owners AS {owners_sql(data)}")
-    daily = data.df(
-        "SELECT CAST(e.ts AS DATE) AS day, count(*) FILTER (WHERE o.owner <> e.program) AS "
-        "cross_accesses, count(*) AS accesses FROM _acc_events e JOIN _acc_owners o USING "
-        f"(content) WHERE {where} AND e.program IS NOT NULL GROUP BY 1 ORDER BY 1", params)
+    # One scan for both the daily share and the people (two grouping sets).
+    both = data.df(
+        "WITH x AS (SELECT CAST(e.ts AS DATE) AS day, e.ts, e.program, e.cohort, o.owner, "
+        "CASE WHEN o.owner <> e.program THEN e.user_id END AS who FROM _acc_events e JOIN "
+        f"_acc_owners o USING (content) WHERE {where} AND e.program IS NOT NULL) "
+        "SELECT grouping(day) AS by_person, day, who AS user_id, any_value(program) AS program, "
+        "any_value(cohort) AS cohort, count(who) AS cross_accesses, count(*) AS accesses, "
+        "min(ts) AS first_cross, max(ts) AS last_cross, mode(owner) AS other_program FROM x "
+        "GROUP BY GROUPING SETS ((day), (who))", params)
+    daily = both[both["by_person"] == 0][["day", "cross_accesses", "accesses"]].sort_values(
+        "day").reset_index(drop=True)
     daily["share"] = daily["cross_accesses"] / daily["accesses"].clip(lower=1)
     cuts = change_points(daily["share"].to_numpy(), min_size=min_days, penalty=penalty)
     bounds = [0, *cuts, len(daily)]
@@ -73,12 +80,10 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
          "share_after": segments["share"].iloc[i + 1],
          "direction": "up" if segments["share"].iloc[i + 1] > segments["share"].iloc[i]
          else "down"} for i, k in enumerate(cuts)])
-    people = data.df(
-        "SELECT e.user_id, any_value(e.program) AS program, any_value(e.cohort) AS cohort, "
-        "count(*) AS cross_accesses, min(e.ts) AS first_cross, max(e.ts) AS last_cross, "
-        "mode(o.owner) AS other_program FROM _acc_events e JOIN _acc_owners o USING (content) "
-        f"WHERE {where} AND e.program IS NOT NULL AND o.owner <> e.program GROUP BY 1 "
-        f"ORDER BY cross_accesses DESC, 1 LIMIT {int(n)}", params)
+    people = both[(both["by_person"] == 1) & both["user_id"].notna()].sort_values(
+        ["cross_accesses", "user_id"], ascending=[False, True]).head(n)[
+        ["user_id", "program", "cohort", "cross_accesses", "first_cross", "last_cross",
+         "other_program"]].reset_index(drop=True)
     data_ = {"change_days": [str(d) for d in changes.get("day", [])],
              "owned_items": int(data.con.execute(
                  "SELECT count(*) FROM _acc_owners").fetchone()[0]),
