@@ -232,6 +232,10 @@ class AccessData:
             params.append(end)
         return " AND ".join(parts), params
 
+    # The content requests without cohorts: lighter than _acc_events where no cohort is needed.
+    PAGES = ("(SELECT CAST(e.user_id AS VARCHAR) AS user_id, e.ts, p.content FROM events e "
+             "JOIN _acc_paths p ON p.path = e.path WHERE p.content IS NOT NULL)")
+
     def df(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
 

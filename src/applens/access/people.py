@@ -77,10 +77,11 @@ def quiet_members(data: AccessData, *, by: Literal["person", "cohort"] = "person
         f"WITH m AS ({stays}), m2 AS (SELECT * FROM m WHERE w1 > w0), "
         "a AS (SELECT m2.user_id, m2.cohort, any_value(m2.program) AS program, "
         "any_value(m2.w0) AS w0, any_value(m2.w1) AS w1, count(e.ts) AS accesses, "
-        "count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM m2 LEFT JOIN _acc_events e ON "
-        "e.user_id = m2.user_id AND e.ts >= m2.w0 AND e.ts < m2.w1 AND e.content IS NOT NULL "
-        "GROUP BY 1, 2), last AS (SELECT user_id, max(ts) AS last_seen FROM _acc_events GROUP BY"
-        " 1) SELECT a.*, last.last_seen FROM a LEFT JOIN last USING (user_id) ORDER BY 2, 1",
+        f"count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM m2 LEFT JOIN {data.PAGES} e ON "
+        "e.user_id = m2.user_id AND e.ts >= m2.w0 AND e.ts < m2.w1 "
+        "GROUP BY 1, 2), last AS (SELECT CAST(user_id AS VARCHAR) AS user_id, max(ts) AS "
+        "last_seen FROM events GROUP BY 1) SELECT a.*, last.last_seen FROM a LEFT JOIN last "
+        "USING (user_id) ORDER BY 2, 1",
         params)
     if by == "cohort":
         frame["days"] = ((pd.to_datetime(frame["w1"]) - pd.to_datetime(frame["w0"]))
@@ -119,7 +120,7 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
         "max(end_date) AS ended, arg_max(cohort, end_date) AS cohort, arg_max(program, "
         "end_date) AS program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)) "
         "SELECT e.user_id, e.ts, e.content, ends.cohort, ends.program, ends.ended FROM "
-        f"_acc_events e JOIN ends USING (user_id) WHERE {where} AND e.content IS NOT NULL AND "
+        f"{data.PAGES} e JOIN ends USING (user_id) WHERE {where} AND "
         f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
     people = data.df(
         "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
