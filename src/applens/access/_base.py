@@ -133,8 +133,10 @@ class AccessData:
                         "AS program, NULL::TIMESTAMP AS start_date, NULL::TIMESTAMP AS end_date, "
                         "'table' AS origin WHERE false")
         logged = "cohort" in self.columns
-        derived = (f"SELECT DISTINCT CAST(e.user_id AS VARCHAR) AS user_id, {cohort_id} AS "
-                   "cohort FROM events e WHERE cohort IS NOT NULL") if logged else (
+        # Distinct pairs first, the id rule on those only.
+        derived = ("SELECT user_id, " + self._event_cohort() + " AS cohort FROM (SELECT "
+                   "DISTINCT CAST(user_id AS VARCHAR) AS user_id, cohort FROM events WHERE "
+                   "cohort IS NOT NULL) e") if logged else (
                    "SELECT NULL::VARCHAR AS user_id, NULL::VARCHAR AS cohort WHERE false")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _acc_members AS WITH x AS ({explicit}), "
