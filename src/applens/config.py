@@ -33,7 +33,7 @@ class SourceConfig(BaseModel):
     url: str | None = Field(None, description="postgresql:// or mysql:// URL")
     query: str | None = Field(None, description="SQL query for a database source")
     table: str | None = Field(None, description="table name for a database source")
-    target: Literal["events", "users", "tickets"] = "events"
+    target: Literal["events", "users", "tickets", "memberships"] = "events"
     format: str | None = None
     preset: str | None = None
 
@@ -85,6 +85,12 @@ class Settings(BaseModel):
     etl: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="materialised metrics by slice, one [etl.<name>] each"
     )
+    content: dict[str, Any] = Field(
+        default_factory=dict, description="content-item rules for access logs (applens.access)"
+    )
+    access: dict[str, Any] = Field(
+        default_factory=dict, description="access investigations: excluded cohorts, thresholds"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -112,10 +118,13 @@ class Settings(BaseModel):
 
 
 # Options settable from the environment / `config show` rows (flat values only).
+_TABLE_SETTINGS = (
+    "sources", "mapping", "notify", "monitors", "experiments", "models", "etl", "content", "access"
+)
 SCALAR_SETTINGS = [
     name
     for name, field in Settings.model_fields.items()
-    if name not in ("sources", "mapping", "notify", "monitors", "experiments", "models", "etl")
+    if name not in _TABLE_SETTINGS
 ]
 
 

@@ -44,12 +44,13 @@ class Registry(MutableMapping[str, T], Generic[T]):
         The sentence that ends an unknown-name error ("Run 'applens anomalies list'.").
     discover
         A package whose public modules (names not starting with ``_``) are imported the
-        first time the registry is read; each registers its components when imported.
+        first time the registry is read; each registers its components when imported. A
+        tuple names several; a plain module in it is imported as is.
     check
         Called with ``(name, item)`` on registration; raises to refuse an entry.
     """
 
-    def __init__(self, kind: str, *, hint: str = "", discover: str | None = None,
+    def __init__(self, kind: str, *, hint: str = "", discover: str | tuple[str, ...] | None = None,
                  check: Callable[[str, T], None] | None = None) -> None:
         self.kind = kind
         self.hint = hint
@@ -96,10 +97,13 @@ class Registry(MutableMapping[str, T], Generic[T]):
         self._discovered = True  # before importing: the modules read the registry too
         if self._discover is None:
             return
-        package = importlib.import_module(self._discover)
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            if not info.name.startswith("_"):
-                importlib.import_module(f"{package.__name__}.{info.name}")
+        names = (self._discover,) if isinstance(self._discover, str) else self._discover
+        for name in names:
+            package = importlib.import_module(name)
+            for info in sorted(pkgutil.iter_modules(getattr(package, "__path__", [])),
+                               key=lambda m: m.name):
+                if not info.name.startswith("_"):
+                    importlib.import_module(f"{package.__name__}.{info.name}")
 
     def names(self) -> list[str]:
         """The registered names in order."""

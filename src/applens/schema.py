@@ -114,7 +114,29 @@ TICKETS = TableSpec(
     },
 )
 
+MEMBERSHIPS = TableSpec(
+    name="memberships",
+    description="Who belongs to which group when: a cohort's program and dates (no user_id), "
+                "or one person's stay in a cohort (with user_id). See applens.access.",
+    columns=(
+        Column("cohort", "string", required=True, not_empty=True,
+               description="the group (cohort, team, plan) id"),
+        Column("user_id", "string", description="the person; empty for the cohort's own row"),
+        *_optional_strings("program", "name"),
+        Column("start_date", "timestamp", planned=True),
+        Column("end_date", "timestamp", planned=True),
+    ),
+    aliases={
+        "cohort": ("cohort_id", "id", "group", "group_id"),
+        "program": ("program_id", "plan", "product"),
+        "name": ("cohort_name", "title"),
+        "start_date": ("start", "starts_at", "started_at"),
+        "end_date": ("end", "ends_at", "ended_at"),
+    },
+)
+
 TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (EVENTS, USERS, TICKETS)}
+TABLES["memberships"] = MEMBERSHIPS
 
 
 def table_spec(name: str) -> TableSpec:

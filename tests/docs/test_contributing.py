@@ -196,10 +196,11 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
     assert set(DETECTORS) == {"default", "levelshift", "seasonal", "simple"}
     assert MODELS.names() == ["churn", "crash", "personas", "bots"]
     assert KINDS.names() == ["active_users", "stickiness", "lifecycle", "retention", "funnel",
-                             "trends"]
+                             "trends", "access_top", "access_quiet", "access_after_end",
+                             "access_cross_program", "access_scrapers", "access_outlier_days"]
     assert SECTIONS.names() == ["activity", "slices", "lifecycle", "retention", "funnels",
                                 "experiments", "anomalies", "health", "crash-risk", "bots",
-                                "churn", "personas", "quality"]
+                                "churn", "personas", "access", "quality"]
     assert PAGES.names() == ["overview", "activity", "retention", "funnels", "experiments",
-                             "anomalies", "models", "data"]
+                             "anomalies", "models", "access", "data"]
     assert {"ab", "anomalies", "ingest", "query", "report", "serve", "train"} <= set(COMMANDS)

@@ -44,7 +44,7 @@ def ingest(
         help="Files (CSV/TSV, Parquet, JSON, JSON Lines; .gz too) or database URLs "
              "(postgresql://…, mysql://…). Default: [[sources]] in applens.toml.")] = None,
     table: Annotated[str, typer.Option(
-        "--table", "-t", help="events, users or tickets.")] = "events",
+        "--table", "-t", help="events, users, tickets or memberships.")] = "events",
     maps: Annotated[list[str] | None, typer.Option(
         "--map", "-m", help="canonical=source column; join columns with +, e.g. ts=date+time; "
         "one value for every row with const:, e.g. event=const:purchase."

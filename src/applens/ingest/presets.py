@@ -11,6 +11,15 @@ authenticated user, else the IP), ``event = "pageview"``, and the properties ``m
 missing). A line that is not in this format is rejected with its line number and the line
 itself; everything else (types, checks, the transaction, idempotency) is the ordinary loader.
 
+``access-log`` reads the space-separated curriculum access log (six fields a line)::
+
+    2018-01-26 09:55:03 java-ii/object-oriented-programming 1 8 97.105.19.61
+
+``date time path user_id cohort_id ip``: ``ts`` (naive, read in the workspace timezone),
+``path``, ``user_id``, the property ``cohort`` (``-``, ``NaN``, ``NULL``, ``\\N`` or an empty
+field mean none: staff), ``ip`` and ``event = "pageview"``. Other lines are rejected like
+combined-log lines.
+
 The file is parsed once, in DuckDB, into a scratch table that the loader then reads.
 """
 
@@ -96,6 +105,38 @@ def _check_combined_line(plan: ColumnPlan) -> ColumnPlan:
     return replace(plan, checks=(bad, *plan.checks))
 
 
+_SPACED_TIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+SPACED = rf"^({_SPACED_TIME}) (\S+) (\S+) (\S*) ([0-9A-Fa-f:.]+)\s*$"  # ip: v4 or v6
+_NOT_SPACED = (
+    "line is not in the access-log format (date time path user_id cohort_id ip, six fields "
+    "separated by one space, the last an IP address, e.g. 2018-01-26 09:55:03 /lesson 1 8 "
+    "97.105.19.61); fix or drop the line"
+)
+_NO_COHORT = "('', '-', 'NaN', 'nan', 'NULL', 'null', '\\N', 'None')"
+
+
+def _stage_spaced(con, info: FileInfo, path: Path, table: str) -> None:  # noqa: ANN001
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS "
+        f"WITH lines AS ({_lines(info, path)}), "
+        f"f AS (SELECT _line, line, coalesce(regexp_full_match(line, {literal(SPACED)}), false) "
+        "AS ok, string_split(rtrim(line), ' ') AS x FROM lines) "
+        "SELECT CASE WHEN ok THEN x[1] || ' ' || x[2] ELSE coalesce(line, '') END AS ts, "
+        "CASE WHEN ok THEN x[3] END AS path, CASE WHEN ok THEN x[4] END AS user_id, "
+        f"CASE WHEN ok AND x[5] NOT IN {_NO_COHORT} THEN x[5] END AS cohort, "
+        "CASE WHEN ok THEN x[6] END AS ip, CASE WHEN ok THEN 'pageview' END AS event "
+        "FROM f ORDER BY _line"
+    )
+
+
+def _check_spaced_line(plan: ColumnPlan) -> ColumnPlan:
+    if plan.name != "ts":
+        return plan
+    bad = Check(f"NOT regexp_full_match(trim({RAW}), {literal(_SPACED_TIME)})",
+                literal(_NOT_SPACED))
+    return replace(plan, checks=(bad, *plan.checks))
+
+
 @dataclass(frozen=True)
 class Preset:
     """How to read one log format: stage it into a scratch table, then load it as usual.
@@ -116,6 +157,11 @@ PRESETS: dict[str, Preset] = {
         "combined-log",
         "Apache/Nginx combined access log (ip, time, request, status, bytes, referrer, agent)",
         COMBINED_TS_FORMAT, _stage_combined, _check_combined_line,
+    ),
+    "access-log": Preset(
+        "access-log",
+        "space-separated content access log: date time path user_id cohort_id ip",
+        "%Y-%m-%d %H:%M:%S", _stage_spaced, _check_spaced_line,
     ),
 }
 

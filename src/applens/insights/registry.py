@@ -36,7 +36,10 @@ class InsightKind:
     context: Callable[..., Any] | None = None
 
 
-KINDS: Registry[InsightKind] = Registry("insight kind", discover="applens.insights")
+# applens.access.kinds: the access questions (issue 13); named here, not imported, because
+# applens.access reads applens.models, which reads this package.
+KINDS: Registry[InsightKind] = Registry(
+    "insight kind", discover=("applens.insights", "applens.access.kinds"))
 
 
 def insight_kind(name: str, *, spec: type[Any], default_from: str | None = "-7d",

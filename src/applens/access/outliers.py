@@ -1,0 +1,92 @@
+"""Question 6: outlier days per cohort, program or person.
+
+Definition. For each entity (cohort, program, or one of the ``top`` busiest people) the
+daily count of content requests, zero-filled from its first to its last active day in the
+range, goes through a registered anomaly detector (``anomalies.registry``; ``default`` unless
+``detector`` names another). Each alerting day is listed with its count, the expected value,
+the score, the day's most read item and busiest person, and the ``drill`` command that shows
+that day ("what happened on that day" is one command away).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+import pandas as pd
+
+from applens.access._base import AccessData, Answer
+from applens.anomalies.registry import get_detector
+from applens.errors import InvalidParameterError
+
+__all__ = ["outlier_days"]
+
+KEYS = {"cohort": "cohort", "program": "program", "person": "user_id"}
+
+
+MIN_VOLUME = 10.0  # a day of 3 requests against 1 expected is nobody's incident
+
+
+def _detector(name: str, params: dict[str, Any] | None) -> Any:
+    found = get_detector(name, **(params or {}))
+    if "min_volume" in found.get_params() and "min_volume" not in (params or {}):
+        found.set_params(min_volume=MIN_VOLUME)
+    return found
+
+
+def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"] = "cohort",
+                 start: datetime | None = None, end: datetime | None = None,
+                 detector: str = "default", top: int = 50, n: int = 50,
+                 params: dict[str, Any] | None = None) -> Answer:
+    """Question 6 (see the module docstring)."""
+    if by not in KEYS:
+        raise InvalidParameterError(f"--by must be cohort, program or person; got {by!r}.")
+    key = KEYS[by]
+    _detector(detector, params)  # an unknown name fails before any work
+    where, wparams = data.where(start, end)
+    limit = (f"AND {key} IN (SELECT {key} FROM _acc_events WHERE {where} AND content IS NOT "
+             f"NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT {int(top)})") if by == "person" \
+        else ""
+    daily = data.df(
+        f"SELECT {key} AS id, CAST(ts AS DATE) AS day, count(*) AS accesses FROM _acc_events "
+        f"WHERE {where} AND content IS NOT NULL AND {key} IS NOT NULL {limit} GROUP BY 1, 2 "
+        "ORDER BY 1, 2", wparams + (wparams if by == "person" else []))
+    rows = []
+    judged = 0
+    for ident, part in daily.groupby("id", sort=True):
+        days = pd.date_range(part["day"].min(), part["day"].max(), freq="D")
+        series = part.set_index(pd.to_datetime(part["day"]))["accesses"].reindex(
+            days, fill_value=0).astype(float)
+        found = _detector(detector, params).fit_detect(
+            series.to_numpy(), series.index.to_numpy())
+        frame = found.to_frame()
+        judged += int((frame["status"] == "judged").sum())
+        for _, r in frame[frame["is_alert"] == 1].iterrows():
+            rows.append({by: ident, "day": pd.Timestamp(r["timestamp"]).date(),
+                         "accesses": int(r["value"]), "expected": r["expected"],
+                         "score": r["anomaly_score"]})
+    table = pd.DataFrame(rows, columns=[by, "day", "accesses", "expected", "score"])
+    table = table.sort_values(["score", "accesses"], ascending=False).head(n)
+    # One scan for every flagged day: its most read item and busiest person.
+    days = [datetime(d.year, d.month, d.day) for d in table["day"]]
+    hits = data.df(
+        "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::TIMESTAMP[]) AS day) "
+        f"SELECT f.id, f.day, mode(e.content) AS top_content, mode(e.user_id) AS busiest_person "
+        f"FROM _acc_events e JOIN f ON e.{key} = f.id AND e.ts >= f.day AND e.ts < f.day + "
+        "INTERVAL 1 DAY WHERE e.content IS NOT NULL GROUP BY 1, 2",
+        [[str(i) for i in table[by]], days]) if len(table) else pd.DataFrame(
+        columns=["id", "day", "top_content", "busiest_person"])
+    found_at = {(str(i), pd.Timestamp(d)): (c, u) for i, d, c, u in hits.itertuples(
+        index=False, name=None)}
+    pairs = [found_at.get((str(i), pd.Timestamp(d)), (None, None))
+             for i, d in zip(table[by], days, strict=True)]
+    table["top_content"] = [p[0] for p in pairs]
+    table["busiest_person"] = [p[1] for p in pairs]
+    group = {"cohort": "cohort", "program": "program"}.get(by)
+    table["drill"] = [
+        f"applens access top --by {group} --group {i} --from {d} --to {d}" if group else
+        f"applens access scrapers --from {d} --to {d}" for i, d in zip(
+            table[by], table["day"], strict=True)]
+    return Answer("outlier-days", table.reset_index(drop=True), {},
+                  {"by": by, "detector": detector, "entities": int(daily["id"].nunique()),
+                   "days_judged": judged}, list(data.notes))

@@ -1,0 +1,154 @@
+"""Questions 2 and 3: quiet members while enrolled, and access after the end.
+
+**Quiet** (``by="person"``). For each stay (person in cohort) the enrolled window is the stay's
+``[start, end]`` (end date inclusive, plus ``grace_days``) cut to the range. ``accesses`` and
+``active_days`` count the person's content requests in that window. Within each cohort the
+chosen metric (``active_days`` default) is compared with the cohort by a robust z score,
+``(x - median) / (1.4826 * MAD)`` (when MAD is 0: ``1.2533 * mean absolute deviation``; with
+both 0 or fewer than 5 members, no score), and a ``percentile`` (share of the cohort at or
+below ``x``). ``quiet`` is ``z <= quiet_z`` (default -2). ``last_seen`` is the person's last
+request ever.
+
+**Quiet** (``by="cohort"``). Per cohort: members, accesses and ``rate`` = accesses per member
+per enrolled day; the robust z compares each cohort with all cohorts of the range.
+
+**After the end.** A person's end is the latest end of their stays (a person who moved
+cohorts ends with the last one). Requests after that day (plus ``grace_days``) are after the
+end; per person: how many, on how many days, first and last, days from the end to the last
+one, and the most read items. Per cohort: people who did it, their share of the cohort, and
+the requests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from applens.access._base import AccessData, Answer
+from applens.errors import InvalidParameterError
+
+__all__ = ["after_end", "quiet_members", "robust_z"]
+
+MIN_GROUP = 5
+
+
+def robust_z(values: pd.Series) -> pd.Series:
+    """``(x - median) / (1.4826 MAD)``; NaN below ``MIN_GROUP`` values or without spread."""
+    x = values.astype(float)
+    if x.notna().sum() < MIN_GROUP:
+        return pd.Series(np.nan, index=x.index)
+    med = x.median()
+    scale = 1.4826 * (x - med).abs().median()
+    if not scale > 0:
+        scale = 1.2533 * (x - x.mean()).abs().mean()
+    if not scale > 0:
+        return pd.Series(np.nan, index=x.index)
+    return (x - med) / scale
+
+
+def _window(data: AccessData, start: datetime | None, end: datetime | None) -> tuple[str, list]:
+    grace = int(data.options.grace_days) + 1
+    lo = "coalesce(m.start_date, TIMESTAMP '1900-01-01')"
+    hi = f"coalesce(m.end_date + INTERVAL {grace} DAY, TIMESTAMP '2999-01-01')"
+    params: list[object] = []
+    if start is not None:
+        lo = f"greatest({lo}, ?)"
+        params.append(start)
+    if end is not None:
+        hi = f"least({hi}, ?)"
+        params.append(end)
+    return f"SELECT m.*, {lo} AS w0, {hi} AS w1 FROM _acc_members m", params
+
+
+def quiet_members(data: AccessData, *, by: Literal["person", "cohort"] = "person",
+                  start: datetime | None = None, end: datetime | None = None,
+                  metric: Literal["active_days", "accesses"] = "active_days",
+                  n: int = 20) -> Answer:
+    """Question 2 (see the module docstring)."""
+    if by not in ("person", "cohort"):
+        raise InvalidParameterError(f"--by must be person or cohort; got {by!r}.")
+    if metric not in ("active_days", "accesses"):
+        raise InvalidParameterError(f"--metric must be active_days or accesses; got {metric!r}.")
+    stays, params = _window(data, start, end)
+    frame = data.df(
+        f"WITH m AS ({stays}), m2 AS (SELECT * FROM m WHERE w1 > w0), "
+        "a AS (SELECT m2.user_id, m2.cohort, any_value(m2.program) AS program, "
+        "any_value(m2.w0) AS w0, any_value(m2.w1) AS w1, count(e.ts) AS accesses, "
+        f"count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM m2 LEFT JOIN {data.PAGES} e ON "
+        "e.user_id = m2.user_id AND e.ts >= m2.w0 AND e.ts < m2.w1 "
+        "GROUP BY 1, 2), last AS (SELECT CAST(user_id AS VARCHAR) AS user_id, max(ts) AS "
+        "last_seen FROM events GROUP BY 1) SELECT a.*, last.last_seen FROM a LEFT JOIN last "
+        "USING (user_id) ORDER BY 2, 1",
+        params)
+    if by == "cohort":
+        frame["days"] = ((pd.to_datetime(frame["w1"]) - pd.to_datetime(frame["w0"]))
+                         .dt.total_seconds() / 86400).clip(lower=1)
+        per = frame.groupby("cohort").agg(program=("program", "first"),
+                                          members=("user_id", "nunique"),
+                                          accesses=("accesses", "sum"),
+                                          member_days=("days", "sum"),
+                                          last_seen=("last_seen", "max")).reset_index()
+        per["rate"] = per["accesses"] / per["member_days"]
+        per["z"] = robust_z(per["rate"])
+        per["percentile"] = per["rate"].rank(pct=True, method="max")
+        per["quiet"] = per["z"] <= data.options.quiet_z
+        table = per.sort_values(["z", "rate", "cohort"], na_position="last").head(n)
+        return Answer("quiet", table.reset_index(drop=True), {},
+                      {"by": by, "quiet": table.loc[table["quiet"], "cohort"].tolist()},
+                      list(data.notes))
+    frame["z"] = frame.groupby("cohort")[metric].transform(robust_z)
+    frame["percentile"] = frame.groupby("cohort")[metric].rank(pct=True, method="max")
+    frame["quiet"] = frame["z"] <= data.options.quiet_z
+    table = frame.drop(columns=["w0", "w1"]).sort_values(
+        ["z", metric, "user_id"], na_position="last").head(n)
+    return Answer("quiet", table.reset_index(drop=True), {},
+                  {"by": by, "metric": metric,
+                   "quiet": table.loc[table["quiet"], "user_id"].tolist()}, list(data.notes))
+
+
+def after_end(data: AccessData, *, start: datetime | None = None, end: datetime | None = None,
+              n: int = 20) -> Answer:
+    """Question 3 (see the module docstring)."""
+    where, params = data.where(start, end, "e")
+    grace = int(data.options.grace_days) + 1
+    # One scan: the requests after each person's end (few) go to a temp table.
+    data.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _acc_after AS WITH ends AS (SELECT user_id, "
+        "max(end_date) AS ended, arg_max(cohort, end_date) AS cohort, arg_max(program, "
+        "end_date) AS program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)) "
+        "SELECT e.user_id, e.ts, e.content, ends.cohort, ends.program, ends.ended FROM "
+        f"{data.PAGES} e JOIN ends USING (user_id) WHERE {where} AND "
+        f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
+    people = data.df(
+        "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
+        "CAST(any_value(ended) AS DATE) AS ended, count(*) AS accesses, "
+        "count(DISTINCT CAST(ts AS DATE)) AS active_days, min(ts) AS first_after, "
+        "max(ts) AS last_after, date_diff('day', any_value(ended), max(ts)) AS "
+        "days_after_end FROM _acc_after GROUP BY user_id ORDER BY active_days DESC, "
+        "accesses DESC, user_id")
+    shown = people["user_id"].head(n).tolist()  # their most read items: for the shown only
+    tops = data.df(
+        "WITH top AS (SELECT user_id, content, count(*) AS k FROM _acc_after WHERE user_id IN "
+        "(SELECT unnest(?::VARCHAR[])) GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
+        "user_id ORDER BY k DESC, content) <= 3) SELECT user_id, string_agg(content, ', ' "
+        "ORDER BY k DESC, content) AS top_content FROM top GROUP BY 1", [shown])
+    people["top_content"] = people["user_id"].map(dict(zip(
+        tops["user_id"], tops["top_content"], strict=True)))
+    sizes = data.df("SELECT cohort, any_value(program) AS program, count(DISTINCT user_id) AS "
+                    "members FROM _acc_members GROUP BY 1")
+    per = people.groupby("cohort").agg(people=("user_id", "nunique"),
+                                       accesses=("accesses", "sum")).reset_index()
+    cohorts = sizes.merge(per, on="cohort", how="inner")
+    cohorts["share"] = cohorts["people"] / cohorts["members"].clip(lower=1)
+    cohorts = cohorts.sort_values(["accesses", "cohort"], ascending=[False, True])
+    content = data.df(
+        "SELECT program, content, count(*) AS accesses, count(DISTINCT user_id) AS people "
+        "FROM _acc_after GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY program ORDER "
+        "BY count(*) DESC, content) <= 10 ORDER BY 1, 3 DESC")
+    return Answer("after-end", people.head(n), {"cohorts": cohorts.reset_index(drop=True),
+                                                "content": content},
+                  {"people": int(len(people)), "accesses": int(people["accesses"].sum())},
+                  list(data.notes))

@@ -1,0 +1,204 @@
+"""Question 5: scraping and shared accounts, ranked with reason and evidence window.
+
+Definition, per account (``user_id``) and per IP address, over the range (every request,
+staff included; assets left out):
+
+* ``burst``: the most content requests within any ``burst_seconds`` (default 20 s); flagged at
+  ``burst_pages`` (default 60) or more. The evidence window is those seconds, with the
+  distinct items read in them.
+* ``no think time``: the bot model's rhythm rule (``applens._rhythm.is_regular`` on the
+  ``models.bot_features`` features: most pauses within 10% of their median) or a median pause
+  under 2 s over at least 30 pages.
+* ``many IPs``: an account seen from ``max_ips_per_day`` (default 8) or more addresses in one
+  day; ``many accounts``: an address used by ``max_accounts_per_ip`` (default 30) or more
+  accounts (campus networks do this too: it is evidence, not a verdict).
+
+The pauses are judged by the bot model's own rhythm rule (``_rhythm.pause_stats`` and
+``is_regular``, computed for every entity) and the flagged ones are shown with the bot model's
+features (``models.bot_features``: pages per active minute, distinct paths, requests, active
+days), computed for them only; nothing here is a second detector. Rows are ranked by the
+number of reasons, then the burst. An optional ``places`` CSV (``ip`` plus any of ``city``,
+``region``, ``country``) adds where each IP is, read locally.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from applens._rhythm import MIN_GAPS, is_regular, pause_stats
+from applens.access._base import AccessData, Answer
+from applens.errors import ConfigError, InvalidParameterError
+from applens.formatting import count, number
+from applens.models.bot_features import bot_features
+
+__all__ = ["read_places", "scrapers"]
+
+FAST_GAP_S = 2.0
+MIN_PAGES = 30
+
+
+def read_places(path: str | Path) -> pd.DataFrame:
+    """An ``ip -> place`` table from a CSV the user supplies (no network, nothing bundled)."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the places file {path}: {exc}.") from None
+    if "ip" not in frame.columns:
+        raise ConfigError(f"The places file {path} needs an 'ip' column; it has "
+                          f"{', '.join(frame.columns)}.")
+    keep = [c for c in ("city", "region", "country") if c in frame.columns]
+    frame = frame.drop_duplicates("ip").set_index("ip")[keep]
+    return frame.assign(place=frame.fillna("").apply(
+        lambda r: ", ".join(v for v in r if v), axis=1))[["place"]]
+
+
+def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | None,
+            session_gap_s: float) -> pd.DataFrame:
+    """Per entity, cheaply and for all of them: pages, the burst and its end, the peak per
+    minute, accounts per IP (busiest IP for an account), IPs per day, and the pause statistics
+    of the shared rhythm rule (``_rhythm.pause_stats``) over the content requests."""
+    import ibis
+
+    seconds = int(data.options.burst_seconds)
+    where, params = data.where(start, end)
+    # Content requests straight from events and the path table (no cohort needed here).
+    pages = (f"SELECT CAST(e.{key} AS VARCHAR) AS id, e.ts FROM events e JOIN _acc_paths p ON "
+             f"p.path = e.path WHERE {where.replace('ts', 'e.ts')} AND p.content IS NOT NULL "
+             f"AND e.{key} IS NOT NULL")
+    frame = data.df(
+        f"WITH p AS ({pages}), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts "
+        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n FROM p) "
+        "SELECT id, count(*) AS pages, max(n) AS burst, arg_max(ts, n) AS burst_end FROM w "
+        "GROUP BY 1", params).set_index("id")
+    crowd = data.df(
+        "WITH pairs AS (SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id, CAST(ip AS "
+        f"VARCHAR) AS ip FROM events WHERE {where} AND ip IS NOT NULL AND user_id IS NOT NULL), "
+        "per_ip AS (SELECT ip, count(*) AS users_per_ip "
+        "FROM pairs GROUP BY 1) " + (
+            "SELECT ip AS id, users_per_ip FROM per_ip" if key == "ip" else
+            "SELECT user_id AS id, max(users_per_ip) AS users_per_ip FROM pairs JOIN per_ip "
+            "USING (ip) GROUP BY 1"), params).set_index("id")
+    frame = frame.join(crowd, how="left")
+    if key == "user_id":
+        ips = data.df(f"SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day "
+                      "FROM (SELECT CAST(user_id AS VARCHAR) AS user_id, CAST(ts AS DATE) AS "
+                      f"day, count(DISTINCT ip) AS k FROM events WHERE {where} GROUP BY ALL) "
+                      "GROUP BY 1", params).set_index("id")
+        frame = frame.join(ips, how="left")
+    bound = pages
+    for value in params:  # a view takes no parameters: the range goes in as literals
+        bound = bound.replace("?", f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'", 1)
+    data.con.execute(f"CREATE OR REPLACE TEMP VIEW _acc_pages AS {bound}")
+    pages_table = ibis.duckdb.from_connection(data.con).table("_acc_pages")
+    stats = pause_stats(pages_table, key="id", ts="ts", max_gap_s=session_gap_s
+                        ).execute().set_index("id")
+    return frame.join(stats[["n_gaps", "median_gap_s", "regular_share"]], how="left")
+
+
+def _peak_per_minute(data: AccessData, key: str, ids: list[str], start: datetime | None,
+                     end: datetime | None) -> dict[str, int]:
+    """The most content requests in any 60 seconds, for the flagged entities only."""
+    where, params = data.where(start, end)
+    if not ids:
+        return {}
+    return data.df(
+        f"SELECT id, max(n) AS peak_per_minute FROM (SELECT {key} AS id, count(*) OVER "
+        f"(PARTITION BY {key} ORDER BY ts RANGE BETWEEN INTERVAL 59 SECOND PRECEDING AND "
+        f"CURRENT ROW) AS n FROM _acc_events WHERE {where} AND content IS NOT NULL AND {key} "
+        "IN (SELECT unnest(?::VARCHAR[]))) GROUP BY 1", [*params, ids]).set_index("id")[
+        "peak_per_minute"].to_dict()
+
+
+def _evidence(data: AccessData, key: str, ids: list[str], start: datetime | None,
+              end: datetime | None, session_gap_s: float) -> pd.DataFrame:
+    """The bot model's features (``models.bot_features``) of the flagged entities only."""
+    import ibis
+
+    columns = ["rate_per_minute", "distinct_paths", "events", "active_days"]
+    if not ids:
+        return pd.DataFrame(columns=columns)
+    events = ibis.duckdb.from_connection(data.con).table("events")
+    events = events.filter(events[key].cast("string").isin(ids))
+    if start is not None:
+        events = events.filter(events.ts >= start)
+    if end is not None:
+        events = events.filter(events.ts < end)
+    feats = bot_features(events, entity="user" if key == "user_id" else "ip",
+                         session_gap_s=session_gap_s)
+    feats.index = feats.index.astype(str)
+    return feats[columns]
+
+
+def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
+             start: datetime | None = None, end: datetime | None = None, n: int = 20,
+             places: pd.DataFrame | None = None, session_gap_s: float = 1800.0) -> Answer:
+    """Question 5 (see the module docstring)."""
+    if entity not in ("user", "ip"):
+        raise InvalidParameterError(f"--by must be user or ip; got {entity!r}.")
+    key = "user_id" if entity == "user" else "ip"
+    frame = _screen(data, key, start, end, session_gap_s)
+    frame.index = frame.index.astype(str)
+    frame["median_gap_s"] = frame["median_gap_s"].where(frame["n_gaps"] >= MIN_GAPS)
+    frame["regular_share"] = frame["regular_share"].where(frame["n_gaps"] >= MIN_GAPS)
+    frame["events"] = frame["pages"]
+    opts = data.options
+    seconds = int(opts.burst_seconds)
+    reasons: list[list[str]] = []
+    for _idx, row in frame.iterrows():
+        why = []
+        if row.get("burst", 0) >= opts.burst_pages:
+            why.append(f"{count(row['burst'])} pages in {seconds} s")
+        regular = bool(is_regular(row["regular_share"], row["events"]))
+        fast = (row["median_gap_s"] < FAST_GAP_S) and row["events"] >= MIN_PAGES
+        if regular or fast:
+            why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
+                       f"{', metronome' if regular else ''})")
+        if entity == "user" and row.get("ips_per_day", 0) >= opts.max_ips_per_day:
+            why.append(f"{count(row['ips_per_day'])} IPs on {row['ip_day']}")
+        if row.get("users_per_ip", 0) >= opts.max_accounts_per_ip:
+            what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
+            why.append(f"{count(row['users_per_ip'])} {what}")
+        reasons.append(why)
+    frame["reasons"] = ["; ".join(r) for r in reasons]
+    frame["n_reasons"] = [len(r) for r in reasons]
+    flagged = frame[frame["n_reasons"] > 0].copy()
+    flagged["burst"] = flagged["burst"].fillna(0)
+    flagged = flagged.sort_values(["n_reasons", "burst", "events"], ascending=False).head(n)
+    flagged = flagged.drop(columns=["events"]).join(
+        _evidence(data, key, list(flagged.index), start, end, session_gap_s), how="left")
+    flagged.index.name = key
+    flagged = flagged.reset_index()
+    flagged["window_start"] = flagged["burst_end"] - pd.Timedelta(seconds=seconds)
+    windows = flagged.dropna(subset=["burst_end"])
+    distinct = data.df(
+        "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::TIMESTAMP[]) AS s, "
+        "unnest(?::TIMESTAMP[]) AS e) SELECT f.id, count(DISTINCT x.content) AS k FROM "
+        f"_acc_events x JOIN f ON x.{key} = f.id AND x.ts >= f.s AND x.ts <= f.e WHERE "
+        "x.content IS NOT NULL GROUP BY 1",
+        [windows[key].astype(str).tolist(), windows["window_start"].tolist(),
+         windows["burst_end"].tolist()]).set_index("id")["k"] if len(windows) else {}
+    flagged["distinct_in_window"] = [int(distinct.get(str(i), 0)) for i in flagged[key]]
+    peaks = _peak_per_minute(data, key, flagged[key].astype(str).tolist(), start, end)
+    flagged["peak_per_minute"] = [peaks.get(str(i)) for i in flagged[key]]
+    columns = [key, "reasons", "burst", "distinct_in_window", "window_start", "burst_end",
+               "peak_per_minute", "rate_per_minute", "distinct_paths", "median_gap_s",
+               "users_per_ip", "events", "active_days"]
+    if entity == "user":
+        columns.insert(columns.index("users_per_ip"), "ips_per_day")
+    table = flagged[columns].rename(columns={"burst_end": "window_end",
+                                             "burst": f"pages_in_{seconds}s"})
+    if places is not None and entity == "ip":
+        table = table.merge(places, left_on="ip", right_index=True, how="left")
+    elif places is not None and len(table):  # an account: where its busiest IP is
+        busiest = data.df(
+            "SELECT user_id, mode(ip) AS busiest_ip FROM _acc_events WHERE user_id IN (SELECT "
+            "unnest(?::VARCHAR[])) GROUP BY 1", [table["user_id"].astype(str).tolist()])
+        table = table.merge(busiest, on="user_id", how="left").merge(
+            places, left_on="busiest_ip", right_index=True, how="left")
+    return Answer("scrapers", table, {}, {"entity": entity, "flagged": int(
+        (frame["n_reasons"] > 0).sum()), "judged": int(len(frame))}, list(data.notes))
