@@ -191,7 +191,9 @@ def rebuild(con: Any, *, timezone: str, properties: Sequence[str]) -> RollupMeta
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return RollupMeta(timezone, tuple(wanted))
+    meta = read_meta(con)
+    assert meta is not None  # just written
+    return meta
 
 
 def drop(con: Any) -> None:
