@@ -22,7 +22,7 @@ import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,10 @@ def read_meta(con: Any) -> RollupMeta | None:
     if not rows:
         return None
     return RollupMeta(rows[0][0], tuple(json.loads(rows[0][1])), rows[0][2])
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
 
 def local_day_sql(con: Any, zone: str, where: str, column: str = "ts") -> str:
@@ -222,9 +226,14 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
     if meta is None:
         report.mismatches.append("there are no rollups; run 'applens rollups rebuild'")
         return report
-    if days is None:
-        known = sorted(r[0] for r in con.execute(
-            "SELECT DISTINCT day FROM rollup_user_day").fetchall())
+    if days is None:  # any day of the events' span: a day missing from the rollups too
+        first, last = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT "
+                                  "NULL").fetchall()[0] if _exists(con, "events") else (None,
+                                                                                        None)
+        zone = ZoneInfo(meta.timezone)
+        lo, hi = (None, None) if first is None else (
+            _local_date(first, zone), _local_date(last, zone))
+        known = [] if lo is None else [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
         days = sorted(random.Random(seed).sample(known, min(sample, len(known))))
     report.days = list(days)
     if not days:
