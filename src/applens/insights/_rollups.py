@@ -1,6 +1,6 @@
 """The planner: answer a spec from the rollups when they hold the exact answer, else scan.
 
-The rollups (``insights.rollups``) count events per user, local day and event name.
+The rollups (``insights.rollups``) count events per user and local day (and per event name).
 A spec they answer exactly: calendar periods of whole local days (day, week or month
 interval) in the rollups' timezone, no ``where``, no property filters and no breakdown, and
 a kind whose numbers depend only on which users were active on which days and how many
@@ -83,8 +83,9 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
     bad = _unsupported_maths(spec)
     if bad:
         return _scan(bad)
-    return Plan("rollup", f"rollup_user_day answers {kind} exactly ({spec.interval} interval, "
-                          f"{meta.timezone} days, no filter or breakdown)", _ANSWERS[kind])
+    return Plan("rollup", f"events per user and day answer {kind} exactly "
+                          f"({spec.interval} interval, {meta.timezone} days, no filter or "
+                          "breakdown)", _ANSWERS[kind])
 
 
 def _stale(con: Any, meta: Any) -> str | None:
@@ -116,11 +117,12 @@ def _day(ctx: Context, i: int) -> date:
 
 def _user_days(ctx: Context, event: str | None, lo: date, hi: date) -> ir.Table:
     """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``."""
-    t = ctx.backend.table("rollup_user_day")
-    preds = [t.day >= lo, t.day < hi]
-    if event is not None:
-        preds.append(t.event == event)
-    t = t.filter(*preds)
+    if event is None:
+        t = ctx.backend.table("rollup_user_day")
+        t = t.filter(t.day >= lo, t.day < hi)
+    else:
+        t = ctx.backend.table("rollup_user_day_event")
+        t = t.filter(t.day >= lo, t.day < hi, t.event == event)
     per_day = t.group_by(["user_id", "day"]).agg(n=t.n.sum())
     return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
 

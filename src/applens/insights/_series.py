@@ -167,20 +167,23 @@ def rolling_from_slots(
     nxt = active._s.lead().over(ibis.window(group_by=actor, order_by="_s"))
     ends = [ctx.range.shift(i + 1) - ctx.range.start for i in range(ctx.n_periods)]
     last = [int(e.total_seconds()) // unit - 1 for e in ends]  # last slot in each window
+    # One query for every window: runs stop at min(s + W_max, next); a narrower window W
+    # stops at min(s + W, that), the same as min(s + W, next).
+    cap = max(_WINDOW_DAYS[m] for m in maths) * (24 if hourly else 1)
+    stop = ibis.least(active._s + cap, nxt.fill_null(active._s + cap))
+    runs = active.select(*actor[1:], _a=active._s, _z=stop)
+    frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
+    lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
+    hi = max(last) + 2
     for m in maths:
         width = _WINDOW_DAYS[m] * (24 if hourly else 1)
-        stop = ibis.least(active._s + width, nxt.fill_null(active._s + width))
-        runs = active.select(*actor[1:], _a=active._s, _z=stop)
-        frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
-        lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
-        hi = max(last) + 2
         for label in labels:
             rows = frame if not has_bd else frame[frame["_bd"] == label]
             delta = [0] * (hi - lo + 1)
             for a, z, n in rows[["_a", "_z", "_n"]].itertuples(index=False):
                 if int(a) <= hi:
                     delta[int(a) - lo] += int(n)
-                    delta[min(int(z), hi) - lo] -= int(n)
+                    delta[min(int(a) + width, int(z), hi) - lo] -= int(n)
             running, covered = 0, []
             for d in delta:
                 running += d

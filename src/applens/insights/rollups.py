@@ -1,6 +1,7 @@
 """Rollups kept beside the events in the DuckDB warehouse: small, exact summaries.
 
-- ``rollup_user_day (user_id, day, event, n)``: events per user, local day and event name;
+- ``rollup_user_day (user_id, day, n)``: events per user and local day (any event name);
+- ``rollup_user_day_event (user_id, day, event, n)``: the same per event name;
 - ``rollup_first_seen (user_id, first_day)``: each user's first local day (min over rows);
 - ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
   value of each declared breakdown property (``rollup_properties`` in applens.toml);
@@ -31,10 +32,12 @@ from applens.insights._offsets import offsets
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "read_meta",
            "rebuild", "storage", "verify"]
 
-ROLLUP_TABLES = ("rollup_user_day", "rollup_first_seen", "rollup_slices", "rollup_meta")
+ROLLUP_TABLES = ("rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
+                 "rollup_slices", "rollup_meta")
 _DDL = (
-    "CREATE TABLE IF NOT EXISTS rollup_user_day (user_id VARCHAR, day DATE, event VARCHAR, "
-    "n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_user_day (user_id VARCHAR, day DATE, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_user_day_event (user_id VARCHAR, day DATE, "
+    "event VARCHAR, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_first_seen (user_id VARCHAR, first_day DATE)",
     "CREATE TABLE IF NOT EXISTS rollup_slices (day DATE, event VARCHAR, property VARCHAR, "
     "value VARCHAR, n BIGINT)",
@@ -125,8 +128,11 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT user_id, "
                 f"{day} AS day, event, count(*) AS n FROM events WHERE {scope} "
                 "GROUP BY ALL")
-    con.execute("INSERT INTO rollup_user_day SELECT user_id, day, event, n FROM _rollup_delta "
-                "ORDER BY day, user_id")
+    # Sorted by day: compact, and a date range reads only its own row groups.
+    con.execute("INSERT INTO rollup_user_day_event SELECT user_id, day, event, n "
+                "FROM _rollup_delta ORDER BY day, user_id")
+    con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM _rollup_delta "
+                "GROUP BY user_id, day ORDER BY day, user_id")
     con.execute("INSERT INTO rollup_first_seen SELECT user_id, min(day) FROM _rollup_delta "
                 "GROUP BY user_id")
     con.execute("DROP TABLE _rollup_delta")
@@ -248,8 +254,12 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
            f"WHERE day IN ({listed})")
     checks = {
         "user_day": (
+            f"SELECT user_id, day, count(*) AS n FROM ({raw}) GROUP BY ALL",
+            f"SELECT user_id, day, sum(n) AS n FROM rollup_user_day "
+            f"WHERE day IN ({listed}) GROUP BY ALL"),
+        "user_day_event": (
             f"SELECT user_id, day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, event, sum(n) AS n FROM rollup_user_day "
+            f"SELECT user_id, day, event, sum(n) AS n FROM rollup_user_day_event "
             f"WHERE day IN ({listed}) GROUP BY ALL"),
     }
     for name, (expect, got) in checks.items():

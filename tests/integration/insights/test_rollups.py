@@ -102,9 +102,12 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
     assert meta is not None and meta.timezone == TZ and meta.properties == (
         "os", "country", "app_version", "source")  # declared, and columns of events
     # The two ingests overlap on three days: those days have two rows per key.
-    incremental = con.execute("SELECT user_id, day, event, sum(n) FROM rollup_user_day "
+    incremental = con.execute("SELECT user_id, day, event, sum(n) FROM rollup_user_day_event "
                               "GROUP BY ALL ORDER BY ALL").fetchall()
-    assert con.execute("SELECT count(*) FROM rollup_user_day").fetchall()[0][0] > len(incremental)
+    assert con.execute("SELECT count(*) FROM rollup_user_day_event").fetchall()[0][0] > len(
+        incremental)
+    per_day = con.execute("SELECT user_id, day, sum(n) FROM rollup_user_day GROUP BY ALL "
+                          "ORDER BY ALL").fetchall()
     assert sum(r[3] for r in incremental) == con.execute(
         "SELECT count(*) FROM events").fetchall()[0][0]
     slices = con.execute("SELECT day, event, property, value, sum(n) FROM rollup_slices "
@@ -112,8 +115,10 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
     first = con.execute("SELECT user_id, min(first_day) FROM rollup_first_seen GROUP BY 1 "
                         "ORDER BY 1").fetchall()
     rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
-    assert con.execute("SELECT user_id, day, event, n FROM rollup_user_day "
+    assert con.execute("SELECT user_id, day, event, n FROM rollup_user_day_event "
                        "ORDER BY ALL").fetchall() == incremental  # compacted, same sums
+    assert con.execute("SELECT user_id, day, n FROM rollup_user_day ORDER BY ALL"
+                       ).fetchall() == per_day
     assert con.execute("SELECT day, event, property, value, n FROM rollup_slices "
                        "ORDER BY ALL").fetchall() == slices
     assert con.execute("SELECT user_id, first_day FROM rollup_first_seen ORDER BY 1"
@@ -159,12 +164,13 @@ def test_verify_finds_a_changed_day_and_rebuild_repairs_it(tmp_path, files):
         ingest(ws, files[0])
         con = ws.connection
         assert rollups.verify(con, sample=40).ok
-        con.execute("UPDATE rollup_user_day SET n = n + 1 WHERE rowid = (SELECT min(rowid) "
-                    "FROM rollup_user_day WHERE day = DATE '2024-03-10')")
+        con.execute("UPDATE rollup_user_day_event SET n = n + 1 WHERE rowid = (SELECT "
+                    "min(rowid) FROM rollup_user_day_event WHERE day = DATE '2024-03-10')")
         con.execute("DELETE FROM rollup_slices WHERE day = DATE '2024-03-12' AND value = 'ios'")
         report = rollups.verify(con, days=[date(2024, 3, 10), date(2024, 3, 12)])
         assert not report.ok
-        assert any(m.startswith("user_day: 1 rows") for m in report.mismatches)
+        assert any(m.startswith("user_day_event: 1 rows") for m in report.mismatches)
+        assert not any(m.startswith("user_day:") for m in report.mismatches)
         assert any(m.startswith("slices[os]") for m in report.mismatches)
         assert rollups.verify(con, days=[date(2024, 3, 11)]).ok  # untouched day
         rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
@@ -214,10 +220,10 @@ def test_a_failure_in_the_rollup_step_undoes_the_events_too(tmp_path, files):
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         ingest(ws, files[0])
         con = ws.connection
-        con.execute("CREATE OR REPLACE TABLE rollup_user_day (user_id VARCHAR)")
+        con.execute("CREATE OR REPLACE TABLE rollup_user_day_event (user_id VARCHAR)")
         events = con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall()
         ledger = con.execute("SELECT count(*) FROM ingests").fetchall()
-        with pytest.raises(Exception, match="rollup_user_day"):
+        with pytest.raises(Exception, match="rollup_user_day_event"):
             ingest(ws, files[1])
         assert con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall() == events
         assert con.execute("SELECT count(*) FROM ingests").fetchall() == ledger
@@ -226,6 +232,7 @@ def test_a_failure_in_the_rollup_step_undoes_the_events_too(tmp_path, files):
 def _snapshot(con) -> tuple:
     return tuple(con.execute(sql).fetchall() for sql in (
         "SELECT count(*) FROM events", "SELECT count(*), sum(n) FROM rollup_user_day",
+        "SELECT count(*), sum(n) FROM rollup_user_day_event",
         "SELECT count(*), sum(n) FROM rollup_slices", "SELECT count(*) FROM rollup_first_seen",
         "SELECT * FROM rollup_meta"))
 
