@@ -133,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(ingest), flush=True)
         shutil.rmtree(without_ws, ignore_errors=True)
         sizes = peak_of(STORAGE_JOB.format(ws=with_ws))
-        sizes.pop("wall_seconds", None)
-        sizes.pop("peak_rss_mib", None)
+        for key in ("wall_seconds", "peak_rss_mib", "cpu_seconds"):
+            sizes.pop(key, None)
         events_bytes = sizes.pop("events")
         payload["storage_bytes"] = {"events": events_bytes, **sizes}
         payload["rollup_storage_share"] = round(sum(sizes.values()) / events_bytes, 4)
