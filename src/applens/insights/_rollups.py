@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 from applens.insights._context import Context
 from applens.insights._series import (
     SeriesValues,
+    covered_values,
     rolling_from_slots,
     rolling_maths,
     values_from_frame,
@@ -131,6 +132,8 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
             maths: Sequence[str], math_property: str | None = None,
             ranking: Any = None) -> tuple[list[str | None], SeriesValues, Any]:
     """``compute_series`` from the rollups (no properties, no breakdown)."""
+    if event is None and ctx.range.interval == "day":
+        return _daily_series(ctx, maths)
     n = ctx.n_periods
     rolling, lookback = rolling_maths(maths, ctx.range.interval)
     lo = (ctx.range.shift(1) - timedelta(days=lookback)).date() if lookback else _day(ctx, 0)
@@ -146,6 +149,31 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
         origin = int((ctx.range.start - _EPOCH).total_seconds())
         slot = (days.day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
         rolling_from_slots(ctx, days.select("user_id", _s=slot), rolling, [None], values)
+    return [None], values, None
+
+
+def _slot(ctx: Context, day: ir.DateValue) -> ir.IntegerValue:
+    origin = int((ctx.range.start - _EPOCH).total_seconds())
+    return (day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
+
+
+def _daily_series(ctx: Context, maths: Sequence[str]) -> tuple[list[str | None],
+                                                               SeriesValues, Any]:
+    """Any event at day interval: distinct users per day and the WAU/MAU runs, read from
+    rows that grow with days (rollup_day, rollup_runs)."""
+    n = ctx.n_periods
+    days = ctx.backend.table("rollup_day")
+    days = days.filter(days.day >= _day(ctx, 0), days.day < _day(ctx, n))
+    frame = days.select(_p=_slot(ctx, days.day), total=days.n, dau=days.users).to_pandas()
+    values = values_from_frame(ctx, frame, [None], maths, False)
+    rolling, _ = rolling_maths(maths, ctx.range.interval)
+    if rolling:
+        runs = ctx.backend.table("rollup_runs")
+        runs = runs.filter(runs.a < _day(ctx, n), runs.z > _day(ctx, 0) - timedelta(days=1))
+        runs = runs.group_by(["a", "z"]).agg(_n=runs.n.sum())
+        frame = runs.filter(runs._n != 0).select(_a=_slot(ctx, runs.a), _z=_slot(ctx, runs.z),
+                                                 _n=runs._n).to_pandas()
+        covered_values(ctx, frame, rolling, [None], values)
     return [None], values, None
 
 

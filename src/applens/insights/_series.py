@@ -21,8 +21,8 @@ from applens.insights._context import Context
 from applens.insights._time import to_utc
 from applens.insights.spec import PropertyFilter
 
-__all__ = ["SeriesValues", "compute_series", "rolling_from_slots", "rolling_maths",
-           "values_from_frame"]
+__all__ = ["SeriesValues", "compute_series", "covered_values", "rolling_from_slots",
+           "rolling_maths", "values_from_frame"]
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -161,18 +161,26 @@ def rolling_from_slots(
     """The rolling counts from distinct active slots ``(user_id, [_bd], _s)`` (``_s``: local
     day, or hour at hour interval, counted from the range start); see ``_rolling_values``."""
     hourly = ctx.range.interval == "hour"
-    unit = 3600 if hourly else 86_400
-    has_bd = "_bd" in active.columns
-    actor = ["user_id", "_bd"] if has_bd else ["user_id"]
+    actor = ["user_id", "_bd"] if "_bd" in active.columns else ["user_id"]
     nxt = active._s.lead().over(ibis.window(group_by=actor, order_by="_s"))
-    ends = [ctx.range.shift(i + 1) - ctx.range.start for i in range(ctx.n_periods)]
-    last = [int(e.total_seconds()) // unit - 1 for e in ends]  # last slot in each window
     # One query for every window: runs stop at min(s + W_max, next); a narrower window W
     # stops at min(s + W, that), the same as min(s + W, next).
     cap = max(_WINDOW_DAYS[m] for m in maths) * (24 if hourly else 1)
     stop = ibis.least(active._s + cap, nxt.fill_null(active._s + cap))
     runs = active.select(*actor[1:], _a=active._s, _z=stop)
     frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
+    covered_values(ctx, frame, maths, labels, values)
+
+
+def covered_values(ctx: Context, frame: Any, maths: list[str], labels: list[str | None],
+                   values: SeriesValues) -> None:
+    """Actors per window end from the runs ``frame`` (``[_bd], _a, _z, _n``: ``_n`` actors
+    cover the window ends ``[_a, _z)``, ``_z`` capped at ``_a`` + the widest window)."""
+    hourly = ctx.range.interval == "hour"
+    unit = 3600 if hourly else 86_400
+    has_bd = "_bd" in frame.columns
+    ends = [ctx.range.shift(i + 1) - ctx.range.start for i in range(ctx.n_periods)]
+    last = [int(e.total_seconds()) // unit - 1 for e in ends]  # last slot in each window
     lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
     hi = max(last) + 2
     for m in maths:

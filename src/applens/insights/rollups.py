@@ -5,6 +5,8 @@
 - ``rollup_first_seen (user_id, first_day)``: each user's first local day (min over rows);
 - ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
   value of each declared breakdown property (``rollup_properties`` in applens.toml);
+- ``rollup_day`` and ``rollup_runs``: distinct users per day and the runs that give rolling
+  WAU/MAU (``insights._rollup_days``);
 - ``rollup_meta (timezone, properties, events_rows)``: what the rollups were built for, and
   how many rows ``events`` had then (the planner scans when the table changed otherwise).
 
@@ -28,12 +30,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from applens.insights._offsets import offsets
+from applens.insights._rollup_days import DAY_DDL, WIDEST, append_days
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "read_meta",
            "rebuild", "storage", "verify"]
 
 ROLLUP_TABLES = ("rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
-                 "rollup_slices", "rollup_meta")
+                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_meta")
 _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_user_day (user_id VARCHAR, day DATE, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_user_day_event (user_id VARCHAR, day DATE, "
@@ -43,6 +46,7 @@ _DDL = (
     "value VARCHAR, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_meta (timezone VARCHAR, properties VARCHAR, "
     "events_rows BIGINT)",
+    *DAY_DDL,
 )
 NONE_LABEL = "(none)"  # as insights._filters: null and empty values share one label
 
@@ -131,8 +135,12 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
     # Sorted by day: compact, and a date range reads only its own row groups.
     con.execute("INSERT INTO rollup_user_day_event SELECT user_id, day, event, n "
                 "FROM _rollup_delta ORDER BY day, user_id")
-    con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM _rollup_delta "
-                "GROUP BY user_id, day ORDER BY day, user_id")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT user_id, day, "
+                "sum(n) AS n FROM _rollup_delta GROUP BY user_id, day")
+    append_days(con, "_rollup_user_day")  # reads rollup_user_day as it was before
+    con.execute("INSERT INTO rollup_user_day SELECT * FROM _rollup_user_day ORDER BY day, "
+                "user_id")
+    con.execute("DROP TABLE _rollup_user_day")
     con.execute("INSERT INTO rollup_first_seen SELECT user_id, min(day) FROM _rollup_delta "
                 "GROUP BY user_id")
     con.execute("DROP TABLE _rollup_delta")
@@ -262,8 +270,12 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
             f"SELECT user_id, day, event, sum(n) AS n FROM rollup_user_day_event "
             f"WHERE day IN ({listed}) GROUP BY ALL"),
     }
+    checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
+                     f"({raw}) GROUP BY day",
+                     f"SELECT day, users, n FROM rollup_day WHERE day IN ({listed})")
     for name, (expect, got) in checks.items():
         _compare(con, name, expect, got, report)
+    _verify_runs(con, meta.timezone, days, listed, report)
     # First-seen: every user seen on a checked day has first_day <= that day, and a user
     # whose rollup first_day is a checked day has no earlier event.
     late = con.execute(
@@ -295,6 +307,24 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
                f"{_literal(prop)} AND day IN ({listed}) GROUP BY ALL")
         _compare(con, f"slices[{prop}]", expect, got, report)
     return report
+
+
+def _verify_runs(con: Any, zone: str, days: Sequence[date], listed: str,
+                 report: VerifyReport) -> None:
+    """Users active in the 7 and 30 days ending with each checked day: raw vs the runs."""
+    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=WIDEST + 2)
+    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=3)
+    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
+              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
+    day = local_day_sql(con, zone, window)
+    active = f"SELECT DISTINCT user_id, {day} AS day FROM events WHERE {window}"
+    checked = f"SELECT unnest([{listed}]) AS d"
+    for width in (7, WIDEST):
+        expect = (f"SELECT d, count(DISTINCT user_id) AS users FROM ({checked}) JOIN ({active}) "
+                  f"ON day > d - {width} AND day <= d GROUP BY d")
+        got = (f"SELECT d, sum(n) AS users FROM ({checked}) JOIN rollup_runs ON a <= d AND "
+               f"d < least(a + {width}, z) GROUP BY d HAVING sum(n) <> 0")
+        _compare(con, f"runs[{width} days]", expect, got, report)
 
 
 def _compare(con: Any, name: str, expect: str, got: str, report: VerifyReport) -> None:

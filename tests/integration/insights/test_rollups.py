@@ -114,6 +114,10 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
                          "GROUP BY ALL ORDER BY ALL").fetchall()
     first = con.execute("SELECT user_id, min(first_day) FROM rollup_first_seen GROUP BY 1 "
                         "ORDER BY 1").fetchall()
+    runs_sql = "SELECT a, z, sum(n) FROM rollup_runs GROUP BY ALL HAVING sum(n) <> 0 ORDER BY ALL"
+    runs = con.execute(runs_sql).fetchall()  # the second ingest changed runs of the first
+    assert con.execute("SELECT count(*) FROM rollup_runs WHERE n < 0").fetchall()[0][0] > 0
+    per_day_users = con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall()
     rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
     assert con.execute("SELECT user_id, day, event, n FROM rollup_user_day_event "
                        "ORDER BY ALL").fetchall() == incremental  # compacted, same sums
@@ -123,6 +127,8 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
                        "ORDER BY ALL").fetchall() == slices
     assert con.execute("SELECT user_id, first_day FROM rollup_first_seen ORDER BY 1"
                        ).fetchall() == first
+    assert con.execute(runs_sql).fetchall() == runs
+    assert con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall() == per_day_users
     # Local days, not UTC days: 2024-03-31 22:30 UTC is April 1st in Berlin (UTC+2).
     row = con.execute("SELECT user_id, ts FROM events WHERE ts >= TIMESTAMP '2024-03-31 22:00' "
                       "AND ts < TIMESTAMP '2024-03-31 23:59' LIMIT 1").fetchall()[0]
@@ -167,8 +173,10 @@ def test_verify_finds_a_changed_day_and_rebuild_repairs_it(tmp_path, files):
         con.execute("UPDATE rollup_user_day_event SET n = n + 1 WHERE rowid = (SELECT "
                     "min(rowid) FROM rollup_user_day_event WHERE day = DATE '2024-03-10')")
         con.execute("DELETE FROM rollup_slices WHERE day = DATE '2024-03-12' AND value = 'ios'")
+        con.execute("INSERT INTO rollup_runs VALUES (DATE '2024-03-09', DATE '2024-03-11', 1)")
         report = rollups.verify(con, days=[date(2024, 3, 10), date(2024, 3, 12)])
         assert not report.ok
+        assert any(m.startswith("runs[7 days]: 1 rows") for m in report.mismatches)
         assert any(m.startswith("user_day_event: 1 rows") for m in report.mismatches)
         assert not any(m.startswith("user_day:") for m in report.mismatches)
         assert any(m.startswith("slices[os]") for m in report.mismatches)
