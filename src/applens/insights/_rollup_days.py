@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DAY_DDL", "WIDEST", "append_days"]
+__all__ = ["DAY_DDL", "WIDEST", "append_days", "merge_user_days"]
 
 WIDEST = 30  # days: the widest rolling window (MAU)
 DAY_DDL = (
@@ -47,3 +47,21 @@ def append_days(con: Any, delta: str) -> None:
         f"UNION ALL SELECT user_id, day, n FROM {delta}) GROUP BY day ORDER BY day")
     con.execute("DROP TABLE _rollup_users")
     con.execute("DROP TABLE _rollup_days")
+
+
+def merge_user_days(con: Any, delta: str) -> None:
+    """Add the user-days in table ``delta`` to rollup_user_day, one row per (user, day)."""
+    # One row per (user, day): a day this ingest shares with an earlier one is merged. Not
+    # sorted: a sort cost more ingest time than it saved in storage (measured at 10M).
+    lo, hi = con.execute(f"SELECT min(day), max(day) FROM {delta}").fetchall()[0]
+    if lo is not None:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _rollup_merge AS SELECT r.* FROM rollup_user_day r "
+            f"SEMI JOIN {delta} d ON r.user_id = d.user_id AND r.day = d.day "
+            "WHERE r.day BETWEEN ? AND ?", [lo, hi])
+        con.execute("DELETE FROM rollup_user_day r USING _rollup_merge m WHERE r.user_id = "
+                    "m.user_id AND r.day = m.day AND r.day BETWEEN ? AND ?", [lo, hi])
+        con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM (SELECT * "
+                    f"FROM {delta} UNION ALL BY NAME SELECT * FROM _rollup_merge) "
+                    "GROUP BY user_id, day")
+        con.execute("DROP TABLE _rollup_merge")

@@ -118,13 +118,13 @@ def _day(ctx: Context, i: int) -> date:
 
 def _user_days(ctx: Context, event: str | None, lo: date, hi: date) -> ir.Table:
     """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``."""
-    if event is None:
+    if event is None:  # one row per (user, day)
         t = ctx.backend.table("rollup_user_day")
-        t = t.filter(t.day >= lo, t.day < hi)
+        per_day = t.filter(t.day >= lo, t.day < hi)
     else:
         t = ctx.backend.table("rollup_user_day_event")
         t = t.filter(t.day >= lo, t.day < hi, t.event == event)
-    per_day = t.group_by(["user_id", "day"]).agg(n=t.n.sum())
+        per_day = t.group_by(["user_id", "day"]).agg(n=t.n.sum())
     return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
 
 

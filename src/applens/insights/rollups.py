@@ -1,6 +1,7 @@
 """Rollups kept beside the events in the DuckDB warehouse: small, exact summaries.
 
-- ``rollup_user_day (user_id, day, n)``: events per user and local day (any event name);
+- ``rollup_user_day (user_id, day, n)``: events per user and local day (any event name),
+  one row per key (an ingest merges the days it shares with earlier ones);
 - ``rollup_user_day_event (user_id, day, event, n)``: the same per event name;
 - ``rollup_first_seen (user_id, first_day)``: each user's first local day (min over rows);
 - ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
@@ -13,9 +14,10 @@
 Days are local days in the workspace timezone, computed with the same UTC offsets as the
 insight engine (``insights._tz``), so a day here is the day a scan would put the event in.
 Each ingest appends its own rows (``add_ingest``) inside the ingest's transaction, so an
-interrupted ingest leaves events and rollups both or neither; readers sum rows that share a
-key (a day that spans two ingests has two rows). ``rebuild`` recomputes everything in one
-transaction and compacts; ``verify`` recomputes a sample of days from the raw events.
+interrupted ingest leaves events and rollups both or neither; readers of the other tables
+sum rows that share a key (a day that spans two ingests has two rows there). ``rebuild``
+recomputes everything in one transaction and compacts; ``verify`` recomputes a sample of
+days from the raw events.
 Person-less events (no ``user_id``) are never counted by an insight, so they are left out.
 """
 
@@ -30,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from applens.insights._offsets import offsets
-from applens.insights._rollup_days import DAY_DDL, WIDEST, append_days
+from applens.insights._rollup_days import DAY_DDL, WIDEST, append_days, merge_user_days
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "read_meta",
            "rebuild", "storage", "verify"]
@@ -132,14 +134,12 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT user_id, "
                 f"{day} AS day, event, count(*) AS n FROM events WHERE {scope} "
                 "GROUP BY ALL")
-    # Sorted by day: compact, and a date range reads only its own row groups.
     con.execute("INSERT INTO rollup_user_day_event SELECT user_id, day, event, n "
-                "FROM _rollup_delta ORDER BY day, user_id")
+                "FROM _rollup_delta")
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT user_id, day, "
                 "sum(n) AS n FROM _rollup_delta GROUP BY user_id, day")
     append_days(con, "_rollup_user_day")  # reads rollup_user_day as it was before
-    con.execute("INSERT INTO rollup_user_day SELECT * FROM _rollup_user_day ORDER BY day, "
-                "user_id")
+    merge_user_days(con, "_rollup_user_day")
     con.execute("DROP TABLE _rollup_user_day")
     con.execute("INSERT INTO rollup_first_seen SELECT user_id, min(day) FROM _rollup_delta "
                 "GROUP BY user_id")

@@ -108,6 +108,8 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
         incremental)
     per_day = con.execute("SELECT user_id, day, sum(n) FROM rollup_user_day GROUP BY ALL "
                           "ORDER BY ALL").fetchall()
+    assert con.execute("SELECT count(*) FROM rollup_user_day").fetchall()[0][0] == len(
+        per_day)  # the shared days were merged: one row per (user, day)
     assert sum(r[3] for r in incremental) == con.execute(
         "SELECT count(*) FROM events").fetchall()[0][0]
     slices = con.execute("SELECT day, event, property, value, sum(n) FROM rollup_slices "
