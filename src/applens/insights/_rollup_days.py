@@ -54,14 +54,18 @@ def merge_user_days(con: Any, delta: str) -> None:
     # One row per (user, day): a day this ingest shares with an earlier one is merged. Not
     # sorted: a sort cost more ingest time than it saved in storage (measured at 10M).
     lo, hi = con.execute(f"SELECT min(day), max(day) FROM {delta}").fetchall()[0]
-    if lo is not None:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _rollup_merge AS SELECT r.* FROM rollup_user_day r "
-            f"SEMI JOIN {delta} d ON r.user_id = d.user_id AND r.day = d.day "
-            "WHERE r.day BETWEEN ? AND ?", [lo, hi])
+    if lo is None:
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_merge AS SELECT r.* FROM rollup_user_day r "
+        f"SEMI JOIN {delta} d ON r.user_id = d.user_id AND r.day = d.day "
+        "WHERE r.day BETWEEN ? AND ?", [lo, hi])
+    if con.execute("SELECT count(*) FROM _rollup_merge").fetchall()[0][0] == 0:
+        con.execute(f"INSERT INTO rollup_user_day SELECT user_id, day, n FROM {delta}")
+    else:
         con.execute("DELETE FROM rollup_user_day r USING _rollup_merge m WHERE r.user_id = "
                     "m.user_id AND r.day = m.day AND r.day BETWEEN ? AND ?", [lo, hi])
-        con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM (SELECT * "
-                    f"FROM {delta} UNION ALL BY NAME SELECT * FROM _rollup_merge) "
-                    "GROUP BY user_id, day")
-        con.execute("DROP TABLE _rollup_merge")
+        con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM (SELECT "
+                    f"user_id, day, n FROM {delta} UNION ALL SELECT user_id, day, n FROM "
+                    "_rollup_merge) GROUP BY user_id, day")
+    con.execute("DROP TABLE _rollup_merge")
