@@ -273,11 +273,13 @@ def peak_of(code: str, **kwargs) -> dict:
     wrapper = f"""
 import json, os, resource, subprocess, sys
 p = subprocess.run([sys.executable, "-c", {code!r}], capture_output=True, text=True)
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = usage.ru_maxrss / 1024
 if p.returncode != 0:
     sys.stderr.write(p.stderr); sys.exit(p.returncode)
 line = json.loads(p.stdout.strip().splitlines()[-1])
 line["peak_rss_mib"] = round(peak, 1)
+line["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)  # the job's, all threads
 print(json.dumps(line, default=str))
 """
     result = child(wrapper, **kwargs)

@@ -62,6 +62,11 @@ class Settings(BaseModel):
         "1%", description="fail an ingest above N rejected rows or P% (e.g. '100' or '1%'); "
         "'100%' never fails"
     )
+    rollup_properties: list[str] = Field(
+        default_factory=lambda: ["os", "country", "app_version", "source"],
+        description="event properties whose per-day counts ingest keeps (rollups); those "
+        "missing from events are skipped",
+    )
     sources: list[SourceConfig] = Field(default_factory=list, description="what to ingest")
     mapping: dict[str, dict[str, str | list[str]]] = Field(
         default_factory=dict,
@@ -119,7 +124,8 @@ class Settings(BaseModel):
 
 # Options settable from the environment / `config show` rows (flat values only).
 _TABLE_SETTINGS = (
-    "sources", "mapping", "notify", "monitors", "experiments", "models", "etl", "content", "access"
+    "sources", "mapping", "notify", "monitors", "experiments", "models", "etl", "content", "access",
+    "rollup_properties",
 )
 SCALAR_SETTINGS = [
     name

@@ -22,7 +22,7 @@ from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, emit, err_console, warn
 from applens.errors import QueryError, SourceError
 from applens.ingest.mapping import parse_map_options
-from applens.ingest.scratch import load_files
+from applens.ingest.scratch import scratch_warehouse
 
 __all__ = [
     "EngineOption", "EventsOption", "FromOption", "Interval", "IntervalOption", "MapOption",
@@ -73,6 +73,7 @@ def answer(
     maps: list[str] | None = None,
     preset: str | None = None,
     max_rejects: str | None = None,
+    explain: bool = False,
 ) -> None:
     """Run ``spec`` (or print it with ``show_spec``): the body of ``query`` and its shortcuts;
     ``shape`` trims the result before it is printed (``retention --periods``) and ``where``
@@ -90,17 +91,23 @@ def answer(
         for flag, path in (("events", events), ("users", users)):
             if path is not None and not path.is_file():
                 raise SourceError(f"--{flag} file '{path}' does not exist.")
-        loaded = load_files({"events": events, "users": users},
-                            mapping=parse_map_options(maps or []), preset=preset,
-                            max_rejects=max_rejects)
-        for summary in loaded.summaries:
-            if summary.rows_rejected:
-                reasons = "; ".join(f"{n} × {why}" for why, n in summary.top_reasons.items())
-                warn(f"{summary.source}: {summary.rows_rejected} of {summary.rows_read} rows "
-                     f"rejected ({reasons}); 'applens ingest' keeps them for inspection.")
-            for warning in summary.warnings:
-                warn(warning)
-        result = insights.query(model, loaded.tables, engine=engine)
+        with scratch_warehouse({"events": events, "users": users},
+                               mapping=parse_map_options(maps or []), preset=preset,
+                               max_rejects=max_rejects) as scratch:
+            for summary in scratch.summaries:
+                if summary.rows_rejected:
+                    reasons = "; ".join(f"{n} × {why}" for why, n in summary.top_reasons.items())
+                    warn(f"{summary.source}: {summary.rows_rejected} of {summary.rows_read} "
+                         f"rows rejected ({reasons}); 'applens ingest' keeps them for "
+                         "inspection.")
+                for warning in summary.warnings:
+                    warn(warning)
+            # DuckDB answers from the scratch warehouse itself (memory limit, spill folder);
+            # other engines get a copy of its tables.
+            if engine in (None, "duckdb"):
+                result = insights.query(model, scratch.workspace)
+            else:
+                result = insights.query(model, scratch.tables(), engine=engine)
     else:
         if users is not None:
             raise QueryError("--users goes with --events; a workspace has its own users table.")
@@ -118,6 +125,8 @@ def answer(
     emit(shown, fmt, title=model.kind.replace("_", " "))
     for line in result.notes:  # on stderr, so --format json|csv stays parseable
         err_console.print(line, soft_wrap=True, highlight=False)
+    if explain:
+        err_console.print(result.explain(), soft_wrap=True, highlight=False)
 
 
 class Slice(str, Enum):

@@ -25,7 +25,8 @@ def show(workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat.tab
     for name, field in Settings.model_fields.items():
         value = getattr(ws.settings, name)
         if isinstance(value, list | dict):
-            value = json.dumps([v.model_dump(exclude_none=True) for v in value]
+            value = json.dumps([v.model_dump(exclude_none=True) if hasattr(v, "model_dump")
+                                else v for v in value]
                                if isinstance(value, list) else value)
         rows.append({"setting": name, "value": value, "source": ws.provenance[name],
                      "meaning": field.description or ""})

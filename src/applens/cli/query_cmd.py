@@ -66,6 +66,9 @@ def query(
     max_rejects: MaxRejectsOption = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Say which path answered (the rollups or a scan of the events) "
+        "and why, on stderr.")] = False,
 ) -> None:
     """Answer an insight spec: active users, stickiness, lifecycle, retention, funnel, trends.
 
@@ -77,6 +80,7 @@ def query(
       applens query funnel.json --format json
       applens query retention.toml --events events.parquet --users users.csv --engine chdb
       applens query funnel.json --events orders.csv --map ts=InvoiceDate --map user_id=Customer
+      applens query lifecycle.json --explain
     """
     answer(_load_spec(spec), events=events, users=users, workspace=workspace, engine=engine,
-           fmt=fmt, maps=maps, preset=preset, max_rejects=max_rejects)
+           fmt=fmt, maps=maps, preset=preset, max_rejects=max_rejects, explain=explain)

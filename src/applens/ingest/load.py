@@ -91,13 +91,15 @@ def ingest_many(
     progress: Callable[[str, float, int], None] | None = None,
     preset: str | None = None,
     where: str | None = None,
+    rollups: bool = True,
 ) -> list[IngestSummary]:
     """Load every source into ``table`` in one transaction (all or nothing).
 
     ``progress(label, fraction, estimated_rows)`` is called while a file is being read.
     ``preset`` names a log format read line by line (see ``applens.ingest.presets``).
     ``where`` is a SQL condition over the source's columns (typed as ingest would type
-    them); rows it leaves out are counted as filtered, not rejected.
+    them); rows it leaves out are counted as filtered, not rejected. ``rollups``: keep the
+    events' rollups (``insights.rollups``) up to date in the same transaction.
     """
     spec = table_spec(table)
     reader = get_preset(preset) if preset else None
@@ -122,6 +124,11 @@ def ingest_many(
         for source in sources:
             loader = _Loader(ws, con, spec, explicit, limit, ts_format, progress, reader, where)
             summaries.append(loader.run(str(source), fmt=fmt, db_table=db_table, query=query))
+        if rollups and spec.name == "events":  # same transaction: both or neither
+            from applens.insights.rollups import add_ingest as add_rollups  # ibis: on use
+
+            add_rollups(con, [s.ingest_id for s in summaries if s.rows_loaded],
+                        timezone=ws.settings.timezone, properties=ws.settings.rollup_properties)
         con.execute("COMMIT")
         return summaries
     except BaseException:

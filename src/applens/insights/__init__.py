@@ -33,15 +33,22 @@ def run(
     timezone: str = "UTC",
     week_start: Literal["sunday", "monday"] = "sunday",
     now: datetime | None = None,
+    path: Literal["auto", "rollup", "scan"] = "auto",
 ) -> Result:
     """Answer ``spec`` over the ``events`` (and ``users``) tables of ``backend``.
+
+    ``path``: ``auto`` reads the rollups when they answer the spec exactly (see
+    ``insights._rollups``), else scans; ``rollup`` fails with the reason when they cannot;
+    ``scan`` always scans. ``Result.plan`` / ``Result.explain()`` say which path answered.
 
     ``timezone``/``week_start`` are the workspace defaults (the spec may override them);
     ``now`` anchors relative dates (default: the system clock; the spec's ``now`` wins); when
     the data ends before it, relative dates count back from the last event instead. A range
     with no event in it carries a note saying so (``Result.notes``).
     """
+    from applens.errors import QueryError
     from applens.insights._context import Context
+    from applens.insights._rollups import plan
 
     model = parse_spec(spec)
     kind = KINDS.get(model.kind)
@@ -51,12 +58,22 @@ def run(
     else:
         ctx = Context(model, backend, timezone=timezone, week_start=week_start,
                       now=now or datetime.now(UTC), default_from=kind.default_from)
-    result = kind.run(ctx, model)
+    chosen = plan(model, backend, timezone=timezone)
+    if path == "rollup" and chosen.answer is None:
+        raise QueryError(f"The rollups cannot answer this spec: {chosen.why}.")
+    if chosen.answer is not None and path != "scan":
+        result = chosen.answer(ctx, model)
+    else:
+        if chosen.answer is not None:
+            chosen = replace(chosen, path="scan", why="a scan was asked for")
+        result = kind.run(ctx, model)
     note = ctx.empty_note()
-    return replace(result, notes=(*result.notes, note)) if note else result
+    return replace(result, notes=(*result.notes, note) if note else result.notes,
+                   plan={"path": chosen.path, "why": chosen.why})
 
 
-def query(spec: dict[str, Any] | SpecModel, source: Any, *, engine: str | None = None) -> Result:
+def query(spec: dict[str, Any] | SpecModel, source: Any, *, engine: str | None = None,
+          path: Literal["auto", "rollup", "scan"] = "auto") -> Result:
     """``run`` against a ``Workspace`` (its timezone, week start and clock), an Ibis backend,
     or a mapping ``{"events": …, "users": …}`` of DataFrames / Arrow tables / file paths,
     loaded into ``engine`` (``duckdb`` default, ``chdb``, ``spark``; see ``applens.engines``).
@@ -64,12 +81,12 @@ def query(spec: dict[str, Any] | SpecModel, source: Any, *, engine: str | None =
     if hasattr(source, "backend") and hasattr(source, "settings"):
         chosen = engine or getattr(source.settings, "engine", "duckdb")
         return run(spec, _workspace_backend(source, chosen), timezone=source.settings.timezone,
-                   week_start=source.settings.week_start, now=source.now())
+                   week_start=source.settings.week_start, now=source.now(), path=path)
     if isinstance(source, Mapping):
         from applens.engines import open_engine
 
-        return run(spec, open_engine(engine or "duckdb", source))
-    return run(spec, source)
+        return run(spec, open_engine(engine or "duckdb", source), path=path)
+    return run(spec, source, path=path)
 
 
 def _workspace_backend(ws: Any, engine: str) -> Any:

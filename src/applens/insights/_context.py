@@ -137,7 +137,10 @@ class Context:
 
     def period(self, ts: ir.TimestampValue) -> ir.IntegerValue:
         """Index of the calendar period holding ``ts`` (naive UTC), relative to period 0."""
-        loc = self.local(ts)
+        return self.local_period(self.local(ts))
+
+    def local_period(self, loc: ir.TimestampValue) -> ir.IntegerValue:
+        """Index of the calendar period holding the naive local time ``loc``."""
         start = self.range.start
         interval = self.range.interval
         if interval == "month":

@@ -21,7 +21,8 @@ from applens.insights._context import Context
 from applens.insights._time import to_utc
 from applens.insights.spec import PropertyFilter
 
-__all__ = ["SeriesValues", "compute_series"]
+__all__ = ["SeriesValues", "compute_series", "covered_values", "rolling_from_slots",
+           "rolling_maths", "values_from_frame"]
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -33,6 +34,12 @@ _LONGER_THAN = {"wau": ("hour", "day"), "mau": ("hour", "day", "week")}
 
 def _rolling(math: str, interval: str) -> bool:
     return math in _WINDOW_DAYS and interval in _LONGER_THAN[math]
+
+
+def rolling_maths(maths: Sequence[str], interval: str) -> tuple[list[str], int]:
+    """The maths that are rolling windows at ``interval``, and the longest window (days)."""
+    rolling = [m for m in maths if _rolling(m, interval)]
+    return rolling, max((_WINDOW_DAYS[m] for m in rolling), default=0)
 
 
 def compute_series(
@@ -87,6 +94,17 @@ def compute_series(
             aggs[m] = in_range.user_id.nunique()
     frame = in_range.group_by(keys).agg(**aggs).to_pandas()
 
+    values = values_from_frame(ctx, frame, labels, maths, has_bd)
+    rolling = [m for m in maths if _rolling(m, ctx.range.interval)]
+    if rolling:
+        _rolling_values(ctx, base, rolling, labels, has_bd, values)
+    return labels, values, ranking
+
+
+def values_from_frame(ctx: Context, frame: Any, labels: list[str | None], maths: Sequence[str],
+                      has_bd: bool) -> SeriesValues:
+    """Each non-rolling math's value per period from the per-period aggregates ``frame``."""
+    n = ctx.n_periods
     values: SeriesValues = {label: {} for label in labels}
     empty_zero = {"total", "dau", "wau", "mau", "unique_sessions", "sum"}
     for label in labels:
@@ -106,10 +124,7 @@ def compute_series(
                     v = row[m]
                     out.append(int(v) if m in empty_zero and m != "sum" else float(v))
             values[label][m] = out
-    rolling = [m for m in maths if _rolling(m, ctx.range.interval)]
-    if rolling:
-        _rolling_values(ctx, base, rolling, labels, has_bd, values)
-    return labels, values, ranking
+    return values
 
 
 def _rolling_values(
@@ -133,23 +148,50 @@ def _rolling_values(
     slot = (ctx.local(base.ts).truncate(grain).epoch_seconds().cast("int64") - origin) // unit
     actor = ["user_id", "_bd"] if has_bd else ["user_id"]
     active = base.select(*actor, _s=slot).distinct()
+    rolling_from_slots(ctx, active, maths, labels, values)
+
+
+def rolling_from_slots(
+    ctx: Context,
+    active: ir.Table,
+    maths: list[str],
+    labels: list[str | None],
+    values: SeriesValues,
+) -> None:
+    """The rolling counts from distinct active slots ``(user_id, [_bd], _s)`` (``_s``: local
+    day, or hour at hour interval, counted from the range start); see ``_rolling_values``."""
+    hourly = ctx.range.interval == "hour"
+    actor = ["user_id", "_bd"] if "_bd" in active.columns else ["user_id"]
     nxt = active._s.lead().over(ibis.window(group_by=actor, order_by="_s"))
+    # One query for every window: runs stop at min(s + W_max, next); a narrower window W
+    # stops at min(s + W, that), the same as min(s + W, next).
+    cap = max(_WINDOW_DAYS[m] for m in maths) * (24 if hourly else 1)
+    stop = ibis.least(active._s + cap, nxt.fill_null(active._s + cap))
+    runs = active.select(*actor[1:], _a=active._s, _z=stop)
+    frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
+    covered_values(ctx, frame, maths, labels, values)
+
+
+def covered_values(ctx: Context, frame: Any, maths: list[str], labels: list[str | None],
+                   values: SeriesValues) -> None:
+    """Actors per window end from the runs ``frame`` (``[_bd], _a, _z, _n``: ``_n`` actors
+    cover the window ends ``[_a, _z)``, ``_z`` capped at ``_a`` + the widest window)."""
+    hourly = ctx.range.interval == "hour"
+    unit = 3600 if hourly else 86_400
+    has_bd = "_bd" in frame.columns
     ends = [ctx.range.shift(i + 1) - ctx.range.start for i in range(ctx.n_periods)]
     last = [int(e.total_seconds()) // unit - 1 for e in ends]  # last slot in each window
+    lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
+    hi = max(last) + 2
     for m in maths:
         width = _WINDOW_DAYS[m] * (24 if hourly else 1)
-        stop = ibis.least(active._s + width, nxt.fill_null(active._s + width))
-        runs = active.select(*actor[1:], _a=active._s, _z=stop)
-        frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
-        lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
-        hi = max(last) + 2
         for label in labels:
             rows = frame if not has_bd else frame[frame["_bd"] == label]
             delta = [0] * (hi - lo + 1)
             for a, z, n in rows[["_a", "_z", "_n"]].itertuples(index=False):
                 if int(a) <= hi:
                     delta[int(a) - lo] += int(n)
-                    delta[min(int(z), hi) - lo] -= int(n)
+                    delta[min(int(a) + width, int(z), hi) - lo] -= int(n)
             running, covered = 0, []
             for d in delta:
                 running += d

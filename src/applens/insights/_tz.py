@@ -11,39 +11,15 @@ they look at.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
 
+from applens.insights._offsets import offsets
+
 __all__ = ["local_time", "offsets"]
-
-
-def _offset(instant_utc: datetime, zone: ZoneInfo) -> int:
-    off = instant_utc.replace(tzinfo=UTC).astimezone(zone).utcoffset()
-    return int(off.total_seconds()) if off is not None else 0
-
-
-def offsets(zone: ZoneInfo, lo: datetime, hi: datetime) -> list[tuple[datetime | None, int]]:
-    """``[(None, o0), (t1, o1), …]``: offset ``o_i`` (seconds) holds from UTC instant ``t_i``."""
-    result: list[tuple[datetime | None, int]] = [(None, _offset(lo, zone))]
-    step = timedelta(hours=6)  # no zone changes offset twice within 6 hours
-    cursor = lo
-    while cursor < hi:
-        nxt = min(cursor + step, hi)
-        if _offset(nxt, zone) != result[-1][1]:
-            a, b = 0, int((nxt - cursor).total_seconds())  # bisect on whole seconds
-            while b - a > 1:
-                mid = (a + b) // 2
-                if _offset(cursor + timedelta(seconds=mid), zone) == result[-1][1]:
-                    a = mid
-                else:
-                    b = mid
-            b = cursor + timedelta(seconds=b)
-            result.append((b, _offset(b, zone)))
-        cursor = nxt
-    return result
 
 
 def local_time(

@@ -24,7 +24,7 @@ from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import LifecycleSpec
 
-__all__ = ["lifecycle"]
+__all__ = ["lifecycle", "lifecycle_result"]
 
 STATUSES = ("new", "returning", "resurrecting", "dormant")
 
@@ -43,12 +43,17 @@ def _created(ctx: Context) -> ir.Table:
 
 @insight_kind("lifecycle", spec=LifecycleSpec, order=30)
 def lifecycle(ctx: Context, spec: LifecycleSpec) -> Result:
+    base = ctx.select(first=-1, last=ctx.n_periods)
+    return lifecycle_result(ctx, spec, base.select("user_id", "_p").distinct(), _created(ctx))
+
+
+def lifecycle_result(ctx: Context, spec: LifecycleSpec, active: ir.Table, created: ir.Table
+                     ) -> Result:
+    """The lifecycle from distinct active ``(user_id, _p)`` for periods ``-1 .. n-1`` and each
+    person's creation period ``(_cid, _cp)``."""
     n = ctx.n_periods
-    base = ctx.select(first=-1, last=n)
-    active = base.select("user_id", "_p").distinct()
     w = ibis.window(group_by="user_id", order_by="_p")
     active = active.mutate(_prev=active._p.lag().over(w), _next=active._p.lead().over(w))
-    created = _created(ctx)
     active = active.left_join(created, active.user_id == created._cid)
     status = ibis.cases(
         (active._prev.isnull() & (active._cp == active._p), "new"),

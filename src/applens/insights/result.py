@@ -24,6 +24,15 @@ class Result:
     data: Mapping[str, Any]
     spec: Mapping[str, Any] = field(default_factory=dict, compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False)  # e.g. "No events between …"
+    # Which path answered and why: {"path": "rollup" | "scan", "why": "..."} (insights.run).
+    plan: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def explain(self) -> str:
+        """One line: which path answered (rollups or a scan of the events) and why."""
+        if not self.plan:
+            return "Answered by scanning the events."
+        how = "the rollups" if self.plan.get("path") == "rollup" else "a scan of the events"
+        return f"Answered from {how}: {self.plan.get('why', '')}."
 
     def to_dict(self) -> dict[str, Any]:
         return copy.deepcopy(dict(self.data))

@@ -11,21 +11,28 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis.expr.types as ir
+
 from applens.insights._context import Context
 from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import StickinessSpec
 
-__all__ = ["stickiness"]
+__all__ = ["stickiness", "stickiness_result"]
 
 
 @insight_kind("stickiness", spec=StickinessSpec, order=20)
 def stickiness(ctx: Context, spec: StickinessSpec) -> Result:
-    k_max = -(-ctx.n_periods // spec.interval_count)
     base = ctx.limit_breakdown(ctx.select(last=ctx.n_periods))
     actor = ["user_id", "_bd"] if "_bd" in base.columns else ["user_id"]
     grouped = base.mutate(_b=base._p // spec.interval_count)
-    per_interval = grouped.group_by([*actor, "_b"]).agg(_n=grouped.count())
+    return stickiness_result(ctx, spec, grouped.group_by([*actor, "_b"]).agg(_n=grouped.count()))
+
+
+def stickiness_result(ctx: Context, spec: StickinessSpec, per_interval: ir.Table) -> Result:
+    """The histogram from events per actor and interval group: ``(user_id, [_bd], _b, _n)``."""
+    k_max = -(-ctx.n_periods // spec.interval_count)
+    actor = ["user_id", "_bd"] if "_bd" in per_interval.columns else ["user_id"]
     if spec.criteria is not None:
         n, v = per_interval._n, spec.criteria.value
         keep = {"gte": n >= v, "lte": n <= v, "exact": n == v}[spec.criteria.operator]

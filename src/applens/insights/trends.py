@@ -8,6 +8,7 @@ same per value under ``by_breakdown`` (values ranked by users over all series).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from string import ascii_uppercase
 from typing import Any
 
@@ -18,11 +19,16 @@ from applens.insights.registry import insight_kind
 from applens.insights.result import Result
 from applens.insights.spec import TrendsSpec
 
-__all__ = ["trends"]
+__all__ = ["trends", "trends_result"]
 
 
 @insight_kind("trends", spec=TrendsSpec, order=60)
 def trends(ctx: Context, spec: TrendsSpec) -> Result:
+    return trends_result(ctx, spec, compute_series)
+
+
+def trends_result(ctx: Context, spec: TrendsSpec, series_values: Callable[..., Any]) -> Result:
+    """Trends with each series computed by ``series_values`` (``compute_series``' signature)."""
     names = list(ascii_uppercase[: len(spec.series)])
     if spec.formula:
         _formula.validate(spec.formula, names)  # fail before running any query
@@ -31,7 +37,7 @@ def trends(ctx: Context, spec: TrendsSpec) -> Result:
     ranking = _ranking(ctx, spec)
     for name, series in zip(names, spec.series, strict=True):
         event = series.event if series.event is not None else spec.event
-        labels_i, values, ranking = compute_series(
+        labels_i, values, ranking = series_values(
             ctx, event=event, properties=series.properties, maths=[series.math],
             math_property=series.math_property, ranking=ranking,
         )

@@ -216,8 +216,9 @@ def _api(app: FastAPI, state: _State) -> None:
     @app.post("/api/query", tags=["api"], summary="Answer an insight query spec",
               description="The same spec as `applens query` (kinds: active_users, stickiness, "
                           "lifecycle, retention, funnel, trends). Answers "
-                          '`{"ok": true, "kind", "result"}`; an invalid spec answers the error '
-                          "shape with status 400.")
+                          '`{"ok": true, "kind", "result", "plan"}` (plan: whether the '
+                          "rollups or a scan answered, and why); an invalid spec answers the "
+                          "error shape with status 400.")
     def api_query(spec: Annotated[dict[str, Any], Body(examples=[_SPEC_EXAMPLE])]
                   ) -> dict[str, Any]:
         from applens import insights
@@ -225,7 +226,9 @@ def _api(app: FastAPI, state: _State) -> None:
         model = insights.parse_spec(spec)
         with state.lock:
             result = insights.query(model, state.ws)
-        return {"ok": True, "kind": result.kind, "result": result.to_dict()}
+        # plan: which path answered (the rollups or a scan of the events) and why.
+        return {"ok": True, "kind": result.kind, "result": result.to_dict(),
+                "plan": dict(result.plan)}
 
     @app.get("/api/pages", tags=["api"], summary="The dashboard pages")
     def api_pages() -> dict[str, Any]:

@@ -117,6 +117,16 @@ def expected(tables) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
+def rollup_backend(tables):
+    """DuckDB with Berlin rollups beside the tables: the planner reads them when exact."""
+    from applens.insights import rollups
+
+    backend = open_engine("duckdb", tables)
+    rollups.rebuild(backend.con, timezone=TZ, properties=["os"])
+    return backend
+
+
+@pytest.fixture(scope="session")
 def chdb_backend(tables):
     pytest.importorskip("chdb", reason="needs the 'clickhouse' extra")
     backend = open_engine("chdb", tables)
@@ -156,6 +166,16 @@ def test_duckdb_answers_are_not_trivial(expected):
     assert "Other" in expected["active_users_breakdown_other"]["by_breakdown"]
     assert any(expected["lifecycle_weekly"]["dormant"])
     assert expected["retention_24h_windows"] != expected["retention_recurring"]
+
+
+ROLLUP_ANSWERS = {"active_users", "stickiness", "lifecycle_daily", "lifecycle_weekly"}
+
+
+@pytest.mark.parametrize("name", list(SPECS))
+def test_rollup_path_equals_duckdb_scan(name, rollup_backend, expected):
+    result = run(SPECS[name], rollup_backend)
+    assert result.plan["path"] == ("rollup" if name in ROLLUP_ANSWERS else "scan"), result.plan
+    _same(result.to_dict(), expected[name], name)
 
 
 @pytest.mark.parametrize("name", list(SPECS))

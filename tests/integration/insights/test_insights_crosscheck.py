@@ -19,8 +19,10 @@ TZ = "Europe/Berlin"  # DST starts 2024-03-31
 FROM, TO = "2024-03-25", "2024-04-10"
 
 
-@pytest.fixture(scope="module")
-def log():
+@pytest.fixture(scope="module", params=["scan", "rollup"])
+def log(request):
+    """The random log; with ``rollup``, Berlin rollups beside it, so the specs they answer
+    exactly (active users, lifecycle, stickiness) are answered from them."""
     rng = np.random.default_rng(7)
     n = 2500
     start = pd.Timestamp("2024-03-10")
@@ -35,7 +37,17 @@ def log():
     frame["day"] = frame.local.dt.floor("D")
     con = ibis.duckdb.connect()
     con.create_table("events", frame[["user_id", "ts", "event", "os"]])
+    if request.param == "rollup":
+        from applens.insights import rollups
+
+        rollups.rebuild(con.con, timezone=TZ, properties=["os"])
     return frame, con
+
+
+def test_the_rollup_path_is_taken(log, request):
+    _, con = log
+    r = run({"kind": "lifecycle", "timezone": TZ, "date_from": FROM, "date_to": TO}, con)
+    assert r.plan["path"] == request.node.callspec.params["log"]
 
 
 def _days():

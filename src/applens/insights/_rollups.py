@@ -1,0 +1,216 @@
+"""The planner: answer a spec from the rollups when they hold the exact answer, else scan.
+
+The rollups (``insights.rollups``) count events per user and local day (and per event name).
+A spec they answer exactly: calendar periods of whole local days (day, week or month
+interval) in the rollups' timezone, no ``where``, no property filters and no breakdown, and
+a kind whose numbers depend only on which users were active on which days and how many
+events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
+lifecycle and trends of those maths. Everything else scans the events. The answer is the
+same either way (the runners share their code after the first aggregation; the tests run
+every spec down both paths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from applens.insights._context import Context
+from applens.insights._series import (
+    SeriesValues,
+    covered_values,
+    rolling_from_slots,
+    rolling_maths,
+    values_from_frame,
+)
+from applens.insights.lifecycle import lifecycle_result
+from applens.insights.result import Result
+from applens.insights.rollups import read_meta
+from applens.insights.stickiness import stickiness_result
+from applens.insights.trends import trends_result
+
+__all__ = ["Plan", "plan"]
+
+_EPOCH = datetime(1970, 1, 1)
+_MATHS = {"total", "dau", "wau", "mau", "per_user_avg"}
+Answer = Callable[[Context, Any], Result]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which path answers a spec and why; ``answer`` is set when the rollups can."""
+
+    path: str  # "rollup" or "scan"
+    why: str
+    answer: Answer | None = None
+
+
+def _scan(why: str) -> Plan:
+    return Plan("scan", why)
+
+
+def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
+    """The path for ``spec`` over ``backend`` (``timezone``: the workspace's)."""
+    kind = spec.kind
+    if kind not in _ANSWERS:
+        return _scan(f"{kind} needs the order of events within a day, which the rollups do "
+                     "not keep" if kind == "funnel" else
+                     f"{kind} is answered from the events (no rollup for it yet)")
+    if getattr(backend, "name", None) != "duckdb" or not hasattr(backend, "con"):
+        return _scan("rollups live in the DuckDB warehouse; this engine scans")
+    meta = read_meta(backend.con)
+    if meta is None:
+        return _scan("the warehouse has no rollups (run 'applens rollups rebuild')")
+    stale = _stale(backend.con, meta)
+    if stale:
+        return _scan(stale)
+    zone = spec.timezone or timezone
+    if zone != meta.timezone:
+        return _scan(f"the rollups count {meta.timezone} days and the spec asks for {zone}")
+    if spec.interval == "hour":
+        return _scan("hour interval: the rollups count whole days")
+    if spec.where:
+        return _scan("'where' filters single events; the rollups count them by day")
+    if spec.properties:
+        return _scan("property filters select single events; the rollups count them by day")
+    if spec.breakdown is not None:
+        return _scan("a breakdown ranks its values by distinct users; the rollups keep users "
+                     "per day and event only")
+    bad = _unsupported_maths(spec)
+    if bad:
+        return _scan(bad)
+    return Plan("rollup", f"events per user and day answer {kind} exactly "
+                          f"({spec.interval} interval, {meta.timezone} days, no filter or "
+                          "breakdown)", _ANSWERS[kind])
+
+
+def _stale(con: Any, meta: Any) -> str | None:
+    rows = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
+    if meta.events_rows is not None and rows != meta.events_rows:
+        return (f"the rollups cover {meta.events_rows} events and the table has {rows} "
+                "(changed outside 'applens ingest'; run 'applens rollups rebuild')")
+    return None
+
+
+def _unsupported_maths(spec: Any) -> str | None:
+    if spec.kind == "active_users":
+        other = [m for m in spec.math if m not in _MATHS]
+        return f"math {', '.join(other)} needs the events" if other else None
+    if spec.kind == "trends":
+        for i, series in enumerate(spec.series):
+            if series.properties:
+                return f"series {i} filters properties of single events"
+            if series.math not in _MATHS or series.math_property:
+                return f"series {i}: math '{series.math}' needs the events"
+    return None
+
+
+# -- reading the rollups -----------------------------------------------------------------
+def _day(ctx: Context, i: int) -> date:
+    """Local date on which period ``i`` starts (day, week and month periods start at 00:00)."""
+    return ctx.range.shift(i).date()
+
+
+def _user_days(ctx: Context, event: str | None, lo: date, hi: date) -> ir.Table:
+    """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``."""
+    if event is None:  # one row per (user, day)
+        t = ctx.backend.table("rollup_user_day")
+        per_day = t.filter(t.day >= lo, t.day < hi)
+    else:
+        t = ctx.backend.table("rollup_user_day_event")
+        t = t.filter(t.day >= lo, t.day < hi, t.event == event)
+        per_day = t.group_by(["user_id", "day"]).agg(n=t.n.sum())
+    return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
+
+
+def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
+            maths: Sequence[str], math_property: str | None = None,
+            ranking: Any = None) -> tuple[list[str | None], SeriesValues, Any]:
+    """``compute_series`` from the rollups (no properties, no breakdown)."""
+    if event is None and ctx.range.interval == "day":
+        return _daily_series(ctx, maths)
+    n = ctx.n_periods
+    rolling, lookback = rolling_maths(maths, ctx.range.interval)
+    lo = (ctx.range.shift(1) - timedelta(days=lookback)).date() if lookback else _day(ctx, 0)
+    days = _user_days(ctx, event, lo, _day(ctx, n))
+    in_range = days.filter(days._p >= 0) if lookback else days
+    aggs: dict[str, ir.Scalar] = {"total": in_range.n.sum(), "dau": in_range.user_id.nunique()}
+    for m in maths:
+        if m in ("wau", "mau") and m not in rolling:
+            aggs[m] = in_range.user_id.nunique()
+    frame = in_range.group_by("_p").agg(**aggs).to_pandas()
+    values = values_from_frame(ctx, frame, [None], maths, False)
+    if rolling:
+        origin = int((ctx.range.start - _EPOCH).total_seconds())
+        slot = (days.day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
+        rolling_from_slots(ctx, days.select("user_id", _s=slot), rolling, [None], values)
+    return [None], values, None
+
+
+def _slot(ctx: Context, day: ir.DateValue) -> ir.IntegerValue:
+    origin = int((ctx.range.start - _EPOCH).total_seconds())
+    return (day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
+
+
+def _daily_series(ctx: Context, maths: Sequence[str]) -> tuple[list[str | None],
+                                                               SeriesValues, Any]:
+    """Any event at day interval: distinct users per day and the WAU/MAU runs, read from
+    rows that grow with days (rollup_day, rollup_runs)."""
+    n = ctx.n_periods
+    days = ctx.backend.table("rollup_day")
+    days = days.filter(days.day >= _day(ctx, 0), days.day < _day(ctx, n))
+    frame = days.select(_p=_slot(ctx, days.day), total=days.n, dau=days.users).to_pandas()
+    values = values_from_frame(ctx, frame, [None], maths, False)
+    rolling, _ = rolling_maths(maths, ctx.range.interval)
+    if rolling:
+        runs = ctx.backend.table("rollup_runs")
+        runs = runs.filter(runs.a < _day(ctx, n), runs.z > _day(ctx, 0) - timedelta(days=1))
+        runs = runs.group_by(["a", "z"]).agg(_n=runs.n.sum())
+        frame = runs.filter(runs._n != 0).select(_a=_slot(ctx, runs.a), _z=_slot(ctx, runs.z),
+                                                 _n=runs._n).to_pandas()
+        covered_values(ctx, frame, rolling, [None], values)
+    return [None], values, None
+
+
+def _active_users(ctx: Context, spec: Any) -> Result:
+    maths = list(dict.fromkeys(spec.math))
+    _, values, _ = _series(ctx, event=spec.event, maths=maths)
+    data: dict[str, Any] = {"periods": ctx.range.labels()}
+    data.update({m: values[None][m] for m in maths})
+    return Result("active_users", data, spec.model_dump(mode="json"))
+
+
+def _stickiness(ctx: Context, spec: Any) -> Result:
+    days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods))
+    grouped = days.mutate(_b=days._p // spec.interval_count)
+    return stickiness_result(ctx, spec, grouped.group_by(["user_id", "_b"]).agg(
+        _n=grouped.n.sum()))
+
+
+def _lifecycle(ctx: Context, spec: Any) -> Result:
+    days = _user_days(ctx, spec.event, _day(ctx, -1), _day(ctx, ctx.n_periods))
+    active = days.select("user_id", "_p").distinct()
+    seen = ctx.backend.table("rollup_first_seen")
+    first = seen.group_by("user_id").agg(_first=seen.first_day.min())
+    created = first.select(_cid=first.user_id,
+                           _cp=ctx.local_period(first._first.cast("timestamp")))
+    users = ctx.users
+    if users is not None and "created_at" in users.columns:
+        known = users.select(_uid=users.user_id,
+                             _sp=ctx.period(users.created_at.cast("timestamp")))
+        created = created.left_join(known, created._cid == known._uid)
+        created = created.select("_cid", _cp=ibis.coalesce(created._sp, created._cp))
+    return lifecycle_result(ctx, spec, active, created)
+
+
+def _trends(ctx: Context, spec: Any) -> Result:
+    return trends_result(ctx, spec, _series)
+
+
+_ANSWERS: dict[str, Answer] = {"active_users": _active_users, "stickiness": _stickiness,
+                               "lifecycle": _lifecycle, "trends": _trends}

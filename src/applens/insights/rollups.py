@@ -1,0 +1,339 @@
+"""Rollups kept beside the events in the DuckDB warehouse: small, exact summaries.
+
+- ``rollup_user_day (user_id, day, n)``: events per user and local day (any event name),
+  one row per key (an ingest merges the days it shares with earlier ones);
+- ``rollup_user_day_event (user_id, day, event, n)``: the same per event name;
+- ``rollup_first_seen (user_id, first_day)``: each user's first local day (min over rows);
+- ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
+  value of each declared breakdown property (``rollup_properties`` in applens.toml);
+- ``rollup_day`` and ``rollup_runs``: distinct users per day and the runs that give rolling
+  WAU/MAU (``insights._rollup_days``);
+- ``rollup_meta (timezone, properties, events_rows)``: what the rollups were built for, and
+  how many rows ``events`` had then (the planner scans when the table changed otherwise).
+
+Days are local days in the workspace timezone, computed with the same UTC offsets as the
+insight engine (``insights._tz``), so a day here is the day a scan would put the event in.
+Each ingest appends its own rows (``add_ingest``) inside the ingest's transaction, so an
+interrupted ingest leaves events and rollups both or neither; readers of the other tables
+sum rows that share a key (a day that spans two ingests has two rows there). ``rebuild``
+recomputes everything in one transaction and compacts; ``verify`` recomputes a sample of
+days from the raw events.
+Person-less events (no ``user_id``) are never counted by an insight, so they are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from applens.insights._offsets import offsets
+from applens.insights._rollup_days import DAY_DDL, WIDEST, append_days, merge_user_days
+
+__all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "read_meta",
+           "rebuild", "storage", "verify"]
+
+ROLLUP_TABLES = ("rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
+                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_meta")
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS rollup_user_day (user_id VARCHAR, day DATE, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_user_day_event (user_id VARCHAR, day DATE, "
+    "event VARCHAR, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_first_seen (user_id VARCHAR, first_day DATE)",
+    "CREATE TABLE IF NOT EXISTS rollup_slices (day DATE, event VARCHAR, property VARCHAR, "
+    "value VARCHAR, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_meta (timezone VARCHAR, properties VARCHAR, "
+    "events_rows BIGINT)",
+    *DAY_DDL,
+)
+NONE_LABEL = "(none)"  # as insights._filters: null and empty values share one label
+
+
+@dataclass(frozen=True)
+class RollupMeta:
+    timezone: str
+    properties: tuple[str, ...]
+    events_rows: int | None = None
+
+
+@dataclass
+class VerifyReport:
+    days: list[date] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "days_checked": [d.isoformat() for d in self.days],
+                "mismatches": self.mismatches}
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _exists(con: Any, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
+        "AND NOT temporary", [name]).fetchall()[0][0])
+
+
+def read_meta(con: Any) -> RollupMeta | None:
+    """What the warehouse's rollups were built for (None: there are none)."""
+    if not _exists(con, "rollup_meta"):
+        return None
+    rows = con.execute("SELECT timezone, properties, events_rows FROM rollup_meta").fetchall()
+    if not rows:
+        return None
+    return RollupMeta(rows[0][0], tuple(json.loads(rows[0][1])), rows[0][2])
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def local_day_sql(con: Any, zone: str, where: str, column: str = "ts") -> str:
+    """SQL for the local day of ``column`` (naive UTC), exact for the rows ``where`` selects."""
+    lo, hi = con.execute(f"SELECT min({column}), max({column}) FROM events WHERE {where}"
+                         ).fetchall()[0]
+    if lo is None:
+        return f"CAST({column} AS DATE)"
+    table = offsets(ZoneInfo(zone), lo - timedelta(days=1), hi + timedelta(days=1))
+    if len(table) == 1:
+        return f"CAST({column} + INTERVAL ({table[0][1]}) SECOND AS DATE)"
+    branches = " ".join(
+        f"WHEN {column} < TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' THEN {prev}"
+        for (start, _), (_, prev) in zip(table[1:], table[:-1], strict=True))
+    return (f"CAST({column} + INTERVAL (CASE {branches} ELSE {table[-1][1]} END) SECOND "
+            "AS DATE)")
+
+
+def _properties(con: Any, wanted: Sequence[str]) -> list[str]:
+    """The declared properties that are columns of events (others are skipped)."""
+    have = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'events' "
+        "AND schema_name = 'main' AND NOT internal").fetchall()}
+    return [p for p in dict.fromkeys(wanted) if p in have and p not in ("user_id", "ts",
+                                                                         "event")]
+
+
+def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
+    """Append the rollup rows of the events ``where`` selects (the caller's transaction)."""
+    scope = f"({where}) AND user_id IS NOT NULL"
+    day = local_day_sql(con, zone, scope)
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT user_id, "
+                f"{day} AS day, event, count(*) AS n FROM events WHERE {scope} "
+                "GROUP BY ALL")
+    con.execute("INSERT INTO rollup_user_day_event SELECT user_id, day, event, n "
+                "FROM _rollup_delta")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT user_id, day, "
+                "sum(n) AS n FROM _rollup_delta GROUP BY user_id, day")
+    append_days(con, "_rollup_user_day")  # reads rollup_user_day as it was before
+    merge_user_days(con, "_rollup_user_day")
+    con.execute("DROP TABLE _rollup_user_day")
+    con.execute("INSERT INTO rollup_first_seen SELECT user_id, min(day) FROM _rollup_delta "
+                "GROUP BY user_id")
+    con.execute("DROP TABLE _rollup_delta")
+    if properties:
+        # Count by every declared property at once (one small hash table over the raw
+        # columns; measured at 10M: half the CPU of grouping sets over labelled values),
+        # then label and split per property.
+        raw = ", ".join(_ident(p) for p in properties)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_fine AS SELECT {day} AS day, event, "
+                    f"{raw}, count(*) AS n FROM events WHERE {scope} GROUP BY ALL")
+        for p in properties:
+            text = f"CAST({_ident(p)} AS VARCHAR)"
+            con.execute(
+                f"INSERT INTO rollup_slices SELECT day, event, {_literal(p)}, CASE WHEN {text} "
+                f"IS NULL OR {text} = '' THEN {_literal(NONE_LABEL)} ELSE {text} END AS v, "
+                "sum(n) FROM _rollup_fine GROUP BY day, event, v")
+        con.execute("DROP TABLE _rollup_fine")
+
+
+def _create(con: Any, zone: str, properties: Sequence[str]) -> None:
+    for ddl in _DDL:
+        con.execute(ddl)
+    con.execute("DELETE FROM rollup_meta")
+    con.execute("INSERT INTO rollup_meta VALUES (?, ?, NULL)",
+                [zone, json.dumps(list(properties))])
+
+
+def _counted(con: Any) -> None:
+    rows = con.execute("SELECT count(*) FROM events").fetchall()[0][0] if _exists(
+        con, "events") else 0
+    con.execute("UPDATE rollup_meta SET events_rows = ?", [rows])
+
+
+def add_ingest(con: Any, ingest_ids: Sequence[int], *, timezone: str,
+               properties: Sequence[str]) -> None:
+    """Bring the rollups up to date with the events of ``ingest_ids`` (inside the ingest's
+    transaction). Rollups built for another timezone or property list, or none at all, are
+    rebuilt from all events instead.
+    """
+    wanted = _properties(con, properties)
+    meta = read_meta(con)
+    if meta is None or meta.timezone != timezone or list(meta.properties) != wanted:
+        _rebuild_in_transaction(con, timezone, wanted)
+        return
+    if ingest_ids:
+        ids = ", ".join(str(int(i)) for i in ingest_ids)
+        _append(con, timezone, wanted, f"_ingest_id IN ({ids})")
+    _counted(con)
+
+
+def _rebuild_in_transaction(con: Any, zone: str, properties: Sequence[str]) -> None:
+    for name in ROLLUP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+    _create(con, zone, properties)
+    if _exists(con, "events"):
+        _append(con, zone, properties, "true")
+    _counted(con)
+
+
+def rebuild(con: Any, *, timezone: str, properties: Sequence[str]) -> RollupMeta:
+    """Recompute every rollup from the events, in one transaction (compacts them too)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        wanted = _properties(con, properties) if _exists(con, "events") else []
+        _rebuild_in_transaction(con, timezone, wanted)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    meta = read_meta(con)
+    assert meta is not None  # just written
+    return meta
+
+
+def drop(con: Any) -> None:
+    for name in ROLLUP_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def storage(con: Any) -> dict[str, int]:
+    """Bytes each of events and the rollup tables takes (used blocks x block size)."""
+    size = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
+    out: dict[str, int] = {}
+    for name in ("events", *ROLLUP_TABLES):
+        if _exists(con, name):
+            blocks = con.execute(
+                "SELECT count(DISTINCT block_id) FROM pragma_storage_info(?) "
+                "WHERE block_id >= 0", [name]).fetchall()[0][0]
+            out[name] = int(blocks or 0) * int(size)
+    return out
+
+
+def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
+           seed: int | None = None) -> VerifyReport:
+    """Recompute ``sample`` random rollup days (or ``days``) from the raw events and compare."""
+    meta = read_meta(con)
+    report = VerifyReport()
+    if meta is None:
+        report.mismatches.append("there are no rollups; run 'applens rollups rebuild'")
+        return report
+    if days is None:  # any day of the events' span: a day missing from the rollups too
+        first, last = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT "
+                                  "NULL").fetchall()[0] if _exists(con, "events") else (None,
+                                                                                        None)
+        zone = ZoneInfo(meta.timezone)
+        lo, hi = (None, None) if first is None else (
+            _local_date(first, zone), _local_date(last, zone))
+        known = [] if lo is None else [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
+        days = sorted(random.Random(seed).sample(known, min(sample, len(known))))
+    report.days = list(days)
+    if not days:
+        return report
+    listed = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
+    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=2)
+    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=3)
+    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
+              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
+    day = local_day_sql(con, meta.timezone, window)
+    raw = (f"SELECT * FROM (SELECT user_id, {day} AS day, event FROM events WHERE {window}) "
+           f"WHERE day IN ({listed})")
+    checks = {
+        "user_day": (
+            f"SELECT user_id, day, count(*) AS n FROM ({raw}) GROUP BY ALL",
+            f"SELECT user_id, day, sum(n) AS n FROM rollup_user_day "
+            f"WHERE day IN ({listed}) GROUP BY ALL"),
+        "user_day_event": (
+            f"SELECT user_id, day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
+            f"SELECT user_id, day, event, sum(n) AS n FROM rollup_user_day_event "
+            f"WHERE day IN ({listed}) GROUP BY ALL"),
+    }
+    checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
+                     f"({raw}) GROUP BY day",
+                     f"SELECT day, users, n FROM rollup_day WHERE day IN ({listed})")
+    for name, (expect, got) in checks.items():
+        _compare(con, name, expect, got, report)
+    _verify_runs(con, meta.timezone, days, listed, report)
+    # First-seen: every user seen on a checked day has first_day <= that day, and a user
+    # whose rollup first_day is a checked day has no earlier event.
+    late = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT user_id, day FROM ({raw})) r "
+        "JOIN (SELECT user_id, min(first_day) AS f FROM rollup_first_seen GROUP BY 1) s "
+        "USING (user_id) WHERE s.f IS NULL OR s.f > r.day").fetchall()[0][0]
+    missing = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT user_id FROM ({raw})) r ANTI JOIN "
+        "rollup_first_seen s USING (user_id)").fetchall()[0][0]
+    if late or missing:
+        report.mismatches.append(f"rollup_first_seen: {late + missing} users seen before "
+                                 "their recorded first day")
+    first = f"""SELECT s.user_id, s.f FROM (SELECT user_id, min(first_day) AS f
+        FROM rollup_first_seen GROUP BY 1) s WHERE s.f IN ({listed})"""
+    early = con.execute(
+        f"SELECT count(*) FROM ({first}) s JOIN events e ON e.user_id = s.user_id "
+        f"AND e.ts < CAST(s.f AS TIMESTAMP) - INTERVAL 1 DAY").fetchall()[0][0]
+    if early:
+        report.mismatches.append(f"rollup_first_seen: {early} events before a user's "
+                                 "recorded first day")
+    for prop in meta.properties:
+        label = (f"CASE WHEN CAST({_ident(prop)} AS VARCHAR) IS NULL OR "
+                 f"CAST({_ident(prop)} AS VARCHAR) = '' THEN {_literal(NONE_LABEL)} "
+                 f"ELSE CAST({_ident(prop)} AS VARCHAR) END")
+        expect = (f"SELECT day, event, v AS value, count(*) AS n FROM (SELECT {day} AS day, "
+                  f"event, {label} AS v FROM events WHERE {window}) WHERE day IN ({listed}) "
+                  "GROUP BY ALL")
+        got = (f"SELECT day, event, value, sum(n) AS n FROM rollup_slices WHERE property = "
+               f"{_literal(prop)} AND day IN ({listed}) GROUP BY ALL")
+        _compare(con, f"slices[{prop}]", expect, got, report)
+    return report
+
+
+def _verify_runs(con: Any, zone: str, days: Sequence[date], listed: str,
+                 report: VerifyReport) -> None:
+    """Users active in the 7 and 30 days ending with each checked day: raw vs the runs."""
+    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=WIDEST + 2)
+    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=3)
+    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
+              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
+    day = local_day_sql(con, zone, window)
+    active = f"SELECT DISTINCT user_id, {day} AS day FROM events WHERE {window}"
+    checked = f"SELECT unnest([{listed}]) AS d"
+    for width in (7, WIDEST):
+        expect = (f"SELECT d, count(DISTINCT user_id) AS users FROM ({checked}) JOIN ({active}) "
+                  f"ON day > d - {width} AND day <= d GROUP BY d")
+        got = (f"SELECT d, sum(n) AS users FROM ({checked}) JOIN rollup_runs ON a <= d AND "
+               f"d < least(a + {width}, z) GROUP BY d HAVING sum(n) <> 0")
+        _compare(con, f"runs[{width} days]", expect, got, report)
+
+
+def _compare(con: Any, name: str, expect: str, got: str, report: VerifyReport) -> None:
+    diff = con.execute(
+        f"SELECT count(*) FROM (({expect}) EXCEPT ALL ({got})) UNION ALL "
+        f"SELECT count(*) FROM (({got}) EXCEPT ALL ({expect}))").fetchall()
+    missing, extra = diff[0][0], diff[1][0]
+    if missing or extra:
+        report.mismatches.append(
+            f"{name}: {missing} rows of the raw events are missing from the rollup, "
+            f"{extra} rollup rows are not in the raw events")

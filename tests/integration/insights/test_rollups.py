@@ -1,0 +1,310 @@
+"""Rollups kept at ingest: exact, in the ingest's transaction, verified, and read by the planner.
+
+A real workspace (DuckDB file) in Berlin time with a DST change inside the data; every spec
+the rollups can answer is answered both ways and must be identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from applens.errors import QueryError
+from applens.ingest import ingest
+from applens.insights import query, rollups
+from applens.workspace import Workspace
+
+TZ = "Europe/Berlin"  # DST starts 2024-03-31
+RANGE = {"date_from": "2024-03-25", "date_to": "2024-04-08"}
+
+ROLLUP_SPECS = {
+    "active_users_day": {"kind": "active_users",
+                         "math": ["total", "dau", "wau", "mau", "per_user_avg"], **RANGE},
+    "active_users_week_event": {"kind": "active_users", "math": ["dau", "wau", "mau", "total"],
+                                "interval": "week", "event": "view", **RANGE},
+    "active_users_month": {"kind": "active_users", "math": ["dau", "mau"], "interval": "month",
+                           "date_from": "2024-03-01", "date_to": "2024-04-30"},
+    "stickiness": {"kind": "stickiness", **RANGE},
+    "stickiness_weekly_criteria": {"kind": "stickiness", "interval": "week",
+                                   "criteria": {"operator": "gte", "value": 3},
+                                   "cumulative": True, **RANGE},
+    "stickiness_pairs_exact": {"kind": "stickiness", "interval_count": 2, "event": "click",
+                               "criteria": {"operator": "exact", "value": 1}, **RANGE},
+    "lifecycle_daily": {"kind": "lifecycle", "event": "view", **RANGE},
+    "lifecycle_weekly_monday": {"kind": "lifecycle", "interval": "week",
+                                "week_start": "monday", **RANGE},
+    "trends_ctr_monthly": {"kind": "trends", "interval": "month",
+                           "series": [{"event": "click"}, {"event": "view", "math": "dau"},
+                                      {"event": None, "math": "mau"}],
+                           "formula": "A / B", "date_from": "2024-03-01",
+                           "date_to": "2024-04-30"},
+}
+SCAN_SPECS = {
+    "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
+                   **RANGE}, "breakdown"),
+    "filter": ({"kind": "stickiness", "properties": [{"key": "os", "value": ["ios"]}],
+                **RANGE}, "property filters"),
+    "hour": ({"kind": "active_users", "interval": "hour", "date_from": "2024-03-31T00:00",
+              "date_to": "2024-03-31T05:00"}, "hour interval"),
+    "timezone": ({"kind": "lifecycle", "timezone": "UTC", **RANGE}, "asks for UTC"),
+    "where": ({"kind": "active_users", "where": "os = 'ios'", **RANGE}, "'where'"),
+    "funnel": ({"kind": "funnel", "steps": [{"event": "view"}, {"event": "click"}], **RANGE},
+               "order of events"),
+    "sessions": ({"kind": "active_users", "math": ["unique_sessions"], **RANGE},
+                 "unique_sessions"),
+}
+
+
+def _events(seed: int, n: int, start: str, days: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    ts = pd.Timestamp(start) + pd.to_timedelta(rng.integers(0, days * 86400, n), unit="s")
+    return pd.DataFrame({
+        "ts": ts.strftime("%Y-%m-%d %H:%M:%S"),
+        "user_id": [f"u{i}" for i in rng.integers(0, 400, n)],
+        "event": rng.choice(["view", "click", "buy"], n, p=[0.5, 0.35, 0.15]),
+        "os": rng.choice(["ios", "android", "web", ""], n),
+    }).sort_values("ts", ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rollups")
+    first = folder / "march.csv"
+    _events(3, 2500, "2024-03-01", 33).to_csv(first, index=False)  # to 04-03
+    second = folder / "april.csv"
+    _events(4, 1500, "2024-04-01", 30).to_csv(second, index=False)  # overlaps 04-01..04-03
+    return first, second
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory, files):
+    workspace = Workspace.init(tmp_path_factory.mktemp("ws") / "ws", timezone=TZ)
+    for path in files:
+        assert ingest(workspace, path).rows_loaded > 0
+    yield workspace
+    workspace.close()
+
+
+def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
+    con = ws.connection
+    meta = rollups.read_meta(con)
+    assert meta is not None and meta.timezone == TZ and meta.properties == (
+        "os", "country", "app_version", "source")  # declared, and columns of events
+    # The two ingests overlap on three days: those days have two rows per key.
+    incremental = con.execute("SELECT user_id, day, event, sum(n) FROM rollup_user_day_event "
+                              "GROUP BY ALL ORDER BY ALL").fetchall()
+    assert con.execute("SELECT count(*) FROM rollup_user_day_event").fetchall()[0][0] > len(
+        incremental)
+    per_day = con.execute("SELECT user_id, day, sum(n) FROM rollup_user_day GROUP BY ALL "
+                          "ORDER BY ALL").fetchall()
+    assert con.execute("SELECT count(*) FROM rollup_user_day").fetchall()[0][0] == len(
+        per_day)  # the shared days were merged: one row per (user, day)
+    assert sum(r[3] for r in incremental) == con.execute(
+        "SELECT count(*) FROM events").fetchall()[0][0]
+    slices = con.execute("SELECT day, event, property, value, sum(n) FROM rollup_slices "
+                         "GROUP BY ALL ORDER BY ALL").fetchall()
+    first = con.execute("SELECT user_id, min(first_day) FROM rollup_first_seen GROUP BY 1 "
+                        "ORDER BY 1").fetchall()
+    runs_sql = "SELECT a, z, sum(n) FROM rollup_runs GROUP BY ALL HAVING sum(n) <> 0 ORDER BY ALL"
+    runs = con.execute(runs_sql).fetchall()  # the second ingest changed runs of the first
+    assert con.execute("SELECT count(*) FROM rollup_runs WHERE n < 0").fetchall()[0][0] > 0
+    per_day_users = con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall()
+    rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
+    assert con.execute("SELECT user_id, day, event, n FROM rollup_user_day_event "
+                       "ORDER BY ALL").fetchall() == incremental  # compacted, same sums
+    assert con.execute("SELECT user_id, day, n FROM rollup_user_day ORDER BY ALL"
+                       ).fetchall() == per_day
+    assert con.execute("SELECT day, event, property, value, n FROM rollup_slices "
+                       "ORDER BY ALL").fetchall() == slices
+    assert con.execute("SELECT user_id, first_day FROM rollup_first_seen ORDER BY 1"
+                       ).fetchall() == first
+    assert con.execute(runs_sql).fetchall() == runs
+    assert con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall() == per_day_users
+    # Local days, not UTC days: 2024-03-31 22:30 UTC is April 1st in Berlin (UTC+2).
+    row = con.execute("SELECT user_id, ts FROM events WHERE ts >= TIMESTAMP '2024-03-31 22:00' "
+                      "AND ts < TIMESTAMP '2024-03-31 23:59' LIMIT 1").fetchall()[0]
+    days = [r[0] for r in con.execute("SELECT DISTINCT day FROM rollup_user_day WHERE "
+                                      "user_id = ? AND day >= DATE '2024-03-31' AND day <= "
+                                      "DATE '2024-04-01'", [row[0]]).fetchall()]
+    assert date(2024, 4, 1) in days
+
+
+@pytest.mark.parametrize("name", list(ROLLUP_SPECS))
+def test_rollup_answers_equal_the_scan(ws, name):
+    spec = ROLLUP_SPECS[name]
+    scanned = query(spec, ws, path="scan")
+    rolled = query(spec, ws)
+    assert rolled.plan["path"] == "rollup", rolled.plan
+    assert scanned.plan["path"] == "scan"
+    assert json.dumps(rolled.to_dict()) == json.dumps(scanned.to_dict())  # order too
+    assert rolled.notes == scanned.notes
+
+
+def test_answers_are_not_trivial(ws):
+    au = query(ROLLUP_SPECS["active_users_day"], ws).to_dict()
+    assert all(d > 0 for d in au["dau"]) and au["mau"][0] > au["wau"][0] > au["dau"][0]
+    life = query(ROLLUP_SPECS["lifecycle_weekly_monday"], ws).to_dict()
+    assert any(life["dormant"]) and any(life["resurrecting"])
+
+
+@pytest.mark.parametrize("name", list(SCAN_SPECS))
+def test_specs_the_rollups_cannot_answer_scan_and_say_why(ws, name):
+    spec, why = SCAN_SPECS[name]
+    result = query(spec, ws)
+    assert result.plan["path"] == "scan" and why in result.plan["why"], result.plan
+    with pytest.raises(QueryError, match="rollups cannot answer"):
+        query(spec, ws, path="rollup")
+
+
+def test_verify_finds_a_changed_day_and_rebuild_repairs_it(tmp_path, files):
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        con = ws.connection
+        assert rollups.verify(con, sample=40).ok
+        con.execute("UPDATE rollup_user_day_event SET n = n + 1 WHERE rowid = (SELECT "
+                    "min(rowid) FROM rollup_user_day_event WHERE day = DATE '2024-03-10')")
+        con.execute("DELETE FROM rollup_slices WHERE day = DATE '2024-03-12' AND value = 'ios'")
+        con.execute("INSERT INTO rollup_runs VALUES (DATE '2024-03-09', DATE '2024-03-11', 1)")
+        report = rollups.verify(con, days=[date(2024, 3, 10), date(2024, 3, 12)])
+        assert not report.ok
+        assert any(m.startswith("runs[7 days]: 1 rows") for m in report.mismatches)
+        assert any(m.startswith("user_day_event: 1 rows") for m in report.mismatches)
+        assert not any(m.startswith("user_day:") for m in report.mismatches)
+        assert any(m.startswith("slices[os]") for m in report.mismatches)
+        assert rollups.verify(con, days=[date(2024, 3, 11)]).ok  # untouched day
+        rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
+        assert rollups.verify(con, sample=40).ok
+
+
+def test_events_changed_outside_ingest_are_scanned(tmp_path, files):
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        spec = ROLLUP_SPECS["stickiness"]
+        assert query(spec, ws).plan["path"] == "rollup"
+        ws.connection.execute("INSERT INTO events (ts, user_id, event) VALUES "
+                              "(TIMESTAMP '2024-03-26 10:00', 'zz', 'view')")
+        stale = query(spec, ws)
+        assert stale.plan["path"] == "scan" and "rollups rebuild" in stale.plan["why"]
+        assert stale.to_dict() == query(spec, ws, path="scan").to_dict()
+
+
+def test_a_new_timezone_rebuilds_at_the_next_ingest(tmp_path, files):
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+    with Workspace(tmp_path / "ws", timezone="UTC") as ws:
+        ingest(ws, files[1])
+        assert rollups.read_meta(ws.connection).timezone == "UTC"
+        assert rollups.verify(ws.connection, sample=60).ok
+        spec = {**ROLLUP_SPECS["lifecycle_daily"]}
+        assert query(spec, ws).plan["path"] == "rollup"
+        assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict()
+
+
+def test_failed_ingest_leaves_events_and_rollups_as_they_were(tmp_path, files):
+    bad = tmp_path / "bad.csv"
+    frame = _events(5, 400, "2024-04-10", 5)
+    frame.loc[:50, "ts"] = "not a time"
+    frame.to_csv(bad, index=False)
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        before = _snapshot(ws.connection)
+        with pytest.raises(Exception, match="rejected"):
+            ingest(ws, bad)
+        assert _snapshot(ws.connection) == before
+
+
+def test_a_failure_in_the_rollup_step_undoes_the_events_too(tmp_path, files):
+    """The events are inserted before the rollups are appended: a failure there (here a
+    rollup table someone replaced) must take the new events back out."""
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        con = ws.connection
+        con.execute("CREATE OR REPLACE TABLE rollup_user_day_event (user_id VARCHAR)")
+        events = con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall()
+        ledger = con.execute("SELECT count(*) FROM ingests").fetchall()
+        with pytest.raises(Exception, match="rollup_user_day_event"):
+            ingest(ws, files[1])
+        assert con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall() == events
+        assert con.execute("SELECT count(*) FROM ingests").fetchall() == ledger
+
+
+def _snapshot(con) -> tuple:
+    return tuple(con.execute(sql).fetchall() for sql in (
+        "SELECT count(*) FROM events", "SELECT count(*), sum(n) FROM rollup_user_day",
+        "SELECT count(*), sum(n) FROM rollup_user_day_event",
+        "SELECT count(*), sum(n) FROM rollup_slices", "SELECT count(*) FROM rollup_first_seen",
+        "SELECT * FROM rollup_meta"))
+
+
+def test_killed_ingest_leaves_both_or_neither(tmp_path):
+    """A process killed while it ingests leaves the events and rollups of before, which still
+    verify, and the same file then loads with its rollups."""
+    big = tmp_path / "big.csv"
+    duckdb.sql(
+        "COPY (SELECT TIMESTAMP '2024-06-01' + INTERVAL (i * 7) SECOND AS ts, 'u' || (i % 5000) "
+        "AS user_id, CASE WHEN i % 3 = 0 THEN 'like' ELSE 'view' END AS event, "
+        "['ios', 'web'][1 + i % 2] AS os FROM range(1500000) t(i)) TO "
+        f"'{big}' (HEADER)")
+    small = tmp_path / "small.csv"
+    small.write_text("ts,user_id,event,os\n2024-05-01 10:00:00,a,view,ios\n"
+                     "2024-05-02 10:00:00,b,view,web\n")
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, small)
+        before = _snapshot(ws.connection)
+    marker = tmp_path / "started"
+    script = textwrap.dedent(f"""
+        import pathlib
+        from applens.ingest import ingest
+        from applens.workspace import Workspace
+        ws = Workspace({str(tmp_path / "ws")!r}, timezone={TZ!r})
+        def started(label, fraction, estimate):
+            pathlib.Path({str(marker)!r}).touch()
+        ingest(ws, {str(big)!r}, progress=started)
+        pathlib.Path({str(marker)!r} + ".done").touch()
+    """)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen([sys.executable, "-c", script], env=env)
+    deadline = time.monotonic() + 120
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "started.done").exists(), "the ingest finished before the kill"
+    with Workspace(tmp_path / "ws", timezone=TZ) as ws:
+        assert _snapshot(ws.connection) == before
+        assert rollups.verify(ws.connection, sample=5).ok
+        assert ingest(ws, big).rows_loaded == 1_500_000
+        assert rollups.verify(ws.connection, sample=5).ok
+
+
+def test_cli_rebuild_verify_and_explain(tmp_path, files, run_cli):
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        ws.connection.execute("DELETE FROM rollup_user_day WHERE day = DATE '2024-03-05'")
+    where = ["--workspace", str(tmp_path / "ws")]
+    bad = run_cli("rollups", "verify", "--sample", "40", *where)
+    assert bad.exit_code == 1 and "rollups rebuild" in bad.stderr
+    done = run_cli("rollups", "rebuild", *where)
+    assert done.exit_code == 0 and "Rebuilt the rollups of 2,500 events" in done.stdout
+    good = run_cli("rollups", "verify", "--sample", "40", "--format", "json", *where)
+    assert good.exit_code == 0 and json.loads(good.stdout)["ok"] is True
+    spec = json.dumps(ROLLUP_SPECS["lifecycle_daily"])
+    shown = run_cli("query", spec, "--explain", "--format", "json", *where)
+    assert shown.exit_code == 0, shown.stderr
+    assert "Answered from the rollups" in shown.stderr
+    assert json.loads(shown.stdout)["new"]  # stdout stays parseable JSON
+    spec = json.dumps(SCAN_SPECS["breakdown"][0])
+    scanned = run_cli("query", spec, "--explain", "--format", "json", *where)
+    assert "Answered from a scan of the events" in scanned.stderr
