@@ -122,15 +122,15 @@ class Settings(BaseModel):
         return value
 
 
-# Options settable from the environment / `config show` rows (flat values only).
-_TABLE_SETTINGS = (
+# Options settable from the environment / `config show` rows (flat values, not tables/lists).
+_STRUCTURED_SETTINGS = (
     "sources", "mapping", "notify", "monitors", "experiments", "models", "etl", "content", "access",
     "rollup_properties",
 )
 SCALAR_SETTINGS = [
     name
     for name, field in Settings.model_fields.items()
-    if name not in _TABLE_SETTINGS
+    if name not in _STRUCTURED_SETTINGS
 ]
 
 
