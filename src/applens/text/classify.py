@@ -80,10 +80,11 @@ def _check_labels(labels: pd.Series) -> None:
             f"have one ({only}). Label some tickets with another value, or start without "
             "labels: 'applens tickets topics'.")
     rare = counts[counts < MIN_PER_CLASS]
-    if len(rare) == len(counts) - 1 or len(counts) - len(rare) < 2:
+    if len(counts) - len(rare) < 2:
+        seen = ", ".join(f"{k}: {v}" for k, v in counts.items())
         raise InsufficientDataError(
-            f"Too few labelled tickets per label ({', '.join(f'{k}: {v}' for k, v in counts.items())}); "
-            f"each label needs at least {MIN_PER_CLASS}.")
+            f"Too few labelled tickets per label ({seen}); at least two labels need "
+            f"{MIN_PER_CLASS} tickets each. Label more tickets, then train again.")
 
 
 def _best_threshold(y: np.ndarray, score: np.ndarray) -> float:
