@@ -18,7 +18,8 @@ def check_consistent(con, spec: TableSpec, mapping: ResolvedMapping, good: str, 
     label); a conflict stops the ingest before anything is written."""
     for column in (c for c in spec.consistent if c in mapping.columns):
         row = con.execute(
-            f"SELECT {ident(spec.key)}, string_agg(DISTINCT {ident(column)}, ' / ' ORDER BY {ident(column)}) FROM "
+            f"SELECT {ident(spec.key)}, string_agg(DISTINCT {ident(column)}, ' / ' "
+            f"ORDER BY {ident(column)}) FROM "
             f"({good}) GROUP BY 1 HAVING count(DISTINCT {ident(column)}) > 1 ORDER BY 1 "
             "LIMIT 1").fetchall()
         if row:

@@ -113,7 +113,8 @@ def test_rejects_empty_text_and_missing_id_per_row(ws: Path, tmp_path: Path) -> 
     source = tmp_path / "t.csv"
     source.write_text("id,body\nA,fine text\nB,\n,no id here\nC,another\n", encoding="utf-8")
     out = json.loads(cli("ingest", source, "--table", "tickets", "--map", "ticket_id=id",
-                         "--map", "text=body", "--max-rejects", "60%", "-w", ws, "--format", "json"))
+                         "--map", "text=body", "--max-rejects", "60%", "-w", ws,
+                         "--format", "json"))
     assert (out[0]["rows_loaded"], out[0]["rows_rejected"]) == (2, 2)
     rejects = json.loads(cli("rejects", "-w", ws, "--format", "json"))
     assert sorted(r["column"] for r in rejects) == ["text", "ticket_id"]
