@@ -9,8 +9,10 @@
   stratified 80/20 split (random_state=42); F1 of the toxic class and ROC-AUC. Reference:
   TF-IDF + LR 0.859.
 
-Each set runs in a child process (wall and CPU seconds, peak RSS), the applens model and
-the reference pipeline of PROVENANCE.md side by side in the same child. Output:
+With the embeddings extra installed each set also runs with MiniLM sentence vectors added
+(``<set>+minilm``). Each set runs in a child process (wall and CPU seconds, peak RSS),
+the applens model and the reference pipeline of PROVENANCE.md side by side in the same
+child. Output:
 benchmarks/results/text.json.
 """
 
@@ -41,7 +43,7 @@ from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 from applens.text import fit_text_model
 
-name, data, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+name, data, limit, embeddings = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
 if name == "banking77":
     train = pd.read_csv(f"{data}/banking77/train.csv")
     test = pd.read_csv(f"{data}/banking77/test.csv")
@@ -65,7 +67,7 @@ if limit:
 out = {"train_rows": len(train), "test_rows": len(test)}
 with threadpool_limits(2):
     started = time.perf_counter()
-    model = fit_text_model(train["text"].tolist(), train["y"].tolist())
+    model = fit_text_model(train["text"].tolist(), train["y"].tolist(), embeddings=embeddings)
     out["train_seconds"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
     proba = model.predict_proba(test["text"].tolist())
@@ -90,9 +92,10 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def run_set(name: str, limit: int) -> dict[str, object]:
+def run_set(name: str, limit: int, embeddings: bool = False) -> dict[str, object]:
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, name, str(DATA), str(limit)],
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, name, str(DATA), str(limit),
+                             "1" if embeddings else "0"],
                             stdout=subprocess.PIPE, text=True)
     output = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
@@ -111,12 +114,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default="banking77,ru_toxic")
     parser.add_argument("--limit", type=int, default=0, help="train on at most N rows (0: all)")
+    parser.add_argument("--embeddings", choices=("auto", "no", "only"), default="auto",
+                        help="also run with MiniLM sentence embeddings (auto: when installed)")
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from applens.text.embed import available
+
+    modes = {"auto": [False, True] if available() else [False], "no": [False],
+             "only": [True]}[args.embeddings]
     results = {}
     for name in args.sets.split(","):
-        print(f"-- {name}", flush=True)
-        results[name] = run_set(name.strip(), args.limit)
-    write_result("text", {"limit": args.limit, "sets": results})
+        for embeddings in modes:
+            key = f"{name.strip()}+minilm" if embeddings else name.strip()
+            print(f"-- {key}", flush=True)
+            results[key] = run_set(name.strip(), args.limit, embeddings)
+    write_result("text", {"limit": args.limit, "embeddings_installed": available(),
+                          "sets": results})
 
 
 if __name__ == "__main__":

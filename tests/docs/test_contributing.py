@@ -194,7 +194,8 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
         found[path] = getattr(importlib.import_module(module), name)
     assert len(found) == 6 and all(isinstance(r, Registry) for r in found.values())
     assert set(DETECTORS) == {"default", "levelshift", "seasonal", "simple"}
-    assert MODELS.names() == ["churn", "crash", "personas", "bots"]
+    assert MODELS.names() == ["churn", "crash", "personas", "bots", "tickets-negativity",
+                              "tickets-type"]
     assert KINDS.names() == ["active_users", "stickiness", "lifecycle", "retention", "funnel",
                              "trends"]
     assert SECTIONS.names() == ["activity", "slices", "lifecycle", "retention", "funnels",

@@ -9,7 +9,9 @@ negativity). Measured on BANKING77 and the Russian toxic-comments set in
 ``benchmarks/text_bench.py``.
 
 The fitted model is plain scikit-learn and NumPy (``TextModel.to_state``), so the skops
-registry saves it without any applens class in the file.
+registry saves it without any applens class in the file. With ``embeddings=True`` the
+sentence vectors of ``applens.text.embed`` join the sparse features (BANKING77: 0.912 ->
+0.940 accuracy, at about 14 CPU-seconds per 1,000 tickets more).
 """
 
 from __future__ import annotations
@@ -41,16 +43,26 @@ def _features(min_df_char: int) -> Any:
     ])
 
 
+EMBEDDING_WEIGHT = 2.0  # embeddings vs the unit-length TF-IDF blocks (best on BANKING77)
+
+
 @dataclass
 class TextModel:
-    """A fitted ticket classifier: ``pipeline`` maps prepared rows to class scores."""
+    """A fitted ticket classifier: ``features`` (TF-IDF over prepared rows), optional
+    sentence embeddings beside them, and the linear ``model`` on top."""
 
-    pipeline: Any
+    features: Any
+    model: Any
     classes: list[str]
     threshold: float = 0.5  # two classes: probability of classes[1] at which it is chosen
+    embeddings: str | None = None
+
+    def matrix(self, texts: Sequence[str]) -> Any:
+        return _matrix(self.features.transform(np.array(prepare(list(texts)), dtype=object)),
+                       texts, self.embeddings)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self.pipeline.predict_proba(np.array(prepare(list(texts)), dtype=object))
+        return self.model.predict_proba(self.matrix(texts))
 
     def predict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Labels and the probability of each chosen label."""
@@ -62,13 +74,23 @@ class TextModel:
         return np.asarray(self.classes, dtype=object)[pick], proba[np.arange(len(pick)), pick]
 
     def to_state(self) -> dict[str, Any]:
-        return {"pipeline": self.pipeline, "classes": list(self.classes),
-                "threshold": float(self.threshold)}
+        return {"features": self.features, "model": self.model, "classes": list(self.classes),
+                "threshold": float(self.threshold), "embeddings": self.embeddings or ""}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TextModel:
-        return cls(state["pipeline"], [str(c) for c in state["classes"]],
-                   float(state["threshold"]))
+        return cls(state["features"], state["model"], [str(c) for c in state["classes"]],
+                   float(state["threshold"]), state.get("embeddings") or None)
+
+
+def _matrix(sparse: Any, texts: Sequence[str], embeddings: str | None) -> Any:
+    if not embeddings:
+        return sparse
+    from scipy.sparse import csr_matrix, hstack
+
+    from applens.text.embed import embed
+
+    return hstack([sparse, csr_matrix(embed(texts) * EMBEDDING_WEIGHT)]).tocsr()
 
 
 def _check_labels(labels: pd.Series) -> None:
@@ -96,39 +118,39 @@ def _best_threshold(y: np.ndarray, score: np.ndarray) -> float:
     return float(cuts[int(np.argmax(f1[:-1]))]) if len(cuts) else 0.5
 
 
-def fit_text_model(texts: Sequence[str], labels: Sequence[Any], *,
+def fit_text_model(texts: Sequence[str], labels: Sequence[Any], *, embeddings: bool = False,
                    random_state: int = 0) -> TextModel:
-    """Fit the ticket classifier (see the module docstring) on ``texts`` and ``labels``."""
+    """Fit the ticket classifier (see the module docstring) on ``texts`` and ``labels``;
+    ``embeddings`` adds all-MiniLM-L6-v2 sentence vectors (``applens.text.embed``)."""
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from sklearn.pipeline import Pipeline
     from sklearn.svm import LinearSVC
+
+    from applens.text.embed import MODEL
 
     y = pd.Series([str(v) for v in labels])
     _check_labels(y)
-    kept = y.map(y.value_counts()) >= MIN_PER_CLASS
+    kept = (y.map(y.value_counts()) >= MIN_PER_CLASS).to_numpy()
     y = y[kept].reset_index(drop=True)
-    rows = np.array(prepare([t for t, k in zip(texts, kept, strict=True) if k]), dtype=object)
+    texts = [t for t, k in zip(texts, kept, strict=True) if k]
+    rows = np.array(prepare(texts), dtype=object)
     classes = sorted(y.unique())
     folds = int(min(3, y.value_counts().min()))
+    features = _features(2 if len(classes) == 2 and len(y) > 2000 else 1)
+    name = MODEL if embeddings else None
+    matrix = _matrix(features.fit_transform(rows), texts, name)
     if len(classes) == 2:
-        model = Pipeline([
-            ("features", _features(2 if len(y) > 2000 else 1)),
-            ("model", LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)),
-        ])
+        model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
         target = (y == classes[1]).to_numpy().astype(int)
         cv = StratifiedKFold(folds, shuffle=True, random_state=random_state)
-        held_out = cross_val_predict(model, rows, target, cv=cv, method="predict_proba")[:, 1]
-        model.fit(rows, y.to_numpy())
-        return TextModel(model, classes, _best_threshold(target, held_out))
-    model = Pipeline([
-        ("features", _features(1)),
-        ("model", CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"),
-                                         cv=folds, ensemble=False)),
-    ])
-    model.fit(rows, y.to_numpy())
-    return TextModel(model, [str(c) for c in model.classes_])
+        held_out = cross_val_predict(model, matrix, target, cv=cv, method="predict_proba")[:, 1]
+        model.fit(matrix, y.to_numpy())
+        return TextModel(features, model, classes, _best_threshold(target, held_out), name)
+    model = CalibratedClassifierCV(LinearSVC(C=0.5, class_weight="balanced"), cv=folds,
+                                   ensemble=False)
+    model.fit(matrix, y.to_numpy())
+    return TextModel(features, model, [str(c) for c in model.classes_], embeddings=name)
 
 
 def per_class_report(truth: Sequence[Any], predicted: Sequence[Any],
@@ -152,11 +174,10 @@ def per_class_report(truth: Sequence[Any], predicted: Sequence[Any],
 
 def top_terms(model: TextModel, n: int = 8) -> dict[str, list[str]]:
     """The word stems that push most towards each class (the model's own weights)."""
-    features = model.pipeline.named_steps["features"]
-    words = features.named_transformers_["words"]
+    words = model.features.named_transformers_["words"]
     vocabulary = np.asarray(words.get_feature_names_out(), dtype=object)
     n_words = len(vocabulary)
-    estimator = model.pipeline.named_steps["model"]
+    estimator = model.model
     if hasattr(estimator, "coef_"):
         coef = np.asarray(estimator.coef_)
     else:  # CalibratedClassifierCV(ensemble=False): one fitted LinearSVC inside
