@@ -81,7 +81,7 @@ def _train(name: str, ws: Workspace, cutoff: datetime | None, options: Any) -> T
                        "last": str(ts.max()) if len(ts) else None},
         "validation": {"split": "time: newest 20 %", "tickets": len(valid),
                        "first": str(valid["ts"].min()), **report},
-        "top_terms": top_terms(model), "threshold": model.threshold,
+        "top_terms": top_terms(model, texts=frame["text"].tolist()), "threshold": model.threshold,
         "metrics": metrics,
     })
 

@@ -172,8 +172,13 @@ def per_class_report(truth: Sequence[Any], predicted: Sequence[Any],
     }
 
 
-def top_terms(model: TextModel, n: int = 8) -> dict[str, list[str]]:
-    """The word stems that push most towards each class (the model's own weights)."""
+def top_terms(model: TextModel, n: int = 8, texts: Sequence[str] = ()
+              ) -> dict[str, list[str]]:
+    """The word n-grams that push most towards each class (the model's own weights), each
+    stem written as the word form most frequent in ``texts`` (as the stem without them)."""
+    from applens.text.normalize import readable, readable_forms
+
+    forms = readable_forms(texts)
     words = model.features.named_transformers_["words"]
     vocabulary = np.asarray(words.get_feature_names_out(), dtype=object)
     n_words = len(vocabulary)
@@ -185,5 +190,6 @@ def top_terms(model: TextModel, n: int = 8) -> dict[str, list[str]]:
     coef = coef[:, :n_words]
     if coef.shape[0] == 1:  # two classes: one row, positive side is classes[1]
         coef = np.vstack([-coef[0], coef[0]])
-    return {cls: [str(vocabulary[j]) for j in np.argsort(-coef[i])[:n] if coef[i, j] > 0]
+    return {cls: list(dict.fromkeys(readable(str(vocabulary[j]), forms)
+                                    for j in np.argsort(-coef[i])[:n] if coef[i, j] > 0))
             for i, cls in enumerate(model.classes)}

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 
-__all__ = ["fix_lookalikes", "normalize", "prepare", "stems"]
+__all__ = ["fix_lookalikes", "normalize", "prepare", "readable", "readable_forms", "stems"]
 
 # Letters that look the same in both scripts (lower case; text is lower-cased first).
 _LATIN = "aeopcxykmthb"
@@ -106,3 +108,17 @@ def prepare(texts: list[str]) -> list[list[str]]:
         norm = normalize(text if isinstance(text, str) else "")
         rows.append([stems(norm), norm])
     return rows
+
+
+def readable_forms(texts: Iterable[str]) -> dict[str, str]:
+    """stem -> the word form that produced it most often in ``texts``."""
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for text in texts:
+        for word in _WORD.findall(normalize(text)):
+            forms[_stem(word)][word] += 1
+    return {stem: counter.most_common(1)[0][0] for stem, counter in forms.items()}
+
+
+def readable(term: str, forms: dict[str, str]) -> str:
+    """A stem n-gram (``activ card``) in the words users wrote (``activate card``)."""
+    return " ".join(forms.get(part, part) for part in term.split())

@@ -7,14 +7,13 @@ clearly, so a team can name the topics and start labelling without a labelled se
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from applens.errors import InsufficientDataError, InvalidParameterError
-from applens.text.normalize import _WORD, normalize, stems
+from applens.text.normalize import normalize, readable_forms, stems
 
 __all__ = ["Topic", "find_topics"]
 
@@ -43,15 +42,6 @@ class Topic:
     share: float
     terms: list[str]
     examples: list[str]
-
-
-def _readable(texts: Sequence[str]) -> dict[str, str]:
-    """stem -> the word form that produced it most often."""
-    forms: dict[str, Counter[str]] = defaultdict(Counter)
-    for text in texts:
-        for word in _WORD.findall(normalize(text)):
-            forms[stems(word)][word] += 1
-    return {stem: counter.most_common(1)[0][0] for stem, counter in forms.items()}
 
 
 def find_topics(texts: Sequence[str], k: int | None = None, *, n_terms: int = 8,
@@ -84,7 +74,7 @@ def find_topics(texts: Sequence[str], k: int | None = None, *, n_terms: int = 8,
     nmf = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400)
     weights = nmf.fit_transform(matrix)
     vocabulary = vectorizer.get_feature_names_out()
-    readable = _readable(texts)
+    readable = readable_forms(texts)
     owner = weights.argmax(axis=1)
     owned = weights.max(axis=1) > 0
     topics = []
