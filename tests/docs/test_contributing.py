@@ -200,7 +200,7 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
                              "trends"]
     assert SECTIONS.names() == ["activity", "slices", "lifecycle", "retention", "funnels",
                                 "experiments", "anomalies", "health", "crash-risk", "bots",
-                                "churn", "personas", "quality"]
+                                "support", "churn", "personas", "quality"]
     assert PAGES.names() == ["overview", "activity", "retention", "funnels", "experiments",
-                             "anomalies", "models", "data"]
+                             "anomalies", "models", "support", "data"]
     assert {"ab", "anomalies", "ingest", "query", "report", "serve", "train"} <= set(COMMANDS)

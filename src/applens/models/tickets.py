@@ -27,7 +27,7 @@ from applens.text.data import LABELS, load_tickets
 from applens.text.language import language_mix
 from applens.workspace import Workspace
 
-__all__ = ["TicketOptions", "predict", "score_texts", "train"]
+__all__ = ["TicketOptions", "predict", "score_texts", "ticket_top_terms", "train"]
 
 VALIDATION_SHARE = 0.2
 OTHER = "other"
@@ -107,6 +107,16 @@ def _predict(name: str, ws: Workspace, saved: SavedModel, as_of: datetime | None
     reasons = pd.Series([[f"{label} ({p:.0%})"] for label, p in zip(labels, proba, strict=True)],
                         dtype=object)
     return ranked("ticket", pd.Index(frame["ticket_id"]), proba, labels, reasons)
+
+
+def ticket_top_terms(ws: Workspace) -> dict[str, list[str]]:
+    """Top terms per label of the latest trained ticket model (type first), or {}."""
+    from applens.models.registry import latest_version, read_metadata
+
+    for model in ("tickets-type", "tickets-negativity"):
+        if latest_version(ws, model):
+            return dict(read_metadata(ws, model).get("top_terms") or {})
+    return {}
 
 
 def train(ws: Workspace, cutoff: datetime | None, options: Any, *,

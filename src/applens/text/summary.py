@@ -25,17 +25,8 @@ class SupportSummary:
     by_type: pd.DataFrame  # period, breakdown (type), tickets
     negative_daily: pd.DataFrame  # period, negative_share
     by_version: pd.DataFrame  # app_version, tickets, negative_share, others_share, p, jump
-    top_terms: dict[str, list[str]] = field(default_factory=dict)
+    top_terms: dict[str, list[str]] = field(default_factory=dict)  # filled by the caller
     worst: pd.DataFrame = field(default_factory=pd.DataFrame)  # ts, ticket_id, type, text
-
-
-def _terms(ws: Workspace) -> dict[str, list[str]]:
-    from applens.models.registry import latest_version, read_metadata
-
-    for model in ("tickets-type", "tickets-negativity"):
-        if latest_version(ws, model):
-            return dict(read_metadata(ws, model).get("top_terms") or {})
-    return {}
 
 
 def _negativity_scores(ws: Workspace) -> pd.Series:
@@ -77,4 +68,4 @@ def support_summary(ws: Workspace, start: datetime | None = None,
                              "negativity": negative["negativity"], "type": negative["type"],
                              "app_version": negative["app_version"], "text": negative["text"]}
     return SupportSummary(len(frame), share, by_type, negative_daily, release_jumps(ws),
-                          _terms(ws), pd.DataFrame(shown).reset_index(drop=True))
+                          {}, pd.DataFrame(shown).reset_index(drop=True))

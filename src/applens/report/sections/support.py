@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from applens.charts.breakdown import breakdown_chart
 from applens.charts.support import negative_share_chart
 from applens.formatting import count, p_value, percent
+from applens.models.tickets import ticket_top_terms
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import utc_bounds
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 def support(ws: Workspace, period: Period) -> Section | None:
     start, end = utc_bounds(ws, period)
     found = support_summary(ws, start, end)
+    if found is not None:
+        found.top_terms = ticket_top_terms(ws)
     if found is None:
         return None
     section = Section("support", "Support", summary=(

@@ -12,6 +12,7 @@ import pandas as pd
 from applens.charts.breakdown import breakdown_chart
 from applens.charts.support import negative_share_chart
 from applens.formatting import count, percent
+from applens.models.tickets import ticket_top_terms
 from applens.text.summary import support_summary
 from applens.web.pages._base import Empty, Filters, PageData, Panel, Table, chart_spec_of, page
 
@@ -21,12 +22,14 @@ if TYPE_CHECKING:
 __all__ = ["support"]
 
 
-@page("support", "Support", order=75)
+@page("support", "Support", order=76)
 def support(ws: Workspace, f: Filters) -> PageData:
     result = PageData()
     start = dt.datetime.combine(f.date_from, dt.time())
     end = dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time())
     found = support_summary(ws, start, end)
+    if found is not None:
+        found.top_terms = ticket_top_terms(ws)
     if found is None:
         result.empty.append(Empty(
             "No support tickets", "Load tickets to see what users write to support.",
