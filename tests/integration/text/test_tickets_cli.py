@@ -172,3 +172,22 @@ def test_topics_without_labels(ws: Path, tmp_path: Path) -> None:
     found = json.loads(cli("tickets", "topics", "--topics", "3", "-w", ws, "--format", "json"))
     assert len(found) == 3 and sum(t["tickets"] for t in found) <= 300
     assert all(t["terms"] and t["examples"] for t in found)
+
+
+def test_predict_with_a_model_but_no_tickets_says_how_to_load_them(ws: Path, tmp_path: Path,
+                                                                  ) -> None:
+    import shutil
+
+    trained = tmp_path / "trained"
+    cli("init", trained)
+    cli("ingest", make_tickets(tmp_path / "t.csv"), "--table", "tickets", *MAP, "-w", trained)
+    cli("train", "tickets-type", "-w", trained)
+    shutil.copytree(trained / "models", ws / "models")
+    line = fails("predict", "tickets-type", "-w", ws)
+    assert "no tickets to score" in line and "--table tickets" in line
+    assert not list(ws.glob("*.csv"))  # nothing written beside it either
+    scored = tmp_path / "scored.csv"
+    new = tmp_path / "new.csv"
+    new.write_text("text\nкарта не работает\n", encoding="utf-8")
+    cli("predict", "tickets-type", "--input", new, "--output", scored, "-w", ws)  # a file: fine
+    assert scored.read_text(encoding="utf-8").splitlines()[1].endswith(tuple("0123456789"))
