@@ -128,8 +128,8 @@ def main() -> None:
             key = f"{name.strip()}+minilm" if embeddings else name.strip()
             print(f"-- {key}", flush=True)
             results[key] = run_set(name.strip(), args.limit, embeddings)
-    write_result("text", {"limit": args.limit, "embeddings_installed": available(),
-                          "sets": results})
+            write_result("text", {"limit": args.limit, "embeddings_installed": available(),
+                                  "sets": results})  # after each set: a long run keeps its part
 
 
 if __name__ == "__main__":
