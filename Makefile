@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,spark,clickhouse]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,spark,clickhouse,embeddings]'
 	touch $(STAMP)
 
 setup: $(STAMP) services

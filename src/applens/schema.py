@@ -38,6 +38,7 @@ class TableSpec:
     aliases: dict[str, tuple[str, ...]]  # canonical name -> common source names, lower-case
     description: str = ""
     key: str | None = None  # rows with the same key replace older ones (person properties)
+    consistent: tuple[str, ...] = ()  # rows with the same key must agree on these (labels)
 
     @property
     def required(self) -> list[str]:
@@ -105,8 +106,9 @@ TICKETS = TableSpec(
         Column("text", "string", required=True, not_empty=True),
         Column("user_id", "string"),
         Column("ts", "timestamp"),
-        *_optional_strings("label", "category", "channel"),
+        *_optional_strings("label", "category", "channel", "negativity", "type"),
     ),
+    consistent=("negativity", "type"),
     aliases={
         "ticket_id": ("id", "ticket", "request_id"),
         "text": ("message", "body", "comment", "description"),

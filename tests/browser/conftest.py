@@ -113,7 +113,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     folder = tmp_path_factory.mktemp("browser-demo")
     run_demo(folder, users=300, days=28, seed=5, end_date=END)
+    _add_tickets(folder)
     yield from serve(folder, tmp_path_factory)
+
+
+HOSTILE_TICKET = '<img src=x onerror="alert(1)"><b>app crashes</b> & nothing works'
+
+
+def _add_tickets(folder: Path) -> None:
+    """The demo's tickets, plus one whose text is markup (it must show as text)."""
+    from applens.workspace import Workspace
+
+    extra = folder / "data" / "tickets-extra.csv"
+    extra.write_text('ticket_id,ts,text,negativity,type\nX1,2026-11-21 12:00:00,"'
+                     + HOSTILE_TICKET.replace('"', '""') + '",very negative,crash\n',
+                     encoding="utf-8")
+    with Workspace.open(folder) as ws:
+        ingest(ws, folder / "data" / "tickets.csv", table="tickets")
+        ingest(ws, extra, table="tickets")
 
 
 def serve(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

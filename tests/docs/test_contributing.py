@@ -194,13 +194,14 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
         found[path] = getattr(importlib.import_module(module), name)
     assert len(found) == 6 and all(isinstance(r, Registry) for r in found.values())
     assert set(DETECTORS) == {"default", "levelshift", "seasonal", "simple"}
-    assert MODELS.names() == ["churn", "crash", "personas", "bots"]
+    assert MODELS.names() == ["churn", "crash", "personas", "bots", "tickets-negativity",
+                              "tickets-type"]
     assert KINDS.names() == ["active_users", "stickiness", "lifecycle", "retention", "funnel",
                              "trends", "access_top", "access_quiet", "access_after_end",
                              "access_cross_program", "access_scrapers", "access_outlier_days"]
     assert SECTIONS.names() == ["activity", "slices", "lifecycle", "retention", "funnels",
                                 "experiments", "anomalies", "health", "crash-risk", "bots",
-                                "churn", "personas", "access", "quality"]
+                                "support", "churn", "personas", "access", "quality"]
     assert PAGES.names() == ["overview", "activity", "retention", "funnels", "experiments",
-                             "anomalies", "models", "access", "data"]
+                             "anomalies", "models", "support", "access", "data"]
     assert {"ab", "anomalies", "ingest", "query", "report", "serve", "train"} <= set(COMMANDS)

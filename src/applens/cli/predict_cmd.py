@@ -18,6 +18,9 @@ def register(app: typer.Typer) -> None:
 
 
 def predict_cmd(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Models to score with (same as --models), e.g. tickets-type.", show_default=False,
+    )] = None,
     models: Annotated[str | None, typer.Option(
         "--models", "-m", help="Comma-separated models (default: every trained one).",
     )] = None,
@@ -29,6 +32,15 @@ def predict_cmd(
              "reasons, model).",
     )] = None,
     top: Annotated[int, typer.Option(min=0, help="Rows printed per model.")] = 10,
+    input_file: Annotated[Path | None, typer.Option(
+        "--input", help="Ticket models: score this file (CSV/JSON/Parquet with a text column) "
+        "instead of the workspace's tickets; nothing is written to the workspace.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="With --input: write the file back with <model>_label and "
+        "<model>_probability columns added.")] = None,
+    threshold: Annotated[float | None, typer.Option(
+        min=0.0, max=1.0, help="tickets-type: label a ticket 'other' when the type's "
+        "probability is below this.")] = None,
     workspace: WorkspaceOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -40,8 +52,15 @@ def predict_cmd(
     """
     from applens.models import predict
 
+    if names:
+        models = ",".join([*names, *([models] if models else [])])
     ws = open_workspace(workspace)
-    results = predict(ws, models, date=date, out=out)
+    if input_file is not None or output is not None:
+        from applens.cli._tickets_file import score_file
+
+        score_file(ws, models, input_file, output, threshold, fmt, top)
+        return
+    results = predict(ws, models, date=date, out=out, threshold=threshold)
     if not results:
         warn(f"No trained models in {ws.path}, so nothing was scored. 'applens train' "
              "trains the models the data supports.")

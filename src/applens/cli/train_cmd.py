@@ -10,8 +10,10 @@ from typer.core import TyperCommand
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit
 from applens.cli._registry import COMMANDS
+from applens.cli._tickets_view import show_ticket_model
 
-MAIN_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier", "silhouette", "k")
+MAIN_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier", "silhouette", "k",
+                "macro_f1", "accuracy")
 
 
 MODELS_HELP = "Comma-separated models (default: all): {names}."
@@ -35,6 +37,9 @@ def register(app: typer.Typer) -> None:
 
 
 def train_cmd(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Models to train (same as --models), e.g. tickets-type.", show_default=False,
+    )] = None,
     models: Annotated[str | None, typer.Option(
         "--models", "-m", help=MODELS_HELP.format(names="every registered model"),
     )] = None,
@@ -54,6 +59,8 @@ def train_cmd(
     """
     from applens.models import train
 
+    if names:
+        models = ",".join([*names, *([models] if models else [])])
     ws = open_workspace(workspace)
     with console.status("Training…") if fmt is OutputFormat.table else _nothing():
         reports = train(ws, models, cutoff=cutoff)
@@ -80,6 +87,8 @@ def train_cmd(
                           soft_wrap=True)
         for kind, count in report.warnings.items():
             console.print(f"{name}: {count}× {kind}", markup=False, soft_wrap=True)
+        if report.version and str(report.metadata.get("kind", "")).startswith("tickets-"):
+            show_ticket_model(ws, name, report.version, report.metadata, fmt)
         top = report.metadata.get("top_features") or []
         if top:
             console.print(f"{name}: top features " + ", ".join(f["feature"] for f in top[:5]))

@@ -41,6 +41,7 @@ from applens.demo._plan import (
 )
 from applens.demo._population import EXPERIMENT_WEIGHTS, Population, make_population, ms
 from applens.demo._sink import EventsFormat, EventSink
+from applens.demo._tickets import write_tickets
 from applens.demo._truth import (
     BotsTruth,
     CampaignTruth,
@@ -114,6 +115,7 @@ def generate(
     sink.close()
     truth = _ground_truth(plan, pop, last_ms, sink)
     truth.write(out / "ground_truth.json")
+    write_tickets(out, plan, pop, seed)  # tickets.csv + tickets_truth.json (support demo)
     logger.info("demo: %d users, %d events in %s", plan.users, sink.rows, sink.path)
     return truth
 

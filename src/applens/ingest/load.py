@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from applens.engines.detect import detect
 from applens.engines.repair import Readable
 from applens.errors import InvalidParameterError, TooManyRejectsError
+from applens.ingest.consistency import check_consistent
 from applens.ingest.ledger import (
     LEDGER_DDL,
     IngestSummary,
@@ -246,6 +247,7 @@ class _Loader:
         names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
         with read_errors(label, fmt), self._watch(label, estimate, passes - 2, passes):
             if spec.key:
+                check_consistent(con, spec, mapping, good, label)
                 good = (f"SELECT * FROM ({good}) QUALIFY row_number() OVER "
                         f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1")
                 con.execute(f"CREATE TEMP TABLE {STAGE} AS {good}")

@@ -8,6 +8,7 @@ a CSV file.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections import Counter
 from collections.abc import Iterable
@@ -91,7 +92,7 @@ def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
     with feature_cache():
         for name in _names(models):
             try:
-                if no_events is not None:
+                if no_events is not None and MODELS[name].needs_events:
                     raise no_events
                 fitted[name] = _fit_one(ws, name, when)
             except DataError as exc:
@@ -139,13 +140,14 @@ def _table(name: str) -> str:
 
 def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
             date: date | datetime | str | None = None, out: str | Path | None = None,
-            ) -> dict[str, pd.DataFrame]:
+            threshold: float | None = None) -> dict[str, pd.DataFrame]:
     """Score with the latest saved version of each model (all trained ones by default).
 
     Each model's scores are appended to the warehouse table ``scores_<model>`` (a rerun for
     the same date and version replaces its rows); ``out`` also writes all of them to a CSV.
     With no model named and none trained (``train`` skips what the data cannot support)
-    there is nothing to score: the result is empty.
+    there is nothing to score: the result is empty. ``threshold`` goes to the models whose
+    ``predict`` takes one (tickets-type: below it a type is ``other``).
     """
     if models is None:
         names = [n for n in MODELS if latest_version(ws, n)]
@@ -154,11 +156,13 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
     else:
         names = _names(models)
     saved_models = {name: load_model(ws, name) for name in names}  # "train first" comes first
-    as_of = to_cutoff(date) or data_end(ws)  # stored as a real date, not "latest"
+    as_of = to_cutoff(date) or _default_as_of(ws)  # stored as a real date, not "latest"
     results = {}
     with feature_cache():
         for name, saved in saved_models.items():
-            scores = MODELS[name].predict(ws, saved, as_of)
+            extra = {"threshold": threshold} if threshold is not None and \
+                "threshold" in inspect.signature(MODELS[name].predict).parameters else {}
+            scores = MODELS[name].predict(ws, saved, as_of, **extra)
             _store(ws, name, scores, saved.version, as_of)
             results[name] = scores
     if out is not None:
@@ -169,6 +173,13 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
         with atomic_path(path) as temp:
             table.to_csv(temp, index=False)
     return results
+
+
+def _default_as_of(ws: Workspace) -> datetime:
+    """The day after the last event; a workspace with tickets only: now (naive UTC)."""
+    if ws.has_table("events"):
+        return data_end(ws)
+    return ws.now().astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _store(ws: Workspace, name: str, scores: pd.DataFrame, version: str,

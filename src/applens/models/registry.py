@@ -58,6 +58,8 @@ TRUSTED_TYPES = (
     "collections.OrderedDict",
     "lightgbm.basic.Booster",
     "lightgbm.sklearn.LGBMClassifier",
+    "sklearn.calibration._CalibratedClassifier",  # ticket models: calibrated LinearSVC
+    "sklearn.calibration._SigmoidCalibration",
 )
 LIBRARIES = ("scikit-learn", "lightgbm", "skops", "numpy", "pandas", "applens")
 _VERSION = re.compile(r"^v(\d+)$")
@@ -72,6 +74,7 @@ class ModelSpec:
     train: Callable[[Workspace, datetime | None, Any], Trained]
     predict: Callable[..., pd.DataFrame]
     description: str
+    needs_events: bool = True  # False: learns from another table (tickets)
 
 
 MODELS: Registry[ModelSpec] = Registry("model", discover="applens.models")

@@ -1,0 +1,114 @@
+"""Tickets as product metrics: daily volume by request type, the negative share, and both
+by the app version the ticket's user ran at the time.
+
+A ticket's labels are the ones it was ingested with, else the latest predictions of the
+``tickets-type`` / ``tickets-negativity`` models (``scores_<model>``). Negative means any
+negativity label other than a neutral one (``neutral``, ``ok``, ``positive``…).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from applens.text.data import load_tickets
+
+if TYPE_CHECKING:
+    from applens.workspace import Workspace
+
+__all__ = ["NEUTRAL", "daily_ticket_metrics", "labelled_tickets", "release_jumps"]
+
+NEUTRAL = ("neutral", "ok", "positive", "not_toxic", "non-toxic", "none", "0", "0.0")
+
+
+def _predicted(ws: Workspace, model: str) -> pd.DataFrame | None:
+    table = f"scores_{model}"
+    if not ws.has_table(table):
+        return None
+    return ws.connection.execute(
+        f'WITH last AS (SELECT as_of, scored_at FROM "{table}" ORDER BY as_of DESC, '
+        f'scored_at DESC LIMIT 1) SELECT entity_id AS ticket_id, label FROM "{table}" '
+        "JOIN last USING (as_of, scored_at)").df()
+
+
+def _app_versions(ws: Workspace, tickets: pd.DataFrame) -> pd.Series:
+    """The app_version of each ticket's user at the ticket's time (last event before it)."""
+    if not ws.has_table("events") or "app_version" not in ws.table("events").columns:
+        return pd.Series([None] * len(tickets), index=tickets.index, dtype=object)
+    con = ws.connection
+    con.register("_applens_tk", tickets[["ticket_id", "user_id", "ts"]])
+    try:
+        found = con.execute(
+            "SELECT t.ticket_id, arg_max(e.app_version, e.ts) AS app_version "
+            "FROM _applens_tk t JOIN events e ON e.user_id = t.user_id AND e.ts <= t.ts "
+            "AND e.app_version IS NOT NULL GROUP BY 1").df()
+    finally:
+        con.unregister("_applens_tk")
+    return tickets["ticket_id"].map(dict(zip(found["ticket_id"], found["app_version"],
+                                             strict=True)))
+
+
+def labelled_tickets(ws: Workspace) -> pd.DataFrame:
+    """Every ticket with ``type``, ``negativity``, ``negative`` (bool or NA), ``day`` and
+    ``app_version`` (None where unknown)."""
+    frame = load_tickets(ws, doing="measure")
+    columns = set(ws.table("tickets").columns)
+    for column, model in (("type", "tickets-type"), ("negativity", "tickets-negativity")):
+        given = (ws.connection.execute(f"SELECT ticket_id, {column} FROM tickets").df()
+                 .set_index("ticket_id")[column] if column in columns else pd.Series(dtype=object))
+        values = frame["ticket_id"].map(given)
+        predicted = _predicted(ws, model)
+        if predicted is not None:
+            values = values.fillna(frame["ticket_id"].map(
+                dict(zip(predicted["ticket_id"], predicted["label"], strict=True))))
+        frame[column] = values.where(values.notna() & (values.astype(str).str.strip() != ""))
+    known = frame["negativity"].notna()
+    frame["negative"] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    frame.loc[known, "negative"] = ~frame.loc[known, "negativity"].astype(str).str.lower() \
+        .str.strip().isin(NEUTRAL)
+    frame["day"] = pd.to_datetime(frame["ts"]).dt.floor("D")
+    frame["app_version"] = _app_versions(ws, frame)
+    return frame
+
+
+def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFrame:
+    """Per day (and ``by``: ``type`` or ``app_version``): tickets, negative tickets and the
+    negative share (of the tickets whose negativity is known)."""
+    frame = labelled_tickets(ws)
+    frame = frame[frame["day"].notna()]
+    keys = ["day", *([by] if by else [])]
+    if by:
+        frame = frame.assign(**{by: frame[by].fillna("(unknown)").astype(str)})
+    grouped = frame.groupby(keys, sort=True)
+    out = grouped.agg(tickets=("ticket_id", "size"),
+                      judged=("negative", "count"),
+                      negative=("negative", "sum")).reset_index()
+    out["negative"] = out["negative"].astype(int)
+    out["negative_share"] = (out["negative"] / out["judged"].where(out["judged"] > 0))
+    return out.drop(columns="judged")
+
+
+def release_jumps(ws: Workspace, *, min_tickets: int = 20, alpha: float = 0.01
+                  ) -> pd.DataFrame:
+    """Per app version: its negative share against all other versions' (two-proportion
+    z-test, one-sided: higher); ``jump`` is True when it is significantly higher."""
+    from scipy.stats import norm
+
+    frame = labelled_tickets(ws)
+    frame = frame[frame["negative"].notna() & frame["app_version"].notna()]
+    rows = []
+    for version, part in frame.groupby("app_version", sort=True):
+        rest = frame[frame["app_version"] != version]
+        n1, n2 = len(part), len(rest)
+        if n1 < min_tickets or n2 < min_tickets:
+            continue
+        x1, x2 = int(part["negative"].sum()), int(rest["negative"].sum())
+        pooled = (x1 + x2) / (n1 + n2)
+        se = (pooled * (1 - pooled) * (1 / n1 + 1 / n2)) ** 0.5
+        z = ((x1 / n1) - (x2 / n2)) / se if se > 0 else 0.0
+        p = float(norm.sf(z))
+        rows.append({"app_version": str(version), "tickets": n1, "negative_share": x1 / n1,
+                     "others_share": x2 / n2, "z": z, "p_value": p, "jump": p < alpha})
+    return pd.DataFrame(rows, columns=["app_version", "tickets", "negative_share",
+                                       "others_share", "z", "p_value", "jump"])

@@ -1,0 +1,44 @@
+"""The Support report section: figures, charts, the release finding, escaped ticket text."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from tests.conftest import invoke_cli
+
+HOSTILE = '<script>alert("x")</script> приложение падает'
+
+
+def cli(*args: object) -> str:
+    result = invoke_cli(*args)
+    assert result.exit_code == 0, (args, result.stdout[-2000:], result.stderr[-2000:])
+    return result.stdout
+
+
+def test_support_section_in_the_html_report(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    cli("init", ws)
+    events, tickets = tmp_path / "events.csv", tmp_path / "tickets.csv"
+    with events.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ts", "user_id", "event", "app_version"])
+        for u in range(60):
+            writer.writerow(["2026-10-01 08:00:00", f"u{u}", "open", "2.0" if u < 30 else "2.1"])
+    with tickets.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ticket_id", "user_id", "ts", "text", "negativity", "type"])
+        for i in range(120):
+            u = i % 60
+            bad = u >= 30 and i % 3 != 0 or u < 30 and i % 10 == 0  # 2.1: 2/3 negative
+            writer.writerow([f"T{i}", f"u{u}", f"2026-10-{2 + i % 20:02d} 12:00:00",
+                             HOSTILE if i == 119 else f"ticket {i}",
+                             "negative" if bad or i == 119 else "neutral", "bug"])
+    cli("ingest", events, "-w", ws)
+    cli("ingest", tickets, "--table", "tickets", "-w", ws)
+    cli("report", "-w", ws, "--from", "2026-10-01", "--to", "2026-10-31", "--out",
+        tmp_path / "rep")
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "Support" in html and "Negative share by app version" in html
+    assert "Version 2.1:" in html  # the jump is a finding
+    assert "&lt;script&gt;alert" in html and '<script>alert("x")' not in html
