@@ -5,7 +5,9 @@ daily count of content requests, zero-filled from its first to its last active d
 range, goes through a registered anomaly detector (``anomalies.registry``; ``default`` unless
 ``detector`` names another). Each alerting day is listed with its count, the expected value,
 the score, the day's most read item and busiest person, and the ``drill`` command that shows
-that day ("what happened on that day" is one command away).
+that day ("what happened on that day" is one command away). Days are ranked by how far the
+count is from the expected value in Poisson units, ``|count - expected| / sqrt(expected + 1)``:
+the detector's score is near 1 for every alert, so it cannot tell a 9x spike from a dip.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
                          "accesses": int(r["value"]), "expected": r["expected"],
                          "score": r["anomaly_score"]})
     table = pd.DataFrame(rows, columns=[by, "day", "accesses", "expected", "score"])
-    table = table.sort_values(["score", "accesses"], ascending=False).head(n)
+    distance = (table["accesses"] - table["expected"]).abs() / (table["expected"] + 1) ** 0.5
+    order = distance.sort_values(ascending=False, kind="stable").index
+    table = table.loc[order].head(n).reset_index(drop=True)
     # One scan for every flagged day: its most read item and busiest person.
     days = [datetime(d.year, d.month, d.day) for d in table["day"]]
     hits = data.df(
