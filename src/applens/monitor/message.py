@@ -71,7 +71,7 @@ def same_metric(total: MonitorConfig, sliced: MonitorConfig) -> bool:
     """Does ``sliced`` cut the metric ``total`` watches whole (same events, maths and
     filters, with dimensions)? Then the total's alert is told under the slice's."""
     keys = ("event", "math", "math_property", "metric", "series", "formula", "properties",
-            "slice")
+            "slice", "tickets")
     return (not total.dimensions and bool(sliced.dimensions)
             and all(getattr(total, k) == getattr(sliced, k) for k in keys))
 
@@ -79,7 +79,7 @@ def same_metric(total: MonitorConfig, sliced: MonitorConfig) -> bool:
 def _explain_metric(cfg: MonitorConfig) -> str | None:
     """The ``explain`` metric of a monitor on a plain count or DAU (None: not explainable)."""
     series = cfg.metric_series
-    if cfg.formula or cfg.properties or len(series) != 1 or series[0].properties:
+    if cfg.tickets is not None or cfg.formula or cfg.properties or len(series) != 1 or series[0].properties:
         return None
     s = series[0]
     if s.math_property or s.math not in ("total", "dau"):
