@@ -79,7 +79,9 @@ def same_metric(total: MonitorConfig, sliced: MonitorConfig) -> bool:
 def _explain_metric(cfg: MonitorConfig) -> str | None:
     """The ``explain`` metric of a monitor on a plain count or DAU (None: not explainable)."""
     series = cfg.metric_series
-    if cfg.tickets is not None or cfg.formula or cfg.properties or len(series) != 1 or series[0].properties:
+    if cfg.tickets is not None:
+        return None  # tickets are not events: nothing to cut by slice
+    if cfg.formula or cfg.properties or len(series) != 1 or series[0].properties:
         return None
     s = series[0]
     if s.math_property or s.math not in ("total", "dau"):
