@@ -4,7 +4,9 @@ on a real warehouse with real json:// posts to a local HTTP server."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -150,3 +152,25 @@ def test_bad_tickets_monitor_is_one_config_error(table, fragment):
 def test_a_tickets_monitor_is_daily_by_default():
     cfg = load_monitors({"m": {"tickets": "volume"}})["m"]
     assert cfg.slice_step == timedelta(days=1) and cfg.label == "ticket count"
+
+
+def test_backtest_replays_a_tickets_monitor(bench, http_receiver):
+    from applens.monitor.backtest import backtest
+
+    b = bench()
+    b.configure(monitors_toml(http_receiver.url, COMPLAINTS))
+    _load(b, *workspace_frames(jump=True))
+    result = backtest(b.ws, START + timedelta(days=DAYS - 14), START + timedelta(days=DAYS - 1))
+    opened = [n for n in result.notices if n.kind == "opened"]
+    assert [(n.series, n.verdict.slice_start) for n in opened] == [
+        ("app_version=4.9.1", START + timedelta(days=JUMP_DAY))]
+    assert result.slices_judged == 13 * 3 and http_receiver.messages == []
+
+
+def test_readme_tickets_monitor_example_is_valid():
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Support tickets", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    (cfg,) = load_monitors(tomllib.loads(block)["monitors"]).values()
+    assert (cfg.tickets, cfg.dimensions, cfg.slice) == ("negative_share", ["app_version"], "1d")
+    assert cfg.min_abs_change == 0.15
