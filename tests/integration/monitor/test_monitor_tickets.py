@@ -95,6 +95,8 @@ def test_negative_share_jump_on_one_release_raises_one_alert_naming_it(bench, ht
     assert sum("NEW spike **complaints**" in body for body in bodies) == 1
     first = next(body for body in bodies if "NEW spike" in body)
     assert "(negative ticket share) · app_version=4.9.1" in first
+    assert f"day {START + timedelta(days=JUMP_DAY):%Y-%m-%d} UTC: value " in first
+    assert any(f"(since {START + timedelta(days=JUMP_DAY):%Y-%m-%d})" in body for body in bodies)
     history = alert_history(b.ws)
     assert history[["monitor", "series"]].values.tolist() == [["complaints", "app_version=4.9.1"]]
     assert [r.slices_judged for r in runs] == [3] * len(runs)  # one day, three versions
