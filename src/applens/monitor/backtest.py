@@ -160,11 +160,11 @@ def backtest(ws: Workspace, start: datetime, end: datetime, *,
         raise ConfigError(f"There is no monitor '{only}' in applens.toml. Declared: "
                           f"{', '.join(monitors) or 'none'}.")
     result = Backtest(start, end, labels=labels)
-    mark = watermark(ws)
-    if mark is None:
-        return result
     for cfg in monitors.values():
         if (only is not None and cfg.name != only) or (only is None and not cfg.enabled):
+            continue
+        mark = watermark(ws, cfg)
+        if mark is None:
             continue
         judged, _ = _judge_monitor(ws, cfg, end, mark, replay=(start, end))
         result.notices.extend(judged.notices)

@@ -9,6 +9,10 @@
     min_volume = 50
     cooldown = "4h"
 
+    [monitors.complaints]          # support tickets instead of events, per day
+    tickets = "negative_share"     # or "volume"
+    dimensions = ["app_version"]   # or ["type"]; slice "1d" and history "91d" by default
+
 The metric reuses the insight engine's models (``Series``, ``PropertyFilter`` and the
 formula checker), so a monitor reads like a trends query cut into slices.
 """
@@ -70,6 +74,9 @@ class MonitorConfig(BaseModel):
     series: list[Series] = Field(default_factory=list, description="A, B… for a formula")
     formula: str | None = Field(None, description="e.g. 'B / A' for likes per view")
     properties: list[PropertyFilter] = Field(default_factory=list, description="event filters")
+    tickets: Literal["volume", "negative_share"] | None = Field(
+        None, description="watch support tickets per day instead of events: 'volume' or "
+        "'negative_share' (dimensions: type or app_version)")
     dimensions: list[str] = Field(default_factory=list, description="one series per value combo")
     # -- slicing and judging -------------------------------------------------------------
     slice: str = "15m"
@@ -112,8 +119,19 @@ class MonitorConfig(BaseModel):
             raise ValueError(f"'{value}' is not a slice math; use one of {', '.join(_SLICE_MATHS)}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _daily_tickets(cls, data: Any) -> Any:
+        # Ticket metrics are per day: a tickets monitor's slice is a day, and its history
+        # a quarter (the detectors calibrate daily rows on six weeks before they judge).
+        if isinstance(data, Mapping) and data.get("tickets") is not None:
+            return {"slice": "1d", "history": "91d", **data}
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> MonitorConfig:
+        if self.tickets is not None:
+            self._check_tickets()
         step = self.slice_step
         if step <= timedelta(0) or timedelta(days=1) % step:
             raise ValueError(f"slice '{self.slice}' must divide a day evenly (e.g. 5m, 15m, 1h)")
@@ -133,6 +151,21 @@ class MonitorConfig(BaseModel):
             except QueryError as exc:
                 raise ValueError(str(exc).removeprefix("Spec field 'formula': ")) from None
         return self
+
+    def _check_tickets(self) -> None:
+        if self.slice_step != timedelta(days=1):
+            raise ValueError(f"tickets = '{self.tickets}' is measured per day; set slice = '1d'")
+        given = [k for k in ("event", "metric", "math_property", "formula")
+                 if getattr(self, k) is not None]
+        given += [k for k in ("series", "properties") if getattr(self, k)]
+        given += ["math"] if self.math != "total" else []
+        if given:
+            raise ValueError(f"a tickets monitor takes no event settings ({', '.join(given)}); "
+                             "remove them or declare a second monitor for events")
+        if len(self.dimensions) > 1 or any(d not in ("type", "app_version")
+                                           for d in self.dimensions):
+            raise ValueError(f"a tickets monitor is cut by one of 'type' or 'app_version', not "
+                             f"{self.dimensions}")
 
     # -- derived -------------------------------------------------------------------------
     @property
@@ -157,6 +190,8 @@ class MonitorConfig(BaseModel):
     @property
     def label(self) -> str:
         """How the metric reads in a message: ``view count``, ``B / A of view, like``."""
+        if self.tickets is not None:
+            return "ticket count" if self.tickets == "volume" else "negative ticket share"
         if self.formula:
             events = ", ".join(s.event or "any event" for s in self.metric_series)
             return f"{self.formula} of {events}"

@@ -37,12 +37,17 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
                 f"(value {number(v.value)}, expected {number(v.expected)}); opened "
                 f"{n.alert['opened_at']:%Y-%m-%d %H:%M} UTC, worst "
                 f"{n.alert['worst_deviation_pct']:+.1f} %")
-    end = v.slice_start + step.get(n.monitor, timedelta(minutes=15))
+    width = step.get(n.monitor, timedelta(minutes=15))
+    end = v.slice_start + width
     dev = v.deviation_pct
     opened = n.alert.get("slice_start")
-    since = f" (since {opened:%H:%M})" if opened is not None and opened != v.slice_start else ""
-    return (f"- {_WORDS[n.kind]} {v.direction} {where}, slice {v.slice_start:%Y-%m-%d %H:%M}–"
-            f"{end:%H:%M} UTC{since}: value {number(v.value)}, expected {number(v.expected)} "
+    daily = width == timedelta(days=1)  # a day slice (tickets) reads as its date
+    since = "" if opened is None or opened == v.slice_start else (
+        f" (since {opened:%Y-%m-%d})" if daily else f" (since {opened:%H:%M})")
+    when = (f"day {v.slice_start:%Y-%m-%d}" if daily else
+            f"slice {v.slice_start:%Y-%m-%d %H:%M}–{end:%H:%M}")
+    return (f"- {_WORDS[n.kind]} {v.direction} {where}, {when} "
+            f"UTC{since}: value {number(v.value)}, expected {number(v.expected)} "
             f"(range {number(v.lower)}–{number(v.upper)}), "
             f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}{_unusual(v.score)}")
 
@@ -71,7 +76,7 @@ def same_metric(total: MonitorConfig, sliced: MonitorConfig) -> bool:
     """Does ``sliced`` cut the metric ``total`` watches whole (same events, maths and
     filters, with dimensions)? Then the total's alert is told under the slice's."""
     keys = ("event", "math", "math_property", "metric", "series", "formula", "properties",
-            "slice")
+            "slice", "tickets")
     return (not total.dimensions and bool(sliced.dimensions)
             and all(getattr(total, k) == getattr(sliced, k) for k in keys))
 
@@ -79,6 +84,8 @@ def same_metric(total: MonitorConfig, sliced: MonitorConfig) -> bool:
 def _explain_metric(cfg: MonitorConfig) -> str | None:
     """The ``explain`` metric of a monitor on a plain count or DAU (None: not explainable)."""
     series = cfg.metric_series
+    if cfg.tickets is not None:
+        return None  # tickets are not events: nothing to cut by slice
     if cfg.formula or cfg.properties or len(series) != 1 or series[0].properties:
         return None
     s = series[0]

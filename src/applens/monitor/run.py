@@ -27,6 +27,7 @@ from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
 from applens.monitor.message import explain_notices, render_chart, render_text, same_metric
 from applens.monitor.slices import metric_slices, usual_volume, watermark
+from applens.monitor.tickets import ticket_slices, ticket_span
 from applens.notify import notify_config, redact_channel, send
 from applens.workspace import Workspace
 
@@ -130,10 +131,12 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
         catch_from, end = _floor(replay[0], step), min(_floor(replay[1], step), _floor(mark, step))
         done, open_alerts, last_resolved = {}, {}, {}
     start = catch_from - cfg.duration("history") if replay else end - cfg.duration("history")
-    frame = metric_slices(ws, cfg, start, end)
+    if cfg.tickets is not None:
+        frame, span = ticket_slices(ws, cfg, start, end), ticket_span(ws)
+    else:
+        frame, span = metric_slices(ws, cfg, start, end), data_span(ws.backend)
     det = _detector(cfg)
     cooldown = cfg.duration("cooldown")
-    span = data_span(ws.backend)
     window_holds_all = span is None or span[0] >= start  # every series is born in it
     out = _Judged([], [], {}, {}, 0)
     for series, part in frame.groupby("series", sort=True):
@@ -222,14 +225,20 @@ def _judge_and_commit(ws: Workspace, now: datetime | None,
     for cfg in monitors.values():
         if not cfg.enabled:
             continue
-        if mark is None:
-            run.warnings.append("The warehouse has no events yet; nothing to judge.")
-            break
-        result, end = _judge_monitor(ws, cfg, moment, mark)
+        own = mark if cfg.tickets is None else watermark(ws, cfg)
+        if own is None:
+            warning = (f"The workspace has no dated tickets yet; monitor '{cfg.name}' has "
+                       "nothing to judge." if cfg.tickets else
+                       "The warehouse has no events yet; nothing to judge.")
+            if warning not in run.warnings:
+                run.warnings.append(warning)
+            continue
+        result, end = _judge_monitor(ws, cfg, moment, own)
         run.judged_until[cfg.name] = end.isoformat()
         run.slices_judged += result.slices
         judged.append((cfg, result))
-    if mark is not None and moment - mark > timedelta(hours=1):
+    watches_events = any(cfg.enabled and cfg.tickets is None for cfg in monitors.values())
+    if watches_events and mark is not None and moment - mark > timedelta(hours=1):
         run.warnings.append(f"The newest event is from {mark:%Y-%m-%d %H:%M} UTC: data is late, "
                             "so newer slices are not judged yet.")
     _commit(ws, run, judged, default_urls, zone)

@@ -25,11 +25,13 @@ ALL = "all"  # the series label of a monitor without dimensions
 _ZERO_WHEN_EMPTY = {"total", "dau", "unique_sessions", "sum"}
 
 
-def watermark(ws: Workspace) -> datetime | None:
-    """Newest event time in the warehouse (naive UTC): data after it has not arrived."""
-    if not ws.has_table("events"):
+def watermark(ws: Workspace, cfg: MonitorConfig | None = None) -> datetime | None:
+    """Newest event time in the warehouse (naive UTC): data after it has not arrived.
+    A monitor on tickets (``cfg.tickets``) reads the newest ticket instead."""
+    table = "tickets" if cfg is not None and cfg.tickets else "events"
+    if not ws.has_table(table):
         return None
-    newest = ws.connection.execute("SELECT max(ts) FROM events").fetchall()[0][0]
+    newest = ws.connection.execute(f"SELECT max(ts) FROM {table}").fetchall()[0][0]
     return None if newest is None else pd.Timestamp(newest).to_pydatetime()
 
 
