@@ -123,14 +123,15 @@ class Workspace:
     def has_table(self, name: str) -> bool:
         return name in self.table_names()
 
-    def table_names(self) -> list[str]:
-        """The warehouse's tables and views, sorted (for "no such table" messages)."""
+    def table_names(self, *, derived: bool = True) -> list[str]:
+        """The warehouse's tables and views, sorted; ``derived=False`` leaves out the tables
+        applens keeps itself (the ``rollup_*`` summaries), for "no such table" messages."""
         # Not the Ibis backend's list_tables(): ibis 12 breaks on duckdb 2.0 (fetch_arrow_table).
         rows = self.connection.execute(
             "SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION "
             "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary ORDER BY 1"
         ).fetchall()
-        return [row[0] for row in rows]
+        return [row[0] for row in rows if derived or not row[0].startswith("rollup_")]
 
     def table(self, name: str) -> ir.Table:
         """An Ibis table of the warehouse; a clear error if nothing was ingested into it."""

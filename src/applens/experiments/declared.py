@@ -134,7 +134,7 @@ def _assignment_rows(ws: Workspace, cfg: ExperimentConfig) -> ir.Table:
     key, name = f"experiments.{cfg.name}", cfg.assignment_table
     assert name is not None
     if not ws.has_table(name):
-        tables = ws.table_names()
+        tables = ws.table_names(derived=False)
         raise NotFoundError(f"{key}.assignment_table: the warehouse has no table {name!r}."
                             f"{did_you_mean(name, tables)} Tables: {', '.join(tables)}.")
     table = ws.table(name)

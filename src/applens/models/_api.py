@@ -87,7 +87,8 @@ def train(ws: Workspace, models: str | Iterable[str] | None = None, *,
     reports: dict[str, TrainReport] = {}
     first_error: DataError | None = None
     no_events = None if ws.has_table("events") else InsufficientDataError(
-        "The workspace has no events (its tables: " + (", ".join(ws.table_names()) or "none")
+        "The workspace has no events (its tables: "
+        + (", ".join(ws.table_names(derived=False)) or "none")
         + "); every model learns from them: load them with 'applens ingest FILE'.")
     with feature_cache():
         for name in _names(models):
