@@ -63,9 +63,12 @@ def test_train_on_an_access_log_skips_what_the_data_cannot_support(run_cli, apac
     result = run_cli("train", "-w", apache_path)
     _clean(result)
     skipped = [line for line in result.stdout.splitlines() if ": skipped." in line]
-    # 4 days of data: no churn horizon to label, no crash events; each says why on its line
-    assert [line.split(":")[0] for line in skipped] == ["churn", "crash"], result.stdout
+    # 4 days of data: no churn horizon to label, no crash events, no support tickets; each
+    # says why on its line
+    assert [line.split(":")[0] for line in skipped] == [
+        "churn", "crash", "tickets-negativity", "tickets-type"], result.stdout
     assert "the data starts 2015-05-17" in skipped[0] and "crashed of" in skipped[1]
+    assert all("has no tickets to learn from" in line for line in skipped[2:])
     for name in ("personas", "bots"):
         assert _versions(apache_path, name), name
 
