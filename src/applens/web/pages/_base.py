@@ -9,6 +9,7 @@ read the same ``PageData``, so a chart's CSV is exactly the numbers drawn.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -262,14 +263,29 @@ class Page(NamedTuple):
 PAGES: Registry[Page] = Registry("page", discover="applens.web.pages")
 
 
-def page(name: str, title: str, *, order: float) -> Callable[[Builder], Builder]:
-    """Decorator: register the builder as page ``name`` (nav ``title``, placed by ``order``)."""
+def page(name: str, title: str, *, order: float,
+         needs_events: bool = False) -> Callable[[Builder], Builder]:
+    """Decorator: register the builder as page ``name`` (nav ``title``, placed by ``order``).
+    With ``needs_events`` a workspace without events gets the "No events yet" state and the
+    builder is not called."""
 
     def decorate(build: Builder) -> Builder:
+        if needs_events:
+            build = _with_events(build)
         PAGES.add(name, Page(title, build), order=order)
         return build
 
     return decorate
+
+
+def _with_events(build: Builder) -> Builder:
+    @functools.wraps(build)
+    def guarded(ws: Workspace, f: Filters) -> PageData:
+        if not ws.has_table("events"):
+            return PageData(empty=[no_events()])
+        return build(ws, f)
+
+    return guarded
 
 
 def build_page(name: str, ws: Workspace, f: Filters) -> PageData:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from applens.access import AccessData
 from applens.access.overview import overview
-from applens.web.pages._base import Empty, Filters, PageData, Table, no_events, page
+from applens.web.pages._base import Empty, Filters, PageData, Table, page
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -15,12 +15,9 @@ if TYPE_CHECKING:
 __all__ = ["access"]
 
 
-@page("access", "Access", order=78)
+@page("access", "Access", order=78, needs_events=True)
 def access(ws: Workspace, f: Filters) -> PageData:
     result = PageData()
-    if not ws.has_table("events"):
-        result.empty.append(no_events())
-        return result
     if not ws.has_table("memberships"):
         result.empty.append(Empty(
             "No memberships yet", "Content-access questions need a cohort table (cohort, "

@@ -17,7 +17,6 @@ from applens.web.pages._base import (
     Table,
     chart_spec_of,
     event_columns,
-    no_events,
     page,
     run_query,
 )
@@ -28,12 +27,9 @@ if TYPE_CHECKING:
 __all__ = ["activity", "overview"]
 
 
-@page("overview", "Overview", order=10)
+@page("overview", "Overview", order=10, needs_events=True)
 def overview(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    if not ws.has_table("events"):
-        page.empty.append(no_events())
-        return page
     where, params = f.sql_where()
     events, users, sessions = ws.connection.execute(
         f"SELECT count(*), count(DISTINCT user_id), count(DISTINCT session_id) FROM events "
@@ -53,12 +49,9 @@ def overview(ws: Workspace, f: Filters) -> PageData:
     return page
 
 
-@page("activity", "Activity & slices", order=20)
+@page("activity", "Activity & slices", order=20, needs_events=True)
 def activity(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    if not ws.has_table("events"):
-        page.empty.append(no_events())
-        return page
     breakdown = f.extra.get("breakdown", "os")
     columns = event_columns(ws)
     if breakdown not in columns:

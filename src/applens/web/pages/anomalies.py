@@ -17,7 +17,6 @@ from applens.web.pages._base import (
     Panel,
     Table,
     chart_spec_of,
-    no_events,
     page,
 )
 
@@ -52,12 +51,9 @@ def _hourly_marks(hourly: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataF
     return frame
 
 
-@page("anomalies", "Anomalies & alerts", order=60)
+@page("anomalies", "Anomalies & alerts", order=60, needs_events=True)
 def anomalies(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    if not ws.has_table("events"):
-        page.empty.append(no_events())
-        return page
     where, params = f.sql_where()
     hourly = ws.connection.execute(
         f"SELECT time_bucket(INTERVAL 1 HOUR, ts) AS hour, count(*) AS events FROM events "

@@ -13,7 +13,6 @@ from applens.web.pages._base import (
     PageData,
     Panel,
     chart_spec_of,
-    no_events,
     page,
     run_query,
 )
@@ -24,12 +23,9 @@ if TYPE_CHECKING:
 __all__ = ["funnels"]
 
 
-@page("funnels", "Funnels", order=40)
+@page("funnels", "Funnels", order=40, needs_events=True)
 def funnels(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    if not ws.has_table("events"):
-        page.empty.append(no_events())
-        return page
     where, params = f.sql_where()
     known = [r[0] for r in ws.connection.execute(
         f"SELECT event FROM events WHERE {where} GROUP BY 1 ORDER BY count(*) DESC LIMIT 200",

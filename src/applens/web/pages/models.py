@@ -18,7 +18,6 @@ from applens.web.pages._base import (
     Table,
     chart_spec_of,
     event_columns,
-    no_events,
     optional_module,
     page,
 )
@@ -58,12 +57,9 @@ MODEL_TITLES = {"churn": "Churn risk", "crash": "Crash risk", "bots": "Bots",
                 "personas": "Personas"}
 
 
-@page("models", "Models", order=70)
+@page("models", "Models", order=70, needs_events=True)
 def models(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    if not ws.has_table("events"):
-        page.empty.append(no_events())
-        return page
     crash = _crash_panel(ws, f)
     if crash is not None:
         page.panels.append(crash)

@@ -11,7 +11,6 @@ from applens.web.pages._base import (
     PageData,
     Panel,
     chart_spec_of,
-    no_events,
     page,
     run_query,
 )
@@ -22,12 +21,9 @@ if TYPE_CHECKING:
 __all__ = ["retention"]
 
 
-@page("retention", "Retention & lifecycle", order=30)
+@page("retention", "Retention & lifecycle", order=30, needs_events=True)
 def retention(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
-    if not ws.has_table("events"):
-        page.empty.append(no_events())
-        return page
     days = (f.date_to - f.date_from).days + 1
     intervals = max(1, min(8, days))
     result = run_query(ws, f.spec("retention", interval="day", total_intervals=intervals,
