@@ -26,9 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-from applens.access._rules import AccessOptions, ContentRules, _lit, _model, content_sql
+from applens.access._rules import AccessOptions, ContentRules, _model, content_sql
 from applens.errors import ConfigError, NotFoundError
 from applens.formatting import count
+from applens.ingest.sql import literal
 
 __all__ = ["AccessData", "Answer", "day_range"]
 
@@ -102,9 +103,9 @@ class AccessData:
     def _build(self) -> None:
         con, opts = self.con, self.options
         excluded = " OR ".join(
-            [f"regexp_matches(coalesce(name, ''), {_lit(opts.exclude_pattern)})"]
-            + ([f"cohort IN ({', '.join(map(_lit, opts.exclude_cohorts))}) OR name IN "
-                f"({', '.join(map(_lit, opts.exclude_cohorts))})"] if opts.exclude_cohorts
+            [f"regexp_matches(coalesce(name, ''), {literal(opts.exclude_pattern)})"]
+            + ([f"cohort IN ({', '.join(map(literal, opts.exclude_cohorts))}) OR name IN "
+                f"({', '.join(map(literal, opts.exclude_cohorts))})"] if opts.exclude_cohorts
                else []))
         cohort_id = "regexp_replace(CAST(cohort AS VARCHAR), '[.]0+$', '')"
         if self.has_memberships:

@@ -9,13 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from applens._validation import problems
 from applens.errors import ConfigError
+from applens.ingest.sql import literal
 from applens.models.bot_features import ASSET_PATTERN
 
 __all__ = ["AccessOptions", "ContentRules", "content_sql"]
-
-
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 class ContentRules(BaseModel):
@@ -105,13 +102,13 @@ def content_sql(column: str, rules: ContentRules) -> str:
             f"lambda x: {keep}), '/'), ''), '/')")
     named = norm
     if rules.rules:
-        cases = " ".join(f"WHEN regexp_matches({norm}, {_lit(p)}) THEN "
-                         f"regexp_replace({norm}, {_lit(p)}, {_lit(n)})"
+        cases = " ".join(f"WHEN regexp_matches({norm}, {literal(p)}) THEN "
+                         f"regexp_replace({norm}, {literal(p)}, {literal(n)})"
                          for p, n in rules.rules.items())
         named = f"CASE {cases} ELSE {norm} END"
     if rules.include_assets:
         return f"CASE WHEN {column} IS NULL THEN NULL ELSE {named} END"
-    return (f"CASE WHEN {column} IS NULL OR regexp_matches({column}, {_lit(ASSET_PATTERN)}) "
+    return (f"CASE WHEN {column} IS NULL OR regexp_matches({column}, {literal(ASSET_PATTERN)}) "
             f"THEN NULL ELSE {named} END")
 
 

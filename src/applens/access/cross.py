@@ -21,7 +21,7 @@ import pandas as pd
 
 from applens.access._base import AccessData, Answer
 from applens.access._changepoint import change_points
-from applens.access._rules import _lit
+from applens.ingest.sql import literal
 
 __all__ = ["cross_program", "owners_sql"]
 
@@ -32,7 +32,7 @@ def owners_sql(data: AccessData) -> str:
     """SQL with one row per owned content item: ``content, owner``."""
     rules = data.rules.programs
     if rules:
-        cases = " ".join(f"WHEN regexp_matches(content, {_lit(p)}) THEN {_lit(v)}"
+        cases = " ".join(f"WHEN regexp_matches(content, {literal(p)}) THEN {literal(v)}"
                          for p, v in rules.items())
         return ("SELECT content, owner FROM (SELECT DISTINCT content, CASE "
                 f"{cases} END AS owner FROM _acc_events WHERE content IS NOT NULL) "

@@ -29,7 +29,7 @@ from typing import Literal
 
 import pandas as pd
 
-from applens._rhythm import MIN_GAPS, is_regular, pause_stats
+from applens._rhythm import MIN_EVENTS, MIN_GAPS, is_regular, pause_stats
 from applens.access._base import AccessData, Answer
 from applens.errors import ConfigError, InvalidParameterError
 from applens.formatting import count, number
@@ -38,7 +38,6 @@ from applens.models.bot_features import bot_features
 __all__ = ["read_places", "scrapers"]
 
 FAST_GAP_S = 2.0
-MIN_PAGES = 30
 
 
 def read_places(path: str | Path) -> pd.DataFrame:
@@ -66,9 +65,10 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
 
     seconds = int(data.options.burst_seconds)
     where, params = data.where(start, end)
+    aliased, _ = data.where(start, end, alias="e")  # the same bounds, on events e
     # Content requests straight from events and the path table (no cohort needed here).
     pages = (f"SELECT CAST(e.{key} AS VARCHAR) AS id, e.ts FROM events e JOIN _acc_paths p ON "
-             f"p.path = e.path WHERE {where.replace('ts', 'e.ts')} AND p.content IS NOT NULL "
+             f"p.path = e.path WHERE {aliased} AND p.content IS NOT NULL "
              f"AND e.{key} IS NOT NULL")
     frame = data.df(
         f"WITH p AS ({pages}), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts "
@@ -154,7 +154,7 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
         if row.get("burst", 0) >= opts.burst_pages:
             why.append(f"{count(row['burst'])} pages in {seconds} s")
         regular = bool(is_regular(row["regular_share"], row["events"]))
-        fast = (row["median_gap_s"] < FAST_GAP_S) and row["events"] >= MIN_PAGES
+        fast = (row["median_gap_s"] < FAST_GAP_S) and row["events"] >= MIN_EVENTS
         if regular or fast:
             why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
                        f"{', metronome' if regular else ''})")

@@ -10,6 +10,6 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def literal(value: str) -> str:
-    """A quoted string literal."""
-    return "'" + value.replace("'", "''") + "'"
+def literal(value: object) -> str:
+    """A quoted string literal (of ``str(value)``)."""
+    return "'" + str(value).replace("'", "''") + "'"
