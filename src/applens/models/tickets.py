@@ -27,7 +27,7 @@ from applens.text.data import LABELS, load_tickets
 from applens.text.language import language_mix
 from applens.workspace import Workspace
 
-__all__ = ["TicketOptions", "predict", "score_texts", "ticket_top_terms", "train"]
+__all__ = ["TicketOptions", "predict", "score_texts", "ticket_top_terms"]
 
 VALIDATION_SHARE = 0.2
 OTHER = "other"
@@ -117,11 +117,6 @@ def ticket_top_terms(ws: Workspace) -> dict[str, list[str]]:
         if latest_version(ws, model):
             return dict(read_metadata(ws, model).get("top_terms") or {})
     return {}
-
-
-def train(ws: Workspace, cutoff: datetime | None, options: Any, *,
-          name: str = "tickets-type") -> Trained:
-    return _train(name, ws, cutoff, options)
 
 
 def predict(ws: Workspace, saved: SavedModel, as_of: datetime | None,

@@ -11,7 +11,7 @@ from applens.errors import InsufficientDataError
 if TYPE_CHECKING:
     from applens.workspace import Workspace
 
-__all__ = ["LABELS", "label_column", "load_tickets"]
+__all__ = ["LABELS", "load_tickets"]
 
 # model name -> the tickets column holding its labels
 LABELS = {"tickets-negativity": "negativity", "tickets-type": "type"}
@@ -50,6 +50,3 @@ def load_tickets(ws: Workspace, *, doing: str = "score", label: str | None = Non
         raise _no_tickets(ws, doing)
     return frame
 
-
-def label_column(model: str) -> str:
-    return LABELS[model]
