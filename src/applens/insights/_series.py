@@ -62,7 +62,7 @@ def compute_series(
     if math_property is not None:  # a property or an expression (insights._formula)
         keep += _formula.property_columns(ctx.events, math_property,
                                           "Spec field 'math_property'")
-    lookback = max((_WINDOW_DAYS[m] for m in maths if _rolling(m, ctx.range.interval)), default=0)
+    rolling, lookback = rolling_maths(maths, ctx.range.interval)
     since = to_utc(ctx.range.shift(1) - timedelta(days=lookback), ctx.zone) if lookback else 0
     base = ctx.select(event=event, properties=properties, first=since, last=n, keep=keep)
     in_range = base.filter(base._p >= 0) if lookback else base
@@ -95,7 +95,6 @@ def compute_series(
     frame = in_range.group_by(keys).agg(**aggs).to_pandas()
 
     values = values_from_frame(ctx, frame, labels, maths, has_bd)
-    rolling = [m for m in maths if _rolling(m, ctx.range.interval)]
     if rolling:
         _rolling_values(ctx, base, rolling, labels, has_bd, values)
     return labels, values, ranking
