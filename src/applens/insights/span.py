@@ -18,10 +18,11 @@ __all__ = ["DEFAULT_WINDOW_DAYS", "data_span", "default_window", "describe_span"
 DEFAULT_WINDOW_DAYS = 28
 
 
-def data_span(backend: Any) -> tuple[dt.datetime, dt.datetime] | None:
-    """Naive-UTC times of the first and the last event (None without events)."""
+def data_span(backend: Any, table: str = "events") -> tuple[dt.datetime, dt.datetime] | None:
+    """Naive-UTC times of the first and the last event (None without events); ``table``
+    names another timed table (``tickets``)."""
     try:
-        events = backend.table("events")
+        events = backend.table(table)
     except Exception:  # each engine raises its own "no such table"
         return None
     row = events.aggregate(lo=events.ts.min(), hi=events.ts.max()).to_pandas()

@@ -27,9 +27,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from applens._validation import problems
-from applens.errors import ConfigError, QueryError
+from applens.errors import ConfigError, InvalidParameterError, QueryError
 from applens.insights import _formula
 from applens.insights.spec import PropertyFilter, Series
+from applens.monitor.share_judge import SHARE_JUDGES, get_share_judge
 
 __all__ = ["MonitorConfig", "load_monitors", "parse_duration", "parse_mute"]
 
@@ -124,14 +125,18 @@ class MonitorConfig(BaseModel):
     def _daily_tickets(cls, data: Any) -> Any:
         # Ticket metrics are per day: a tickets monitor's slice is a day, and its history
         # a quarter (the detectors calibrate daily rows on six weeks before they judge).
+        # A negative share is judged on its ticket counts, which needs no such history.
         if isinstance(data, Mapping) and data.get("tickets") is not None:
-            return {"slice": "1d", "history": "91d", **data}
+            judge = {"detector": "proportion"} if data["tickets"] == "negative_share" else {}
+            return {"slice": "1d", "history": "91d", **judge, **data}
         return data
 
     @model_validator(mode="after")
     def _check(self) -> MonitorConfig:
         if self.tickets is not None:
             self._check_tickets()
+        if self.detector in SHARE_JUDGES:
+            self._check_share_judge()
         step = self.slice_step
         if step <= timedelta(0) or timedelta(days=1) % step:
             raise ValueError(f"slice '{self.slice}' must divide a day evenly (e.g. 5m, 15m, 1h)")
@@ -151,6 +156,15 @@ class MonitorConfig(BaseModel):
             except QueryError as exc:
                 raise ValueError(str(exc).removeprefix("Spec field 'formula': ")) from None
         return self
+
+    def _check_share_judge(self) -> None:
+        if self.tickets != "negative_share":
+            raise ValueError(f"detector '{self.detector}' judges the ticket counts behind a "
+                             "share; use it with tickets = 'negative_share'")
+        try:
+            get_share_judge(self.detector, dict(self.params))
+        except InvalidParameterError as exc:
+            raise ValueError(f"detector '{self.detector}': {exc}".rstrip(".")) from None
 
     def _check_tickets(self) -> None:
         if self.slice_step != timedelta(days=1):

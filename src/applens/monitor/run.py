@@ -27,7 +27,7 @@ from applens.monitor.config import MonitorConfig, load_monitors
 from applens.monitor.judge import Notice, SliceVerdict, step_alert
 from applens.monitor.message import explain_notices, render_chart, render_text, same_metric
 from applens.monitor.slices import metric_slices, usual_volume, watermark
-from applens.monitor.tickets import ticket_slices, ticket_span
+from applens.monitor.tickets import judge_shares, share_detection, ticket_slices
 from applens.notify import notify_config, redact_channel, send
 from applens.workspace import Workspace
 
@@ -132,10 +132,12 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
         done, open_alerts, last_resolved = {}, {}, {}
     start = catch_from - cfg.duration("history") if replay else end - cfg.duration("history")
     if cfg.tickets is not None:
-        frame, span = ticket_slices(ws, cfg, start, end), ticket_span(ws)
+        frame = ticket_slices(ws, cfg, start, end)
     else:
-        frame, span = metric_slices(ws, cfg, start, end), data_span(ws.backend)
-    det = _detector(cfg)
+        frame = metric_slices(ws, cfg, start, end)
+    span = data_span(ws.backend, "tickets" if cfg.tickets else "events")
+    shares = judge_shares(frame, cfg) if cfg.tickets else None  # count-aware, all series
+    det = _detector(cfg) if shares is None else None
     cooldown = cfg.duration("cooldown")
     window_holds_all = span is None or span[0] >= start  # every series is born in it
     out = _Judged([], [], {}, {}, 0)
@@ -148,9 +150,11 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
         stamps = part["slice_start"].to_numpy()
         # A series born inside the window is judged after a week of its own history: its
         # first Saturday evening would otherwise be a record, however ordinary.
+        # (A share judge needs its minimum of tickets instead.)
         young = stamps < np.datetime64(pd.Timestamp(stamps[0]) + _MIN_AGE) if (
-            seen[0] > 0 or window_holds_all) else np.zeros(len(stamps), bool)
-        d = det.fit_detect(part["value"].to_numpy(dtype=float), stamps)
+            shares is None and (seen[0] > 0 or window_holds_all)) else np.zeros(len(stamps), bool)
+        d = (share_detection(shares, part, cfg.detector) if shares is not None
+             else det.fit_detect(part["value"].to_numpy(dtype=float), stamps))
         volume = part["volume"].to_numpy(dtype=float)
         expected = np.nan_to_num(d.expected, nan=0.0)
         guard = np.maximum(np.maximum(volume, usual_volume(volume, stamps)),

@@ -5,7 +5,8 @@ cut by ``type`` or ``app_version`` (the version the ticket's user ran at the tim
 The numbers are ``applens.text.metrics.daily_ticket_metrics``, the same the ``tickets
 metrics`` command, the report and the dashboard show; this module only lays them on the
 monitor's grid (``series, slice_start, value, volume``), so the same detectors, alert
-state and messages judge them.
+state and messages judge them. A ``negative_share`` monitor is judged by a share judge
+(``applens.monitor.share_judge``) on the counts behind the shares (``hits``, ``trials``).
 """
 
 from __future__ import annotations
@@ -15,30 +16,23 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from applens.anomalies import Detection
 from applens.monitor.config import MonitorConfig
+from applens.monitor.share_judge import SHARE_JUDGES, get_share_judge
 from applens.monitor.slices import ALL, _label
 from applens.workspace import Workspace
 
-__all__ = ["TICKET_DIMENSIONS", "ticket_slices", "ticket_span"]
+__all__ = ["TICKET_DIMENSIONS", "judge_shares", "share_detection", "ticket_slices"]
 
 TICKET_DIMENSIONS = ("type", "app_version")
 
 
-def ticket_span(ws: Workspace) -> tuple[datetime, datetime] | None:
-    """Naive-UTC times of the first and the last ticket (None without dated tickets)."""
-    if not ws.has_table("tickets"):
-        return None
-    lo, hi = ws.connection.execute("SELECT min(ts), max(ts) FROM tickets").fetchall()[0]
-    if lo is None:
-        return None
-    return pd.Timestamp(lo).to_pydatetime(), pd.Timestamp(hi).to_pydatetime()
-
-
 def ticket_slices(ws: Workspace, cfg: MonitorConfig, start: datetime, end: datetime
                   ) -> pd.DataFrame:
-    """Columns ``series, slice_start, value, volume`` for every day in [start, end):
-    ``value`` is the ticket count or the negative share (NaN on a day with no judged
-    ticket), ``volume`` the day's ticket count (what ``min_volume`` looks at)."""
+    """Columns ``series, slice_start, value, volume, hits, trials`` for every day in
+    [start, end): ``value`` is the ticket count or the negative share (NaN on a day with no
+    judged ticket), ``volume`` the day's ticket count (what ``min_volume`` looks at),
+    ``hits`` its negative tickets and ``trials`` those whose negativity is known."""
     from applens.text.metrics import daily_ticket_metrics  # pandas-heavy: only when asked
 
     by = cfg.dimensions[0] if cfg.dimensions else None
@@ -52,6 +46,37 @@ def ticket_slices(ws: Workspace, cfg: MonitorConfig, start: datetime, end: datet
     wide = daily.set_index(["series", "day"]).reindex(index)
     tickets = wide["tickets"].fillna(0).to_numpy(dtype=float)
     value = tickets if cfg.tickets == "volume" else wide["negative_share"].to_numpy(dtype=float)
-    out = pd.DataFrame({"value": np.asarray(value, dtype=float), "volume": tickets},
+    out = pd.DataFrame({"value": np.asarray(value, dtype=float), "volume": tickets,
+                        "hits": wide["negative"].fillna(0).to_numpy(dtype=float),
+                        "trials": wide["judged"].fillna(0).to_numpy(dtype=float)},
                        index=index).reset_index()
-    return out[["series", "slice_start", "value", "volume"]]
+    return out[["series", "slice_start", "value", "volume", "hits", "trials"]]
+
+
+def judge_shares(frame: pd.DataFrame, cfg: MonitorConfig) -> pd.DataFrame | None:
+    """The share judge's verdicts on a ``ticket_slices`` frame, as columns aligned with its
+    rows (None when ``cfg.detector`` is an anomaly detector, judged per series instead).
+    App versions are judged against each other; one series or request types against
+    their own earlier days."""
+    if cfg.detector not in SHARE_JUDGES:
+        return None
+    judge = get_share_judge(cfg.detector, dict(cfg.params))
+    hits = frame.pivot(index="series", columns="slice_start", values="hits")
+    trials = frame.pivot(index="series", columns="slice_start", values="trials")
+    verdicts = judge.judge(hits.to_numpy(), trials.to_numpy(),
+                           others=cfg.dimensions == ["app_version"])
+    long = pd.DataFrame({name: np.asarray(column).ravel()
+                         for name, column in verdicts._asdict().items()},
+                        index=pd.MultiIndex.from_product([hits.index, hits.columns]))
+    keys = pd.MultiIndex.from_frame(frame[["series", "slice_start"]])
+    return long.reindex(keys).set_axis(frame.index)
+
+
+def share_detection(verdicts: pd.DataFrame, part: pd.DataFrame, name: str) -> Detection:
+    """One series' rows of ``judge_shares`` as the ``Detection`` a detector would give."""
+    rows = verdicts.loc[part.index]
+    return Detection(part["slice_start"].to_numpy(), rows["value"].to_numpy(float),
+                     rows["score"].to_numpy(float), rows["alert"].to_numpy(bool),
+                     rows["expected"].to_numpy(float), rows["lower"].to_numpy(float),
+                     rows["upper"].to_numpy(float), detector=name,
+                     judged=rows["judged"].to_numpy(bool))

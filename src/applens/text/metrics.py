@@ -73,8 +73,8 @@ def labelled_tickets(ws: Workspace) -> pd.DataFrame:
 
 
 def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFrame:
-    """Per day (and ``by``: ``type`` or ``app_version``): tickets, negative tickets and the
-    negative share (of the tickets whose negativity is known)."""
+    """Per day (and ``by``: ``type`` or ``app_version``): tickets, those whose negativity
+    is known (``judged``), negative tickets and the negative share (negative / judged)."""
     frame = labelled_tickets(ws)
     frame = frame[frame["day"].notna()]
     keys = ["day", *([by] if by else [])]
@@ -86,7 +86,7 @@ def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFram
                       negative=("negative", "sum")).reset_index()
     out["negative"] = out["negative"].astype(int)
     out["negative_share"] = (out["negative"] / out["judged"].where(out["judged"] > 0))
-    return out.drop(columns="judged")
+    return out
 
 
 def release_jumps(ws: Workspace, *, min_tickets: int = 20, alpha: float = 0.01
