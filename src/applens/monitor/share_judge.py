@@ -51,11 +51,12 @@ SHARE_JUDGES: Registry[type[Any]] = Registry(
 def get_share_judge(name: str, params: dict[str, Any]) -> ShareJudge:
     """The judge ``name`` with ``params``; a bad parameter raises InvalidParameterError."""
     cls = SHARE_JUDGES.get(name)
-    try:
-        judge = cls(**params)
-    except TypeError as exc:
-        fields = ", ".join(cls.__dataclass_fields__)
-        raise InvalidParameterError(f"{exc}; '{name}' takes {fields}.") from None
+    fields = list(cls.__dataclass_fields__)
+    unknown = sorted(set(params) - set(fields))
+    if unknown:
+        raise InvalidParameterError(f"'{unknown[0]}' is not a parameter of '{name}'; it takes "
+                                    f"{', '.join(fields)}.")
+    judge = cls(**params)
     judge.check()
     return judge
 

@@ -176,3 +176,103 @@ def test_readme_tickets_monitor_example_is_valid():
     (cfg,) = load_monitors(tomllib.loads(block)["monitors"]).values()
     assert (cfg.tickets, cfg.dimensions, cfg.slice) == ("negative_share", ["app_version"], "1d")
     assert cfg.min_abs_change == 0.15
+
+
+# -- short data: a month, and a version released inside it --------------------------------
+SHORT_DAYS = 28
+RELEASE_DAY = 20  # 5.0.0's users arrive this day
+
+
+def short_month(*, buggy: bool, seed: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Four weeks of ~15 tickets a day per version, 15 % negative; version 5.0.0 ships on
+    RELEASE_DAY (its users' first events are that day) and, with ``buggy``, its users
+    write 60 % negative tickets."""
+    rng = np.random.default_rng(seed)
+    versions = ("4.9.0", "4.9.1", "5.0.0")
+    users = pd.DataFrame({"user_id": [f"u{i}" for i in range(300)],
+                          "app_version": [versions[i % 3] for i in range(300)]})
+    born = np.where(users.app_version == "5.0.0", RELEASE_DAY, 0)
+    events = users.assign(ts=[START + timedelta(days=int(d), seconds=60) for d in born],
+                          event="app_open")
+    rows = []
+    for day in range(SHORT_DAYS):
+        for version in versions:
+            if version == "5.0.0" and day < RELEASE_DAY:
+                continue
+            writers = users[users.app_version == version].user_id.to_numpy()
+            share = 0.6 if buggy and version == "5.0.0" else 0.15
+            for _ in range(rng.poisson(15)):
+                negative = rng.random() < share
+                second = int(rng.integers(120, 86_400))
+                rows.append({"ticket_id": f"S{len(rows):05d}", "user_id": str(rng.choice(writers)),
+                             "ts": START + timedelta(days=day, seconds=second),
+                             "text": "x", "negativity": "negative" if negative else "neutral",
+                             "type": "crash"})
+    return events, pd.DataFrame(rows)
+
+
+SHORT = """
+[monitors.complaints]
+tickets = "negative_share"
+dimensions = ["app_version"]
+direction = "spike"
+"""
+
+
+def _month_runs(b) -> list:
+    return [b.run(START + timedelta(days=day, minutes=5)) for day in range(1, SHORT_DAYS + 1)]
+
+
+def test_a_new_release_complaints_alert_on_its_first_days_of_a_short_month(bench, http_receiver):
+    b = bench()
+    b.configure(monitors_toml(http_receiver.url, SHORT))
+    _load(b, *short_month(buggy=True))
+    opened = [n for r in _month_runs(b) for n in r.notices if n.kind == "opened"]
+    assert [(n.monitor, n.series) for n in opened] == [("complaints", "app_version=5.0.0")]
+    verdict = opened[0].verdict
+    assert START + timedelta(days=RELEASE_DAY) <= verdict.slice_start <= START + timedelta(
+        days=RELEASE_DAY + 2)
+    assert verdict.value > 0.4 and verdict.expected < 0.25  # against the other versions
+    assert sum("NEW spike **complaints**" in m.body for m in http_receiver.messages) == 1
+    assert alert_history(b.ws)["series"].tolist() == ["app_version=5.0.0"]
+
+
+def test_a_steady_short_month_with_a_new_release_stays_silent(bench, http_receiver):
+    for seed in (8, 9, 10):
+        b = bench()
+        b.configure(monitors_toml(http_receiver.url, SHORT))
+        _load(b, *short_month(buggy=False, seed=seed))
+        runs = _month_runs(b)
+        assert [n for r in runs for n in r.notices] == [], seed
+        assert sum(r.slices_judged for r in runs) > 0
+    assert http_receiver.messages == []
+
+
+def test_backtest_of_a_short_month_finds_the_release(bench, http_receiver):
+    from applens.monitor.backtest import backtest
+
+    b = bench()
+    b.configure(monitors_toml(http_receiver.url, SHORT))
+    _load(b, *short_month(buggy=True))
+    result = backtest(b.ws, START, START + timedelta(days=SHORT_DAYS))
+    opened = [n for n in result.notices if n.kind == "opened"]
+    assert [n.series for n in opened] == ["app_version=5.0.0"]
+
+
+@pytest.mark.parametrize(("table", "fragment"), [
+    ({"tickets": "volume", "detector": "proportion"}, "use it with tickets = 'negative_share'"),
+    ({"event": "view", "detector": "proportion"}, "use it with tickets = 'negative_share'"),
+    ({"tickets": "negative_share", "params": {"alpha": 3}}, "alpha must be between 0 and 1"),
+    ({"tickets": "negative_share", "params": {"minimum": 3}},
+     "'minimum' is not a parameter of 'proportion'"),
+])
+def test_bad_share_judge_settings_are_one_config_error(table, fragment):
+    with pytest.raises(ConfigError) as caught:
+        load_monitors({"m": table})
+    message = str(caught.value)
+    assert fragment in message and "\n" not in message, message
+
+
+def test_a_negative_share_monitor_is_judged_on_counts_by_default():
+    assert load_monitors({"m": {"tickets": "negative_share"}})["m"].detector == "proportion"
+    assert load_monitors({"m": {"tickets": "volume"}})["m"].detector == "default"
