@@ -24,7 +24,7 @@ from applens.demo._population import Population
 __all__ = ["BASE_NEGATIVE", "BUGGY_NEGATIVE", "write_tickets"]
 
 BASE_NEGATIVE, BUGGY_NEGATIVE = 0.15, 0.60
-TICKETS_PER_USER = 0.08
+TICKETS_PER_USER = 0.2  # a month's tickets: ~29 a day from 5,000 people
 
 _TEXTS = {
     "crash": (["The app crashes when I open the feed", "App closes itself after the update",

@@ -11,7 +11,7 @@ default of ``tickets = "negative_share"``); ``params`` are its keyword arguments
     @SHARE_JUDGES.register("name")
     @dataclass(frozen=True)
     class MyJudge:
-        def judge(self, hits, trials, *, others: bool) -> ShareVerdicts: ...
+        def judge(self, hits, trials, *, others: bool, direction: str) -> ShareVerdicts: ...
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class ShareVerdicts(NamedTuple):
 
 
 class ShareJudge(Protocol):
-    def judge(self, hits: np.ndarray, trials: np.ndarray, *, others: bool) -> ShareVerdicts: ...
+    def judge(self, hits: np.ndarray, trials: np.ndarray, *, others: bool,
+              direction: str = "both") -> ShareVerdicts: ...
 
 
 SHARE_JUDGES: Registry[type[Any]] = Registry(
@@ -77,8 +78,9 @@ class ProportionJudge:
     request types, which differ by nature). Each comparison is Fisher's exact test (the
     hypergeometric tail, exact on a handful of tickets), and needs ``min_tickets`` judged
     tickets on each side. ``alpha`` is the chance of a false alert per day for the whole
-    monitor: it is split over the series, the windows and both directions (Bonferroni),
-    so adding versions does not add false alerts. A short window catches a loud jump on
+    monitor: it is split over the series, the windows and the directions watched
+    (Bonferroni; a ``direction = "spike"`` monitor tests one tail), so adding versions
+    does not add false alerts. A short window catches a loud jump on
     its first day; a long one a quiet jump after a few.
     """
 
@@ -94,7 +96,8 @@ class ProportionJudge:
         if not self.windows or any(int(w) != w or w < 1 for w in self.windows):
             raise InvalidParameterError(f"windows must be whole days (>= 1); got {self.windows}.")
 
-    def judge(self, hits: np.ndarray, trials: np.ndarray, *, others: bool) -> ShareVerdicts:
+    def judge(self, hits: np.ndarray, trials: np.ndarray, *, others: bool,
+              direction: str = "both") -> ShareVerdicts:
         from scipy.stats import hypergeom, norm
 
         hits, trials = np.asarray(hits, float), np.asarray(trials, float)
@@ -102,7 +105,8 @@ class ProportionJudge:
         cum_x = np.concatenate([zero, hits.cumsum(axis=1)], axis=1)
         cum_n = np.concatenate([zero, trials.cumsum(axis=1)], axis=1)
         series = int((trials.sum(axis=1) > 0).sum())
-        threshold = self.alpha / (2 * len(self.windows) * max(series, 1))
+        tails = 2 if direction == "both" else 1
+        threshold = self.alpha / (tails * len(self.windows) * max(series, 1))
         shape = hits.shape
         best_p = np.ones(shape)
         value, expected, n_in, n_base = (np.full(shape, np.nan) for _ in range(4))
@@ -114,9 +118,10 @@ class ProportionJudge:
                 x0, n0 = cum_x[:, 1:] - x, cum_n[:, 1:] - n
             ok = (n >= self.min_tickets) & (n0 >= self.min_tickets)
             total, positives = n + n0, x + x0
-            p_high = hypergeom.sf(x - 1, total, positives, n)
-            p_low = hypergeom.cdf(x, total, positives, n)
-            p = np.where(ok, np.minimum(p_high, p_low), 1.0)
+            p_high = hypergeom.sf(x - 1, total, positives, n)  # this many or more
+            p_low = hypergeom.cdf(x, total, positives, n)  # this few or fewer
+            p = {"spike": p_high, "drop": p_low}.get(direction, np.minimum(p_high, p_low))
+            p = np.where(ok, p, 1.0)
             take = ok & (np.isnan(value) | (p < best_p))  # the most telling window
             best_p = np.where(take, p, best_p)
             with np.errstate(invalid="ignore", divide="ignore"):

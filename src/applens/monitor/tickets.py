@@ -33,11 +33,13 @@ def ticket_slices(ws: Workspace, cfg: MonitorConfig, start: datetime, end: datet
     [start, end): ``value`` is the ticket count or the negative share (NaN on a day with no
     judged ticket), ``volume`` the day's ticket count (what ``min_volume`` looks at),
     ``hits`` its negative tickets and ``trials`` those whose negativity is known."""
-    from applens.text.metrics import daily_ticket_metrics  # pandas-heavy: only when asked
+    from applens.text.metrics import UNKNOWN, daily_ticket_metrics  # only when asked
 
     by = cfg.dimensions[0] if cfg.dimensions else None
     daily = daily_ticket_metrics(ws, by=by)
     daily = daily[(daily["day"] >= start) & (daily["day"] < end)]
+    if by == "app_version":  # a writer with no event before the ticket has no version
+        daily = daily[daily[by] != UNKNOWN]
     daily = daily.assign(series=_label(daily, cfg.dimensions) if by else ALL)
     days = pd.date_range(pd.Timestamp(start).ceil("D"), pd.Timestamp(end), freq="D",
                          inclusive="left")
@@ -64,7 +66,7 @@ def judge_shares(frame: pd.DataFrame, cfg: MonitorConfig) -> pd.DataFrame | None
     hits = frame.pivot(index="series", columns="slice_start", values="hits")
     trials = frame.pivot(index="series", columns="slice_start", values="trials")
     verdicts = judge.judge(hits.to_numpy(), trials.to_numpy(),
-                           others=cfg.dimensions == ["app_version"])
+                           others=cfg.dimensions == ["app_version"], direction=cfg.direction)
     long = pd.DataFrame({name: np.asarray(column).ravel()
                          for name, column in verdicts._asdict().items()},
                         index=pd.MultiIndex.from_product([hits.index, hits.columns]))

@@ -17,8 +17,9 @@ from applens.text.data import load_tickets
 if TYPE_CHECKING:
     from applens.workspace import Workspace
 
-__all__ = ["NEUTRAL", "daily_ticket_metrics", "labelled_tickets", "release_jumps"]
+__all__ = ["NEUTRAL", "UNKNOWN", "daily_ticket_metrics", "labelled_tickets", "release_jumps"]
 
+UNKNOWN = "(unknown)"  # the slice of tickets without a type or an app version
 NEUTRAL = ("neutral", "ok", "positive", "not_toxic", "non-toxic", "none", "0", "0.0")
 
 
@@ -79,7 +80,7 @@ def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFram
     frame = frame[frame["day"].notna()]
     keys = ["day", *([by] if by else [])]
     if by:
-        frame = frame.assign(**{by: frame[by].fillna("(unknown)").astype(str)})
+        frame = frame.assign(**{by: frame[by].fillna(UNKNOWN).astype(str)})
     grouped = frame.groupby(keys, sort=True)
     out = grouped.agg(tickets=("ticket_id", "size"),
                       judged=("negative", "count"),

@@ -21,7 +21,7 @@ def demo(tmp_path_factory):
 def test_every_analysis_runs_and_writes_its_output(demo):
     result, findings, _ = demo
     assert list(findings) == ["data", "activity", "retention", "funnel", "experiment",
-                              "anomalies", "models"]
+                              "anomalies", "support", "models"]
     for section in findings:
         name = {"data": "overview"}.get(section, section)
         assert json.loads((result.outputs / f"{name}.json").read_text())["headline"]
@@ -84,8 +84,15 @@ def test_monitor_history_is_kept_in_the_demo_workspace(demo):
     result, findings, _ = demo
     with Workspace(result.workspace) as ws:
         history = alert_history(ws)
-    assert len(history) == len(findings["anomalies"].data["alerts"])
+    assert len(history) == (len(findings["anomalies"].data["alerts"])
+                            + len(findings["support"].data["alerts"]))
     assert set(history["status"]) <= {"open", "resolved"}
+
+
+def test_the_tickets_monitor_alerts_on_nothing_unplanted(demo):
+    data = demo[1]["support"].data
+    assert [a for a in data["alerts"] if a not in data["complaint_alerts"]] == []
+    assert data["tickets"] == data["planted"]["tickets"]  # every ticket ingested
 
 
 def test_models_name_the_buggy_release_and_find_the_planted_bots(demo):
