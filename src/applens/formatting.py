@@ -232,3 +232,10 @@ def frame_cells(frame: pd.DataFrame) -> list[list[str]]:
 # The formats above as Jinja template filters, for the report and the dashboard alike.
 TEMPLATE_FILTERS = {"cell": cell, "cells": frame_cells, "count": count, "number": number,
                     "percent": percent, "p_value": p_value, "effect": effect}
+
+
+def metric_value(value: Any, unit: str = "") -> str:
+    """A monitored metric's value as its unit reads (``MonitorConfig.unit``): a share
+    (``"share"``: the negative share of tickets) as a percentage, anything else a number.
+    Alert lines, the report and the dashboard all print alert values through this."""
+    return percent(value) if unit == "share" else number(value)

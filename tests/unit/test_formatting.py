@@ -113,3 +113,11 @@ def test_frame_cells_never_exceed_four_significant_digits_for_non_counts():
     for row in fm.frame_cells(frame):
         for text in row:
             assert significant(text) <= 4 or "<" in text, text
+
+
+def test_metric_value_reads_a_share_as_a_percentage_and_anything_else_as_a_number():
+    from applens.formatting import metric_value, number
+
+    assert metric_value(0.516, "share") == "51.6%"
+    assert metric_value(0.516) == number(0.516) == "0.516"
+    assert metric_value(float("nan"), "share") == metric_value(float("nan")) == "n/a"

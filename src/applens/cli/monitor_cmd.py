@@ -192,7 +192,7 @@ def history_cmd(
 
         applens monitor history --since 30d --format csv
     """
-    from applens.monitor import alert_history
+    from applens.monitor import alert_history, readable_alerts
 
     with open_workspace(workspace or ctx.obj) as ws:
         start = None
@@ -209,7 +209,8 @@ def history_cmd(
         frame = alert_history(ws, since=start)
         columns = ["monitor", "series", "slice_start", "status", "value", "expected",
                    "deviation_pct", "resolved_at"]
-        emit(frame[columns], fmt, title=f"Alerts ({len(frame)})")
+        shown = readable_alerts(ws, frame[columns]) if fmt is OutputFormat.table else frame[columns]
+        emit(shown, fmt, title=f"Alerts ({len(frame)})")
 
 
 def _moment(text: str, option: str) -> datetime:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from applens.workspace import Workspace
 
 __all__ = ["MonitorConfig", "MonitorRun", "alert_history", "load_monitors", "parse_duration",
-           "run_once"]
+           "readable_alerts", "run_once"]
 
 HISTORY_COLUMNS = ["monitor", "series", "slice_start", "status", "value", "expected", "lower",
                    "upper", "deviation_pct", "opened_at", "resolved_at"]
@@ -37,3 +37,21 @@ def alert_history(ws: Workspace, since: datetime | None = None, until: datetime 
     frame = history_frame(ws, since, until)
     extra = ["id", "last_slice", "direction", "score", "worst_deviation_pct"]
     return frame[HISTORY_COLUMNS + extra].reset_index(drop=True)
+
+
+def readable_alerts(ws: Workspace, frame: pd.DataFrame) -> pd.DataFrame:
+    """``alert_history``'s rows with ``value``, ``expected``, ``lower`` and ``upper`` as text
+    in each monitor's unit (a share as a percentage), for tables people read."""
+    from applens.errors import ConfigError
+    from applens.formatting import metric_value
+
+    try:
+        units = {name: cfg.unit for name, cfg in load_monitors(ws.settings.monitors).items()}
+    except ConfigError:  # the table still reads, in plain numbers
+        units = {}
+    out = frame.copy()
+    for column in ("value", "expected", "lower", "upper"):
+        if column in out.columns:
+            out[column] = [metric_value(v, units.get(m, "")) for v, m in
+                           zip(out[column], out["monitor"], strict=True)]
+    return out

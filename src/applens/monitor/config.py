@@ -202,6 +202,15 @@ class MonitorConfig(BaseModel):
         return [parse_mute(m) for m in self.mute]
 
     @property
+    def unit(self) -> str:
+        """``"share"`` when the value is a fraction of 1 (printed as a percentage), else
+        ``""`` (see ``applens.formatting.metric_value``)."""
+        series = self.metric_series
+        shares = self.tickets == "negative_share" or (
+            self.tickets is None and not self.formula and series[0].math == "share")
+        return "share" if shares else ""
+
+    @property
     def label(self) -> str:
         """How the metric reads in a message: ``view count``, ``B / A of view, like``."""
         if self.tickets is not None:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from applens.errors import ApplensError
-from applens.formatting import number
+from applens.formatting import metric_value, number
 from applens.insights.explain import explain
 from applens.monitor.config import MonitorConfig
 from applens.monitor.judge import Notice
@@ -26,15 +26,18 @@ MAX_CHARTS = 6  # a taller picture stops being readable in a chat
 _WORDS = {"opened": "NEW", "worse": "WORSE", "repeat": "STILL", "resolved": "RESOLVED"}
 
 
-def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
+def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta],
+          units: Mapping[str, str] | None = None) -> str:
     v = n.verdict
+    unit = (units or {}).get(n.monitor, "")
     where = f"**{n.monitor}** ({labels.get(n.monitor, '')})"
     if n.series != "all":
         where += f" · {n.series}"
     if n.kind == "resolved":
         since = n.alert["resolved_at"]
         return (f"- {_WORDS[n.kind]} {where}: back to normal since {since:%Y-%m-%d %H:%M} UTC "
-                f"(value {number(v.value)}, expected {number(v.expected)}); opened "
+                f"(value {metric_value(v.value, unit)}, expected "
+                f"{metric_value(v.expected, unit)}); opened "
                 f"{n.alert['opened_at']:%Y-%m-%d %H:%M} UTC, worst "
                 f"{n.alert['worst_deviation_pct']:+.1f} %")
     width = step.get(n.monitor, timedelta(minutes=15))
@@ -47,8 +50,9 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta]) -> str:
     when = (f"day {v.slice_start:%Y-%m-%d}" if daily else
             f"slice {v.slice_start:%Y-%m-%d %H:%M}–{end:%H:%M}")
     return (f"- {_WORDS[n.kind]} {v.direction} {where}, {when} "
-            f"UTC{since}: value {number(v.value)}, expected {number(v.expected)} "
-            f"(range {number(v.lower)}–{number(v.upper)}), "
+            f"UTC{since}: value {metric_value(v.value, unit)}, expected "
+            f"{metric_value(v.expected, unit)} (range {metric_value(v.lower, unit)}–"
+            f"{metric_value(v.upper, unit)}), "
             f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}{_unusual(v.score)}")
 
 
@@ -122,12 +126,14 @@ def explain_notices(ws: Any, notices: Sequence[Notice], configs: Mapping[str, Mo
 def render_text(notices: Sequence[Notice], labels: dict[str, str],
                 step: dict[str, timedelta], explanations: Explanations | None = None,
                 *, links: Mapping[str, str] | None = None,
-                parents: Mapping[str, Sequence[str]] | None = None) -> tuple[str, str]:
+                parents: Mapping[str, Sequence[str]] | None = None,
+                units: Mapping[str, str] | None = None) -> tuple[str, str]:
     """Title and markdown body for the notices of one run; ``explanations`` (from
     ``explain_notices``) add which slice moved a total, ``links`` (monitor -> dashboard
     address) a chart link per line, and ``parents`` (total monitor -> monitors that cut
     its metric) tell a total's alert under the slice alert that moved it, as one
-    incident, instead of a parent alert beside its child's."""
+    incident, instead of a parent alert beside its child's. ``units`` (monitor ->
+    ``MonitorConfig.unit``) print shares as percentages."""
     grouped = _grouped(notices, parents or {})
     counts = Counter("resolved" if n.kind == "resolved" else "alert" for n in notices
                      if id(n) not in grouped)
@@ -144,20 +150,21 @@ def render_text(notices: Sequence[Notice], labels: dict[str, str],
     for n in ordered:
         if id(n) in under:
             continue  # told under the slice that moved it
-        lines.append(_text(n, labels, step, explanations, links))
+        lines.append(_text(n, labels, step, explanations, links, units))
         for child, parent in under.items():
             if parent == id(n):
                 total = next(m for m in ordered if id(m) == child)
                 lines.append("  - with it, the total: "
-                             + _text(total, labels, step, explanations, links)[2:])
+                             + _text(total, labels, step, explanations, links, units)[2:])
     body = "\n".join(lines)
     return title, body
 
 
 def _text(n: Notice, labels: dict[str, str], step: dict[str, timedelta],
-          explanations: Explanations | None, links: Mapping[str, str] | None) -> str:
+          explanations: Explanations | None, links: Mapping[str, str] | None,
+          units: Mapping[str, str] | None = None) -> str:
     why = (explanations or {}).get((n.monitor, n.verdict.slice_start))
-    line = _line(n, labels, step) + (f". {why}" if why else "")
+    line = _line(n, labels, step, units) + (f". {why}" if why else "")
     base = (links or {}).get(n.monitor)
     if base and n.kind != "resolved":
         line += f" Chart: {chart_link(base, n)}"

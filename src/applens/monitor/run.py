@@ -277,7 +277,8 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
     links = {cfg.name: cfg.dashboard_url for cfg in configs if cfg.dashboard_url}
     parents = {t.name: [c.name for c in configs if same_metric(t, c)] for t in configs}
     for channels, notices in groups.items():
-        title, body = render_text(notices, labels, steps, why, links=links, parents=parents)
+        title, body = render_text(notices, labels, steps, why, links=links, parents=parents,
+                                  units={cfg.name: cfg.unit for cfg in configs})
         messages.append((list(channels), title, body, render_chart(notices, frames)))
     con = ws.connection
     con.execute("BEGIN TRANSACTION")

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from applens.errors import ConfigError
-from applens.monitor import alert_history, load_monitors
+from applens.formatting import percent
+from applens.monitor import alert_history, load_monitors, readable_alerts
 from tests.integration.monitor.conftest import monitors_toml
 
 START = datetime(2026, 10, 1)
@@ -233,8 +234,13 @@ def test_a_new_release_complaints_alert_on_its_first_days_of_a_short_month(bench
     assert START + timedelta(days=RELEASE_DAY) <= verdict.slice_start <= START + timedelta(
         days=RELEASE_DAY + 2)
     assert verdict.value > 0.4 and verdict.expected < 0.25  # against the other versions
-    assert sum("NEW spike **complaints**" in m.body for m in http_receiver.messages) == 1
-    assert alert_history(b.ws)["series"].tolist() == ["app_version=5.0.0"]
+    bodies = [m.body for m in http_receiver.messages if "NEW spike **complaints**" in m.body]
+    assert len(bodies) == 1
+    assert f"value {percent(verdict.value)}, expected {percent(verdict.expected)} (range " \
+        in bodies[0]  # a share reads as a percentage
+    history = alert_history(b.ws)
+    assert history["series"].tolist() == ["app_version=5.0.0"]
+    assert readable_alerts(b.ws, history)["value"].tolist() == [percent(verdict.value)]
 
 
 def test_a_steady_short_month_with_a_new_release_stays_silent(bench, http_receiver):

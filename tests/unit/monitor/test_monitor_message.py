@@ -66,3 +66,11 @@ def test_the_total_is_told_under_the_slice_that_moved_it():
     assert title2 == "applens: 2 anomalies"
     title3, _ = render_text([total, child], {}, {})
     assert title3 == "applens: 2 anomalies"
+
+
+def test_a_share_monitor_writes_its_values_as_percentages():
+    notice = _notice(0.516, 0.148, 0.0, 0.31)
+    _title, body = render_text([notice], {}, {}, units={"crash_rate": "share"})
+    assert "value 51.6%, expected 14.8% (range 0.0%–31.0%)" in body
+    _title, plain = render_text([notice], {}, {}, units={"other": "share"})
+    assert f"value {number(0.516)}, expected {number(0.148)}" in plain

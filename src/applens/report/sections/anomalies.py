@@ -9,7 +9,6 @@ import pandas as pd
 
 from applens.charts.alerts import alert_timeline
 from applens.errors import InsufficientDataError
-from applens.formatting import number
 from applens.report._model import Figure, NamedChart, Section, TableBlock
 from applens.report._registry import register
 from applens.report.sections._util import optional, utc_bounds
@@ -44,13 +43,14 @@ def anomalies(ws: Workspace, period: Period) -> Section | None:
     section.findings.append(
         f"{len(alerts):,} alerts from {len(by_monitor)} monitor(s); most from "
         f"{by_monitor.index[0]} ({int(by_monitor.iloc[0]):,}).")
+    readable = optional("applens.monitor", "readable_alerts")(ws, alerts)
     if "deviation_pct" in alerts.columns and alerts["deviation_pct"].notna().any():
-        worst = alerts.loc[alerts["deviation_pct"].abs().idxmax()]
+        worst = readable.loc[alerts["deviation_pct"].abs().idxmax()]
         where = f"{worst['monitor']}" + (f" · {worst['series']}" if "series" in alerts.columns
                                          and pd.notna(worst["series"]) else "")
         section.findings.append(
-            f"Largest deviation: {where} at {worst['slice_start']}: {number(worst['value'])} vs "
-            f"{number(worst['expected'])} expected ({worst['deviation_pct']:+.0f}%).")
+            f"Largest deviation: {where} at {worst['slice_start']}: {worst['value']} vs "
+            f"{worst['expected']} expected ({worst['deviation_pct']:+.0f}%).")
     if still_open:
         section.recommendations.append(
             f"{still_open} alert(s) are still open: see 'applens monitor' for their state "
@@ -58,6 +58,6 @@ def anomalies(ws: Workspace, period: Period) -> Section | None:
     section.charts = [NamedChart("alerts", "Alerts", alert_timeline(alerts))]
     keep = [c for c in ("monitor", "series", "slice_start", "status", "value", "expected",
                         "deviation_pct") if c in alerts.columns]
-    section.tables.append(TableBlock("Latest alerts", alerts[keep].tail(20)))
+    section.tables.append(TableBlock("Latest alerts", readable[keep].tail(20)))
     section.data = {"alerts": len(alerts), "open": still_open}
     return section

@@ -69,7 +69,10 @@ def anomalies(ws: Workspace, f: Filters) -> PageData:
     else:
         page.panels.append(Panel("alert_timeline", "Alerts by monitor", alerts,
                                  chart_spec_of(alert_timeline, alerts)))
-        page.tables.append(Table("alerts", "Alert history", _with_links(ws, alerts, f),
+        from applens.monitor import readable_alerts
+
+        shown = readable_alerts(ws, _with_links(ws, alerts, f))
+        page.tables.append(Table("alerts", "Alert history", shown,
                                  links={"explanation": "explain"}))
     if f.extra.get("alert"):
         _explanation(ws, f.extra["alert"], page)
