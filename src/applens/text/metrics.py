@@ -12,25 +12,23 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from applens.models import latest_scores
 from applens.text.data import load_tickets
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
 
-__all__ = ["NEUTRAL", "UNKNOWN", "daily_ticket_metrics", "labelled_tickets", "release_jumps"]
+__all__ = ["NEUTRAL", "UNKNOWN", "daily_ticket_metrics", "labelled_tickets", "release_jumps",
+           "version_jumps"]
 
 UNKNOWN = "(unknown)"  # the slice of tickets without a type or an app version
 NEUTRAL = ("neutral", "ok", "positive", "not_toxic", "non-toxic", "none", "0", "0.0")
 
 
-def _predicted(ws: Workspace, model: str) -> pd.DataFrame | None:
-    table = f"scores_{model}"
-    if not ws.has_table(table):
-        return None
-    return ws.connection.execute(
-        f'WITH last AS (SELECT as_of, scored_at FROM "{table}" ORDER BY as_of DESC, '
-        f'scored_at DESC LIMIT 1) SELECT entity_id AS ticket_id, label FROM "{table}" '
-        "JOIN last USING (as_of, scored_at)").df()
+def _predicted(ws: Workspace, model: str) -> dict[str, str]:
+    """ticket_id -> the label of the model's latest scoring run (empty: never scored)."""
+    scores = latest_scores(ws, model)
+    return dict(zip(scores["entity_id"], scores["label"], strict=True))
 
 
 def _app_versions(ws: Workspace, tickets: pd.DataFrame) -> pd.Series:
@@ -54,15 +52,13 @@ def labelled_tickets(ws: Workspace) -> pd.DataFrame:
     """Every ticket with ``type``, ``negativity``, ``negative`` (bool or NA), ``day`` and
     ``app_version`` (None where unknown)."""
     frame = load_tickets(ws, doing="measure")
-    columns = set(ws.table("tickets").columns)
+    given_columns = [c for c in ("type", "negativity") if c in ws.table("tickets").columns]
+    given = (ws.connection.execute(f"SELECT ticket_id, {', '.join(given_columns)} FROM tickets")
+             .df().set_index("ticket_id") if given_columns else pd.DataFrame())
     for column, model in (("type", "tickets-type"), ("negativity", "tickets-negativity")):
-        given = (ws.connection.execute(f"SELECT ticket_id, {column} FROM tickets").df()
-                 .set_index("ticket_id")[column] if column in columns else pd.Series(dtype=object))
-        values = frame["ticket_id"].map(given)
-        predicted = _predicted(ws, model)
-        if predicted is not None:
-            values = values.fillna(frame["ticket_id"].map(
-                dict(zip(predicted["ticket_id"], predicted["label"], strict=True))))
+        values = (frame["ticket_id"].map(given[column]) if column in given.columns
+                  else pd.Series(None, index=frame.index, dtype=object))
+        values = values.fillna(frame["ticket_id"].map(_predicted(ws, model)))
         frame[column] = values.where(values.notna() & (values.astype(str).str.strip() != ""))
     known = frame["negativity"].notna()
     frame["negative"] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
@@ -92,11 +88,17 @@ def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFram
 
 def release_jumps(ws: Workspace, *, min_tickets: int = 20, alpha: float = 0.01
                   ) -> pd.DataFrame:
-    """Per app version: its negative share against all other versions' (two-proportion
-    z-test, one-sided: higher); ``jump`` is True when it is significantly higher."""
+    """``version_jumps`` of every ticket in the workspace."""
+    return version_jumps(labelled_tickets(ws), min_tickets=min_tickets, alpha=alpha)
+
+
+def version_jumps(frame: pd.DataFrame, *, min_tickets: int = 20, alpha: float = 0.01
+                  ) -> pd.DataFrame:
+    """Per app version of ``labelled_tickets`` rows (a period's, say): its negative share
+    against all other versions' (two-proportion z-test, one-sided: higher); ``jump`` is
+    True when it is significantly higher."""
     from scipy.stats import norm
 
-    frame = labelled_tickets(ws)
     frame = frame[frame["negative"].notna() & frame["app_version"].notna()]
     rows = []
     for version, part in frame.groupby("app_version", sort=True):

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from applens.text.metrics import labelled_tickets, release_jumps
+from applens.models import latest_scores
+from applens.text.metrics import labelled_tickets, version_jumps
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -29,20 +30,10 @@ class SupportSummary:
     worst: pd.DataFrame = field(default_factory=pd.DataFrame)  # ts, ticket_id, type, text
 
 
-def _negativity_scores(ws: Workspace) -> pd.Series:
-    table = "scores_tickets-negativity"
-    if not ws.has_table(table):
-        return pd.Series(dtype=float)
-    frame = ws.connection.execute(
-        f'WITH last AS (SELECT as_of, scored_at FROM "{table}" ORDER BY as_of DESC, '
-        f'scored_at DESC LIMIT 1) SELECT entity_id, score FROM "{table}" JOIN last '
-        "USING (as_of, scored_at)").df()
-    return frame.set_index("entity_id")["score"]
-
-
 def support_summary(ws: Workspace, start: datetime | None = None,
                     end: datetime | None = None, *, worst: int = 10) -> SupportSummary | None:
-    """``None`` when the workspace has no tickets (in the range)."""
+    """``None`` when the workspace has no tickets (in the range). Every part, the version
+    table included, covers the tickets of [start, end) (undated tickets count too)."""
     if not ws.has_table("tickets"):
         return None
     frame = labelled_tickets(ws)
@@ -60,12 +51,12 @@ def support_summary(ws: Workspace, start: datetime | None = None,
     share = float(frame["negative"].dropna().astype(float).mean()) \
         if frame["negative"].notna().any() else None
     negative = frame[frame["negative"].fillna(False).astype(bool)].copy()
-    scores = _negativity_scores(ws)
-    negative["probability"] = negative["ticket_id"].map(scores)
+    scores = latest_scores(ws, "tickets-negativity")
+    negative["probability"] = negative["ticket_id"].map(scores.set_index("entity_id")["score"])
     negative = negative.sort_values(["ts", "probability"], ascending=[False, False],
                                     na_position="last").head(worst)
     shown: dict[str, Any] = {"ts": negative["ts"], "ticket_id": negative["ticket_id"],
                              "negativity": negative["negativity"], "type": negative["type"],
                              "app_version": negative["app_version"], "text": negative["text"]}
-    return SupportSummary(len(frame), share, by_type, negative_daily, release_jumps(ws),
+    return SupportSummary(len(frame), share, by_type, negative_daily, version_jumps(frame),
                           {}, pd.DataFrame(shown).reset_index(drop=True))

@@ -42,3 +42,39 @@ def test_support_section_in_the_html_report(tmp_path: Path) -> None:
     assert "Support" in html and "Negative share by app version" in html
     assert "Version 2.1:" in html  # the jump is a finding
     assert "&lt;script&gt;alert" in html and '<script>alert("x")' not in html
+
+
+def test_the_version_table_covers_the_report_period_only(tmp_path: Path) -> None:
+    # 2.1's complaints are all in October; in November both versions are steady.
+    import datetime as dt
+
+    from applens.text.summary import support_summary
+    from applens.workspace import Workspace
+
+    ws_path = tmp_path / "ws"
+    cli("init", ws_path)
+    events, tickets = tmp_path / "events.csv", tmp_path / "tickets.csv"
+    with events.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ts", "user_id", "event", "app_version"])
+        for u in range(60):
+            writer.writerow(["2026-10-01 08:00:00", f"u{u}", "open", "2.0" if u < 30 else "2.1"])
+    with tickets.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ticket_id", "user_id", "ts", "text", "negativity", "type"])
+        for i in range(240):
+            u, october = i % 60, i < 120
+            bad = (october and u >= 30 and i % 3 != 0) or i % 10 == 0
+            writer.writerow([f"T{i}", f"u{u}", f"2026-{10 if october else 11}-"
+                             f"{2 + i % 20:02d} 12:00:00", f"ticket {i}",
+                             "negative" if bad else "neutral", "bug"])
+    cli("ingest", events, "-w", ws_path)
+    cli("ingest", tickets, "--table", "tickets", "-w", ws_path)
+    with Workspace(ws_path) as ws:
+        october = support_summary(ws, dt.datetime(2026, 10, 1), dt.datetime(2026, 11, 1))
+        november = support_summary(ws, dt.datetime(2026, 11, 1), dt.datetime(2026, 12, 1))
+    assert october is not None and november is not None
+    assert october.by_version.set_index("app_version")["jump"].to_dict() == {
+        "2.0": False, "2.1": True}
+    assert not november.by_version["jump"].any()
+    assert november.by_version["tickets"].sum() == november.tickets == 120
