@@ -1,24 +1,32 @@
-"""``applens metrics``: DAU/WAU/MAU, stickiness ratio, CTR or events per user, as one spec."""
+"""``applens metrics``: DAU/WAU/MAU, stickiness ratio, CTR or events per user, as one spec;
+and support tickets per day with their negative share (``--metric tickets``), read from the
+tickets table by ``applens.text.metrics`` (what ``tickets metrics`` and the monitor read)."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
+from applens.cli._common import open_workspace
+from applens.cli._output import OutputFormat, emit
 from applens.cli._registry import COMMANDS
 from applens.cli._shortcut import (
     Built,
     FromOption,
     Interval,
     IntervalOption,
+    Slice,
     SliceOption,
     TimezoneOption,
     ToOption,
     common,
     shortcut,
 )
+from applens.errors import InvalidParameterError
 
 
 class Metric(str, Enum):
@@ -26,6 +34,7 @@ class Metric(str, Enum):
     stickiness = "stickiness"
     ctr = "ctr"
     events_per_user = "events-per-user"
+    tickets = "tickets"
 
 
 # What "active users" means at each grain: a count per period equals the window of that
@@ -36,7 +45,7 @@ ACTIVE_MATH = {"hour": ["dau", "wau", "mau"], "day": ["dau", "wau", "mau"],
 
 @COMMANDS.register("metrics")
 def register(app: typer.Typer) -> None:
-    app.command("metrics")(metrics)
+    app.command("metrics")(_or_tickets(metrics))
 
 
 def metrics_spec(metric: Metric, *, event: str | None, view_event: str, click_event: str,
@@ -59,7 +68,9 @@ def metrics_spec(metric: Metric, *, event: str | None, view_event: str, click_ev
 def metrics(
     metric: Annotated[Metric, typer.Option(
         "--metric", "-m", help="active (DAU/WAU/MAU per day; WAU and rolling MAU per week; "
-        "MAU per month), stickiness (DAU/MAU), ctr (clicks/views) or events-per-user.")
+        "MAU per month), stickiness (DAU/MAU), ctr (clicks/views), events-per-user or tickets "
+        "(support tickets per day and their negative share; --by app_version: the version "
+        "each writer ran at the ticket).")
     ] = Metric.active,
     date_from: FromOption = "-30d",
     date_to: ToOption = None,
@@ -81,3 +92,51 @@ def metrics(
     if spec.get("event") is None:
         spec.pop("event", None)
     return spec
+
+
+def _or_tickets(command: Callable[..., None]) -> Callable[..., None]:
+    """``command`` (the insight shortcut), except that ``--metric tickets`` is answered
+    from the tickets table (tickets are not events: there is no insight spec for them)."""
+
+    @functools.wraps(command)  # keeps the shortcut's signature: the same options
+    def metrics_or_tickets(**values: Any) -> None:
+        if values["metric"] is Metric.tickets:
+            _ticket_metrics(**values)
+        else:
+            command(**values)
+
+    return metrics_or_tickets
+
+
+def _ticket_metrics(*, by: Slice | None, date_from: str | None, date_to: str | None,
+                    interval: Interval, timezone: str | None, workspace: Any,
+                    fmt: OutputFormat, **others: Any) -> None:
+    from zoneinfo import ZoneInfo
+
+    from applens.insights._time import resolve_range
+    from applens.insights.span import data_span
+    from applens.text.metrics import daily_ticket_metrics
+
+    flags = {"events": "--events", "users": "--users", "engine": "--engine", "where": "--where",
+             "show_spec": "--show-spec", "event": "--event"}
+    given = [flag for key, flag in flags.items() if others.get(key)]
+    given += ["--tz"] if timezone else []
+    if given:
+        raise InvalidParameterError(f"--metric tickets reads the workspace's tickets per UTC "
+                                    f"day; drop {', '.join(given)}.")
+    if interval is not Interval.day:
+        raise InvalidParameterError("--metric tickets is measured per day; drop --interval.")
+    if by not in (None, Slice.app_version):
+        raise InvalidParameterError(f"--metric tickets is sliced by app_version; got --by "
+                                    f"{by.value} (by request type: 'applens tickets metrics "
+                                    "--by type').")
+    with open_workspace(workspace) as ws:
+        span = data_span(ws.backend, "tickets")
+        now = ws.now().replace(tzinfo=None)
+        days = resolve_range(interval="day", zone=ZoneInfo("UTC"), week_start="monday",
+                             now=min(now, span[1]) if span else now, date_from=date_from,
+                             date_to=date_to, first_event=lambda: span[0] if span else None
+                             ).periods
+        frame = daily_ticket_metrics(ws, by=by.value if by else None)
+    frame = frame[(frame["day"] >= days[0]) & (frame["day"] <= days[-1])]
+    emit(frame.reset_index(drop=True), fmt, title="Tickets per day")
