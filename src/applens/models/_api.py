@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from applens import _scores
 from applens._files import atomic_path
 from applens.errors import (
     DataError,
@@ -135,8 +136,7 @@ def _save(ws: Workspace, name: str, trained: Trained, noted: dict[str, int]) -> 
                        noted)
 
 
-def _table(name: str) -> str:
-    return f"scores_{name}"
+_table = _scores.scores_table
 
 
 def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
@@ -214,15 +214,7 @@ def latest_scores(ws: Workspace, model: str) -> pd.DataFrame:
     """The latest scores of ``model`` (newest date scored, newest run of it): entity_type,
     entity_id, score, rank, label, reasons; an empty frame if it was never scored."""
     _names([model])
-    table = _table(model)
-    if not ws.has_table(table):
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in SCORE_COLUMNS})
-    cols = ", ".join(SCORE_COLUMNS)
-    # the latest date scored, and of its runs the newest (a retrained model's)
-    return ws.connection.execute(
-        f'WITH last AS (SELECT as_of, scored_at FROM "{table}" '
-        "ORDER BY as_of DESC, scored_at DESC LIMIT 1) "
-        f'SELECT {cols} FROM "{table}" JOIN last USING (as_of, scored_at) ORDER BY rank').df()
+    return _scores.latest_scores(ws, model)
 
 
 def model_metrics(ws: Workspace) -> dict[str, dict[str, float]]:

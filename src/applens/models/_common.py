@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from applens import _scores
 from applens.errors import InvalidParameterError, SchemaError
 from applens.models.features import FeatureSet, data_span
 from applens.workspace import Workspace
@@ -24,7 +25,7 @@ __all__ = [
     "to_cutoff",
 ]
 
-SCORE_COLUMNS = ["entity_type", "entity_id", "score", "rank", "label", "reasons"]
+SCORE_COLUMNS = _scores.SCORE_COLUMNS  # the scores tables' columns (applens._scores reads them)
 
 
 @dataclass

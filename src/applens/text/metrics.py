@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from applens.models import latest_scores
+from applens._scores import latest_scores
 from applens.text.data import load_tickets
 
 if TYPE_CHECKING:

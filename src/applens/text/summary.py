@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from applens.models import latest_scores
+from applens._scores import latest_scores
 from applens.text.metrics import labelled_tickets, version_jumps
 
 if TYPE_CHECKING:
