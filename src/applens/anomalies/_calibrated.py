@@ -219,14 +219,17 @@ class CalibratedDetector(BaseDetector):
         bands = []
         bases = {kind: self._baseline(kind, x, ts) for kind in self.components}
         halves: dict[str, np.ndarray] = {}
-        for kind, base in bases.items():
-            if base is None:
-                continue
+        cleaning = self._cleaning(counts)
+
+        def calibrate(kind: str, base: Baseline) -> None:
             after = self._calibrate_after(kind, warmup, counts)
             ratio, half = calibrated(base, self._memory(), after, **self._quantile(),
-                                     **self._cleaning(counts))
+                                     **cleaning)
             ratios[kind], halves[kind] = ratio.to_numpy(), half.to_numpy()
-        cleaning = self._cleaning(counts)
+
+        for kind, base in bases.items():
+            if base is not None:
+                calibrate(kind, base)
         if cleaning and _CLEAN_SEASONS and self.period_:
             # Keep incidents out of the seasons too: blank the rows a seasonal view found
             # far beyond its reference (and the recovery after them) in the history the
@@ -246,12 +249,8 @@ class CalibratedDetector(BaseDetector):
                         continue
                     base = self._baseline(kind, x, ts, past=past)
                     bases[kind] = base
-                    if base is None:
-                        continue
-                    after = self._calibrate_after(kind, warmup, counts)
-                    ratio, half = calibrated(base, self._memory(), after, **self._quantile(),
-                                             **cleaning)
-                    ratios[kind], halves[kind] = ratio.to_numpy(), half.to_numpy()
+                    if base is not None:
+                        calibrate(kind, base)
         # A view competes for "best model" only where it is calibrated (has an opinion).
         fits = _fits({k: b._replace(scale=b.scale.where(~np.isnan(halves[k])))
                       for k, b in bases.items() if b is not None},
