@@ -375,10 +375,19 @@ def count_tail_z(x: np.ndarray, expected: np.ndarray, a: np.ndarray, rows: int,
     over = v > m * (1 + 1e-9)
     n_nb = np.where(over, m**2 / np.where(over, v - m, 1.0), 1.0)
     p_nb = np.where(over, m / v, 0.5)
-    with np.errstate(all="ignore"):
-        low = np.where(over, nbinom.cdf(s, n_nb, p_nb), poisson.cdf(s, m))
-        high = np.where(over, nbinom.sf(s - 1, n_nb, p_nb), poisson.sf(s - 1, m))
     below = s < m
-    p = np.clip(np.where(below, low, high), 1e-300, 0.5)
+    p = np.full(len(s), 0.5)
+    with np.errstate(all="ignore"):  # each row needs one tail of one distribution
+        for nb, tail in ((True, below), (True, ~below), (False, below), (False, ~below)):
+            rows = tail & (over == nb)
+            if not rows.any():
+                continue
+            k = s[rows] if tail is below else s[rows] - 1
+            if nb:
+                dist = nbinom(n_nb[rows], p_nb[rows])
+            else:
+                dist = poisson(m[rows])
+            p[rows] = dist.cdf(k) if tail is below else dist.sf(k)
+    p = np.clip(p, 1e-300, 0.5)
     z[known] = np.where(below, -1.0, 1.0) * norm.isf(p)
     return z
