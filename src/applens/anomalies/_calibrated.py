@@ -276,9 +276,14 @@ class CalibratedDetector(BaseDetector):
         # requiring daily AND weekly agreement (min) was tried and cost ~9 NAB points.
         ratios: dict[str, np.ndarray] = {}
         bands = []
-        bases = {kind: self._baseline(kind, x, ts) for kind in self.components}
         halves: dict[str, np.ndarray] = {}
         cleaning = self._cleaning(counts)
+        blanking = bool(cleaning and _CLEAN_SEASONS and self.period_)
+        # The sustained view is built once, after the blanking below (its first build
+        # would be thrown away whenever a row is blanked; it is the costliest view).
+        later = ("sustained",) if blanking else ()
+        bases = {kind: None if kind in later else self._baseline(kind, x, ts)
+                 for kind in self.components}
 
         def calibrate(kind: str, base: Baseline) -> None:
             after = self._calibrate_after(kind, warmup, counts)
@@ -289,7 +294,7 @@ class CalibratedDetector(BaseDetector):
         for kind, base in bases.items():
             if base is not None:
                 calibrate(kind, base)
-        if cleaning and _CLEAN_SEASONS and self.period_:
+        if blanking:
             # Keep incidents out of the seasons too: blank the rows a seasonal view found
             # far beyond its reference (and the recovery after them) in the history the
             # same slot of later days and weeks is read from. Causal: a row is blanked
@@ -301,15 +306,13 @@ class CalibratedDetector(BaseDetector):
             blank = np.zeros(len(x), dtype=bool)
             for i in np.flatnonzero(far):
                 blank[i : i + cleaning["pad"] + 1] = True
-            if blank.any():
-                past = x.where(~blank)
-                for kind in ("daily", "weekly", "sustained"):
-                    if bases.get(kind) is None:
-                        continue
-                    base = self._baseline(kind, x, ts, past=past)
-                    bases[kind] = base
-                    if base is not None:
-                        calibrate(kind, base)
+            past = x.where(~blank) if blank.any() else None
+            redo = [k for k in ("daily", "weekly") if bases.get(k) is not None and past is not None]
+            for kind in [*redo, *(k for k in later if k in bases)]:
+                base = self._baseline(kind, x, ts, past=past)
+                bases[kind] = base
+                if base is not None:
+                    calibrate(kind, base)
         # A view competes for "best model" only where it is calibrated (has an opinion).
         fits = _fits({k: b._replace(scale=b.scale.where(~np.isnan(halves[k])))
                       for k, b in bases.items() if b is not None},
