@@ -7,7 +7,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from applens.anomalies import get_detector
-from applens.anomalies._stats import count_dispersion, count_tail_z
+from applens.anomalies._counts import count_dispersion, count_tail_z
 
 
 def test_three_empty_slices_where_four_each_were_expected_is_overwhelming():
