@@ -63,3 +63,12 @@ def test_a_small_slice_raises_fewer_false_alerts_and_still_catches_an_outage():
         values[outage : outage + 4] = 0
         assert get_detector("default").fit_detect(values, ts).alert[outage : outage + 4].any()
     assert on_false < 0.7 * off_false, (on_false, off_false)
+
+
+def test_astronomic_counts_and_unknown_dispersion_raise_no_warning():
+    # Warnings are errors in the test run; the demo once hit an overflow here.
+    ts = pd.date_range("2024-01-01", periods=20 * 96, freq="15min")
+    values = np.random.default_rng(0).poisson(5, len(ts)).astype(float) * 1e150
+    assert not get_detector("default").fit_detect(values, ts).alert[: 96].any()
+    z = count_tail_z(np.array([3.0]), np.array([1e300]), np.array([np.nan]), rows=1)
+    assert np.isnan(z).all()
