@@ -21,7 +21,8 @@ episodes per series per day**: alerts outside every incident (a level shift's in
 lasts while it lasts, plus a day) where alerts less than ``EPISODE_GAP`` slices apart
 are one episode. Holiday episodes are reported separately (at most one is fine).
 ``default_no_clean`` is ``default`` with the clean reference and the fit gate turned off
-(issue 15's two biggest changes), measured side by side; the detector as it was before
+(issue 15's two biggest changes) and ``default_no_counts`` is ``default`` without the
+count-aware view (``count_z=0``), both measured side by side; the detector as it was before
 issue 15 is measured by running this file against that tree (``--out`` to
 product_synthetic_before.json). Output: benchmarks/results/product_synthetic.json.
 """
@@ -41,7 +42,8 @@ from applens.anomalies import get_detector
 DAY = 96
 EPISODE_GAP = 24  # slices (6 hours): closer alerts are one episode
 REPO = Path(__file__).resolve().parents[1]
-VARIANTS = {"default_no_clean": ("default", {"clean_factor": 0.0, "fit_factor": 0.0})}
+VARIANTS = {"default_no_clean": ("default", {"clean_factor": 0.0, "fit_factor": 0.0}),
+            "default_no_counts": ("default", {"count_z": 0.0})}
 
 
 def make_series(seed: int, level: float) -> tuple[np.ndarray, pd.DatetimeIndex, dict]:
@@ -131,7 +133,8 @@ def evaluate(name: str, seeds: int, level: float, min_volume: float) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("detectors", nargs="*",
-                    default=["default", "default_no_clean", "seasonal", "levelshift"])
+                    default=["default", "default_no_counts", "default_no_clean", "seasonal",
+                             "levelshift"])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks/results/product_synthetic.json")
     args = ap.parse_args(argv)

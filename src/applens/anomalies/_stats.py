@@ -320,3 +320,4 @@ def ratio_to_score(ratio: np.ndarray | pd.Series) -> np.ndarray:
     """Map a non-negative ratio (1 = at the alert edge) to [0, 1) with 0.5 at the edge."""
     r = np.nan_to_num(np.abs(np.asarray(ratio, dtype=float)), nan=0.0, posinf=1e12)
     return r / (r + 1.0)
+

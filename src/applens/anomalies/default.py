@@ -30,6 +30,10 @@ class DefaultDetector(CalibratedDetector):
     fit_factor : float
         A per-slot view whose noise scale is more than this many times the best view's
         sits out (the plain level of a series with a daily shape); 0 turns it off.
+    count_z : float
+        On event counts, the last slice (and the last hour of slices) is also tested
+        against its seasonal expectation under a negative binomial whose overdispersion
+        is the series' own; a tail this many sigmas out alerts (0 turns it off).
     """
 
     name = "default"
@@ -52,6 +56,7 @@ class DefaultDetector(CalibratedDetector):
         warmup: int | None = None,
         clean_factor: float = 1.5,
         fit_factor: float = 2.0,
+        count_z: float = 4.5,
     ) -> None:
         self.n_days = n_days
         self.n_weeks = n_weeks
@@ -66,6 +71,7 @@ class DefaultDetector(CalibratedDetector):
         self.warmup = warmup
         self.clean_factor = clean_factor
         self.fit_factor = fit_factor
+        self.count_z = count_z
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -79,3 +85,4 @@ class DefaultDetector(CalibratedDetector):
                 f"The 'clean_factor' parameter of DefaultDetector must be 0 (off) or >= 1 "
                 f"(a row below the reference is no incident). Got {self.clean_factor!r}.")
         self._check_number("fit_factor", 0.0)
+        self._check_number("count_z", 0.0)

@@ -12,7 +12,13 @@ import typer
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, console, emit, err_console, warn
 from applens.cli._registry import COMMANDS
-from applens.errors import ApplensError, ConfigError, InvalidParameterError, did_you_mean
+from applens.errors import (
+    ApplensError,
+    ConfigError,
+    DataError,
+    InvalidParameterError,
+    did_you_mean,
+)
 
 monitor_app = typer.Typer(invoke_without_command=True)
 
@@ -193,6 +199,7 @@ def history_cmd(
         applens monitor history --since 30d --format csv
     """
     from applens.monitor import alert_history, readable_alerts
+    from applens.monitor.backtest import parse_moment
 
     with open_workspace(workspace or ctx.obj) as ws:
         start = None
@@ -201,8 +208,8 @@ def history_cmd(
                 start = ws.now().replace(tzinfo=None) - _duration(since, "--since")
             except InvalidParameterError:
                 try:
-                    start = datetime.fromisoformat(since)
-                except ValueError:
+                    start = parse_moment(since, "--since")
+                except DataError:
                     raise InvalidParameterError(
                         f"--since {since!r} is neither a duration (7d) nor a date (2026-11-01)."
                     ) from None
@@ -211,15 +218,6 @@ def history_cmd(
                    "deviation_pct", "resolved_at"]
         shown = readable_alerts(ws, frame[columns]) if fmt is OutputFormat.table else frame[columns]
         emit(shown, fmt, title=f"Alerts ({len(frame)})")
-
-
-def _moment(text: str, option: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text.strip().replace("Z", "+00:00")).replace(tzinfo=None)
-    except ValueError:
-        raise InvalidParameterError(
-            f"{option} {text!r} is not a date or time; write it like 2026-11-01 or "
-            "2026-11-01T13:00 (UTC).") from None
 
 
 @monitor_app.command("backtest")
@@ -245,9 +243,10 @@ def backtest_cmd(
         applens monitor backtest --from 2026-11-01 --to 2026-12-01 --labels incidents.csv
     """
     from applens.formatting import count, percent
-    from applens.monitor.backtest import backtest, load_labels
+    from applens.monitor.backtest import backtest, load_labels, parse_moment
 
-    start, end = _moment(from_, "--from"), _moment(to, "--to")
+    start = parse_moment(from_, "--from", InvalidParameterError)
+    end = parse_moment(to, "--to", InvalidParameterError)
     known = load_labels(labels) if labels is not None else None
     with open_workspace(workspace or ctx.obj) as ws:
         if monitor is not None:

@@ -23,14 +23,20 @@ from typing import Any
 
 import pandas as pd
 
-from applens.errors import ConfigError, DataError, InvalidParameterError, NotFoundError
+from applens.errors import (
+    ApplensError,
+    ConfigError,
+    DataError,
+    InvalidParameterError,
+    NotFoundError,
+)
 from applens.monitor.config import load_monitors
 from applens.monitor.judge import Notice
 from applens.monitor.run import _judge_monitor
 from applens.monitor.slices import watermark
 from applens.workspace import Workspace
 
-__all__ = ["Backtest", "Label", "backtest", "load_labels"]
+__all__ = ["Backtest", "Label", "backtest", "load_labels", "parse_moment"]
 
 SENT = ("opened", "worse", "repeat")  # the notices that would have paged someone
 
@@ -110,14 +116,17 @@ class Backtest:
                 "precision": self.precision, "recall": self.recall, "alerts": self.rows()}
 
 
-def _when(text: str, where: str) -> datetime:
+def parse_moment(text: str, where: str, error: type[ApplensError] = DataError) -> datetime:
+    """A date or time in UTC (naive); an offset is converted to UTC, not dropped. One
+    parser for the CLI's --from/--to and the labels file, so both read a time alike;
+    ``where`` names the option or file cell in the one-line error."""
     try:
         stamp = pd.Timestamp(text.strip())
     except (TypeError, ValueError):
         stamp = pd.NaT
     if pd.isna(stamp):
-        raise DataError(f"{where}: '{text}' is not a date or time; write it like "
-                        "2026-11-28 13:00.")
+        raise error(f"{where}: '{text}' is not a date or time; write it like "
+                    "2026-11-28 or 2026-11-28 13:00 (UTC).")
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     return stamp.to_pydatetime()
@@ -139,8 +148,8 @@ def load_labels(path: Path) -> list[Label]:
         labels = []
         for row_no, raw in enumerate(reader, start=2):
             row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
-            start = _when(row["start"], f"{path} row {row_no} column start")
-            end = _when(row["end"], f"{path} row {row_no} column end")
+            start = parse_moment(row["start"], f"{path} row {row_no} column start")
+            end = parse_moment(row["end"], f"{path} row {row_no} column end")
             if end < start:
                 raise DataError(f"{path} row {row_no}: end {row['end']} is before start "
                                 f"{row['start']}; swap them.")

@@ -13,12 +13,13 @@ import pandas as pd
 
 from applens.errors import ApplensError
 from applens.formatting import metric_value, number
-from applens.insights.explain import explain
+from applens.insights.explain import Explanation, explain
 from applens.monitor.config import MonitorConfig
 from applens.monitor.judge import Notice
 from applens.monitor.slices import ALL
 
-__all__ = ["chart_link", "explain_notices", "render_chart", "render_text", "same_metric"]
+__all__ = ["chart_link", "explain_notices", "explain_slice", "render_chart", "render_text",
+           "same_metric"]
 
 Explanations = Mapping[tuple[str, datetime], str]  # (monitor, slice start) -> one sentence
 
@@ -100,6 +101,18 @@ def _explain_metric(cfg: MonitorConfig) -> str | None:
     return f"count:{s.event}" if s.event else "events"
 
 
+def explain_slice(ws: Any, cfg: MonitorConfig, slice_start: datetime,
+                  history_days: int = 7) -> Explanation | None:
+    """Which slice moved the monitor's metric in one of its slices, against the same slot
+    over the previous ``history_days`` days (None: the metric is not a plain count or DAU)."""
+    metric = _explain_metric(cfg)
+    if metric is None:
+        return None
+    minutes = max(1, int(cfg.slice_step.total_seconds() // 60))
+    return explain(ws, metric, slice_start, vs_mean=history_days, grain="minute",
+                   length=minutes)
+
+
 def explain_notices(ws: Any, notices: Sequence[Notice], configs: Mapping[str, MonitorConfig],
                     history_days: int = 7) -> dict[tuple[str, datetime], str]:
     """For each new or worse alert on a monitor's total, which slice moved it against the same
@@ -110,16 +123,12 @@ def explain_notices(ws: Any, notices: Sequence[Notice], configs: Mapping[str, Mo
         cfg = configs.get(n.monitor)
         if cfg is None or n.kind not in ("opened", "worse") or n.series != ALL:
             continue
-        metric = _explain_metric(cfg)
-        if metric is None:
-            continue
-        minutes = max(1, int(cfg.slice_step.total_seconds() // 60))
         try:
-            result = explain(ws, metric, n.verdict.slice_start, vs_mean=history_days,
-                             grain="minute", length=minutes)
+            result = explain_slice(ws, cfg, n.verdict.slice_start, history_days)
         except ApplensError:
             continue
-        out[(n.monitor, n.verdict.slice_start)] = result.headline(cfg.label)
+        if result is not None:
+            out[(n.monitor, n.verdict.slice_start)] = result.headline(cfg.label)
     return out
 
 
@@ -134,28 +143,29 @@ def render_text(notices: Sequence[Notice], labels: dict[str, str],
     its metric) tell a total's alert under the slice alert that moved it, as one
     incident, instead of a parent alert beside its child's. ``units`` (monitor ->
     ``MonitorConfig.unit``) print shares as percentages."""
-    grouped = _grouped(notices, parents or {})
+    ordered = sorted(notices, key=lambda n: (n.kind == "resolved", n.monitor, n.series,
+                                             n.verdict.slice_start))
+    under = _grouped(ordered, parents or {})  # total notice -> the slice notice it joins
     counts = Counter("resolved" if n.kind == "resolved" else "alert" for n in notices
-                     if id(n) not in grouped)
+                     if id(n) not in under)
     parts = []
     if counts["alert"]:
         parts.append(f"{counts['alert']} anomal{'y' if counts['alert'] == 1 else 'ies'}")
     if counts["resolved"]:
         parts.append(f"{counts['resolved']} resolved")
     title = "applens: " + ", ".join(parts)
-    ordered = sorted(notices, key=lambda n: (n.kind == "resolved", n.monitor, n.series,
-                                             n.verdict.slice_start))
-    under = _grouped(ordered, parents or {})
+    totals: dict[int, list[Notice]] = {}  # slice notice -> the totals told under it
+    for n in ordered:
+        if id(n) in under:
+            totals.setdefault(under[id(n)], []).append(n)
     lines = []
     for n in ordered:
         if id(n) in under:
             continue  # told under the slice that moved it
         lines.append(_text(n, labels, step, explanations, links, units))
-        for child, parent in under.items():
-            if parent == id(n):
-                total = next(m for m in ordered if id(m) == child)
-                lines.append("  - with it, the total: "
-                             + _text(total, labels, step, explanations, links, units)[2:])
+        for total in totals.get(id(n), ()):
+            lines.append("  - with it, the total: "
+                         + _text(total, labels, step, explanations, links, units)[2:])
     body = "\n".join(lines)
     return title, body
 
@@ -175,14 +185,16 @@ def _grouped(notices: Sequence[Notice], parents: Mapping[str, Sequence[str]]
              ) -> dict[int, int]:
     """Total notice -> the slice notice it is told under: same direction, a slice of a
     monitor that cuts the total's metric, opened within an hour of the total's."""
+    by_monitor: dict[str, list[Notice]] = {}
+    for n in notices:
+        if n.kind != "resolved":
+            by_monitor.setdefault(n.monitor, []).append(n)
     out: dict[int, int] = {}
     for total in notices:
         if total.series != ALL or total.kind == "resolved":
             continue
-        sliced = parents.get(total.monitor, ())
-        for n in notices:
-            if (n.monitor in sliced and n.kind != "resolved"
-                    and n.verdict.direction == total.verdict.direction
+        for n in (m for name in parents.get(total.monitor, ()) for m in by_monitor.get(name, ())):
+            if (n.verdict.direction == total.verdict.direction
                     and abs(n.verdict.slice_start - total.verdict.slice_start)
                     <= timedelta(hours=1)):
                 out[id(total)] = id(n)

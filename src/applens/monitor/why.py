@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from applens.errors import NotFoundError
-from applens.insights.explain import Explanation, explain
+from applens.insights.explain import Explanation
 from applens.monitor.config import load_monitors
-from applens.monitor.message import _explain_metric
+from applens.monitor.message import _explain_metric, explain_slice
 
 __all__ = ["explain_alert", "explainable_monitors"]
 
@@ -41,10 +41,4 @@ def explain_alert(ws: Any, alert_id: str, history_days: int = 7
         raise NotFoundError(f"Alert {alert_id} belongs to monitor '{alert['monitor']}', which "
                             "applens.toml does not declare ([monitors.NAME]); run 'applens "
                             "explain METRIC --date DAY' instead.")
-    metric = _explain_metric(cfg)
-    if metric is None:
-        return alert, None, cfg.label
-    minutes = max(1, int(cfg.slice_step.total_seconds() // 60))
-    result = explain(ws, metric, alert["slice_start"], vs_mean=history_days, grain="minute",
-                     length=minutes)
-    return alert, result, cfg.label
+    return alert, explain_slice(ws, cfg, alert["slice_start"], history_days), cfg.label

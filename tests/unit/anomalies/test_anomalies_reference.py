@@ -53,8 +53,8 @@ def test_the_second_half_size_outage_is_caught_now_and_was_missed_before():
     for seed in range(4):
         values, ts, big, small = _poisson_series(seed, 0.65)
         now = get_detector("default").fit_detect(values, ts).alert
-        before = get_detector("default", clean_factor=0.0, fit_factor=0.0).fit_detect(
-            values, ts).alert
+        before = get_detector("default", clean_factor=0.0, fit_factor=0.0,
+                              count_z=0.0).fit_detect(values, ts).alert
         assert now[big : big + 8].any()
         caught += bool(now[small : small + 8].any())
         caught_before += bool(before[small : small + 8].any())
@@ -111,7 +111,9 @@ def test_last_weeks_holiday_is_not_this_weeks_expectation(monkeypatch):
             rng = np.random.default_rng(100 + seed)
             holiday = slice(29 * 96, 30 * 96)  # a whole day at 65 %
             values[holiday] = rng.poisson(values[holiday] * 0.65)
-            alert = get_detector("default").fit_detect(values, ts).alert
+            # The count view's veto would hide the echo either way: judge the views the
+            # blanking is about.
+            alert = get_detector("default", count_z=0.0).fit_detect(values, ts).alert
             total += int(alert[36 * 96 : 37 * 96].any())  # the same weekday a week later
         return total
 
