@@ -34,6 +34,8 @@ class Overview:
     tables: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)  # id, title
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # the frames behind the charts: cross-program "daily" and "changes"
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def overview(data: AccessData, start: datetime | None, end: datetime | None,
@@ -96,6 +98,8 @@ def _cross(data: AccessData, start, end, rows: int, out: Overview) -> None:  # n
             f"Cross-program access went {c['direction']} on {pd.Timestamp(c['day']).date()}: "
             f"{percent(c['share_before'])} -> {percent(c['share_after'])} of requests.")
     out.tables.append(("cross_program", "Cross-program access by segment", answer.table))
+    out.series["daily"] = answer.tables["daily"]
+    out.series["changes"] = changes
 
 
 def _scrapers(data: AccessData, start, end, rows: int, out: Overview) -> None:  # noqa: ANN001
