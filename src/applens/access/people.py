@@ -128,29 +128,27 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     """Question 3 (see the module docstring)."""
     where, params = data.where(start, end, "e")
     grace = int(data.options.grace_days) + 1
-    # The requests after each person's end, read in place: materialising them (most of a
-    # log that runs years past its cohorts) cost more than the scans it saved.
-    after = (
-        "WITH ends AS (SELECT user_id, max(end_date) AS ended, arg_max(cohort, end_date) AS "
-        "cohort, arg_max(program, end_date) AS program FROM _acc_members GROUP BY 1 HAVING "
-        "count(end_date) = count(*)), _acc_after AS (SELECT e.user_id, e.ts, e.content, "
-        f"ends.cohort, ends.program, ends.ended FROM {data.PAGES} e JOIN ends USING (user_id) "
-        f"WHERE {where} AND e.ts >= ends.ended + INTERVAL {grace} DAY) ")
+    # One scan: the requests after each person's end (few) go to a temp table.
+    data.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _acc_after AS WITH ends AS (SELECT user_id, "
+        "max(end_date) AS ended, arg_max(cohort, end_date) AS cohort, arg_max(program, "
+        "end_date) AS program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)) "
+        "SELECT e.user_id, e.ts, e.content, ends.cohort, ends.program, ends.ended FROM "
+        f"{data.PAGES} e JOIN ends USING (user_id) WHERE {where} AND "
+        f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
     people = data.df(
-        after + "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
+        "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
         "CAST(any_value(ended) AS DATE) AS ended, count(*) AS accesses, "
         "count(DISTINCT CAST(ts AS DATE)) AS active_days, min(ts) AS first_after, "
         "max(ts) AS last_after, date_diff('day', any_value(ended), max(ts)) AS "
         "days_after_end FROM _acc_after GROUP BY user_id ORDER BY active_days DESC, "
-        "accesses DESC, user_id", params)
+        "accesses DESC, user_id")
     shown = people["user_id"].head(n).tolist()  # their most read items: for the shown only
     tops = data.df(
-        after.replace(f"WHERE {where}", f"WHERE {where} AND e.user_id IN (SELECT unnest("
-                      "?::VARCHAR[]))") +
-        ", top AS (SELECT user_id, content, count(*) AS k FROM _acc_after "
-        "GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
+        "WITH top AS (SELECT user_id, content, count(*) AS k FROM _acc_after WHERE user_id IN "
+        "(SELECT unnest(?::VARCHAR[])) GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
         "user_id ORDER BY k DESC, content) <= 3) SELECT user_id, string_agg(content, ', ' "
-        "ORDER BY k DESC, content) AS top_content FROM top GROUP BY 1", [*params, shown])
+        "ORDER BY k DESC, content) AS top_content FROM top GROUP BY 1", [shown])
     people["top_content"] = people["user_id"].map(dict(zip(
         tops["user_id"], tops["top_content"], strict=True)))
     sizes = data.df("SELECT cohort, any_value(program) AS program, count(DISTINCT user_id) AS "
@@ -161,9 +159,9 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     cohorts["share"] = cohorts["people"] / cohorts["members"].clip(lower=1)
     cohorts = cohorts.sort_values(["accesses", "cohort"], ascending=[False, True])
     content = data.df(
-        after + "SELECT program, content, count(*) AS accesses, count(DISTINCT user_id) AS "
-        "people FROM _acc_after GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY program "
-        "ORDER BY count(*) DESC, content) <= 10 ORDER BY 1, 3 DESC", params)
+        "SELECT program, content, count(*) AS accesses, count(DISTINCT user_id) AS people "
+        "FROM _acc_after GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY program ORDER "
+        "BY count(*) DESC, content) <= 10 ORDER BY 1, 3 DESC")
     return Answer("after-end", people.head(n), {"cohorts": cohorts.reset_index(drop=True),
                                                 "content": content},
                   {"people": int(len(people)), "accesses": int(people["accesses"].sum())},

@@ -32,7 +32,7 @@ import pandas as pd
 from applens._rhythm import MIN_EVENTS, MIN_GAPS, is_regular, pause_stats
 from applens.access._base import AccessData, Answer
 from applens.errors import ConfigError, InvalidParameterError
-from applens.formatting import count, number
+from applens.formatting import cell, count, number
 from applens.models.bot_features import bot_features
 
 __all__ = ["read_places", "scrapers"]
@@ -180,7 +180,7 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
             why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
                        f"{', metronome' if regular.iloc[i] else ''})")
         if many_ips.iloc[i]:
-            why.append(f"{count(row['ips_per_day'])} IPs on {row['ip_day']}")
+            why.append(f"{count(row['ips_per_day'])} IPs on {cell(row['ip_day'])}")
         if crowded.iloc[i]:
             what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
             why.append(f"{count(row['users_per_ip'])} {what}")
