@@ -128,20 +128,22 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     """Question 3 (see the module docstring)."""
     where, params = data.where(start, end, "e")
     grace = int(data.options.grace_days) + 1
-    # One scan: the requests after each person's end (few) go to a temp table.
+    # One scan: the requests after each person's end go to a temp table, as narrow as it can
+    # be (the person's cohort, program and end join back after the aggregation).
     data.con.execute(
-        "CREATE OR REPLACE TEMP TABLE _acc_after AS WITH ends AS (SELECT user_id, "
-        "max(end_date) AS ended, arg_max(cohort, end_date) AS cohort, arg_max(program, "
-        "end_date) AS program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)) "
-        "SELECT e.user_id, e.ts, e.content, ends.cohort, ends.program, ends.ended FROM "
-        f"{data.PAGES} e JOIN ends USING (user_id) WHERE {where} AND "
+        "CREATE OR REPLACE TEMP TABLE _acc_ends AS SELECT user_id, max(end_date) AS ended, "
+        "arg_max(cohort, end_date) AS cohort, arg_max(program, end_date) AS program FROM "
+        "_acc_members GROUP BY 1 HAVING count(end_date) = count(*)")
+    data.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _acc_after AS SELECT e.user_id, e.ts, e.content FROM "
+        f"{data.PAGES} e JOIN _acc_ends ends USING (user_id) WHERE {where} AND "
         f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
     people = data.df(
-        "SELECT user_id, any_value(cohort) AS cohort, any_value(program) AS program, "
-        "CAST(any_value(ended) AS DATE) AS ended, count(*) AS accesses, "
-        "count(DISTINCT CAST(ts AS DATE)) AS active_days, min(ts) AS first_after, "
-        "max(ts) AS last_after, date_diff('day', any_value(ended), max(ts)) AS "
-        "days_after_end FROM _acc_after GROUP BY user_id ORDER BY active_days DESC, "
+        "WITH p AS (SELECT user_id, count(*) AS accesses, count(DISTINCT CAST(ts AS DATE)) AS "
+        "active_days, min(ts) AS first_after, max(ts) AS last_after FROM _acc_after GROUP BY "
+        "1) SELECT p.user_id, n.cohort, n.program, CAST(n.ended AS DATE) AS ended, p.accesses, "
+        "p.active_days, p.first_after, p.last_after, date_diff('day', n.ended, p.last_after) "
+        "AS days_after_end FROM p JOIN _acc_ends n USING (user_id) ORDER BY active_days DESC, "
         "accesses DESC, user_id")
     shown = people["user_id"].head(n).tolist()  # their most read items: for the shown only
     tops = data.df(
@@ -159,9 +161,11 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     cohorts["share"] = cohorts["people"] / cohorts["members"].clip(lower=1)
     cohorts = cohorts.sort_values(["accesses", "cohort"], ascending=[False, True])
     content = data.df(
-        "SELECT program, content, count(*) AS accesses, count(DISTINCT user_id) AS people "
-        "FROM _acc_after GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY program ORDER "
-        "BY count(*) DESC, content) <= 10 ORDER BY 1, 3 DESC")
+        "SELECT n.program, a.content, count(*) AS accesses, count(DISTINCT a.user_id) AS people "
+        "FROM _acc_after a JOIN _acc_ends n USING (user_id) GROUP BY 1, 2 QUALIFY row_number() "
+        "OVER (PARTITION BY n.program ORDER BY count(*) DESC, a.content) <= 10 ORDER BY 1, 3 "
+        "DESC")
+    data.con.execute("DROP TABLE _acc_after")  # most of a log can be after the end: free it
     return Answer("after-end", people.head(n), {"cohorts": cohorts.reset_index(drop=True),
                                                 "content": content},
                   {"people": int(len(people)), "accesses": int(people["accesses"].sum())},
