@@ -161,10 +161,15 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     cohorts["share"] = cohorts["people"] / cohorts["members"].clip(lower=1)
     cohorts = cohorts.sort_values(["accesses", "cohort"], ascending=[False, True])
     content = data.df(
-        "SELECT n.program, a.content, count(*) AS accesses, count(DISTINCT a.user_id) AS people "
-        "FROM _acc_after a JOIN _acc_ends n USING (user_id) GROUP BY 1, 2 QUALIFY row_number() "
-        "OVER (PARTITION BY n.program ORDER BY count(*) DESC, a.content) <= 10 ORDER BY 1, 3 "
-        "DESC")
+        # The ten items per program by requests first (a small count), then distinct people
+        # for those ten only: counting people for every item was most of the question's time.
+        "WITH t AS (SELECT n.program, a.content, count(*) AS accesses FROM _acc_after a JOIN "
+        "_acc_ends n USING (user_id) GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
+        "n.program ORDER BY count(*) DESC, a.content) <= 10) SELECT t.program, t.content, "
+        "any_value(t.accesses) AS accesses, count(DISTINCT a.user_id) AS people FROM t JOIN "
+        "_acc_ends n ON n.program IS NOT DISTINCT FROM t.program JOIN _acc_after a ON "
+        "a.user_id = n.user_id AND "
+        "a.content = t.content GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2")
     data.con.execute("DROP TABLE _acc_after")  # most of a log can be after the end: free it
     return Answer("after-end", people.head(n), {"cohorts": cohorts.reset_index(drop=True),
                                                 "content": content},

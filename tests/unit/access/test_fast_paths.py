@@ -96,3 +96,24 @@ def test_ips_per_day_of_every_shown_account_is_the_definition(warehouse):
     assert f"{want['u5']} IPs on 2020-02-03" in got.loc["u5", "reasons"].split("; ")
     assert len(got) > 1  # accounts flagged for other reasons get their count too
     assert (got["ips_per_day"] == want.loc[got.index]).all()
+
+
+def test_after_end_items_per_program_are_the_definition(warehouse):
+    con, frame = warehouse
+    data = AccessData(con)
+    got = after_end(data).tables["content"]
+    ends = con.execute("SELECT user_id, max(end_date) AS ended, arg_max(program, end_date) AS "
+                       "program FROM _acc_members GROUP BY 1 HAVING count(end_date) = count(*)"
+                       ).df().set_index("user_id")
+    pages = _content_rows(frame)
+    pages = pages[pages["user_id"].isin(ends.index)]
+    after = pages[pages["ts"] >= pages["user_id"].map(ends["ended"]) + timedelta(days=1)]
+    after = after.assign(program=after["user_id"].map(ends["program"]),
+                         content=after["path"].str.strip("/").str.replace(
+                             r"(\.html|\?.*)$", "", regex=True).str.replace("/1/", "/"))
+    want = after.groupby(["program", "content"]).agg(
+        accesses=("ts", "size"), people=("user_id", "nunique")).reset_index()
+    want = want.sort_values(["program", "accesses", "content"], ascending=[True, False, True])
+    want = want.groupby("program").head(10).reset_index(drop=True)
+    assert got[["program", "content", "accesses", "people"]].to_dict("records") == \
+        want.to_dict("records")
