@@ -14,6 +14,17 @@ applens.access costs ~2 s of CPU for pandas, pydantic and the models package). T
 query seconds applens / hand is what the issue bounds (1.5x) and the peak RSS what it bounds at
 2 GB (DuckDB memory_limit 1 GB as in a workspace, 2 threads).
 Output: benchmarks/results/access.json.
+
+What each hand query computes, against the product's answer: ``top``, ``quiet`` and
+``scrapers`` compute the main table's counts (the product adds the members per group and
+unopened items; last seen; the pause statistics of the shared rhythm rule, accounts per IP
+and IPs per day, and the evidence of the flagged). ``after-end`` computes the per-person
+table only (the product also ranks each program's items read after the end, with distinct
+people). ``cross-program`` computes owners and the daily share (the product adds the people
+and change points). ``outlier-days`` computes the daily requests per cohort, the series the
+product hands to its registered detector (``default``: seasonal, level and level-shift
+baselines, self-calibrated, in Python per series): the detector has no SQL form, so its
+time is applens' alone.
 """
 
 from __future__ import annotations

@@ -134,11 +134,17 @@ class AccessData:
                         "AS program, NULL::TIMESTAMP AS start_date, NULL::TIMESTAMP AS end_date, "
                         "'table' AS origin WHERE false")
         logged = "cohort" in self.columns
+        if logged:  # one scan gives the (person, cohort) pairs and everyone's last request
+            con.execute("CREATE OR REPLACE TEMP TABLE _acc_seen AS SELECT CAST(user_id AS "
+                        "VARCHAR) AS user_id, cohort, max(ts) AS last_ts FROM events GROUP BY 1, 2")
         # Distinct pairs first, the id rule on those only.
-        derived = ("SELECT user_id, " + self._event_cohort() + " AS cohort FROM (SELECT "
-                   "DISTINCT CAST(user_id AS VARCHAR) AS user_id, cohort FROM events WHERE "
-                   "cohort IS NOT NULL) e") if logged else (
+        derived = ("SELECT user_id, " + self._event_cohort() + " AS cohort FROM _acc_seen e "
+                   "WHERE cohort IS NOT NULL") if logged else (
                    "SELECT NULL::VARCHAR AS user_id, NULL::VARCHAR AS cohort WHERE false")
+        self.last_seen_sql = (
+            "SELECT user_id, max(last_ts) AS last_seen FROM _acc_seen GROUP BY 1" if logged else
+            "SELECT CAST(user_id AS VARCHAR) AS user_id, max(ts) AS last_seen FROM events "
+            "GROUP BY 1")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _acc_members AS WITH x AS ({explicit}), "
             f"d AS ({derived}) SELECT * FROM x UNION ALL SELECT d.user_id, d.cohort, c.program, "

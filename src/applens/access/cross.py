@@ -35,7 +35,7 @@ def owners_sql(data: AccessData) -> str:
         cases = " ".join(f"WHEN regexp_matches(content, {literal(p)}) THEN {literal(v)}"
                          for p, v in rules.items())
         return ("SELECT content, owner FROM (SELECT DISTINCT content, CASE "
-                f"{cases} END AS owner FROM _acc_events WHERE content IS NOT NULL) "
+                f"{cases} END AS owner FROM _acc_paths WHERE content IS NOT NULL) "
                 "WHERE owner IS NOT NULL")
     share = float(data.options.owner_share)
     section = "split_part(content, '/', 1)"
@@ -44,8 +44,9 @@ def owners_sql(data: AccessData) -> str:
             "program IS NOT NULL GROUP BY ALL), "
             "t AS (SELECT section, sum(hits) AS total, arg_max(program, hits) AS owner, "
             "max(hits) AS top, sum(people) AS readers FROM r GROUP BY 1) "
-            "SELECT DISTINCT e.content, t.owner FROM _acc_events e JOIN t ON "
-            f"split_part(e.content, '/', 1) = t.section WHERE t.top >= {share} * t.total AND "
+            # the items from the path table (every item of the log), not a second scan
+            "SELECT DISTINCT p.content, t.owner FROM _acc_paths p JOIN t ON "
+            f"split_part(p.content, '/', 1) = t.section WHERE t.top >= {share} * t.total AND "
             f"t.readers >= {MIN_READERS}")
 
 

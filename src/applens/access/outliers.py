@@ -5,7 +5,8 @@ daily count of content requests, zero-filled from its first to its last active d
 range, goes through a registered anomaly detector (``anomalies.registry``; ``default`` unless
 ``detector`` names another). Each alerting day is listed with its count, the expected value,
 the score, the day's most read item and busiest person, and the ``drill`` command that shows
-that day ("what happened on that day" is one command away). Days are ranked by how far the
+that day ("what happened on that day" is one command away; the dashboard's Access page turns
+it into a link to itself on that day for that cohort or program). Days are ranked by how far the
 count is from the expected value in Poisson units, ``|count - expected| / sqrt(expected + 1)``:
 the detector's score is near 1 for every alert, so it cannot tell a 9x spike from a dip.
 """

@@ -17,7 +17,7 @@ from applens.access._base import AccessData
 from applens.access.content import top_content
 from applens.access.cross import cross_program
 from applens.access.outliers import outlier_days
-from applens.access.people import after_end, quiet_members
+from applens.access.people import after_end, enrolled_activity, quiet_from
 from applens.access.scrapers import scrapers
 from applens.errors import ApplensError
 from applens.formatting import count, number, percent
@@ -34,6 +34,8 @@ class Overview:
     tables: list[tuple[str, str, pd.DataFrame]] = field(default_factory=list)  # id, title
     skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # the frames behind the charts: cross-program "daily" and "changes"
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def overview(data: AccessData, start: datetime | None, end: datetime | None,
@@ -62,13 +64,14 @@ def _top(data: AccessData, start, end, rows: int, out: Overview) -> None:  # noq
 
 
 def _quiet(data: AccessData, start, end, rows: int, out: Overview) -> None:  # noqa: ANN001
-    answer = quiet_members(data, by="cohort", start=start, end=end, n=rows)
+    stays = enrolled_activity(data, start, end)  # one scan for both tables
+    answer = quiet_from(stays, data, by="cohort", n=rows)
     for cohort in answer.data["quiet"]:
         row = answer.table[answer.table["cohort"] == cohort].iloc[0]
         out.findings.append(f"Cohort {cohort} is unusually quiet: {number(row['rate'], 2)} "
                             f"requests per member-day (robust z {number(row['z'], 2)}).")
     out.tables.append(("quiet_cohorts", "Cohorts by activity while enrolled", answer.table))
-    people = quiet_members(data, by="person", start=start, end=end, n=rows)
+    people = quiet_from(stays, data, by="person", n=rows)
     out.cards.append(("Quiet members", count(len(people.data["quiet"]))))
     out.tables.append(("quiet_members", "Quietest members while enrolled", people.table))
 
@@ -95,6 +98,8 @@ def _cross(data: AccessData, start, end, rows: int, out: Overview) -> None:  # n
             f"Cross-program access went {c['direction']} on {pd.Timestamp(c['day']).date()}: "
             f"{percent(c['share_before'])} -> {percent(c['share_after'])} of requests.")
     out.tables.append(("cross_program", "Cross-program access by segment", answer.table))
+    out.series["daily"] = answer.tables["daily"]
+    out.series["changes"] = changes
 
 
 def _scrapers(data: AccessData, start, end, rows: int, out: Overview) -> None:  # noqa: ANN001

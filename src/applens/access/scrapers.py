@@ -32,7 +32,7 @@ import pandas as pd
 from applens._rhythm import MIN_EVENTS, MIN_GAPS, is_regular, pause_stats
 from applens.access._base import AccessData, Answer
 from applens.errors import ConfigError, InvalidParameterError
-from applens.formatting import count, number
+from applens.formatting import cell, count, number
 from applens.models.bot_features import bot_features
 
 __all__ = ["read_places", "scrapers"]
@@ -81,15 +81,16 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
         "per_ip AS (SELECT ip, count(*) AS users_per_ip "
         "FROM pairs GROUP BY 1) " + (
             "SELECT ip AS id, users_per_ip FROM per_ip" if key == "ip" else
-            "SELECT user_id AS id, max(users_per_ip) AS users_per_ip FROM pairs JOIN per_ip "
-            "USING (ip) GROUP BY 1"), params).set_index("id")
-    frame = frame.join(crowd, how="left")
+            "SELECT user_id AS id, max(users_per_ip) AS users_per_ip, count(*) AS ips FROM "
+            "pairs JOIN per_ip USING (ip) GROUP BY 1"), params).set_index("id")
     if key == "user_id":
-        ips = data.df(f"SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day "
-                      "FROM (SELECT CAST(user_id AS VARCHAR) AS user_id, CAST(ts AS DATE) AS "
-                      f"day, count(DISTINCT ip) AS k FROM events WHERE {where} GROUP BY ALL) "
-                      "GROUP BY 1", params).set_index("id")
-        frame = frame.join(ips, how="left")
+        # Only an account seen from max_ips_per_day addresses in all can reach that many in
+        # one day: the per-day count (a group per account and day) runs for those alone.
+        many = crowd.index[crowd.pop("ips") >= data.options.max_ips_per_day].tolist()
+        frame = frame.join(crowd, how="left").join(ips_per_day(data, many, start, end),
+                                                   how="left")
+    else:
+        frame = frame.join(crowd, how="left")
     bound = pages
     for value in params:  # a view takes no parameters: the range goes in as literals
         bound = bound.replace("?", f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'", 1)
@@ -98,6 +99,20 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
     stats = pause_stats(pages_table, key="id", ts="ts", max_gap_s=session_gap_s
                         ).execute().set_index("id")
     return frame.join(stats[["n_gaps", "median_gap_s", "regular_share"]], how="left")
+
+
+def ips_per_day(data: AccessData, ids: list[str], start: datetime | None,
+                end: datetime | None) -> pd.DataFrame:
+    """Per account of ``ids``: the most addresses it used in one day, and that day."""
+    if not ids:
+        return pd.DataFrame({"ips_per_day": pd.Series(dtype="int64"),
+                             "ip_day": pd.Series(dtype="object")}, index=pd.Index([], name="id"))
+    where, params = data.where(start, end)
+    return data.df(
+        "SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day FROM (SELECT "
+        "CAST(user_id AS VARCHAR) AS user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
+        f"FROM events WHERE {where} AND CAST(user_id AS VARCHAR) IN (SELECT "
+        "unnest(?::VARCHAR[])) GROUP BY ALL) GROUP BY 1", [*params, ids]).set_index("id")
 
 
 def _peak_per_minute(data: AccessData, key: str, ids: list[str], start: datetime | None,
@@ -148,27 +163,38 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     frame["events"] = frame["pages"]
     opts = data.options
     seconds = int(opts.burst_seconds)
-    reasons: list[list[str]] = []
-    for _idx, row in frame.iterrows():
-        why = []
-        if row.get("burst", 0) >= opts.burst_pages:
+    # The rules on whole columns; the sentences only for the rows they flag (few).
+    burst = frame["burst"] >= opts.burst_pages
+    regular = is_regular(frame["regular_share"], frame["events"]).fillna(False).astype(bool)
+    fast = (frame["median_gap_s"] < FAST_GAP_S) & (frame["events"] >= MIN_EVENTS)
+    many_ips = (frame["ips_per_day"] >= opts.max_ips_per_day) if entity == "user" else \
+        pd.Series(False, index=frame.index)
+    crowded = frame["users_per_ip"] >= opts.max_accounts_per_ip
+    any_reason = burst | regular | fast | many_ips | crowded
+    reasons: list[list[str]] = [[] for _ in range(len(frame))]
+    for i in map(int, any_reason.to_numpy().nonzero()[0]):
+        row, why = frame.iloc[i], reasons[i]
+        if burst.iloc[i]:
             why.append(f"{count(row['burst'])} pages in {seconds} s")
-        regular = bool(is_regular(row["regular_share"], row["events"]))
-        fast = (row["median_gap_s"] < FAST_GAP_S) and row["events"] >= MIN_EVENTS
-        if regular or fast:
+        if regular.iloc[i] or fast.iloc[i]:
             why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
-                       f"{', metronome' if regular else ''})")
-        if entity == "user" and row.get("ips_per_day", 0) >= opts.max_ips_per_day:
-            why.append(f"{count(row['ips_per_day'])} IPs on {row['ip_day']}")
-        if row.get("users_per_ip", 0) >= opts.max_accounts_per_ip:
+                       f"{', metronome' if regular.iloc[i] else ''})")
+        if many_ips.iloc[i]:
+            why.append(f"{count(row['ips_per_day'])} IPs on {cell(row['ip_day'])}")
+        if crowded.iloc[i]:
             what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
             why.append(f"{count(row['users_per_ip'])} {what}")
-        reasons.append(why)
     frame["reasons"] = ["; ".join(r) for r in reasons]
     frame["n_reasons"] = [len(r) for r in reasons]
     flagged = frame[frame["n_reasons"] > 0].copy()
     flagged["burst"] = flagged["burst"].fillna(0)
     flagged = flagged.sort_values(["n_reasons", "burst", "events"], ascending=False).head(n)
+    if entity == "user":  # the shown accounts get their per-day count too
+        rest = flagged.index[flagged["ips_per_day"].isna()].tolist()
+        found = ips_per_day(data, rest, start, end)
+        flagged.loc[found.index, ["ips_per_day", "ip_day"]] = found[["ips_per_day", "ip_day"]]
+        if flagged["ips_per_day"].notna().all():  # whole counts, as the query gives them
+            flagged["ips_per_day"] = flagged["ips_per_day"].astype("int64")
     flagged = flagged.drop(columns=["events"]).join(
         _evidence(data, key, list(flagged.index), start, end, session_gap_s), how="left")
     flagged.index.name = key

@@ -15,6 +15,7 @@ and returns an Altair chart:
 ``charts.bots``            ``bot_scatter``
 ``charts.personas``        ``persona_chart`` (persona × feature heatmap)
 ``charts.completeness``    ``completeness_heatmap`` (rows per day × source/table)
+``charts.access``          ``cross_program_chart``, ``top_content_chart`` (content access)
 =========================  ===============================================================
 
 ``save_chart`` writes HTML with the scripts inlined, PNG or SVG, with no browser and no

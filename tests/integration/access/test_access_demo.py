@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -219,3 +219,37 @@ def test_a_range_without_scrapers_gives_an_empty_ranked_table(demo):
     answer = scrapers(data, start=datetime(2021, 6, 1), end=datetime(2021, 7, 1))
     assert answer.table.empty and "reasons" in answer.table.columns
     assert answer.data["flagged"] == 0 and answer.data["judged"] >= 1
+
+
+def test_the_page_draws_the_cut_and_the_top_content_and_links_each_outlier_day(demo):
+    from urllib.parse import parse_qs, urlsplit
+
+    from starlette.testclient import TestClient
+
+    from applens.web import create_app
+
+    folder, _, _, truth = demo
+    with Workspace.open(folder) as ws, TestClient(create_app(ws)) as client:
+        body = client.get("/api/pages/access?date_from=2018-01-01&date_to=2021-07-01").json()
+        charts = {c["id"]: c for c in body["charts"]}
+        assert {"cross_program_daily", "top_content_bars"} <= set(charts)
+        cut = charts["cross_program_daily"]["spec"]
+        rules = [layer for layer in cut["layer"] if layer["mark"]["type"] == "rule"]
+        assert rules, "the change point is not marked"
+        assert truth.cross_program_cut in json.dumps(cut)
+        outliers = next(t for t in body["tables"] if t["id"] == "outlier_days")
+        first = outliers["rows"][0]
+        assert "drill" not in first  # the command is the CLI's; the page links instead
+        query = parse_qs(urlsplit(first["open"]).query)
+        assert query["cohort"] == [truth.spike_cohort]
+        assert query["date_from"] == query["date_to"] == [truth.spike_day]
+        drilled = client.get(first["open"].split("#")[0].replace("/page/", "/api/pages/")).json()
+        drill = next(t for t in drilled["tables"] if t["id"] == "drill")
+        expected = top_content(AccessData.from_workspace(ws), by="cohort",
+                               group=truth.spike_cohort, n=20,
+                               start=datetime.fromisoformat(truth.spike_day),
+                               end=datetime.fromisoformat(truth.spike_day) + timedelta(days=1))
+        assert [r["content"] for r in drill["rows"]] == expected.table["content"].tolist()
+        assert len(drill["rows"]) > 0
+        html = client.get(first["open"].split("#")[0], headers={"accept": "text/html"}).text
+        assert f"What cohort {truth.spike_cohort} read on {truth.spike_day}" in html
