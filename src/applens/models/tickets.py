@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from applens.errors import InsufficientDataError
 from applens.models._common import Trained, ranked
-from applens.models._options import OPTIONS
+from applens.models._options import OPTIONS, options_for
 from applens.models.registry import MODELS, ModelSpec, SavedModel
 from applens.text.classify import TextModel, fit_text_model, per_class_report, top_terms
 from applens.text.data import LABELS, load_tickets
@@ -102,7 +102,7 @@ def _predict(name: str, ws: Workspace, saved: SavedModel, as_of: datetime | None
     if as_of is not None and frame["ts"].notna().any():
         frame = frame[frame["ts"].isna() | (frame["ts"] < as_of)]
     if threshold is None:
-        threshold = TicketOptions(**ws.settings.models.get(name, {})).other_threshold
+        threshold = options_for(name, ws.settings.models.get(name)).other_threshold
     labels, proba = score_texts(saved, frame["text"].tolist(), threshold)
     reasons = pd.Series([[f"{label} ({p:.0%})"] for label, p in zip(labels, proba, strict=True)],
                         dtype=object)
@@ -130,4 +130,5 @@ for _order, (_name, _what) in enumerate({
     OPTIONS[_name] = TicketOptions
     MODELS.add(_name, ModelSpec(
         _name, lambda ws, cutoff, options, _n=_name: _train(_n, ws, cutoff, options),
-        predict, _what, needs_events=False), order=80 + _order)
+        predict, _what, needs_events=False, takes_threshold=_name == "tickets-type"),
+        order=80 + _order)
