@@ -8,7 +8,6 @@ a CSV file.
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections import Counter
 from collections.abc import Iterable
@@ -147,8 +146,8 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
     Each model's scores are appended to the warehouse table ``scores_<model>`` (a rerun for
     the same date and version replaces its rows); ``out`` also writes all of them to a CSV.
     With no model named and none trained (``train`` skips what the data cannot support)
-    there is nothing to score: the result is empty. ``threshold`` goes to the models whose
-    ``predict`` takes one (tickets-type: below it a type is ``other``).
+    there is nothing to score: the result is empty. ``threshold`` goes to the models registered
+    with ``takes_threshold=True`` (tickets-type: below it a type is ``other``).
     """
     if models is None:
         names = [n for n in MODELS if latest_version(ws, n)]
@@ -161,8 +160,8 @@ def predict(ws: Workspace, models: str | Iterable[str] | None = None, *,
     results = {}
     with feature_cache():
         for name, saved in saved_models.items():
-            extra = {"threshold": threshold} if threshold is not None and \
-                "threshold" in inspect.signature(MODELS[name].predict).parameters else {}
+            extra = {"threshold": threshold} \
+                if threshold is not None and MODELS[name].takes_threshold else {}
             scores = MODELS[name].predict(ws, saved, as_of, **extra)
             _store(ws, name, scores, saved.version, as_of)
             results[name] = scores

@@ -75,6 +75,7 @@ class ModelSpec:
     predict: Callable[..., pd.DataFrame]
     description: str
     needs_events: bool = True  # False: learns from another table (tickets)
+    takes_threshold: bool = False  # True: predict(..., threshold=) (applens predict --threshold)
 
 
 MODELS: Registry[ModelSpec] = Registry("model", discover="applens.models")

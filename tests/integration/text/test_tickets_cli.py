@@ -95,6 +95,10 @@ def test_ingest_train_predict_roundtrip(ws: Path, tmp_path: Path) -> None:
     scores = json.loads(cli("predict", "tickets-type", "-w", ws, "--format", "json",
                             "--top", "500"))["tickets-type"]
     assert len(scores) == 240 and {s["label"] for s in scores} == {"card", "payment", "login"}
+    assert max(s["score"] for s in scores) < 1.0  # sure, never certain: --threshold can act
+    strict = json.loads(cli("predict", "tickets-type", "-w", ws, "--format", "json", "--top",
+                            "500", "--threshold", "1.0"))["tickets-type"]
+    assert {s["label"] for s in strict} == {"other"}  # --threshold reaches tickets-type
 
     new = tmp_path / "new.csv"
     new.write_text("message\nкарта не работает совсем\npayment failed again\nzzz qqq\n",

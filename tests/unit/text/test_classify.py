@@ -57,3 +57,24 @@ def test_sentence_embeddings_put_paraphrases_together() -> None:
     model = fit_text_model(CARD + LOGIN, ["card"] * 24 + ["login"] * 24, embeddings=True)
     assert model.embeddings == "all-MiniLM-L6-v2"
     assert list(model.predict(["my card went missing"])[0]) == ["card"]
+
+
+def test_two_classes_keep_their_nb_head_through_the_saved_state() -> None:
+    model = fit_text_model(CARD + LOGIN, ["card"] * 24 + ["login"] * 24)
+    assert model.nb_model is not None and model.nb_ratio is not None
+    # NB ratios point each word to the class it is counted in
+    words = list(model.features.named_transformers_["words"].get_feature_names_out())
+    assert model.nb_ratio[words.index("card")] < 0 < model.nb_ratio[words.index("password")]
+    again = TextModel.from_state(model.to_state())
+    texts = ["карта не работает", "забыл пароль", "card blocked"]
+    assert np.allclose(again.predict_proba(texts), model.predict_proba(texts))
+
+
+def test_many_classes_take_one_softmax_temperature() -> None:
+    other = ["refund my money", "верните деньги", "charged twice", "списали дважды"] * 6
+    model = fit_text_model(CARD + LOGIN + other, ["card"] * 24 + ["login"] * 24 + ["pay"] * 24)
+    assert model.temperature is not None and model.temperature > 0
+    proba = model.predict_proba(CARD[:6] + LOGIN[:6])
+    # probabilities follow the SVM's margins: same winner, and confident on its own training
+    margins = model.model.decision_function(model.matrix(CARD[:6] + LOGIN[:6]))
+    assert (proba.argmax(axis=1) == margins.argmax(axis=1)).all() and proba.max(axis=1).min() > 0.4
