@@ -171,9 +171,10 @@ class Workspace:
         row count (rows written without the ledger, by SQL, still change the count). Results
         computed from the events stay valid while it is unchanged."""
         names = set(self.table_names())
-        last = (self.connection.execute("SELECT max(ingest_id) FROM ingests").fetchone()[0]
+        # fetchall, not fetchone: DuckDB keeps a result that was not read to its end open.
+        last = (self.connection.execute("SELECT max(ingest_id) FROM ingests").fetchall()[0][0]
                 if "ingests" in names else None)
-        rows = (self.connection.execute("SELECT count(*) FROM events").fetchone()[0]
+        rows = (self.connection.execute("SELECT count(*) FROM events").fetchall()[0][0]
                 if "events" in names else None)
         return last, rows
 

@@ -49,8 +49,10 @@ def test_data_version_changes_with_each_ingest_only(tmp_path):
     with Workspace.init(tmp_path / "ws") as ws:
         empty = ws.data_version()
         ingest(ws, csv)
+        assert ws.backend.table("events").count().execute() == 1
         first = ws.data_version()
         assert first != empty and first == ws.data_version()
+        assert ws.backend.table("events").count().execute() == 1  # no result left open
         csv.write_text("ts,user_id,event\n2026-11-02T10:00:00Z,u2,open\n", encoding="utf-8")
         ingest(ws, csv)
         assert ws.data_version() != first

@@ -1,0 +1,83 @@
+"""Page builds off the request thread, and their results kept per data version.
+
+A request asks ``PageBuilds.start(name, filters)`` for a future and waits for it a moment;
+a page not ready by then is streamed: its shell with a progress state at once, its body
+when the future resolves (``app.py``). The build runs on one worker thread under the
+workspace lock (the DuckDB connection is not thread-safe).
+
+A page registered ``cached=True`` reads only the events and the ingest ledger, so its
+result is kept under ``(page, filters, ws.data_version())``: a reload is instant, and an
+ingest (which moves the version) makes the next request build afresh. The same request
+asked twice while it builds shares one build. Failed builds are not kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from applens.web import pages
+
+if TYPE_CHECKING:
+    from applens.workspace import Workspace
+
+__all__ = ["PageBuilds"]
+
+KEEP = 64  # finished results kept (the default view of every page with a few filters each)
+
+
+class PageBuilds:
+    def __init__(self, ws: Workspace, lock: Any, keep: int = KEEP) -> None:
+        self.ws = ws
+        self.lock = lock
+        self.keep = keep
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="applens-page")
+        self._kept: OrderedDict[tuple[Any, ...], Future[Any]] = OrderedDict()
+        self._mutex = threading.Lock()
+
+    def start(self, name: str, filters: pages.Filters) -> Future[pages.PageData]:
+        """The build of page ``name`` under ``filters``: kept, in flight, or just started."""
+        entry = pages.PAGES.get(name)
+        if not entry.cached:
+            return self._pool.submit(self._locked, entry.build, filters)
+        return self._kept_or_new((name, *sorted(filters.query_items().items())),
+                                 lambda: self._locked(entry.build, filters))
+
+    def memo(self, what: str, compute: Callable[[Workspace], Any]) -> Any:
+        """``compute(ws)`` kept per data version (e.g. the slice options of the filters),
+        computed in the caller's thread: it is quick, and must not queue behind a build."""
+        with self.lock:
+            key = (what, self.ws.data_version())
+            with self._mutex:
+                found = self._kept.get(key)
+            if found is None:
+                found = Future()
+                found.set_result(compute(self.ws))
+                self._keep(key, found)
+        return found.result()
+
+    def _kept_or_new(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Future[Any]:
+        with self.lock:
+            key = (*key, self.ws.data_version())
+        with self._mutex:
+            found = self._kept.get(key)
+            if found is not None and not (found.done() and found.exception() is not None):
+                self._kept.move_to_end(key)
+                return found
+            future = self._pool.submit(build)
+        self._keep(key, future)
+        return future
+
+    def _keep(self, key: tuple[Any, ...], future: Future[Any]) -> None:
+        with self._mutex:
+            self._kept[key] = future
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.keep:
+                self._kept.popitem(last=False)
+
+    def _locked(self, build: Callable[..., Any], *args: Any) -> Any:
+        with self.lock:
+            return build(self.ws, *args)
