@@ -70,13 +70,14 @@ class _State:
 def create_app(ws: Any, token: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
                allowed_hosts: list[str] | None = None, auth: Auth | None = None,
-               page_wait_s: float = DEFAULT_PAGE_WAIT_S) -> FastAPI:
+               page_wait_s: float = DEFAULT_PAGE_WAIT_S, warm_pages: bool = False) -> FastAPI:
     """The dashboard over ``ws``; with ``token`` every request must carry it (or a session).
 
     ``allowed_hosts`` (e.g. ``["127.0.0.1", "localhost"]``) refuses requests whose Host
     header names anything else. ``auth`` replaces the one built from ``token`` (tests inject
     its clock and secret). A page whose data takes longer than ``page_wait_s`` to build
-    shows a progress state until it arrives.
+    shows a progress state until it arrives. ``warm_pages`` builds the default view of the
+    cached pages in the background now and after each ingest (``applens serve`` does).
     """
     if auth is None and token:
         auth = Auth(token)
@@ -91,6 +92,8 @@ def create_app(ws: Any, token: str | None = None,
     with state.lock:  # DuckDB's progress bar would print into the server's terminal
         ws.connection.execute("SET enable_progress_bar = false")
     app.state.applens = state
+    if warm_pages:
+        state.builds.warm()
     app.state.max_upload_bytes = max_upload_bytes
     app.state.auth = auth
     _install_error_handlers(app)

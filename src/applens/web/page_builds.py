@@ -9,6 +9,11 @@ A page registered ``cached=True`` reads only the events and the ingest ledger, s
 result is kept under ``(page, filters, ws.data_version())``: a reload is instant, and an
 ingest (which moves the version) makes the next request build afresh. The same request
 asked twice while it builds shares one build. Failed builds are not kept.
+
+``warm()`` builds the default view (no filters) of every cached page ahead of the first
+visit: at start, and again when a request finds the data version moved (an upload). It
+builds one page at a time, each queued when the one before is done, so a visitor's
+request waits for at most one of them.
 """
 
 from __future__ import annotations
@@ -37,6 +42,25 @@ class PageBuilds:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="applens-page")
         self._kept: OrderedDict[tuple[Any, ...], Future[Any]] = OrderedDict()
         self._mutex = threading.Lock()
+        self._warmed: Any = None  # the data version warm() last ran for
+
+    def warm(self) -> None:
+        """Build every cached page's default view, one after another, in the background."""
+        with self.lock:
+            version = self.ws.data_version()
+        with self._mutex:
+            if version == self._warmed:
+                return
+            self._warmed = version
+        threading.Thread(target=self._warm_all, name="applens-warm", daemon=True).start()
+
+    def _warm_all(self) -> None:
+        # Not on the pool's worker: it waits for each build, which runs on that worker.
+        for name, entry in list(pages.PAGES.items()):
+            if entry.cached:
+                with self.lock:
+                    filters = pages.parse_filters(self.ws, {})
+                self.start(name, filters).exception()  # a failure shows when the page opens
 
     def start(self, name: str, filters: pages.Filters) -> Future[pages.PageData]:
         """The build of page ``name`` under ``filters``: kept, in flight, or just started."""
@@ -61,7 +85,10 @@ class PageBuilds:
 
     def _kept_or_new(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Future[Any]:
         with self.lock:
-            key = (*key, self.ws.data_version())
+            version = self.ws.data_version()
+        if self._warmed is not None and version != self._warmed:
+            self.warm()  # new data: the default views again
+        key = (*key, version)
         with self._mutex:
             found = self._kept.get(key)
             if found is not None and not (found.done() and found.exception() is not None):
