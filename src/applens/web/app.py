@@ -92,6 +92,7 @@ def create_app(ws: Any, token: str | None = None,
     with state.lock:  # DuckDB's progress bar would print into the server's terminal
         ws.connection.execute("SET enable_progress_bar = false")
     app.state.applens = state
+    app.router.on_shutdown.append(state.builds.stop_warming)
     if warm_pages:
         state.builds.warm()
     app.state.max_upload_bytes = max_upload_bytes

@@ -43,6 +43,15 @@ class PageBuilds:
         self._kept: OrderedDict[tuple[Any, ...], Future[Any]] = OrderedDict()
         self._mutex = threading.Lock()
         self._warmed: Any = None  # the data version warm() last ran for
+        self._closed = threading.Event()
+        self._warmer: threading.Thread | None = None
+
+    def stop_warming(self) -> None:
+        """The app is shutting down (its workspace closes next): warm no further page, and
+        wait for the one being built (closing a connection in use fails)."""
+        self._closed.set()
+        if self._warmer is not None:
+            self._warmer.join(timeout=120)
 
     def warm(self) -> None:
         """Build every cached page's default view, one after another, in the background."""
@@ -52,15 +61,21 @@ class PageBuilds:
             if version == self._warmed:
                 return
             self._warmed = version
-        threading.Thread(target=self._warm_all, name="applens-warm", daemon=True).start()
+        self._warmer = threading.Thread(target=self._warm_all, name="applens-warm", daemon=True)
+        self._warmer.start()
 
     def _warm_all(self) -> None:
         # Not on the pool's worker: it waits for each build, which runs on that worker.
         for name, entry in list(pages.PAGES.items()):
+            if self._closed.is_set():
+                return
             if entry.cached:
-                with self.lock:
-                    filters = pages.parse_filters(self.ws, {})
-                self.start(name, filters).exception()  # a failure shows when the page opens
+                try:
+                    with self.lock:
+                        filters = pages.parse_filters(self.ws, {})
+                    self.start(name, filters).exception()  # a failure shows when it opens
+                except Exception:  # noqa: BLE001 - warming is a head start, never required
+                    return
 
     def start(self, name: str, filters: pages.Filters) -> Future[pages.PageData]:
         """The build of page ``name`` under ``filters``: kept, in flight, or just started."""
