@@ -93,6 +93,9 @@ def create_app(ws: Any, token: str | None = None,
         ws.connection.execute("SET enable_progress_bar = false")
     app.state.applens = state
     app.router.on_shutdown.append(state.builds.stop_warming)
+    # Discover the pages here, in one thread: discovery imports the page modules, and a
+    # request read during the warm thread's first read would find the registry half full.
+    pages.PAGES.names()
     if warm_pages:
         state.builds.warm()
     app.state.max_upload_bytes = max_upload_bytes
