@@ -12,8 +12,9 @@ import io
 import logging
 import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as BuildPending
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import Body, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
@@ -57,6 +58,9 @@ class _State:
         self.lock = threading.RLock()
         self.builds = PageBuilds(ws, self.lock)
         self.page_wait_s = page_wait_s
+        # Pages are opened off the request thread: even reading the filters waits for the
+        # lock, which a build may hold for seconds, and the shell must not wait for that.
+        self.openers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="applens-open")
 
     def page_data(self, name: str, filters: pages.Filters) -> pages.PageData:
         """The page's data, waiting for its build (kept per data version where it may be)."""
@@ -65,6 +69,27 @@ class _State:
     def filters(self, request: Request) -> pages.Filters:
         with self.lock:
             return pages.parse_filters(self.ws, _params(request))
+
+    def open(self, name: str, params: dict[str, str]) -> Future[_Opened]:
+        """What page ``name`` shows under the query ``params``, on an opener thread."""
+
+        def opened() -> _Opened:
+            with self.lock:
+                filters = pages.parse_filters(self.ws, params)
+            data = self.page_data(name, filters)
+            return _Opened(filters, data, self.builds.memo("slice_options", pages.slice_options))
+
+        return self.openers.submit(opened)
+
+
+class _Opened(NamedTuple):
+    filters: pages.Filters
+    data: pages.PageData
+    slice_options: dict[str, list[str]]
+
+    def context(self) -> dict[str, Any]:
+        return {"filters": self.filters, "data": self.data, "slice_options": self.slice_options,
+                "query": self.filters.query_items()}
 
 
 def create_app(ws: Any, token: str | None = None,
@@ -174,17 +199,14 @@ def _pages(app: FastAPI, state: _State) -> None:
     @app.get("/page/{name}", include_in_schema=False)
     def page(request: Request, name: str) -> Response:
         entry = pages.PAGES.get(name)
-        filters = state.filters(request)
-        build = state.builds.start(name, filters)
-        context = {"page": name, "title": entry.title, "filters": filters,
-                   "query": filters.query_items(), "workspace": state.ws.path.name}
+        opening = state.open(name, _params(request))
+        context = {"page": name, "title": entry.title, "workspace": state.ws.path.name}
         try:
-            data = build.result(timeout=state.page_wait_s)
+            opened = opening.result(timeout=state.page_wait_s)
         except BuildPending:
-            return StreamingResponse(_streamed(request, state, build, context),
+            return StreamingResponse(_streamed(request, opening, context),
                                      media_type="text/html; charset=utf-8")
-        return _render(request, "page.html", data=data, slice_options=_slices(state),
-                       **context)
+        return _render(request, "page.html", **opened.context(), **context)
 
     @app.get("/page/{name}/{item}.csv", include_in_schema=False)
     def page_csv(request: Request, name: str, item: str) -> Response:
@@ -225,14 +247,10 @@ _BODY_MARK = "<!--page-body-->"
 _HIDE_PROGRESS = "<style>#page-progress { display: none; }</style>\n"
 
 
-def _slices(state: _State) -> dict[str, list[str]]:
-    return state.builds.memo("slice_options", pages.slice_options)
-
-
-def _streamed(request: Request, state: _State, build: Any, context: dict[str, Any]
+def _streamed(request: Request, opening: Future[_Opened], context: dict[str, Any]
               ) -> Iterator[str]:
-    """The page's shell with its progress state now; its body (or what failed) when the
-    build is done. The status is already sent (200), so a failure is shown in the page."""
+    """The page's shell with its progress state now; its body (or what failed) when it is
+    ready. The status is already sent (200), so a failure is shown in the page."""
     nav = [(key, entry.title) for key, entry in pages.PAGES.items()] + [("upload", "Upload")]
     shell = templates.get_template("page.html").render(request=request, nav=nav, data=None,
                                                        **context)
@@ -240,15 +258,14 @@ def _streamed(request: Request, state: _State, build: Any, context: dict[str, An
     yield head
     try:
         body = templates.get_template("_page_body.html").render(
-            data=build.result(), slice_options=_slices(state), **context)
+            **opening.result().context(), **context)
     except Exception as exc:  # noqa: BLE001 - shown in the page; the status is already sent
         if isinstance(exc, ApplensError):
             message = str(exc)
         else:
             log.exception("Building page %s failed", context["page"])
             message = "Something went wrong on the server; the details are in the server's log."
-        body = templates.get_template("_page_failed.html").render(
-            data=pages.PageData(), slice_options={}, message=message, **context)
+        body = templates.get_template("_page_failed.html").render(message=message, **context)
     yield _HIDE_PROGRESS + body
     yield tail
 

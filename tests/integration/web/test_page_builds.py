@@ -78,3 +78,46 @@ def test_warm_pages_builds_the_default_views_before_the_first_visit(small_ws, mo
         client.get("/page/warmed", headers=HTML)
         time.sleep(0.2)
     assert len(calls) == 1  # the visit was answered from the warmed build
+
+
+
+def test_a_page_opened_while_another_builds_gets_its_progress_state_first(small_ws,
+                                                                           monkeypatch):
+    """A held build has the workspace lock; another page's shell arrives before it is let go
+    (read from a real socket: the shell must not wait for the lock)."""
+    import http.client
+    import threading
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    from tests.integration.web.conftest import serve_http
+
+    release = threading.Event()
+    overview = PAGES["overview"].build
+
+    def held(ws, filters):  # noqa: ANN001, ANN202
+        release.wait(30)
+        return overview(ws, filters)
+
+    monkeypatch.setitem(PAGES, "held", Page("Held", held))
+    with serve_http(create_app(small_ws, page_wait_s=0.2)) as url:
+        first = threading.Thread(target=lambda: urllib.request.urlopen(
+            f"{url}/page/held", timeout=60).read())
+        first.start()
+        try:
+            time.sleep(0.5)  # the held build has the lock now
+            parts = urlsplit(url)
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            conn.request("GET", "/page/overview", headers=HTML)
+            response = conn.getresponse()
+            shell = ""
+            while "page-progress" not in shell:
+                line = response.readline()
+                assert line, "the response ended without a progress state"
+                shell += line.decode("utf-8")
+            assert not release.is_set() and "chart-spec" not in shell
+        finally:
+            release.set()
+        rest = response.read().decode("utf-8")
+        first.join(30)
+    assert 'class="chart-spec"' in rest and rest.rstrip().endswith("</html>")
