@@ -56,7 +56,7 @@ class _State:
     def __init__(self, ws: Any, page_wait_s: float = DEFAULT_PAGE_WAIT_S) -> None:
         self.ws = ws
         self.lock = threading.RLock()
-        self.builds = PageBuilds(ws, self.lock)
+        self.builds = PageBuilds(ws, self.lock, memos={"slice_options": pages.slice_options})
         self.page_wait_s = page_wait_s
         # Pages are opened off the request thread: even reading the filters waits for the
         # lock, which a build may hold for seconds, and the shell must not wait for that.
@@ -74,10 +74,11 @@ class _State:
         """What page ``name`` shows under the query ``params``, on an opener thread."""
 
         def opened() -> _Opened:
-            with self.lock:
-                filters = pages.parse_filters(self.ws, params)
-            data = self.page_data(name, filters)
-            return _Opened(filters, data, self.builds.memo("slice_options", pages.slice_options))
+            with self.builds.visiting():
+                with self.lock:
+                    filters = pages.parse_filters(self.ws, params)
+                data = self.page_data(name, filters)
+                return _Opened(filters, data, self.builds.memo("slice_options"))
 
         return self.openers.submit(opened)
 

@@ -12,16 +12,18 @@ asked twice while it builds shares one build. Failed builds are not kept.
 
 ``warm()`` builds the default view (no filters) of every cached page ahead of the first
 visit: at start, and again when a request finds the data version moved (an upload). It
-builds one page at a time, each queued when the one before is done, so a visitor's
-request waits for at most one of them.
+builds one page at a time, and none while a visitor's page is being opened (``visiting``):
+the workspace lock is not fair, and a visitor must not wait behind the next warm build.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from applens.web import pages
@@ -35,10 +37,14 @@ KEEP = 64  # finished results kept (the default view of every page with a few fi
 
 
 class PageBuilds:
-    def __init__(self, ws: Workspace, lock: Any, keep: int = KEEP) -> None:
+    def __init__(self, ws: Workspace, lock: Any, keep: int = KEEP,
+                 memos: dict[str, Callable[[Workspace], Any]] | None = None) -> None:
+        """``memos``: what else is kept per data version (and warmed), by name."""
         self.ws = ws
         self.lock = lock
         self.keep = keep
+        self.memos = memos or {}
+        self._visitors = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="applens-page")
         self._kept: OrderedDict[tuple[Any, ...], Future[Any]] = OrderedDict()
         self._mutex = threading.Lock()
@@ -64,18 +70,36 @@ class PageBuilds:
         self._warmer = threading.Thread(target=self._warm_all, name="applens-warm", daemon=True)
         self._warmer.start()
 
+    @contextmanager
+    def visiting(self) -> Iterator[None]:
+        """A visitor's page is being opened: warming waits."""
+        with self._mutex:
+            self._visitors += 1
+        try:
+            yield
+        finally:
+            with self._mutex:
+                self._visitors -= 1
+
     def _warm_all(self) -> None:
         # Not on the pool's worker: it waits for each build, which runs on that worker.
-        for name, entry in list(pages.PAGES.items()):
+        steps: list[Callable[[], Any]] = [
+            lambda what=what: self.memo(what) for what in self.memos]
+        steps += [lambda name=name: self.start(name, self._default_filters()).exception()
+                  for name, entry in pages.PAGES.items() if entry.cached]
+        for step in steps:
+            while self._visitors and not self._closed.is_set():
+                time.sleep(0.05)
             if self._closed.is_set():
                 return
-            if entry.cached:
-                try:
-                    with self.lock:
-                        filters = pages.parse_filters(self.ws, {})
-                    self.start(name, filters).exception()  # a failure shows when it opens
-                except Exception:  # noqa: BLE001 - warming is a head start, never required
-                    return
+            try:
+                step()  # a failed build shows when its page is opened
+            except Exception:  # noqa: BLE001 - warming is a head start, never required
+                return
+
+    def _default_filters(self) -> pages.Filters:
+        with self.lock:
+            return pages.parse_filters(self.ws, {})
 
     def start(self, name: str, filters: pages.Filters) -> Future[pages.PageData]:
         """The build of page ``name`` under ``filters``: kept, in flight, or just started."""
@@ -85,8 +109,8 @@ class PageBuilds:
         return self._kept_or_new((name, *sorted(filters.query_items().items())),
                                  lambda: self._locked(entry.build, filters))
 
-    def memo(self, what: str, compute: Callable[[Workspace], Any]) -> Any:
-        """``compute(ws)`` kept per data version (e.g. the slice options of the filters),
+    def memo(self, what: str) -> Any:
+        """``memos[what](ws)`` kept per data version (e.g. the slice options of the filters),
         computed in the caller's thread: it is quick, and must not queue behind a build."""
         with self.lock:
             key = (what, self.ws.data_version())
@@ -94,7 +118,7 @@ class PageBuilds:
                 found = self._kept.get(key)
             if found is None:
                 found = Future()
-                found.set_result(compute(self.ws))
+                found.set_result(self.memos[what](self.ws))
                 self._keep(key, found)
         return found.result()
 
