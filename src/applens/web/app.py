@@ -103,7 +103,7 @@ def create_app(ws: Any, token: str | None = None,
     header names anything else. ``auth`` replaces the one built from ``token`` (tests inject
     its clock and secret). A page whose data takes longer than ``page_wait_s`` to build
     shows a progress state until it arrives. ``warm_pages`` builds the default view of the
-    cached pages in the background now and after each ingest (``applens serve`` does).
+    cached pages in the background now and after each write (``applens serve`` does).
     """
     if auth is None and token:
         auth = Auth(token)

@@ -5,10 +5,10 @@ a page not ready by then is streamed: its shell with a progress state at once, i
 when the future resolves (``app.py``). The build runs on one worker thread under the
 workspace lock (the DuckDB connection is not thread-safe).
 
-A page registered ``cached=True`` reads only the events and the ingest ledger, so its
-result is kept under ``(page, filters, ws.data_version())``: a reload is instant, and an
-ingest (which moves the version) makes the next request build afresh. The same request
-asked twice while it builds shares one build. Failed builds are not kept.
+A page registered ``cached=True`` reads only the warehouse (no files), so its result is
+kept under ``(page, filters, ws.data_version())``: a reload is instant, and any write to
+the warehouse (an ingest, the monitor's alerts) makes the next request build afresh. The
+same request asked twice while it builds shares one build. Failed builds are not kept.
 
 ``warm()`` builds the default view (no filters) of every cached page ahead of the first
 visit: at start, and again when a request finds the data version moved (an upload). It

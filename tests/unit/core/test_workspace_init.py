@@ -43,7 +43,7 @@ def test_yesterday_is_the_day_before_today_in_the_workspace_timezone(tmp_path):
         assert ws.yesterday() == dt.date(2026, 10, 31)
 
 
-def test_data_version_changes_with_each_ingest_only(tmp_path):
+def test_data_version_changes_with_each_write_only(tmp_path):
     csv = tmp_path / "e.csv"
     csv.write_text("ts,user_id,event\n2026-11-01T10:00:00Z,u1,open\n", encoding="utf-8")
     with Workspace.init(tmp_path / "ws") as ws:
@@ -55,4 +55,10 @@ def test_data_version_changes_with_each_ingest_only(tmp_path):
         assert ws.backend.table("events").count().execute() == 1  # no result left open
         csv.write_text("ts,user_id,event\n2026-11-02T10:00:00Z,u2,open\n", encoding="utf-8")
         ingest(ws, csv)
-        assert ws.data_version() != first
+        second = ws.data_version()
+        assert second != first
+        ws.connection.execute("SELECT count(*) FROM events").fetchall()
+        assert ws.data_version() == second  # reading leaves it
+        ws.connection.execute("CREATE TABLE notes (text VARCHAR)")
+        ws.connection.execute("INSERT INTO notes VALUES ('x')")
+        assert ws.data_version() != second  # any committed write moves it

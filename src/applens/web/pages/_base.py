@@ -255,7 +255,7 @@ Builder = Callable[["Workspace", Filters], PageData]
 
 class Page(NamedTuple):
     """A dashboard page: its nav title and its builder. A ``cached`` page is a function of
-    the events and the ingest ledger only, so its data is kept per ``ws.data_version()``."""
+    the warehouse only (no files), so its data is kept per ``ws.data_version()``."""
 
     title: str
     build: Builder
@@ -269,8 +269,8 @@ def page(name: str, title: str, *, order: float, needs_events: bool = False,
          cached: bool = False) -> Callable[[Builder], Builder]:
     """Decorator: register the builder as page ``name`` (nav ``title``, placed by ``order``).
     With ``needs_events`` a workspace without events gets the "No events yet" state and the
-    builder is not called. ``cached``: the page reads nothing but the events and the ingest
-    ledger (not alerts, scores or files), so a reload until the next ingest is instant."""
+    builder is not called. ``cached``: the page reads nothing but the warehouse (no model
+    files or saved readouts), so a reload is instant until the warehouse is next written."""
 
     def decorate(build: Builder) -> Builder:
         if needs_events:
