@@ -56,7 +56,9 @@ class _State:
     def __init__(self, ws: Any, page_wait_s: float = DEFAULT_PAGE_WAIT_S) -> None:
         self.ws = ws
         self.lock = threading.RLock()
-        self.builds = PageBuilds(ws, self.lock, memos={"slice_options": pages.slice_options})
+        self.builds = PageBuilds(ws, self.lock, memos={
+            "filters": lambda ws, items: pages.parse_filters(ws, dict(items)),
+            "slice_options": pages.slice_options})
         self.page_wait_s = page_wait_s
         # Pages are opened off the request thread: even reading the filters waits for the
         # lock, which a build may hold for seconds, and the shell must not wait for that.
@@ -75,8 +77,7 @@ class _State:
 
         def opened() -> _Opened:
             with self.builds.visiting():
-                with self.lock:
-                    filters = pages.parse_filters(self.ws, params)
+                filters = self.builds.memo("filters", tuple(sorted(params.items())))
                 data = self.page_data(name, filters)
                 return _Opened(filters, data, self.builds.memo("slice_options"))
 

@@ -61,8 +61,7 @@ class PageBuilds:
 
     def warm(self) -> None:
         """Build every cached page's default view, one after another, in the background."""
-        with self.lock:
-            version = self.ws.data_version()
+        version = self.ws.data_version()
         with self._mutex:
             if version == self._warmed:
                 return
@@ -83,8 +82,7 @@ class PageBuilds:
 
     def _warm_all(self) -> None:
         # Not on the pool's worker: it waits for each build, which runs on that worker.
-        steps: list[Callable[[], Any]] = [
-            lambda what=what: self.memo(what) for what in self.memos]
+        steps: list[Callable[[], Any]] = [self._memo_defaults]
         steps += [lambda name=name: self.start(name, self._default_filters()).exception()
                   for name, entry in pages.PAGES.items() if entry.cached]
         for step in steps:
@@ -98,8 +96,12 @@ class PageBuilds:
                 return
 
     def _default_filters(self) -> pages.Filters:
-        with self.lock:
-            return pages.parse_filters(self.ws, {})
+        return self.memo("filters", ())
+
+    def _memo_defaults(self) -> None:
+        """The memos of the default view: the filters of the empty query, the rest as is."""
+        for what in self.memos:
+            self.memo(what, *(((),) if what == "filters" else ()))
 
     def start(self, name: str, filters: pages.Filters) -> Future[pages.PageData]:
         """The build of page ``name`` under ``filters``: kept, in flight, or just started."""
@@ -109,22 +111,23 @@ class PageBuilds:
         return self._kept_or_new((name, *sorted(filters.query_items().items())),
                                  lambda: self._locked(entry.build, filters))
 
-    def memo(self, what: str) -> Any:
-        """``memos[what](ws)`` kept per data version (e.g. the slice options of the filters),
-        computed in the caller's thread: it is quick, and must not queue behind a build."""
-        with self.lock:
-            key = (what, self.ws.data_version())
-            with self._mutex:
-                found = self._kept.get(key)
-            if found is None:
-                found = Future()
-                found.set_result(self.memos[what](self.ws))
-                self._keep(key, found)
+    def memo(self, what: str, *args: Any) -> Any:
+        """``memos[what](ws, *args)`` kept per data version (the filters of a query, the
+        slice options), computed in the caller's thread: it is quick, and must not queue
+        behind a build. Once kept it is read without the workspace lock."""
+        key = (what, *args, self.ws.data_version())
+        with self._mutex:
+            found = self._kept.get(key)
+        if found is None:
+            with self.lock:
+                value = self.memos[what](self.ws, *args)
+            found = Future()
+            found.set_result(value)
+            self._keep(key, found)
         return found.result()
 
     def _kept_or_new(self, key: tuple[Any, ...], build: Callable[[], Any]) -> Future[Any]:
-        with self.lock:
-            version = self.ws.data_version()
+        version = self.ws.data_version()  # no lock: a kept page never waits for a build
         if self._warmed is not None and version != self._warmed:
             self.warm()  # new data: the default views again
         key = (*key, version)
