@@ -6,11 +6,13 @@ injected (``clock=``) so tests and replays can pin "now".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from applens._files import atomic_write
 from applens.config import CONFIG_FILE, Settings, load_settings
@@ -71,7 +73,10 @@ class Workspace:
 
     @classmethod
     def init(cls, path: str | Path, **kwargs: Any) -> Workspace:
-        """Create a workspace folder with a commented applens.toml (kept if it exists)."""
+        """Create a workspace folder with a commented applens.toml (kept if it exists).
+
+        A new applens.toml records ``timezone=`` when given (it decides every calendar day,
+        so it must outlive this call); an invalid one leaves no file behind."""
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise ConfigError(f"{folder} exists and is not a folder. Choose another path.")
@@ -79,8 +84,17 @@ class Workspace:
         config = folder / CONFIG_FILE
         if not config.exists():
             template = resources.files("applens").joinpath("workspace_template.toml").read_text()
+            if kwargs.get("timezone"):
+                template = template.replace('timezone = "UTC"',
+                                            f"timezone = {json.dumps(kwargs['timezone'])}", 1)
             atomic_write(config, template)
-        workspace = cls(folder, **kwargs)
+            try:
+                workspace = cls(folder, **kwargs)
+            except ConfigError:
+                config.unlink()
+                raise
+        else:
+            workspace = cls(folder, **kwargs)
         _ = workspace.connection  # opening it creates the warehouse file
         return workspace
 
@@ -146,6 +160,26 @@ class Workspace:
         """The current instant (aware, UTC) from the injected clock."""
         moment = self._clock()
         return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def yesterday(self) -> date:
+        """Yesterday in the workspace timezone: the last complete local day (the digest's
+        and the ETL jobs' default)."""
+        return self.now().astimezone(ZoneInfo(self.settings.timezone)).date() - timedelta(days=1)
+
+    def data_version(self) -> tuple[Any, ...]:
+        """Changes whenever the warehouse is written: the size and time of the warehouse file
+        and of its write-ahead log (each commit writes the log, a checkpoint the file; reads
+        leave both alone). Results computed from the warehouse stay valid while it is
+        unchanged. It reads no table, so it needs no lock on the connection."""
+        files: list[tuple[int, int] | None] = []
+        for path in (self.warehouse_path, self.warehouse_path.with_name(
+                self.warehouse_path.name + ".wal")):
+            try:
+                stat = path.stat()
+                files.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                files.append(None)
+        return tuple(files)
 
     # -- lifetime -----------------------------------------------------------------------
     def close(self) -> None:

@@ -49,6 +49,7 @@ LAYERS: dict[str, int] = {
     "_urls": 1,  # redacting secrets from URLs: engines, ingest, notify.
     "_validation": 1,  # reading pydantic errors as one-line messages: config and every spec.
     "_scores": 2,  # the newest run of a scores_<model> table: read by models and text.
+    "_dbapi": 1,  # connecting to PostgreSQL / MySQL by URL with one-line errors: etl targets.
 }
 LAYER_NAMES = {5: "cli/web", 4: "report/demo", 3: "domain", 2: "workspace", 1: "bottom"}
 

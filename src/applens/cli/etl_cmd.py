@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -65,8 +64,7 @@ def run_cmd(
     with open_workspace(workspace) as ws:
         job = get_job(ws, name)
         if start is None or end is None:
-            today = ws.now().astimezone(ZoneInfo(ws.settings.timezone)).date()
-            day = _day(date, "--date") or today - dt.timedelta(days=1)
+            day = _day(date, "--date") or ws.yesterday()
             with err_console.status(f"Computing {name} for {day}"):
                 one = run_date(ws, job, day)
             _report([one.to_dict()], fmt)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from applens._files import atomic_write
 from applens.cli._output import console
 from applens.cli._registry import COMMANDS
 from applens.config import CONFIG_FILE
@@ -23,13 +22,9 @@ def init(
     Example: applens init my-app && cd my-app && applens ingest events.csv
     """
     existed = (directory / CONFIG_FILE).exists()
-    workspace = Workspace.init(directory)
-    if timezone and not existed:
-        config = workspace.path / CONFIG_FILE
-        text = config.read_text(encoding="utf-8").replace('timezone = "UTC"',
-                                                          f'timezone = "{timezone}"', 1)
-        atomic_write(config, text)
-        workspace = Workspace(workspace.path)  # validates the timezone
+    # An existing applens.toml is kept as it is: --timezone only goes into a new one.
+    workspace = Workspace.init(directory, **({"timezone": timezone} if timezone and not existed
+                                             else {}))
     workspace.close()
     verb = "Kept the existing" if existed else "Wrote"
     console.print(f"{verb} {workspace.path / CONFIG_FILE}")

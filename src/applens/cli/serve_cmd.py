@@ -62,7 +62,7 @@ def serve(
     # Without a token only loopback names are answered (no DNS rebinding onto the dashboard).
     hosts = None if token else ["127.0.0.1", "localhost", "[::1]", host]
     app = create_app(ws, token=token, max_upload_bytes=int(max_upload_mb * 1_048_576),
-                     allowed_hosts=hosts)
+                     allowed_hosts=hosts, warm_pages=True)
     scheduler = None
     if schedule:
         from applens.web.schedule import start_scheduler

@@ -22,8 +22,8 @@ interrupted one stopped. ``wide_view`` adds a view with one column per metric.
 A date is replaced in ONE transaction (delete the job's rows of that date, insert the new
 ones, record the run): a failure at any point rolls back and the table is as it was.
 Driver errors are translated to one-line ``SourceError``/``SchemaError`` here only.
-ClickHouse has no transactions: there the old rows are deleted (synchronously) and the new
-ones inserted, which is not atomic.
+ClickHouse has no transactions: its target is ``applens.etl._clickhouse`` (the old rows are
+deleted synchronously and the new ones inserted, which is not atomic).
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from applens._dbapi import connect_mysql, connect_postgres, first_line
 from applens.errors import SchemaError, SourceError
 from applens.etl._schema import COLUMNS, RUN_COLUMNS, TYPES
 from applens.etl.compute import Row
@@ -41,10 +42,6 @@ from applens.etl.config import EtlJob
 from applens.ingest.sql import literal
 
 __all__ = ["COLUMNS", "RUN_COLUMNS", "Target", "open_target"]
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc.args[-1] if exc.args and not isinstance(exc.args[-1], int) else exc)
-    return (text.strip().splitlines() or [type(exc).__name__])[0]
 
 
 class Target:
@@ -62,14 +59,13 @@ class Target:
 
     # -- SQL pieces ----------------------------------------------------------------------
     def ident(self, name: str) -> str:
-        if self.dialect in ("mysql", "clickhouse"):
+        if self.dialect == "mysql":
             return "`" + name.replace("`", "``") + "`"
         return '"' + name.replace('"', '""') + '"'
 
     def _create(self, table: str, columns: Sequence[str], types: Sequence[str]) -> str:
         body = ", ".join(f"{self.ident(c)} {t}" for c, t in zip(columns, types, strict=True))
-        tail = (" ENGINE = MergeTree ORDER BY tuple()" if self.dialect == "clickhouse" else "")
-        return f"CREATE TABLE IF NOT EXISTS {self.ident(table)} ({body}){tail}"
+        return f"CREATE TABLE IF NOT EXISTS {self.ident(table)} ({body})"
 
     # -- running SQL with one-line errors --------------------------------------------------
     def cursor(self) -> Any:
@@ -90,7 +86,7 @@ class Target:
         try:
             yield
         except self.errors as exc:
-            raise SourceError(f"ETL target {self.label}: {what} failed: {_first_line(exc)}"
+            raise SourceError(f"ETL target {self.label}: {what} failed: {first_line(exc)}"
                               ) from None
 
     @contextmanager
@@ -110,8 +106,7 @@ class Target:
     # -- the job's tables -----------------------------------------------------------------
     def columns(self, table: str) -> list[str] | None:
         """The table's column names (lower case), or None when it does not exist."""
-        schema = {"postgresql": "current_schema()", "mysql": "DATABASE()",
-                  "duckdb": "current_schema()", "clickhouse": "currentDatabase()"}[self.dialect]
+        schema = "DATABASE()" if self.dialect == "mysql" else "current_schema()"
         rows = self._run("SELECT column_name FROM information_schema.columns WHERE "
                          f"table_name = {self.mark} AND table_schema = {schema} "
                          "ORDER BY ordinal_position", (table,))
@@ -219,31 +214,17 @@ def open_target(ws: Any, job: EtlJob) -> Any:
         return Target("warehouse", "duckdb", ws.connection, errors=(duckdb.Error,),
                       begin=_duckdb_begin, close=False)
     scheme = urlsplit(job.target).scheme.split("+")[0]
+    what = f"the ETL target {job.target_label}"
     if scheme.startswith("postgres"):
         import psycopg
 
-        url = job.target.replace("postgresql+psycopg://", "postgresql://")
-        try:
-            conn = psycopg.connect(url, connect_timeout=10)
-        except psycopg.Error as exc:
-            raise SourceError(f"Cannot connect to the ETL target {job.target_label}: "
-                              f"{_first_line(exc)}") from None
-        return Target(job.target_label, "postgresql", conn, errors=(psycopg.Error,),
-                      begin=_no_begin)
+        return Target(job.target_label, "postgresql", connect_postgres(job.target, what),
+                      errors=(psycopg.Error,), begin=_no_begin)
     if scheme == "clickhouse":
         from applens.etl._clickhouse import ClickHouseTarget
 
         return ClickHouseTarget.connect(job)
     import pymysql
 
-    parts = urlsplit(job.target)
-    try:
-        conn = pymysql.connect(
-            host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-            user=unquote(parts.username or "root"), password=unquote(parts.password or ""),
-            database=parts.path.lstrip("/") or None, charset="utf8mb4", connect_timeout=10,
-            autocommit=False)
-    except pymysql.Error as exc:
-        raise SourceError(f"Cannot connect to the ETL target {job.target_label}: "
-                          f"{_first_line(exc)}") from None
-    return Target(job.target_label, "mysql", conn, errors=(pymysql.Error,), begin=_mysql_begin)
+    return Target(job.target_label, "mysql", connect_mysql(job.target, what, autocommit=False),
+                  errors=(pymysql.Error,), begin=_mysql_begin)

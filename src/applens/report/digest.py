@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from applens.notify import Delivery
     from applens.workspace import Workspace
 
-__all__ = ["Digest", "Metric", "build_digest", "default_day", "send_digest"]
+__all__ = ["Digest", "Metric", "build_digest", "send_digest"]
 
 WINDOW = 7  # days in the chart
 
@@ -113,11 +113,6 @@ class Digest:
                 "charts": [str(p) for p in self.charts], "explanation": self.explanation}
 
 
-def default_day(ws: Workspace) -> dt.date:
-    """Yesterday in the workspace timezone."""
-    return ws.now().astimezone(ZoneInfo(ws.settings.timezone)).date() - dt.timedelta(days=1)
-
-
 def _utc(ws: Workspace, day: dt.date) -> dt.datetime:
     local = dt.datetime.combine(day, dt.time()).replace(tzinfo=ZoneInfo(ws.settings.timezone))
     return local.astimezone(dt.UTC).replace(tzinfo=None)
@@ -183,7 +178,7 @@ def build_digest(ws: Workspace, day: dt.date | None = None, *, save: bool = True
     the markdown and PNG charts are written to ``<workspace>/digests/<day>/``."""
     if not ws.has_table("events"):
         raise NotFoundError("The workspace has no events yet; run 'applens ingest' first.")
-    day = day or default_day(ws)
+    day = day or ws.yesterday()
     days = [day - dt.timedelta(days=n) for n in range(WINDOW, -1, -1)]  # D-7 .. D
     frame = _daily(ws, days)
     by_day = frame.set_index("period")

@@ -9,12 +9,16 @@ the workspace holds one lock.
 from __future__ import annotations
 
 import io
+import logging
 import threading
-from typing import Annotated, Any
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as BuildPending
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import Body, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +27,7 @@ from applens._validation import Problem, more_problems, problems
 from applens.errors import ApplensError
 from applens.web import pages
 from applens.web.errors import error_response, login_page
+from applens.web.page_builds import PageBuilds
 from applens.web.security import (
     Auth,
     ErrorNetMiddleware,
@@ -37,25 +42,69 @@ from applens.web.upload import install_upload, safe_filename
 __all__ = ["DEFAULT_MAX_UPLOAD_BYTES", "create_app", "safe_filename"]
 
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# A page not built by then is streamed: its progress state at once, its body when ready.
+DEFAULT_PAGE_WAIT_S = 0.3
 CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 
 
+log = logging.getLogger("applens.web")
+
+
 class _State:
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, page_wait_s: float = DEFAULT_PAGE_WAIT_S) -> None:
         self.ws = ws
         self.lock = threading.RLock()
+        self.builds = PageBuilds(ws, self.lock, memos={
+            "filters": lambda ws, items: pages.parse_filters(ws, dict(items)),
+            "slice_options": pages.slice_options})
+        self.page_wait_s = page_wait_s
+        # Pages are opened off the request thread: even reading the filters waits for the
+        # lock, which a build may hold for seconds, and the shell must not wait for that.
+        self.openers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="applens-open")
+
+    def page_data(self, name: str, filters: pages.Filters) -> pages.PageData:
+        """The page's data, waiting for its build (kept per data version where it may be)."""
+        return self.builds.start(name, filters).result()
+
+    def filters(self, request: Request) -> pages.Filters:
+        with self.lock:
+            return pages.parse_filters(self.ws, _params(request))
+
+    def open(self, name: str, params: dict[str, str]) -> Future[_Opened]:
+        """What page ``name`` shows under the query ``params``, on an opener thread."""
+
+        def opened() -> _Opened:
+            with self.builds.visiting():
+                filters = self.builds.memo("filters", tuple(sorted(params.items())))
+                data = self.page_data(name, filters)
+                return _Opened(filters, data, self.builds.memo("slice_options"))
+
+        return self.openers.submit(opened)
+
+
+class _Opened(NamedTuple):
+    filters: pages.Filters
+    data: pages.PageData
+    slice_options: dict[str, list[str]]
+
+    def context(self) -> dict[str, Any]:
+        return {"filters": self.filters, "data": self.data, "slice_options": self.slice_options,
+                "query": self.filters.query_items()}
 
 
 def create_app(ws: Any, token: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-               allowed_hosts: list[str] | None = None, auth: Auth | None = None) -> FastAPI:
+               allowed_hosts: list[str] | None = None, auth: Auth | None = None,
+               page_wait_s: float = DEFAULT_PAGE_WAIT_S, warm_pages: bool = False) -> FastAPI:
     """The dashboard over ``ws``; with ``token`` every request must carry it (or a session).
 
     ``allowed_hosts`` (e.g. ``["127.0.0.1", "localhost"]``) refuses requests whose Host
     header names anything else. ``auth`` replaces the one built from ``token`` (tests inject
-    its clock and secret).
+    its clock and secret). A page whose data takes longer than ``page_wait_s`` to build
+    shows a progress state until it arrives. ``warm_pages`` builds the default view of the
+    cached pages in the background now and after each write (``applens serve`` does).
     """
     if auth is None and token:
         auth = Auth(token)
@@ -66,10 +115,16 @@ def create_app(ws: Any, token: str | None = None,
         docs_url=None, redoc_url=None, openapi_url="/openapi.json",
         default_response_class=pages.StrictJSONResponse,
     )
-    state = _State(ws)
+    state = _State(ws, page_wait_s)
     with state.lock:  # DuckDB's progress bar would print into the server's terminal
         ws.connection.execute("SET enable_progress_bar = false")
     app.state.applens = state
+    app.router.on_shutdown.append(state.builds.stop_warming)
+    # Discover the pages here, in one thread: discovery imports the page modules, and a
+    # request read during the warm thread's first read would find the registry half full.
+    pages.PAGES.names()
+    if warm_pages:
+        state.builds.warm()
     app.state.max_upload_bytes = max_upload_bytes
     app.state.auth = auth
     _install_error_handlers(app)
@@ -145,13 +200,15 @@ def _pages(app: FastAPI, state: _State) -> None:
 
     @app.get("/page/{name}", include_in_schema=False)
     def page(request: Request, name: str) -> Response:
-        with state.lock:
-            filters = pages.parse_filters(state.ws, _params(request))
-            data = pages.build_page(name, state.ws, filters)
-            options = pages.slice_options(state.ws)
-        return _render(request, "page.html", page=name, title=pages.PAGES[name].title, data=data,
-                       filters=filters, slice_options=options,
-                       query=filters.query_items(), workspace=state.ws.path.name)
+        entry = pages.PAGES.get(name)
+        opening = state.open(name, _params(request))
+        context = {"page": name, "title": entry.title, "workspace": state.ws.path.name}
+        try:
+            opened = opening.result(timeout=state.page_wait_s)
+        except BuildPending:
+            return StreamingResponse(_streamed(request, opening, context),
+                                     media_type="text/html; charset=utf-8")
+        return _render(request, "page.html", **opened.context(), **context)
 
     @app.get("/page/{name}/{item}.csv", include_in_schema=False)
     def page_csv(request: Request, name: str, item: str) -> Response:
@@ -188,10 +245,37 @@ def _pages(app: FastAPI, state: _State) -> None:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+_BODY_MARK = "<!--page-body-->"
+_HIDE_PROGRESS = "<style>#page-progress { display: none; }</style>\n"
+
+
+def _streamed(request: Request, opening: Future[_Opened], context: dict[str, Any]
+              ) -> Iterator[str]:
+    """The page's shell with its progress state now; its body (or what failed) when it is
+    ready. The status is already sent (200), so a failure is shown in the page."""
+    nav = [(key, entry.title) for key, entry in pages.PAGES.items()] + [("upload", "Upload")]
+    shell = templates.get_template("page.html").render(request=request, nav=nav, data=None,
+                                                       **context)
+    head, _, tail = shell.partition(_BODY_MARK)
+    yield head
+    try:
+        body = templates.get_template("_page_body.html").render(
+            **opening.result().context(), **context)
+    except Exception as exc:  # noqa: BLE001 - shown in the page; the status is already sent
+        if isinstance(exc, ApplensError):
+            message = str(exc)
+        else:
+            log.exception("Building page %s failed", context["page"])
+            message = "Something went wrong on the server; the details are in the server's log."
+        body = templates.get_template("_page_failed.html").render(message=message, **context)
+    yield _HIDE_PROGRESS + body
+    yield tail
+
+
 def _csv(state: _State, request: Request, name: str, item: str) -> Response:
-    with state.lock:
-        filters = pages.parse_filters(state.ws, _params(request))
-        frame = pages.build_page(name, state.ws, filters).frame(item)
+    pages.PAGES.get(name)
+    filters = state.filters(request)
+    frame = state.page_data(name, filters).frame(item)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     stamp = f"{filters.date_from}_{filters.date_to}"
@@ -232,7 +316,7 @@ def _api(app: FastAPI, state: _State) -> None:
 
     @app.get("/api/pages", tags=["api"], summary="The dashboard pages")
     def api_pages() -> dict[str, Any]:
-        return {"ok": True, "pages": [{"name": k, "title": t} for k, (t, _) in
+        return {"ok": True, "pages": [{"name": k, "title": entry.title} for k, entry in
                                       pages.PAGES.items()]}
 
     @app.get("/api/pages/{name}", tags=["api"], summary="A page's figures, chart data and tables",
@@ -240,9 +324,9 @@ def _api(app: FastAPI, state: _State) -> None:
                          "slice_value, and page options (breakdown, steps, window_hours, "
                          "ingest).")
     def api_page(request: Request, name: str) -> dict[str, Any]:
-        with state.lock:
-            filters = pages.parse_filters(state.ws, _params(request))
-            data = pages.build_page(name, state.ws, filters)
+        pages.PAGES.get(name)
+        filters = state.filters(request)
+        data = state.page_data(name, filters)
         return {"ok": True, "page": name, "filters": filters.query_items(), **data.to_dict()}
 
     @app.get("/api/pages/{name}/{item}.csv", tags=["api"], summary="One chart's data as CSV",

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from applens.ingest import ingest
-from applens.report.digest import build_digest, default_day, send_digest
+from applens.report.digest import build_digest, send_digest
 from applens.workspace import Workspace
 
 DAY = dt.date(2026, 10, 28)  # a Wednesday
@@ -57,7 +57,7 @@ def test_comparisons_are_hand_checked(ws):
 
 
 def test_default_day_is_yesterday_in_the_workspace_timezone(ws):
-    assert default_day(ws) == dt.date(2026, 10, 31)  # FIXED_NOW is 2026-11-01 12:00 UTC
+    assert ws.yesterday() == dt.date(2026, 10, 31)  # FIXED_NOW is 2026-11-01 12:00 UTC
 
 
 def test_text_and_png_arrive(ws, http_receiver, monkeypatch):

@@ -254,25 +254,28 @@ Builder = Callable[["Workspace", Filters], PageData]
 
 
 class Page(NamedTuple):
-    """A dashboard page: its nav title and its builder."""
+    """A dashboard page: its nav title and its builder. A ``cached`` page is a function of
+    the warehouse only (no files), so its data is kept per ``ws.data_version()``."""
 
     title: str
     build: Builder
+    cached: bool = False
 
 
 PAGES: Registry[Page] = Registry("page", discover="applens.web.pages")
 
 
-def page(name: str, title: str, *, order: float,
-         needs_events: bool = False) -> Callable[[Builder], Builder]:
+def page(name: str, title: str, *, order: float, needs_events: bool = False,
+         cached: bool = False) -> Callable[[Builder], Builder]:
     """Decorator: register the builder as page ``name`` (nav ``title``, placed by ``order``).
     With ``needs_events`` a workspace without events gets the "No events yet" state and the
-    builder is not called."""
+    builder is not called. ``cached``: the page reads nothing but the warehouse (no model
+    files or saved readouts), so a reload is instant until the warehouse is next written."""
 
     def decorate(build: Builder) -> Builder:
         if needs_events:
             build = _with_events(build)
-        PAGES.add(name, Page(title, build), order=order)
+        PAGES.add(name, Page(title, build, cached), order=order)
         return build
 
     return decorate

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["activity", "overview"]
 
 
-@page("overview", "Overview", order=10, needs_events=True)
+@page("overview", "Overview", order=10, needs_events=True, cached=True)
 def overview(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     where, params = f.sql_where()
@@ -49,7 +49,7 @@ def overview(ws: Workspace, f: Filters) -> PageData:
     return page
 
 
-@page("activity", "Activity & slices", order=20, needs_events=True)
+@page("activity", "Activity & slices", order=20, needs_events=True, cached=True)
 def activity(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     breakdown = f.extra.get("breakdown", "os")

@@ -51,7 +51,7 @@ def _hourly_marks(hourly: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataF
     return frame
 
 
-@page("anomalies", "Anomalies & alerts", order=60, needs_events=True)
+@page("anomalies", "Anomalies & alerts", order=60, needs_events=True, cached=True)
 def anomalies(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     where, params = f.sql_where()

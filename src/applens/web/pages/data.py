@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["data"]
 
 
-@page("data", "Data", order=80)
+@page("data", "Data", order=80, cached=True)
 def data(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     con = ws.connection

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["funnels"]
 
 
-@page("funnels", "Funnels", order=40, needs_events=True)
+@page("funnels", "Funnels", order=40, needs_events=True, cached=True)
 def funnels(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     where, params = f.sql_where()

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["retention"]
 
 
-@page("retention", "Retention & lifecycle", order=30, needs_events=True)
+@page("retention", "Retention & lifecycle", order=30, needs_events=True, cached=True)
 def retention(ws: Workspace, f: Filters) -> PageData:
     page = PageData()
     days = (f.date_to - f.date_from).days + 1
