@@ -284,8 +284,8 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
     con.execute("BEGIN TRANSACTION")
     try:
         for cfg, result in judged:
-            for alert in result.alerts:
-                state.save_alert(ws, alert)
+            for alert in result.alerts:  # the unit travels with the alert: an inline
+                state.save_alert(ws, {**alert, "unit": cfg.unit})  # monitor is in no config
             for series, last in result.progress.items():
                 state.save_progress(ws, cfg.name, series, last)
         for channels, title, body, chart in messages:
