@@ -13,9 +13,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DIRECTIONS", "bonferroni_threshold", "share_p_value"]
+__all__ = ["ALPHA", "DIRECTIONS", "MIN_TICKETS", "bonferroni_threshold", "share_p_value"]
 
 DIRECTIONS = ("both", "spike", "drop")  # spike: the share is higher than the baseline's
+ALPHA = 0.01  # the chance of any false alarm, over all comparisons of one table or day
+MIN_TICKETS = 10  # fewer counted things on either side: not compared
 
 
 def share_p_value(hits: Any, trials: Any, base_hits: Any, base_trials: Any,

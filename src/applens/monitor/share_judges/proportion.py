@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from applens._proportions import bonferroni_threshold, share_p_value
+from applens._proportions import ALPHA, MIN_TICKETS, bonferroni_threshold, share_p_value
 from applens.errors import InvalidParameterError
 from applens.monitor.share_judges._registry import SHARE_JUDGES, ShareVerdicts
 
@@ -36,8 +36,8 @@ class ProportionJudge:
     its first day; a long one a quiet jump after a few.
     """
 
-    alpha: float = 0.01
-    min_tickets: int = 10
+    alpha: float = ALPHA
+    min_tickets: int = MIN_TICKETS
     windows: tuple[int, ...] = (1, 3, 7)
 
     def check(self) -> None:
