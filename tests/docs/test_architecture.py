@@ -46,6 +46,7 @@ LAYERS: dict[str, int] = {
     "registry": 1,  # the one Registry[T] idiom every family (detectors, models, pages...) uses.
     "_files": 1,  # atomic writes: used by report, web, demo, models, workspace.
     "_rhythm": 1,  # the one bot rhythm rule: shared by models and experiments.
+    "_proportions": 1,  # the one share test (Fisher, Bonferroni): shared by monitor and text.
     "_urls": 1,  # redacting secrets from URLs: engines, ingest, notify.
     "_validation": 1,  # reading pydantic errors as one-line messages: config and every spec.
     "_scores": 2,  # the newest run of a scores_<model> table: read by models and text.

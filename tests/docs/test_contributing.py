@@ -24,6 +24,7 @@ from applens.cli._registry import COMMANDS
 from applens.ingest import ingest
 from applens.insights import KINDS, query
 from applens.models import MODELS, predict, train
+from applens.monitor.share_judges import SHARE_JUDGES
 from applens.registry import Registry
 from applens.report import build_report
 from applens.report._registry import SECTIONS
@@ -192,7 +193,7 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
     for path in dotted:
         module, _, name = path.rpartition(".")
         found[path] = getattr(importlib.import_module(module), name)
-    assert len(found) == 6 and all(isinstance(r, Registry) for r in found.values())
+    assert len(found) == 7 and all(isinstance(r, Registry) for r in found.values())
     assert set(DETECTORS) == {"default", "levelshift", "seasonal", "simple"}
     assert MODELS.names() == ["churn", "crash", "personas", "bots", "tickets-negativity",
                               "tickets-type"]
@@ -205,3 +206,4 @@ def test_the_table_names_one_registry_per_family_with_the_existing_keys():
     assert PAGES.names() == ["overview", "activity", "retention", "funnels", "experiments",
                              "anomalies", "models", "support", "access", "data"]
     assert {"ab", "anomalies", "ingest", "query", "report", "serve", "train"} <= set(COMMANDS)
+    assert SHARE_JUDGES.names() == ["proportion"]

@@ -216,7 +216,8 @@ def history_cmd(
         frame = alert_history(ws, since=start)
         columns = ["monitor", "series", "slice_start", "status", "value", "expected",
                    "deviation_pct", "resolved_at"]
-        shown = readable_alerts(ws, frame[columns]) if fmt is OutputFormat.table else frame[columns]
+        shown = (readable_alerts(ws, frame[[*columns, "unit"]]) if fmt is OutputFormat.table
+                 else frame[columns])
         emit(shown, fmt, title=f"Alerts ({len(frame)})")
 
 

@@ -30,28 +30,34 @@ def alert_history(ws: Workspace, since: datetime | None = None, until: datetime 
     """One row per incident that overlaps [since, until): where and when it opened, the
     opening slice's value, expected value and band, and when it resolved (NaT: open).
 
-    Extra columns: ``id, last_slice, direction, score, worst_deviation_pct``.
+    Extra columns: ``id, last_slice, direction, score, worst_deviation_pct, unit`` (the
+    monitor's ``MonitorConfig.unit`` when the alert was saved; None on older rows).
     """
     from applens.monitor.state import history_frame
 
     frame = history_frame(ws, since, until)
-    extra = ["id", "last_slice", "direction", "score", "worst_deviation_pct"]
+    extra = ["id", "last_slice", "direction", "score", "worst_deviation_pct", "unit"]
     return frame[HISTORY_COLUMNS + extra].reset_index(drop=True)
 
 
 def readable_alerts(ws: Workspace, frame: pd.DataFrame) -> pd.DataFrame:
     """``alert_history``'s rows with ``value``, ``expected``, ``lower`` and ``upper`` as text
-    in each monitor's unit (a share as a percentage), for tables people read."""
+    in each alert's unit (a share as a percentage), for tables people read. The unit is the
+    one saved with the alert (so a monitor passed inline, in no applens.toml, reads right);
+    a row saved before alerts kept one falls back to the declared monitor's, else plain.
+    The ``unit`` column itself is dropped."""
     from applens.errors import ConfigError
     from applens.formatting import metric_value
 
     try:
-        units = {name: cfg.unit for name, cfg in load_monitors(ws.settings.monitors).items()}
+        declared = {name: cfg.unit for name, cfg in load_monitors(ws.settings.monitors).items()}
     except ConfigError:  # the table still reads, in plain numbers
-        units = {}
-    out = frame.copy()
+        declared = {}
+    saved = frame["unit"] if "unit" in frame.columns else [None] * len(frame)
+    units = [u if isinstance(u, str) else declared.get(m, "")
+             for u, m in zip(saved, frame["monitor"], strict=True)]
+    out = frame.drop(columns=["unit"], errors="ignore")
     for column in ("value", "expected", "lower", "upper"):
         if column in out.columns:
-            out[column] = [metric_value(v, units.get(m, "")) for v, m in
-                           zip(out[column], out["monitor"], strict=True)]
+            out[column] = [metric_value(v, u) for v, u in zip(out[column], units, strict=True)]
     return out

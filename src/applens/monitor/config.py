@@ -30,7 +30,7 @@ from applens._validation import problems
 from applens.errors import ConfigError, InvalidParameterError, QueryError
 from applens.insights import _formula
 from applens.insights.spec import PropertyFilter, Series
-from applens.monitor.share_judge import SHARE_JUDGES, get_share_judge
+from applens.monitor.share_judges import SHARE_JUDGES, get_share_judge
 
 __all__ = ["MonitorConfig", "load_monitors", "parse_duration", "parse_mute"]
 

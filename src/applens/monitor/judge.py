@@ -30,6 +30,7 @@ class SliceVerdict:
     upper: float
     score: float
     hot: bool  # the detector flags it and the guards pass
+    p_value: float = math.nan  # a share judge's count test (NaN: an anomaly detector judged)
 
     @property
     def deviation_pct(self) -> float:

@@ -12,10 +12,10 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from applens.errors import ApplensError
-from applens.formatting import metric_value, number
+from applens.formatting import metric_value, number, p_equals
 from applens.insights.explain import Explanation, explain
 from applens.monitor.config import MonitorConfig
-from applens.monitor.judge import Notice
+from applens.monitor.judge import Notice, SliceVerdict
 from applens.monitor.slices import ALL
 
 __all__ = ["chart_link", "explain_notices", "explain_slice", "render_chart", "render_text",
@@ -54,7 +54,14 @@ def _line(n: Notice, labels: dict[str, str], step: dict[str, timedelta],
             f"UTC{since}: value {metric_value(v.value, unit)}, expected "
             f"{metric_value(v.expected, unit)} (range {metric_value(v.lower, unit)}–"
             f"{metric_value(v.upper, unit)}), "
-            f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}{_unusual(v.score)}")
+            f"{'n/a' if not math.isfinite(dev) else f'{dev:+.1f} %'}{_how_sure(v)}")
+
+
+def _how_sure(v: SliceVerdict) -> str:
+    """A share judge's count test reads as its p-value; a detector's score as how unusual."""
+    if math.isfinite(v.p_value):
+        return f"; {p_equals(v.p_value)}"
+    return _unusual(v.score)
 
 
 def _unusual(score: float) -> str:

@@ -169,9 +169,12 @@ def _judge_monitor(ws: Workspace, cfg: MonitorConfig, now: datetime, mark: datet
                 if t >= catch_from and (last is None or t > last) and not np.isnan(d.values[i])]
         alert = open_alerts.get(series)
         previous = last_resolved.get(series)
+        p_values = (shares.loc[part.index, "p_value"].to_numpy(float) if shares is not None
+                    else np.full(len(part), np.nan))
         for i in todo:
             v = SliceVerdict(times[i], float(d.values[i]), float(d.expected[i]),
-                             float(d.lower[i]), float(d.upper[i]), float(d.score[i]), bool(hot[i]))
+                             float(d.lower[i]), float(d.upper[i]), float(d.score[i]), bool(hot[i]),
+                             float(p_values[i]))
             alert, notice = step_alert(alert, v, monitor=cfg.name, series=series, step=step,
                                        cooldown=cooldown, worse_factor=cfg.worse_factor,
                                        resolve_after=cfg.resolve_after, previous=previous,
@@ -284,8 +287,8 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
     con.execute("BEGIN TRANSACTION")
     try:
         for cfg, result in judged:
-            for alert in result.alerts:
-                state.save_alert(ws, alert)
+            for alert in result.alerts:  # the unit travels with the alert: an inline
+                state.save_alert(ws, {**alert, "unit": cfg.unit})  # monitor is in no config
             for series, last in result.progress.items():
                 state.save_progress(ws, cfg.name, series, last)
         for channels, title, body, chart in messages:

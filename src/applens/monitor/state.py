@@ -31,7 +31,9 @@ _DDL = [
         value DOUBLE, expected DOUBLE, lower DOUBLE, upper DOUBLE, deviation_pct DOUBLE,
         score DOUBLE, worst_deviation_pct DOUBLE, notified_slice TIMESTAMP,
         notified_deviation_pct DOUBLE, normal_streak INTEGER,
-        opened_at TIMESTAMP, resolved_at TIMESTAMP, confirmations INTEGER)""",
+        opened_at TIMESTAMP, resolved_at TIMESTAMP, confirmations INTEGER, unit VARCHAR)""",
+    # a workspace made before alerts kept their unit: its old rows read NULL (plain numbers)
+    "ALTER TABLE alerts ADD COLUMN IF NOT EXISTS unit VARCHAR",
     """CREATE TABLE IF NOT EXISTS monitor_progress (
         monitor VARCHAR, series VARCHAR, last_slice TIMESTAMP, PRIMARY KEY (monitor, series))""",
     "CREATE SEQUENCE IF NOT EXISTS alert_outbox_id",
@@ -46,7 +48,7 @@ _DDL = [
 ALERT_COLUMNS = ["id", "monitor", "series", "slice_start", "last_slice", "status", "direction",
                  "value", "expected", "lower", "upper", "deviation_pct", "score",
                  "worst_deviation_pct", "notified_slice", "notified_deviation_pct",
-                 "normal_streak", "opened_at", "resolved_at", "confirmations"]
+                 "normal_streak", "opened_at", "resolved_at", "confirmations", "unit"]
 
 
 def ensure_tables(ws: Workspace) -> None:

@@ -6,7 +6,7 @@ The numbers are ``applens.text.metrics.daily_ticket_metrics``, the same the ``ti
 metrics`` command, the report and the dashboard show; this module only lays them on the
 monitor's grid (``series, slice_start, value, volume``), so the same detectors, alert
 state and messages judge them. A ``negative_share`` monitor is judged by a share judge
-(``applens.monitor.share_judge``) on the counts behind the shares (``hits``, ``trials``).
+(``applens.monitor.share_judges``) on the counts behind the shares (``hits``, ``trials``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 
 from applens.anomalies import Detection
 from applens.monitor.config import MonitorConfig
-from applens.monitor.share_judge import SHARE_JUDGES, get_share_judge
+from applens.monitor.share_judges import SHARE_JUDGES, get_share_judge
 from applens.monitor.slices import ALL, _label
 from applens.workspace import Workspace
 

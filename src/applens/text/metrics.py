@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from applens._proportions import ALPHA, MIN_TICKETS, bonferroni_threshold, share_p_value
 from applens._scores import latest_scores
 from applens.text.data import load_tickets
 
@@ -86,32 +88,32 @@ def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFram
     return out
 
 
-def release_jumps(ws: Workspace, *, min_tickets: int = 20, alpha: float = 0.01
+def release_jumps(ws: Workspace, *, min_tickets: int = MIN_TICKETS, alpha: float = ALPHA
                   ) -> pd.DataFrame:
     """``version_jumps`` of every ticket in the workspace."""
     return version_jumps(labelled_tickets(ws), min_tickets=min_tickets, alpha=alpha)
 
 
-def version_jumps(frame: pd.DataFrame, *, min_tickets: int = 20, alpha: float = 0.01
+def version_jumps(frame: pd.DataFrame, *, min_tickets: int = MIN_TICKETS, alpha: float = ALPHA
                   ) -> pd.DataFrame:
     """Per app version of ``labelled_tickets`` rows (a period's, say): its negative share
-    against all other versions' (two-proportion z-test, one-sided: higher); ``jump`` is
-    True when it is significantly higher."""
-    from scipy.stats import norm
-
+    against all other versions' together. ``jump`` is True when it is significantly higher
+    by the tickets monitor's own test (``applens._proportions``: Fisher's exact test, one
+    tail, ``alpha`` split over the versions compared), so the table and the monitor agree;
+    ``threshold`` is the p-value each version had to beat. A version with fewer than
+    ``min_tickets`` judged tickets (or others) is not compared."""
     frame = frame[frame["negative"].notna() & frame["app_version"].notna()]
-    rows = []
-    for version, part in frame.groupby("app_version", sort=True):
-        rest = frame[frame["app_version"] != version]
-        n1, n2 = len(part), len(rest)
-        if n1 < min_tickets or n2 < min_tickets:
-            continue
-        x1, x2 = int(part["negative"].sum()), int(rest["negative"].sum())
-        pooled = (x1 + x2) / (n1 + n2)
-        se = (pooled * (1 - pooled) * (1 / n1 + 1 / n2)) ** 0.5
-        z = ((x1 / n1) - (x2 / n2)) / se if se > 0 else 0.0
-        p = float(norm.sf(z))
-        rows.append({"app_version": str(version), "tickets": n1, "negative_share": x1 / n1,
-                     "others_share": x2 / n2, "z": z, "p_value": p, "jump": p < alpha})
-    return pd.DataFrame(rows, columns=["app_version", "tickets", "negative_share",
-                                       "others_share", "z", "p_value", "jump"])
+    negative = frame["negative"].astype(bool)
+    hits = negative.groupby(frame["app_version"]).sum()
+    trials = frame.groupby("app_version").size()
+    base_hits, base_trials = hits.sum() - hits, trials.sum() - trials
+    ok = (trials >= min_tickets) & (base_trials >= min_tickets)
+    hits, trials, base_hits, base_trials = (s[ok] for s in (hits, trials, base_hits, base_trials))
+    p = share_p_value(hits, trials, base_hits, base_trials, "spike")
+    threshold = bonferroni_threshold(alpha, comparisons=len(trials), direction="spike")
+    out = pd.DataFrame({"app_version": trials.index.astype(str), "tickets": trials.to_numpy(int),
+                        "negative_share": (hits / trials).to_numpy(float),
+                        "others_share": (base_hits / base_trials).to_numpy(float),
+                        "p_value": np.asarray(p, float), "threshold": threshold})
+    out["jump"] = out["p_value"] < threshold
+    return out.sort_values("app_version", kind="stable").reset_index(drop=True)

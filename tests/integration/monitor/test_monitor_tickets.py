@@ -238,6 +238,8 @@ def test_a_new_release_complaints_alert_on_its_first_days_of_a_short_month(bench
     assert len(bodies) == 1
     assert f"value {percent(verdict.value)}, expected {percent(verdict.expected)} (range " \
         in bodies[0]  # a share reads as a percentage
+    assert "; p<0.0001" in bodies[0] or "; p=0.00" in bodies[0]  # the count test's p-value
+    assert "as far off as its usual worst" not in bodies[0]
     history = alert_history(b.ws)
     assert history["series"].tolist() == ["app_version=5.0.0"]
     assert readable_alerts(b.ws, history)["value"].tolist() == [percent(verdict.value)]

@@ -74,3 +74,19 @@ def test_a_share_monitor_writes_its_values_as_percentages():
     assert "value 51.6%, expected 14.8% (range 0.0%–31.0%)" in body
     _title, plain = render_text([notice], {}, {}, units={"other": "share"})
     assert f"value {number(0.516)}, expected {number(0.148)}" in plain
+
+
+def test_a_share_judge_line_says_its_p_value_not_how_unusual():
+    from applens.formatting import p_equals, percent
+
+    verdict = SliceVerdict(START, 0.59, 0.15, 0.08, 0.24, 0.75, True, 0.000321)
+    notice = Notice("opened", "complaints", "app_version=5.0.0", verdict, {"slice_start": START})
+    _title, body = render_text([notice], {}, {"complaints": timedelta(days=1)},
+                               units={"complaints": "share"})
+    assert f"value {percent(0.59)}, expected {percent(0.15)}" in body
+    assert body.rstrip().endswith(f"; {p_equals(0.000321)}") and "p=0.000321" in body
+    assert "as far off" not in body
+    tiny = SliceVerdict(START, 0.59, 0.15, 0.08, 0.24, 0.75, True, 1e-9)
+    _title, body = render_text([Notice("opened", "complaints", "all", tiny,
+                                       {"slice_start": START})], {}, {})
+    assert "; p<0.0001" in body and "e-" not in body

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from applens.errors import InvalidParameterError
-from applens.monitor.share_judge import SHARE_JUDGES, ProportionJudge, get_share_judge
+from applens.monitor.share_judges import SHARE_JUDGES, get_share_judge
+from applens.monitor.share_judges.proportion import ProportionJudge
 
 DAYS = 35
 SEEDS = 300
@@ -103,3 +104,45 @@ def test_registered_and_bad_parameters_are_one_clear_error():
     with pytest.raises(InvalidParameterError,
                        match="'treshold' is not a parameter.*takes alpha, min_tickets, windows"):
         get_share_judge("proportion", {"treshold": 2})
+
+
+NEW_JUDGE = '''
+from dataclasses import dataclass
+
+import numpy as np
+
+from applens.monitor.share_judges import SHARE_JUDGES, ShareVerdicts
+
+
+@SHARE_JUDGES.register("always")
+@dataclass(frozen=True)
+class AlwaysJudge:
+    def check(self) -> None:
+        pass
+
+    def judge(self, hits, trials, *, others, direction="both"):
+        ones = np.ones(np.shape(hits))
+        return ShareVerdicts(*(ones,) * 4, ones, ones.astype(bool), ones.astype(bool), ones)
+'''
+
+
+def test_a_new_module_in_the_package_registers_itself(tmp_path):
+    """The one registry idiom: a module dropped into applens/monitor/share_judges/ is found
+    on discovery, with nothing else edited, and a tickets monitor can name it."""
+    import sys
+
+    import applens.monitor.share_judges as package
+    from applens.monitor.config import load_monitors
+
+    (tmp_path / "always.py").write_text(NEW_JUDGE, encoding="utf-8")
+    package.__path__.append(str(tmp_path))
+    try:
+        SHARE_JUDGES.discover()
+        assert SHARE_JUDGES.names() == ["proportion", "always"]
+        (cfg,) = load_monitors({"c": {"tickets": "negative_share", "detector": "always"}}).values()
+        assert get_share_judge(cfg.detector, {}).judge(np.zeros((1, 2)), np.ones((1, 2)),
+                                                       others=False).alert.all()
+    finally:
+        package.__path__.remove(str(tmp_path))
+        del SHARE_JUDGES["always"]
+        sys.modules.pop("applens.monitor.share_judges.always", None)

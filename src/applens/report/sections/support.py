@@ -52,7 +52,7 @@ def support(ws: Workspace, period: Period) -> Section | None:
     if not jumps.empty:
         shown = jumps.assign(negative_share=jumps["negative_share"].map(percent),
                              others_share=jumps["others_share"].map(percent),
-                             p_value=jumps["p_value"].map(p_value)).drop(columns="z")
+                             p_value=jumps["p_value"].map(p_value)).drop(columns="threshold")
         section.tables.append(TableBlock("Negative share by app version", shown))
     if found.top_terms:
         import pandas as pd

@@ -48,7 +48,7 @@ def support(ws: Workspace, f: Filters) -> PageData:
                                    chart_spec_of(negative_share_chart, found.negative_daily)))
     if not found.by_version.empty:
         result.tables.append(Table("by_version", "Negative share by app version",
-                                   found.by_version.drop(columns="z")))
+                                   found.by_version.drop(columns="threshold")))
     if found.top_terms:
         result.tables.append(Table("top_terms", "Top terms per label", pd.DataFrame(
             [{"label": k, "terms": ", ".join(v)} for k, v in found.top_terms.items()])))

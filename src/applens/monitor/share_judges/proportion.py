@@ -1,65 +1,17 @@
-"""Count-aware judges for a monitor whose value is a share of counted things (the negative
-share of support tickets), registered in ``SHARE_JUDGES``.
-
-The anomaly detectors see one number per slice and calibrate on weeks of them; a share
-of a few tickets a day needs the counts behind it, and a new app version has no weeks.
-A share judge sees every series' daily ``hits`` (negative tickets) and ``trials``
-(tickets whose negativity is known) at once, and says per series and day whether the
-share is off. A monitor picks one by name in ``detector`` (``"proportion"`` is the
-default of ``tickets = "negative_share"``); ``params`` are its keyword arguments.
-
-    @SHARE_JUDGES.register("name")
-    @dataclass(frozen=True)
-    class MyJudge:
-        def judge(self, hits, trials, *, others: bool, direction: str) -> ShareVerdicts: ...
-"""
+"""``proportion``: the default share judge (Fisher's exact test over 1, 3 and 7 days,
+Bonferroni over series, windows and tails; the test itself is ``applens._proportions``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from applens._proportions import ALPHA, MIN_TICKETS, bonferroni_threshold, share_p_value
 from applens.errors import InvalidParameterError
-from applens.registry import Registry
+from applens.monitor.share_judges._registry import SHARE_JUDGES, ShareVerdicts
 
-__all__ = ["SHARE_JUDGES", "ProportionJudge", "ShareJudge", "ShareVerdicts", "get_share_judge"]
-
-
-class ShareVerdicts(NamedTuple):
-    """Arrays of shape (series, days), like a detector's ``Detection`` per series."""
-
-    value: np.ndarray  # the judged share (NaN where nothing was judged)
-    expected: np.ndarray  # the baseline's share
-    lower: np.ndarray  # the band's edges at the alert threshold
-    upper: np.ndarray
-    score: np.ndarray  # in [0, 1]; 0.5 is the alert edge
-    alert: np.ndarray  # bool
-    judged: np.ndarray  # bool: enough tickets on both sides to judge
-
-
-class ShareJudge(Protocol):
-    def judge(self, hits: np.ndarray, trials: np.ndarray, *, others: bool,
-              direction: str = "both") -> ShareVerdicts: ...
-
-
-SHARE_JUDGES: Registry[type[Any]] = Registry(
-    "share judge", hint="Tickets monitors also take any anomaly detector ('applens anomalies "
-    "list').")
-
-
-def get_share_judge(name: str, params: dict[str, Any]) -> ShareJudge:
-    """The judge ``name`` with ``params``; a bad parameter raises InvalidParameterError."""
-    cls = SHARE_JUDGES.get(name)
-    fields = list(cls.__dataclass_fields__)
-    unknown = sorted(set(params) - set(fields))
-    if unknown:
-        raise InvalidParameterError(f"'{unknown[0]}' is not a parameter of '{name}'; it takes "
-                                    f"{', '.join(fields)}.")
-    judge = cls(**params)
-    judge.check()
-    return judge
+__all__ = ["ProportionJudge"]
 
 
 def _window_sums(cum: np.ndarray, days: int) -> np.ndarray:
@@ -84,8 +36,8 @@ class ProportionJudge:
     its first day; a long one a quiet jump after a few.
     """
 
-    alpha: float = 0.01
-    min_tickets: int = 10
+    alpha: float = ALPHA
+    min_tickets: int = MIN_TICKETS
     windows: tuple[int, ...] = (1, 3, 7)
 
     def check(self) -> None:
@@ -98,15 +50,15 @@ class ProportionJudge:
 
     def judge(self, hits: np.ndarray, trials: np.ndarray, *, others: bool,
               direction: str = "both") -> ShareVerdicts:
-        from scipy.stats import hypergeom, norm
+        from scipy.stats import norm
 
         hits, trials = np.asarray(hits, float), np.asarray(trials, float)
         zero = np.zeros((hits.shape[0], 1))
         cum_x = np.concatenate([zero, hits.cumsum(axis=1)], axis=1)
         cum_n = np.concatenate([zero, trials.cumsum(axis=1)], axis=1)
         series = int((trials.sum(axis=1) > 0).sum())
-        tails = 2 if direction == "both" else 1
-        threshold = self.alpha / (tails * len(self.windows) * max(series, 1))
+        threshold = bonferroni_threshold(self.alpha, comparisons=len(self.windows) * series,
+                                         direction=direction)
         shape = hits.shape
         best_p = np.ones(shape)
         value, expected, n_in, n_base = (np.full(shape, np.nan) for _ in range(4))
@@ -117,11 +69,7 @@ class ProportionJudge:
             else:  # the series' own days before the window
                 x0, n0 = cum_x[:, 1:] - x, cum_n[:, 1:] - n
             ok = (n >= self.min_tickets) & (n0 >= self.min_tickets)
-            total, positives = n + n0, x + x0
-            p_high = hypergeom.sf(x - 1, total, positives, n)  # this many or more
-            p_low = hypergeom.cdf(x, total, positives, n)  # this few or fewer
-            p = {"spike": p_high, "drop": p_low}.get(direction, np.minimum(p_high, p_low))
-            p = np.where(ok, p, 1.0)
+            p = np.where(ok, share_p_value(x, n, x0, n0, direction), 1.0)
             take = ok & (np.isnan(value) | (p < best_p))  # the most telling window
             best_p = np.where(take, p, best_p)
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -137,4 +85,4 @@ class ProportionJudge:
             score = np.clip(0.5 * np.log(best_p) / np.log(threshold), 0.0, 1.0)
         return ShareVerdicts(value, expected, np.clip(expected - spread, 0, 1),
                              np.clip(expected + spread, 0, 1), np.where(judged, score, 0.0),
-                             judged & (best_p < threshold), judged)
+                             judged & (best_p < threshold), judged, best_p)
