@@ -48,6 +48,7 @@ LAYERS: dict[str, int] = {
     "_rhythm": 1,  # the one bot rhythm rule: shared by models and experiments.
     "_urls": 1,  # redacting secrets from URLs: engines, ingest, notify.
     "_validation": 1,  # reading pydantic errors as one-line messages: config and every spec.
+    "_sql": 1,  # quoting SQL identifiers and literals: ingest, insights, access, etl.
 }
 LAYER_NAMES = {5: "cli/web", 4: "report/demo", 3: "domain", 2: "workspace", 1: "bottom"}
 

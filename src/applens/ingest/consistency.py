@@ -6,7 +6,7 @@ from pathlib import Path
 
 from applens.errors import DataError
 from applens.ingest.mapping import ResolvedMapping
-from applens.ingest.sql import ident
+from applens._sql import ident
 from applens.schema import TableSpec
 
 __all__ = ["check_consistent"]

@@ -53,7 +53,7 @@ from applens.ingest.sources import (
     is_db_url,
     stream_db_rows,
 )
-from applens.ingest.sql import ident, literal
+from applens._sql import ident, literal
 from applens.ingest.validate import (
     KEEP,
     SQL_TYPES,

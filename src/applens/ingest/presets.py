@@ -31,7 +31,7 @@ from pathlib import Path
 
 from applens.engines.detect import FileInfo
 from applens.errors import InvalidParameterError, did_you_mean
-from applens.ingest.sql import literal
+from applens._sql import literal
 from applens.ingest.validate import RAW, Check, ColumnPlan
 
 __all__ = ["PRESETS", "Preset", "get_preset"]

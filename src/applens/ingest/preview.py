@@ -28,7 +28,7 @@ from applens.ingest.read import (
     stage_file,
     where_filter,
 )
-from applens.ingest.sql import literal
+from applens._sql import literal
 from applens.ingest.validate import (
     ColumnPlan,
     parsed_select,

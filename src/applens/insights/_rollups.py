@@ -30,6 +30,7 @@ from applens.insights._series import (
 )
 from applens.insights.lifecycle import lifecycle_result
 from applens.insights.result import Result
+from applens.insights.retention import retention_result
 from applens.insights.rollups import read_meta
 from applens.insights.stickiness import stickiness_result
 from applens.insights.trends import trends_result
@@ -101,6 +102,12 @@ def _unsupported_maths(spec: Any) -> str | None:
     if spec.kind == "active_users":
         other = [m for m in spec.math if m not in _MATHS]
         return f"math {', '.join(other)} needs the events" if other else None
+    if spec.kind == "retention":
+        if spec.time_window_mode == "24_hour_windows":
+            return "24-hour windows measure time from each actor's first event; the rollups "\
+                   "count whole days"
+        if any(s is not None and s.properties for s in (spec.target, spec.returning)):
+            return "the start or return event filters properties of single events"
     if spec.kind == "trends":
         for i, series in enumerate(spec.series):
             if series.properties:
@@ -146,9 +153,8 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
     frame = in_range.group_by("_p").agg(**aggs).to_pandas()
     values = values_from_frame(ctx, frame, [None], maths, False)
     if rolling:
-        origin = int((ctx.range.start - _EPOCH).total_seconds())
-        slot = (days.day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
-        rolling_from_slots(ctx, days.select("user_id", _s=slot), rolling, [None], values)
+        rolling_from_slots(ctx, days.select("user_id", _s=_slot(ctx, days.day)), rolling,
+                           [None], values)
     return [None], values, None
 
 
@@ -212,5 +218,33 @@ def _trends(ctx: Context, spec: Any) -> Result:
     return trends_result(ctx, spec, _series)
 
 
+def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
+                      end: int) -> tuple[ir.Table, ir.Table]:
+    """``retention.retention_result``'s returns and cohorts from the rollups (no filters, so
+    a start event's first occurrence is its name's first day: first_time = first_ever)."""
+    c = ctx.n_periods
+    days = _user_days(ctx, back.event, _day(ctx, 0), _day(ctx, end))
+    ret = days.group_by(["user_id", "_p"]).agg(_n=days.n.sum())
+    if spec.retention_type == "recurring":
+        starts = ret if back == target else _user_days(ctx, target.event, _day(ctx, 0),
+                                                       _day(ctx, c))
+        starts = starts.filter(starts._p < c).select("user_id", "_p").distinct()
+        return ret, starts.rename(_c="_p")
+    if target.event is None:
+        seen = ctx.backend.table("rollup_first_seen")
+        first = seen.group_by("user_id").agg(_f=seen.first_day.min())
+    else:
+        t = ctx.backend.table("rollup_user_day_event")
+        t = t.filter(t.event == target.event)
+        first = t.group_by("user_id").agg(_f=t.day.min())
+    starts = first.select("user_id", _c=ctx.local_period(first._f.cast("timestamp")))
+    return ret, starts.filter((starts._c >= 0) & (starts._c < c))
+
+
+def _retention(ctx: Context, spec: Any) -> Result:
+    return retention_result(ctx, spec, _retention_tables)
+
+
 _ANSWERS: dict[str, Answer] = {"active_users": _active_users, "stickiness": _stickiness,
-                               "lifecycle": _lifecycle, "trends": _trends}
+                               "lifecycle": _lifecycle, "trends": _trends,
+                               "retention": _retention}
