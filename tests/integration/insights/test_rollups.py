@@ -65,6 +65,9 @@ ROLLUP_SPECS = {
 SCAN_SPECS = {
     "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
                    **RANGE}, "breakdown"),
+    "breakdown_trends_total": ({"kind": "trends", "series": [{"event": "view"}],
+                                "breakdown": {"property": "os"}, **RANGE},
+                               "ranks its values by distinct users"),
     "filter": ({"kind": "stickiness", "properties": [{"key": "os", "value": ["ios"]}],
                 **RANGE}, "property filters"),
     "hour": ({"kind": "active_users", "interval": "hour", "date_from": "2024-03-31T00:00",
