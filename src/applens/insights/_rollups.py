@@ -6,9 +6,9 @@ interval) in the rollups' timezone, no ``where``, no property filters and no bre
 a kind whose numbers depend only on which users were active on which days and how many
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
 lifecycle, trends of those maths and calendar retention (with no filters a start event's
-first occurrence is its name's first day, so first_time and first_ever read it too). Everything else scans the events. The answer is the
-same either way (the runners share their code after the first aggregation; the tests run
-every spec down both paths).
+first occurrence is its name's first day, so first_time and first_ever read it too).
+Everything else scans the events. The answer is the same either way (the runners share
+their code after the first aggregation; the tests run every spec down both paths).
 """
 
 from __future__ import annotations
