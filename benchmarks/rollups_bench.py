@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3, help="query runs per path (best kept)")
     parser.add_argument("--ingest-repeat", type=int, default=2,
-                        help="ingests per variant, alternating (best kept)")
+                        help="ingests per variant, alternating (best kept); 0: one ingest "
+                             "with rollups, no ratio (a long pass that wants query figures)")
     parser.add_argument("--skip-files", action="store_true")
     parser.add_argument("--out", default="rollups")
     args = parser.parse_args(argv)
@@ -134,8 +135,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with_ws, without_ws = str(scratch / "with"), str(scratch / "without")
         runs: dict[str, list[dict]] = {"without_rollups": [], "with_rollups": []}
-        for _ in range(args.ingest_repeat):  # alternating, so both see the same machine
-            for label, keep in (("without_rollups", False), ("with_rollups", True)):
+        variants = (("without_rollups", False), ("with_rollups", True))
+        if not args.ingest_repeat:
+            runs, variants = {"with_rollups": []}, variants[1:]
+        for _ in range(max(args.ingest_repeat, 1)):  # alternating: both see the same machine
+            for label, keep in variants:
                 ws = with_ws if keep else without_ws
                 shutil.rmtree(ws, ignore_errors=True)
                 runs[label].append(peak_of(INGEST_JOB.format(ws=ws, path=str(path),
@@ -143,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest: dict = {label: {"best_query_seconds": min(r["query_seconds"] for r in done),
                                 "best_cpu_seconds": min(r["cpu_seconds"] for r in done),
                                 "runs": done} for label, done in runs.items()}
-        for key in ("query_seconds", "cpu_seconds"):
+        for key in ("query_seconds", "cpu_seconds") if args.ingest_repeat else ():
             ingest[f"ratio_with_over_without_{key}"] = round(
                 ingest["with_rollups"][f"best_{key}"] / ingest["without_rollups"][f"best_{key}"],
                 3)
