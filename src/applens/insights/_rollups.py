@@ -198,6 +198,10 @@ def _active_users(ctx: Context, spec: Any) -> Result:
 
 def _stickiness(ctx: Context, spec: Any) -> Result:
     days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods))
+    if spec.event is None and ctx.range.interval == "day" and spec.interval_count == 1:
+        # rollup_user_day has one row per (user, day) already: no regrouping
+        return stickiness_result(ctx, spec, days.select("user_id", _b=days._p, _n=days.n),
+                                 unique=True)
     grouped = days.mutate(_b=days._p // spec.interval_count)
     return stickiness_result(ctx, spec, grouped.group_by(["user_id", "_b"]).agg(
         _n=grouped.n.sum()))
