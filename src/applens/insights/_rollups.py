@@ -163,6 +163,12 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
     return [None], values, None
 
 
+def _daily_rows(ctx: Context, event: str | None) -> bool:
+    """Whether ``_user_days`` has one row per (user, period) already: rollup_user_day keeps
+    one per (user, day), so at day interval regrouping it is wasted work."""
+    return event is None and ctx.range.interval == "day"
+
+
 def _slot(ctx: Context, day: ir.DateValue) -> ir.IntegerValue:
     origin = int((ctx.range.start - _EPOCH).total_seconds())
     return (day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
@@ -198,8 +204,7 @@ def _active_users(ctx: Context, spec: Any) -> Result:
 
 def _stickiness(ctx: Context, spec: Any) -> Result:
     days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods))
-    if spec.event is None and ctx.range.interval == "day" and spec.interval_count == 1:
-        # rollup_user_day has one row per (user, day) already: no regrouping
+    if _daily_rows(ctx, spec.event) and spec.interval_count == 1:
         return stickiness_result(ctx, spec, days.select("user_id", _b=days._p, _n=days.n),
                                  unique=True)
     grouped = days.mutate(_b=days._p // spec.interval_count)
@@ -235,11 +240,16 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
     a start event's first occurrence is its name's first day: first_time = first_ever)."""
     c = ctx.n_periods
     days = _user_days(ctx, back.event, _day(ctx, 0), _day(ctx, end))
-    ret = days.group_by(["user_id", "_p"]).agg(_n=days.n.sum())
+    ret = (days.select("user_id", "_p", _n=days.n) if _daily_rows(ctx, back.event) else
+           days.group_by(["user_id", "_p"]).agg(_n=days.n.sum()))
     if spec.retention_type == "recurring":
-        starts = ret if back == target else _user_days(ctx, target.event, _day(ctx, 0),
-                                                       _day(ctx, c))
-        starts = starts.filter(starts._p < c).select("user_id", "_p").distinct()
+        if back == target:
+            starts = ret.filter(ret._p < c).select("user_id", "_p")
+            if not _daily_rows(ctx, back.event):
+                starts = starts.distinct()
+        else:
+            starts = _user_days(ctx, target.event, _day(ctx, 0), _day(ctx, c))
+            starts = starts.select("user_id", "_p").distinct()
         return ret, starts.rename(_c="_p")
     if target.event is None:
         seen = ctx.backend.table("rollup_first_seen")
