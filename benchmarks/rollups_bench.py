@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -131,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     common = {"memory": args.memory, "threads": args.threads}
     scratch = Path(tempfile.mkdtemp(prefix="applens-rollups-bench-"))
     payload: dict = {"events": args.events, "days": 90, "users": max(args.events // 500, 10),
-                     "duckdb_memory_limit": args.memory, "threads": args.threads}
+                     "duckdb_memory_limit": args.memory, "threads": args.threads,
+                     "load_average_1_5_15_at_start": os.getloadavg()}  # a shared machine
     try:
         with_ws, without_ws = str(scratch / "with"), str(scratch / "without")
         runs: dict[str, list[dict]] = {"without_rollups": [], "with_rollups": []}
@@ -204,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(payload["files_path_funnel"]), flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    payload["load_average_1_5_15_at_end"] = os.getloadavg()
     write_result(args.out, payload)
     return 0
 
