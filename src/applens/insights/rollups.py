@@ -1,8 +1,7 @@
 """Rollups kept beside the events in the DuckDB warehouse: small, exact summaries.
 
-- ``rollup_users (user_id, uid)``: a small integer per user, numbered as users first
-  arrive; the other tables key users by ``uid`` (an integer column takes a third of the
-  storage of the ids' text and groups faster);
+- ``rollup_users (user_id, uid)``: a small integer per user, numbered as users arrive; the
+  other tables key users by ``uid`` (less storage than the ids' text, faster to group);
 - ``rollup_user_day (uid, day, n)``: events per user and local day (any event name),
   one row per key (an ingest merges the days it shares with earlier ones);
 - ``rollup_user_day_event (uid, day, event, n)``: the same per event name;
@@ -252,12 +251,9 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
         report.mismatches.append("there are no rollups")  # the CLI adds how to rebuild
         return report
     if days is None:  # any day of the events' span: a day missing from the rollups too
-        first, last = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT "
-                                  "NULL").fetchall()[0] if _exists(con, "events") else (None,
-                                                                                        None)
-        zone = ZoneInfo(meta.timezone)
-        lo, hi = (None, None) if first is None else (
-            _local_date(first, zone), _local_date(last, zone))
+        span = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT NULL"
+                           ).fetchall()[0] if _exists(con, "events") else (None, None)
+        lo, hi = (_local_date(t, ZoneInfo(meta.timezone)) if t else None for t in span)
         known = [] if lo is None else [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
         days = sorted(random.Random(seed).sample(known, min(sample, len(known))))
     report.days = list(days)
