@@ -26,26 +26,26 @@ DAY_DDL = (
 
 def _runs(days: str, sign: int) -> str:
     return (f"SELECT day AS a, least(day + {WIDEST}, coalesce(lead(day) OVER (PARTITION BY "
-            f"uid ORDER BY day), day + {WIDEST})) AS z, {sign} AS s FROM ({days})")
+            f"user_id ORDER BY day), day + {WIDEST})) AS z, {sign} AS s FROM ({days})")
 
 
 def append_days(con: Any, delta: str) -> None:
     """Bring rollup_day and rollup_runs up to date with the user-days in table ``delta``
-    (uid, day, n), before they are appended to rollup_user_day."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_touched AS SELECT DISTINCT uid "
+    (user_id, day, n), before they are appended to rollup_user_day."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_users AS SELECT DISTINCT user_id "
                 f"FROM {delta}")
-    old = ("SELECT DISTINCT r.uid, r.day FROM rollup_user_day r SEMI JOIN _rollup_touched u "
-           "ON r.uid = u.uid")
-    new = f"{old} UNION SELECT uid, day FROM {delta}"
+    old = ("SELECT DISTINCT r.user_id, r.day FROM rollup_user_day r SEMI JOIN _rollup_users u "
+           "ON r.user_id = u.user_id")
+    new = f"{old} UNION SELECT user_id, day FROM {delta}"
     con.execute(f"INSERT INTO rollup_runs SELECT a, z, sum(s) FROM ({_runs(old, -1)} UNION ALL "
                 f"{_runs(new, 1)}) GROUP BY a, z HAVING sum(s) <> 0 ORDER BY a, z")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT DISTINCT day FROM {delta}")
     con.execute("DELETE FROM rollup_day WHERE day IN (SELECT day FROM _rollup_days)")
     con.execute(
-        f"INSERT INTO rollup_day SELECT day, count(DISTINCT uid), sum(n) FROM (SELECT "
-        f"uid, day, n FROM rollup_user_day WHERE day IN (SELECT day FROM _rollup_days) "
-        f"UNION ALL SELECT uid, day, n FROM {delta}) GROUP BY day ORDER BY day")
-    con.execute("DROP TABLE _rollup_touched")
+        f"INSERT INTO rollup_day SELECT day, count(DISTINCT user_id), sum(n) FROM (SELECT "
+        f"user_id, day, n FROM rollup_user_day WHERE day IN (SELECT day FROM _rollup_days) "
+        f"UNION ALL SELECT user_id, day, n FROM {delta}) GROUP BY day ORDER BY day")
+    con.execute("DROP TABLE _rollup_users")
     con.execute("DROP TABLE _rollup_days")
 
 
@@ -58,14 +58,14 @@ def merge_user_days(con: Any, delta: str) -> None:
         return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rollup_merge AS SELECT r.* FROM rollup_user_day r "
-        f"SEMI JOIN {delta} d ON r.uid = d.uid AND r.day = d.day "
+        f"SEMI JOIN {delta} d ON r.user_id = d.user_id AND r.day = d.day "
         "WHERE r.day BETWEEN ? AND ?", [lo, hi])
     if con.execute("SELECT count(*) FROM _rollup_merge").fetchall()[0][0] == 0:
-        con.execute(f"INSERT INTO rollup_user_day SELECT uid, day, n FROM {delta}")
+        con.execute(f"INSERT INTO rollup_user_day SELECT user_id, day, n FROM {delta}")
     else:
-        con.execute("DELETE FROM rollup_user_day r USING _rollup_merge m WHERE r.uid = "
-                    "m.uid AND r.day = m.day AND r.day BETWEEN ? AND ?", [lo, hi])
-        con.execute("INSERT INTO rollup_user_day SELECT uid, day, sum(n) FROM (SELECT "
-                    f"uid, day, n FROM {delta} UNION ALL SELECT uid, day, n FROM "
-                    "_rollup_merge) GROUP BY uid, day")
+        con.execute("DELETE FROM rollup_user_day r USING _rollup_merge m WHERE r.user_id = "
+                    "m.user_id AND r.day = m.day AND r.day BETWEEN ? AND ?", [lo, hi])
+        con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM (SELECT "
+                    f"user_id, day, n FROM {delta} UNION ALL SELECT user_id, day, n FROM "
+                    "_rollup_merge) GROUP BY user_id, day")
     con.execute("DROP TABLE _rollup_merge")
