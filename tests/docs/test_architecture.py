@@ -51,6 +51,7 @@ LAYERS: dict[str, int] = {
     "_validation": 1,  # reading pydantic errors as one-line messages: config and every spec.
     "_scores": 2,  # the newest run of a scores_<model> table: read by models and text.
     "_dbapi": 1,  # connecting to PostgreSQL / MySQL by URL with one-line errors: etl targets.
+    "_sql": 1,  # quoting SQL identifiers and literals: ingest, insights, access, etl.
 }
 LAYER_NAMES = {5: "cli/web", 4: "report/demo", 3: "domain", 2: "workspace", 1: "bottom"}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from applens._sql import ident
 from applens.errors import DataError
 from applens.ingest.mapping import ResolvedMapping
-from applens.ingest.sql import ident
 from applens.schema import TableSpec
 
 __all__ = ["check_consistent"]

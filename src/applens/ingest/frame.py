@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from applens._sql import ident
 from applens.engines.files import opened
-from applens.ingest.sql import ident
 from applens.ingest.validate import infer_property_types
 
 __all__ = ["read_frame"]

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from applens._sql import ident, literal
 from applens.engines.detect import detect
 from applens.engines.repair import Readable
 from applens.errors import InvalidParameterError, TooManyRejectsError
@@ -53,7 +54,6 @@ from applens.ingest.sources import (
     is_db_url,
     stream_db_rows,
 )
-from applens.ingest.sql import ident, literal
 from applens.ingest.validate import (
     KEEP,
     SQL_TYPES,

@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from applens._sql import literal
 from applens.engines.detect import FileInfo
 from applens.errors import InvalidParameterError, did_you_mean
-from applens.ingest.sql import literal
 from applens.ingest.validate import RAW, Check, ColumnPlan
 
 __all__ = ["PRESETS", "Preset", "get_preset"]

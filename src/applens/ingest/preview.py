@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from applens._sql import literal
 from applens.engines.detect import detect
 from applens.engines.duckdb import connect
 from applens.ingest.mapping import ResolvedMapping, resolve_mapping
@@ -28,7 +29,6 @@ from applens.ingest.read import (
     stage_file,
     where_filter,
 )
-from applens.ingest.sql import literal
 from applens.ingest.validate import (
     ColumnPlan,
     parsed_select,

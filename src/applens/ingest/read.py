@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from applens._sql import ident
 from applens.engines.detect import FileInfo
 from applens.engines.duckdb import duckdb_errors
 from applens.engines.files import file_relation
 from applens.engines.repair import Readable, readable
 from applens.ingest.presets import Preset
 from applens.ingest.sources import CSV_REJECTS, CSV_SCANS
-from applens.ingest.sql import ident
 from applens.ingest.validate import KEEP, infer_property_types
 
 __all__ = ["RAW", "SKIPPED", "STAGE", "Staged", "column_types", "drop_temp_tables",

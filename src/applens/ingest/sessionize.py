@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from applens.ingest.sql import ident
+from applens._sql import ident
 
 __all__ = ["with_sessions"]
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from applens._sql import ident
 from applens._urls import redact_url
 from applens.engines.detect import CHUNK
 from applens.engines.files import CSV_REJECTS, CSV_SCANS
 from applens.errors import SourceError
-from applens.ingest.sql import ident
 
 __all__ = ["CSV_REJECTS", "CSV_SCANS", "DB_SCHEMES", "file_fingerprint", "is_db_url",
            "stream_db_rows"]

@@ -1,15 +1,7 @@
-"""Tiny helpers for writing DuckDB SQL safely."""
+"""Kept for importers outside ingest: the SQL quoting helpers live in ``applens._sql``."""
 
 from __future__ import annotations
 
+from applens._sql import ident, literal
+
 __all__ = ["ident", "literal"]
-
-
-def ident(name: str) -> str:
-    """A quoted identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: object) -> str:
-    """A quoted string literal (of ``str(value)``)."""
-    return "'" + str(value).replace("'", "''") + "'"

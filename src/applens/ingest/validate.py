@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from applens.ingest.sql import ident, literal
+from applens._sql import ident, literal
 from applens.schema import Column
 
 __all__ = [

@@ -48,7 +48,7 @@ def run(
     """
     from applens.errors import QueryError
     from applens.insights._context import Context
-    from applens.insights._rollups import plan
+    from applens.insights._rollups import Plan, plan
 
     model = parse_spec(spec)
     kind = KINDS.get(model.kind)
@@ -58,15 +58,11 @@ def run(
     else:
         ctx = Context(model, backend, timezone=timezone, week_start=week_start,
                       now=now or datetime.now(UTC), default_from=kind.default_from)
-    chosen = plan(model, backend, timezone=timezone)
+    chosen = Plan("scan", "a scan was asked for") if path == "scan" else plan(
+        model, backend, timezone=timezone)
     if path == "rollup" and chosen.answer is None:
         raise QueryError(f"The rollups cannot answer this spec: {chosen.why}.")
-    if chosen.answer is not None and path != "scan":
-        result = chosen.answer(ctx, model)
-    else:
-        if chosen.answer is not None:
-            chosen = replace(chosen, path="scan", why="a scan was asked for")
-        result = kind.run(ctx, model)
+    result = chosen.answer(ctx, model) if chosen.answer is not None else kind.run(ctx, model)
     note = ctx.empty_note()
     return replace(result, notes=(*result.notes, note) if note else result.notes,
                    plan={"path": chosen.path, "why": chosen.why})

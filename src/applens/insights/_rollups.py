@@ -5,9 +5,10 @@ A spec they answer exactly: calendar periods of whole local days (day, week or m
 interval) in the rollups' timezone, no ``where``, no property filters and no breakdown, and
 a kind whose numbers depend only on which users were active on which days and how many
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
-lifecycle and trends of those maths. Everything else scans the events. The answer is the
-same either way (the runners share their code after the first aggregation; the tests run
-every spec down both paths).
+lifecycle, trends of those maths and calendar retention (with no filters a start event's
+first occurrence is its name's first day, so first_time and first_ever read it too).
+Everything else scans the events. The answer is the same either way (the runners share
+their code after the first aggregation; the tests run every spec down both paths).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from applens.insights._series import (
 )
 from applens.insights.lifecycle import lifecycle_result
 from applens.insights.result import Result
+from applens.insights.retention import retention_result
 from applens.insights.rollups import read_meta
 from applens.insights.stickiness import stickiness_result
 from applens.insights.trends import trends_result
@@ -79,8 +81,11 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
     if spec.properties:
         return _scan("property filters select single events; the rollups count them by day")
     if spec.breakdown is not None:
-        return _scan("a breakdown ranks its values by distinct users; the rollups keep users "
-                     "per day and event only")
+        # Exact would need a row per (user, day, event, value) for each declared property:
+        # at 10M events 1.5x rollup_user_day_event's rows per property, over the storage
+        # budget on its own (rollup_slices counts events per value, not users).
+        return _scan("a breakdown ranks its values by distinct users over the range; the "
+                     "rollups count events per day and value, not users per value")
     bad = _unsupported_maths(spec)
     if bad:
         return _scan(bad)
@@ -101,6 +106,12 @@ def _unsupported_maths(spec: Any) -> str | None:
     if spec.kind == "active_users":
         other = [m for m in spec.math if m not in _MATHS]
         return f"math {', '.join(other)} needs the events" if other else None
+    if spec.kind == "retention":
+        if spec.time_window_mode == "24_hour_windows":
+            return "24-hour windows measure time from each actor's first event; the rollups "\
+                   "count whole days"
+        if any(s is not None and s.properties for s in (spec.target, spec.returning)):
+            return "the start or return event filters properties of single events"
     if spec.kind == "trends":
         for i, series in enumerate(spec.series):
             if series.properties:
@@ -146,10 +157,15 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
     frame = in_range.group_by("_p").agg(**aggs).to_pandas()
     values = values_from_frame(ctx, frame, [None], maths, False)
     if rolling:
-        origin = int((ctx.range.start - _EPOCH).total_seconds())
-        slot = (days.day.cast("timestamp").epoch_seconds().cast("int64") - origin) // 86_400
-        rolling_from_slots(ctx, days.select("user_id", _s=slot), rolling, [None], values)
+        rolling_from_slots(ctx, days.select("user_id", _s=_slot(ctx, days.day)), rolling,
+                           [None], values)
     return [None], values, None
+
+
+def _daily_rows(ctx: Context, event: str | None) -> bool:
+    """Whether ``_user_days`` has one row per (user, period) already: rollup_user_day keeps
+    one per (user, day), so at day interval regrouping it is wasted work."""
+    return event is None and ctx.range.interval == "day"
 
 
 def _slot(ctx: Context, day: ir.DateValue) -> ir.IntegerValue:
@@ -187,6 +203,9 @@ def _active_users(ctx: Context, spec: Any) -> Result:
 
 def _stickiness(ctx: Context, spec: Any) -> Result:
     days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods))
+    if _daily_rows(ctx, spec.event) and spec.interval_count == 1:
+        return stickiness_result(ctx, spec, days.select("user_id", _b=days._p, _n=days.n),
+                                 unique=True)
     grouped = days.mutate(_b=days._p // spec.interval_count)
     return stickiness_result(ctx, spec, grouped.group_by(["user_id", "_b"]).agg(
         _n=grouped.n.sum()))
@@ -212,5 +231,38 @@ def _trends(ctx: Context, spec: Any) -> Result:
     return trends_result(ctx, spec, _series)
 
 
+def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
+                      end: int) -> tuple[ir.Table, ir.Table]:
+    """``retention.retention_result``'s returns and cohorts from the rollups (no filters, so
+    a start event's first occurrence is its name's first day: first_time = first_ever)."""
+    c = ctx.n_periods
+    days = _user_days(ctx, back.event, _day(ctx, 0), _day(ctx, end))
+    ret = (days.select("user_id", "_p", _n=days.n) if _daily_rows(ctx, back.event) else
+           days.group_by(["user_id", "_p"]).agg(_n=days.n.sum()))
+    if spec.retention_type == "recurring":
+        if back == target:
+            starts = ret.filter(ret._p < c).select("user_id", "_p")
+            if not _daily_rows(ctx, back.event):
+                starts = starts.distinct()
+        else:
+            starts = _user_days(ctx, target.event, _day(ctx, 0), _day(ctx, c))
+            starts = starts.select("user_id", "_p").distinct()
+        return ret, starts.rename(_c="_p")
+    if target.event is None:
+        seen = ctx.backend.table("rollup_first_seen")
+        first = seen.group_by("user_id").agg(_f=seen.first_day.min())
+    else:
+        t = ctx.backend.table("rollup_user_day_event")
+        t = t.filter(t.event == target.event)
+        first = t.group_by("user_id").agg(_f=t.day.min())
+    starts = first.select("user_id", _c=ctx.local_period(first._f.cast("timestamp")))
+    return ret, starts.filter((starts._c >= 0) & (starts._c < c))
+
+
+def _retention(ctx: Context, spec: Any) -> Result:
+    return retention_result(ctx, spec, _retention_tables)
+
+
 _ANSWERS: dict[str, Answer] = {"active_users": _active_users, "stickiness": _stickiness,
-                               "lifecycle": _lifecycle, "trends": _trends}
+                               "lifecycle": _lifecycle, "trends": _trends,
+                               "retention": _retention}

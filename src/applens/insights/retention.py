@@ -24,6 +24,7 @@ change a window). Signing up at 23:45 and coming back at 00:01 is then day 0, no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
@@ -39,7 +40,7 @@ from applens.insights.registry import insight_kind
 from applens.insights.result import Result, percentages
 from applens.insights.spec import EventSelector, RetentionSpec
 
-__all__ = ["first_cohorts", "retention", "retention_context"]
+__all__ = ["first_cohorts", "retention", "retention_context", "retention_result"]
 
 
 def retention_context(
@@ -123,21 +124,37 @@ def _returns_24h(ctx: Context, spec: RetentionSpec, starts: ir.Table, back: Even
     return per.drop("_n")
 
 
-@insight_kind("retention", spec=RetentionSpec, default_from=None, context=retention_context,
-              order=40)
-def retention(ctx: Context, spec: RetentionSpec) -> Result:
-    c, t = ctx.n_periods, spec.total_intervals
-    target = spec.target or EventSelector(event=spec.event)
-    back = spec.returning or target
-    end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
+def _scanned(ctx: Context, spec: RetentionSpec, target: EventSelector, back: EventSelector,
+             end: int) -> tuple[ir.Table, ir.Table]:
+    """From the events: returns ``(user_id, _p, [_bd], _n)`` (return events per actor and
+    period ``[0, end)``) and cohort memberships ``(user_id, _c, [_bd], [_t0])``."""
     ret = ctx.select(event=back.event, properties=back.properties, first=0, last=end)
     keys = ["user_id", "_p", "_bd"] if "_bd" in ret.columns else ["user_id", "_p"]
     ret = ret.group_by(keys).agg(_n=ret.count())
     if spec.retention_type == "recurring" and back == target and not _windowed(spec):
         # One scan: cohorts are the same active (user, period) rows, before min occurrences.
-        starts = ret.filter(ret._p < c).select(keys).rename(_c="_p")
-    else:
-        starts = _starts(ctx, spec, target)
+        return ret, ret.filter(ret._p < ctx.n_periods).select(keys).rename(_c="_p")
+    return ret, _starts(ctx, spec, target)
+
+
+Tables = Callable[[Context, RetentionSpec, EventSelector, EventSelector, int],
+                  tuple[ir.Table, ir.Table]]
+
+
+@insight_kind("retention", spec=RetentionSpec, default_from=None, context=retention_context,
+              order=40)
+def retention(ctx: Context, spec: RetentionSpec) -> Result:
+    return retention_result(ctx, spec, _scanned)
+
+
+def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables) -> Result:
+    """The grid from the returns and cohorts that ``tables`` gives (``_scanned``' signature;
+    the rollup path passes its own)."""
+    c, t = ctx.n_periods, spec.total_intervals
+    target = spec.target or EventSelector(event=spec.event)
+    back = spec.returning or target
+    end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
+    ret, starts = tables(ctx, spec, target, back, end)
     ret = ret.filter(ret._n >= spec.minimum_occurrences).drop("_n")
     has_bd = "_bd" in starts.columns
     labels: list[str] = []

@@ -31,6 +31,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from applens._sql import ident, literal
+from applens.insights._filters import NONE_LABEL
 from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, WIDEST, append_days, merge_user_days
 
@@ -50,7 +52,6 @@ _DDL = (
     "events_rows BIGINT)",
     *DAY_DDL,
 )
-NONE_LABEL = "(none)"  # as insights._filters: null and empty values share one label
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,6 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "days_checked": [d.isoformat() for d in self.days],
                 "mismatches": self.mismatches}
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _exists(con: Any, name: str) -> bool:
@@ -127,6 +120,12 @@ def _properties(con: Any, wanted: Sequence[str]) -> list[str]:
                                                                          "event")]
 
 
+def _label(prop: str) -> str:
+    """SQL for the breakdown label of ``prop`` (null and empty share NONE_LABEL)."""
+    text = f"CAST({ident(prop)} AS VARCHAR)"
+    return f"CASE WHEN {text} IS NULL OR {text} = '' THEN {literal(NONE_LABEL)} ELSE {text} END"
+
+
 def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
     """Append the rollup rows of the events ``where`` selects (the caller's transaction)."""
     scope = f"({where}) AND user_id IS NOT NULL"
@@ -148,14 +147,12 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
         # Count by every declared property at once (one small hash table over the raw
         # columns; measured at 10M: half the CPU of grouping sets over labelled values),
         # then label and split per property.
-        raw = ", ".join(_ident(p) for p in properties)
+        raw = ", ".join(ident(p) for p in properties)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_fine AS SELECT {day} AS day, event, "
                     f"{raw}, count(*) AS n FROM events WHERE {scope} GROUP BY ALL")
         for p in properties:
-            text = f"CAST({_ident(p)} AS VARCHAR)"
             con.execute(
-                f"INSERT INTO rollup_slices SELECT day, event, {_literal(p)}, CASE WHEN {text} "
-                f"IS NULL OR {text} = '' THEN {_literal(NONE_LABEL)} ELSE {text} END AS v, "
+                f"INSERT INTO rollup_slices SELECT day, event, {literal(p)}, {_label(p)} AS v, "
                 "sum(n) FROM _rollup_fine GROUP BY day, event, v")
         con.execute("DROP TABLE _rollup_fine")
 
@@ -298,14 +295,12 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
         report.mismatches.append(f"rollup_first_seen: {early} events before a user's "
                                  "recorded first day")
     for prop in meta.properties:
-        label = (f"CASE WHEN CAST({_ident(prop)} AS VARCHAR) IS NULL OR "
-                 f"CAST({_ident(prop)} AS VARCHAR) = '' THEN {_literal(NONE_LABEL)} "
-                 f"ELSE CAST({_ident(prop)} AS VARCHAR) END")
+        label = _label(prop)
         expect = (f"SELECT day, event, v AS value, count(*) AS n FROM (SELECT {day} AS day, "
                   f"event, {label} AS v FROM events WHERE {window}) WHERE day IN ({listed}) "
                   "GROUP BY ALL")
         got = (f"SELECT day, event, value, sum(n) AS n FROM rollup_slices WHERE property = "
-               f"{_literal(prop)} AND day IN ({listed}) GROUP BY ALL")
+               f"{literal(prop)} AND day IN ({listed}) GROUP BY ALL")
         _compare(con, f"slices[{prop}]", expect, got, report)
     return report
 

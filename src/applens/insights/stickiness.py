@@ -29,15 +29,18 @@ def stickiness(ctx: Context, spec: StickinessSpec) -> Result:
     return stickiness_result(ctx, spec, grouped.group_by([*actor, "_b"]).agg(_n=grouped.count()))
 
 
-def stickiness_result(ctx: Context, spec: StickinessSpec, per_interval: ir.Table) -> Result:
-    """The histogram from events per actor and interval group: ``(user_id, [_bd], _b, _n)``."""
+def stickiness_result(ctx: Context, spec: StickinessSpec, per_interval: ir.Table, *,
+                      unique: bool = False) -> Result:
+    """The histogram from events per actor and interval group: ``(user_id, [_bd], _b, _n)``
+    (``unique``: already one row per actor and group, so rows count the groups)."""
     k_max = -(-ctx.n_periods // spec.interval_count)
     actor = ["user_id", "_bd"] if "_bd" in per_interval.columns else ["user_id"]
     if spec.criteria is not None:
         n, v = per_interval._n, spec.criteria.value
         keep = {"gte": n >= v, "lte": n <= v, "exact": n == v}[spec.criteria.operator]
         per_interval = per_interval.filter(keep)
-    per_actor = per_interval.group_by(actor).agg(_k=per_interval._b.nunique())
+    k = per_interval.count() if unique else per_interval._b.nunique()
+    per_actor = per_interval.group_by(actor).agg(_k=k)
     group = ["_bd", "_k"] if "_bd" in actor else ["_k"]
     frame = per_actor.group_by(group).agg(_actors=per_actor.count()).to_pandas()
 

@@ -168,7 +168,8 @@ def test_duckdb_answers_are_not_trivial(expected):
     assert expected["retention_24h_windows"] != expected["retention_recurring"]
 
 
-ROLLUP_ANSWERS = {"active_users", "stickiness", "lifecycle_daily", "lifecycle_weekly"}
+ROLLUP_ANSWERS = {"active_users", "stickiness", "lifecycle_daily", "lifecycle_weekly",
+                  "retention_recurring", "retention_first_time_cumulative"}
 
 
 @pytest.mark.parametrize("name", list(SPECS))

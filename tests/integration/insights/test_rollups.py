@@ -49,10 +49,25 @@ ROLLUP_SPECS = {
                                       {"event": None, "math": "mau"}],
                            "formula": "A / B", "date_from": "2024-03-01",
                            "date_to": "2024-04-30"},
+    "retention_daily": {"kind": "retention", "total_intervals": 8, **RANGE},
+    "retention_daily_returning_min_occurrences": {
+        "kind": "retention", "total_intervals": 6, "target": {"event": "buy"},
+        "returning": {"event": "view"}, "minimum_occurrences": 2, **RANGE},
+    "retention_first_time_cumulative": {
+        "kind": "retention", "retention_type": "first_time", "cumulative": True,
+        "total_intervals": 5, "target": {"event": "buy"}, "returning": {"event": "click"},
+        **RANGE},
+    "retention_first_ever_weekly": {"kind": "retention", "retention_type": "first_ever",
+                                    "interval": "week", "total_intervals": 3, **RANGE},
+    "retention_date_to_only": {"kind": "retention", "total_intervals": 5,
+                               "date_to": "2024-04-02"},
 }
 SCAN_SPECS = {
     "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
                    **RANGE}, "breakdown"),
+    "breakdown_trends_total": ({"kind": "trends", "series": [{"event": "view"}],
+                                "breakdown": {"property": "os"}, **RANGE},
+                               "ranks its values by distinct users"),
     "filter": ({"kind": "stickiness", "properties": [{"key": "os", "value": ["ios"]}],
                 **RANGE}, "property filters"),
     "hour": ({"kind": "active_users", "interval": "hour", "date_from": "2024-03-31T00:00",
@@ -61,6 +76,11 @@ SCAN_SPECS = {
     "where": ({"kind": "active_users", "where": "os = 'ios'", **RANGE}, "'where'"),
     "funnel": ({"kind": "funnel", "steps": [{"event": "view"}, {"event": "click"}], **RANGE},
                "order of events"),
+    "retention_24h": ({"kind": "retention", "time_window_mode": "24_hour_windows", **RANGE},
+                      "24-hour windows"),
+    "retention_filtered": ({"kind": "retention", "target": {
+        "event": "view", "properties": [{"key": "os", "value": ["ios"]}]}, **RANGE},
+        "start or return event filters"),
     "sessions": ({"kind": "active_users", "math": ["unique_sessions"], **RANGE},
                  "unique_sessions"),
 }
