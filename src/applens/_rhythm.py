@@ -25,8 +25,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["MIN_EVENTS", "MIN_GAPS", "REGULAR_SHARE", "is_regular", "pause_stats",
-           "regular_users"]
+__all__ = ["MIN_EVENTS", "MIN_GAPS", "REGULAR_SHARE", "gap_stats", "is_regular",
+           "pause_stats", "regular_users"]
 
 REGULAR_SHARE = 0.5
 TOLERANCE = 0.1
@@ -41,7 +41,15 @@ def pause_stats(rows: ir.Table, *, key: str, ts: str, max_gap_s: float) -> ir.Ta
     ``regular_share`` of the pauses (at most ``max_gap_s``) between consecutive rows."""
     window = ibis.window(group_by=rows[key], order_by=rows[ts])
     gap = rows[ts].epoch_seconds() - rows[ts].lag().over(window).epoch_seconds()
-    gaps = rows.select(key, _gap=gap.cast("float64"))
+    return gap_stats(rows.select(key, _gap=gap.cast("float64")), key=key, gap="_gap",
+                     max_gap_s=max_gap_s)
+
+
+def gap_stats(gaps: ir.Table, *, key: str, gap: str, max_gap_s: float) -> ir.Table:
+    """``pause_stats`` from pauses already computed (column ``gap``, seconds since the same
+    ``key``'s previous row, missing for its first): for a caller whose own window pass over
+    the rows yields them, so the rows are scanned once."""
+    gaps = gaps.select(key, _gap=gaps[gap].cast("float64"))
     gaps = gaps.filter(gaps._gap.notnull() & (gaps._gap <= max_gap_s))
     stats = gaps.group_by(key).aggregate(
         n_gaps=gaps._gap.count(), gap_mean=gaps._gap.mean(), gap_std=gaps._gap.std(how="pop"),

@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from applens.access._base import AccessData, Answer
+from applens.access._base import AccessData, Answer, most_common
 from applens.access._changepoint import change_points
 from applens.ingest.sql import literal
 
@@ -63,7 +63,8 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
         f"_acc_owners o USING (content) WHERE {where} AND e.program IS NOT NULL) "
         "SELECT grouping(day) AS by_person, day, who AS user_id, any_value(program) AS program, "
         "any_value(cohort) AS cohort, count(who) AS cross_accesses, count(*) AS accesses, "
-        "min(ts) AS first_cross, max(ts) AS last_cross, mode(owner) AS other_program FROM x "
+        "min(ts) AS first_cross, max(ts) AS last_cross, "
+        f"{most_common('owner')} AS other_program FROM x "
         "GROUP BY GROUPING SETS ((day), (who))", params)
     daily = both[both["by_person"] == 0][["day", "cross_accesses", "accesses"]].sort_values(
         "day").reset_index(drop=True)
