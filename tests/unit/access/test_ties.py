@@ -66,7 +66,7 @@ def test_scrapers_ties_are_the_same_in_any_row_order():
 
 
 def test_gap_stats_on_given_pauses_is_pause_stats():
-    log = _log()
+    log = _log()  # noqa: F841 (DuckDB reads the frame by name)
     con = duckdb.connect()
     con.execute("CREATE TABLE rows_ AS SELECT user_id, ts FROM log")
     con.execute("CREATE TABLE gaps AS SELECT user_id, CAST(epoch(ts) - epoch(lag(ts) OVER "
