@@ -25,8 +25,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-__all__ = ["MIN_EVENTS", "MIN_GAPS", "REGULAR_SHARE", "gap_stats", "is_regular",
-           "pause_stats", "regular_users"]
+__all__ = ["MIN_EVENTS", "MIN_GAPS", "REGULAR_SHARE", "is_regular", "pause_stats",
+           "pause_stats_sql", "regular_users"]
 
 REGULAR_SHARE = 0.5
 TOLERANCE = 0.1
@@ -41,15 +41,7 @@ def pause_stats(rows: ir.Table, *, key: str, ts: str, max_gap_s: float) -> ir.Ta
     ``regular_share`` of the pauses (at most ``max_gap_s``) between consecutive rows."""
     window = ibis.window(group_by=rows[key], order_by=rows[ts])
     gap = rows[ts].epoch_seconds() - rows[ts].lag().over(window).epoch_seconds()
-    return gap_stats(rows.select(key, _gap=gap.cast("float64")), key=key, gap="_gap",
-                     max_gap_s=max_gap_s)
-
-
-def gap_stats(gaps: ir.Table, *, key: str, gap: str, max_gap_s: float) -> ir.Table:
-    """``pause_stats`` from pauses already computed (column ``gap``, seconds since the same
-    ``key``'s previous row, missing for its first): for a caller whose own window pass over
-    the rows yields them, so the rows are scanned once."""
-    gaps = gaps.select(key, _gap=gaps[gap].cast("float64"))
+    gaps = rows.select(key, _gap=gap.cast("float64"))
     gaps = gaps.filter(gaps._gap.notnull() & (gaps._gap <= max_gap_s))
     stats = gaps.group_by(key).aggregate(
         n_gaps=gaps._gap.count(), gap_mean=gaps._gap.mean(), gap_std=gaps._gap.std(how="pop"),
@@ -59,6 +51,21 @@ def gap_stats(gaps: ir.Table, *, key: str, gap: str, max_gap_s: float) -> ir.Tab
         near.median_gap_s >= MIN_MEDIAN_S)
     regular = near.group_by(key).aggregate(regular_share=near_median.cast("float64").mean())
     return stats.join(regular, key)
+
+
+def pause_stats_sql(gap: str, *, max_gap_s: float) -> tuple[str, str]:
+    """``pause_stats`` for a caller whose own SQL window pass already yields the pauses
+    (column ``gap``: seconds since the same key's previous row), so the rows are read once.
+    Returns two select lists: aggregates for that ``GROUP BY`` (``n_gaps``, ``median_gap_s``
+    and the kept pauses ``_gaps``), and the outer query's ``regular_share`` over them: the
+    same values as ``pause_stats`` (the same median and the same share)."""
+    kept = f"FILTER (WHERE {gap} IS NOT NULL AND {gap} <= {float(max_gap_s)!r})"
+    inner = (f"count({gap}) {kept} AS n_gaps, approx_quantile({gap}, 0.5) {kept} AS "
+             f"median_gap_s, list({gap}) {kept} AS _gaps")
+    outer = ("list_avg(list_transform(_gaps, lambda g: CAST(abs(g - median_gap_s) <= "
+             f"{TOLERANCE!r} * median_gap_s AND median_gap_s >= {MIN_MEDIAN_S!r} AS DOUBLE))) "
+             "AS regular_share")
+    return inner, outer
 
 
 def is_regular(regular_share: Any, events: Any, *, share: float = REGULAR_SHARE,

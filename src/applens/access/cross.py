@@ -64,7 +64,8 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
         "SELECT grouping(day) AS by_person, day, who AS user_id, any_value(program) AS program, "
         "any_value(cohort) AS cohort, count(who) AS cross_accesses, count(*) AS accesses, "
         "min(ts) AS first_cross, max(ts) AS last_cross, "
-        f"{most_common('owner')} AS other_program FROM x "
+        # counted on the cross rows only: other_program is read for people, never for days
+        f"{most_common('owner', 'who IS NOT NULL')} AS other_program FROM x "
         "GROUP BY GROUPING SETS ((day), (who))", params)
     daily = both[both["by_person"] == 0][["day", "cross_accesses", "accesses"]].sort_values(
         "day").reset_index(drop=True)

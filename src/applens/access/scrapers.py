@@ -13,7 +13,7 @@ staff included; assets left out):
   day; ``many accounts``: an address used by ``max_accounts_per_ip`` (default 30) or more
   accounts (campus networks do this too: it is evidence, not a verdict).
 
-The pauses are judged by the bot model's own rhythm rule (``_rhythm.gap_stats`` and
+The pauses are judged by the bot model's own rhythm rule (``_rhythm.pause_stats_sql`` and
 ``is_regular``, on the pauses from the burst's own window pass, for every entity) and the
 flagged ones are shown with the bot model's features (``models.bot_features``: pages per
 active minute, distinct paths, requests, active days), computed for them only; nothing here
@@ -30,7 +30,7 @@ from typing import Literal
 
 import pandas as pd
 
-from applens._rhythm import MIN_EVENTS, MIN_GAPS, gap_stats, is_regular
+from applens._rhythm import MIN_EVENTS, MIN_GAPS, is_regular, pause_stats_sql
 from applens.access._base import AccessData, Answer, most_common
 from applens.errors import ConfigError, InvalidParameterError
 from applens.formatting import cell, count, number
@@ -61,8 +61,7 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
             session_gap_s: float) -> pd.DataFrame:
     """Per entity, cheaply and for all of them: pages, the burst and its end, the peak per
     minute, accounts per IP (busiest IP for an account), IPs per day, and the pause statistics
-    of the shared rhythm rule (``_rhythm.gap_stats``) over the content requests."""
-    import ibis
+    of the shared rhythm rule (``_rhythm.pause_stats_sql``) over the content requests."""
 
     seconds = int(data.options.burst_seconds)
     where, params = data.where(start, end)
@@ -72,19 +71,16 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
              f"p.path = e.path WHERE {aliased} AND p.content IS NOT NULL "
              f"AND e.{key} IS NOT NULL")
     # One window pass yields both the burst and the pauses; the rhythm rule's statistics
-    # (``_rhythm.gap_stats``, the bot model's own) then read those pauses, not the rows again.
-    stats = ibis.to_sql(gap_stats(ibis.table({"id": "string", "gap": "float64"}, name="w"),
-                                  key="id", gap="gap", max_gap_s=session_gap_s),
-                        dialect="duckdb")
+    # (``_rhythm.pause_stats_sql``, the bot model's own) read those pauses, not the rows again.
+    rhythm, share = pause_stats_sql("gap", max_gap_s=session_gap_s)
     frame = data.df(
-        f"WITH p AS ({pages}), w AS MATERIALIZED (SELECT id, ts, count(*) OVER (PARTITION BY id "
-        f"ORDER BY ts RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n, "
+        f"WITH p AS ({pages}), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts "
+        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n, "
         "CAST(epoch(ts) - epoch(lag(ts) OVER (PARTITION BY id ORDER BY ts)) AS DOUBLE) AS gap "
-        "FROM p), b AS (SELECT id, count(*) AS pages, max(n) AS burst, "
+        "FROM p), a AS (SELECT id, count(*) AS pages, max(n) AS burst, "
         # ties: the earliest of the busiest windows, so the evidence never changes between runs
-        "arg_max(ts, (n, -epoch_us(ts))) AS burst_end FROM w GROUP BY 1), "
-        f"s AS ({stats}) SELECT b.*, s.n_gaps, s.median_gap_s, s.regular_share FROM b LEFT "
-        "JOIN s USING (id)", params).set_index("id")
+        f"arg_max(ts, (n, -epoch_us(ts))) AS burst_end, {rhythm} FROM w GROUP BY 1) "
+        f"SELECT * EXCLUDE (_gaps), {share} FROM a", params).set_index("id")
     crowd = data.df(
         "WITH pairs AS (SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id, CAST(ip AS "
         f"VARCHAR) AS ip FROM events WHERE {where} AND ip IS NOT NULL AND user_id IS NOT NULL), "
