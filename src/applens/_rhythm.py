@@ -26,7 +26,7 @@ import ibis
 import ibis.expr.types as ir
 
 __all__ = ["MIN_EVENTS", "MIN_GAPS", "REGULAR_SHARE", "is_regular", "pause_stats",
-           "regular_users"]
+           "pause_stats_sql", "regular_users"]
 
 REGULAR_SHARE = 0.5
 TOLERANCE = 0.1
@@ -51,6 +51,21 @@ def pause_stats(rows: ir.Table, *, key: str, ts: str, max_gap_s: float) -> ir.Ta
         near.median_gap_s >= MIN_MEDIAN_S)
     regular = near.group_by(key).aggregate(regular_share=near_median.cast("float64").mean())
     return stats.join(regular, key)
+
+
+def pause_stats_sql(gap: str, *, max_gap_s: float) -> tuple[str, str]:
+    """``pause_stats`` for a caller whose own SQL window pass already yields the pauses
+    (column ``gap``: seconds since the same key's previous row), so the rows are read once.
+    Returns two select lists: aggregates for that ``GROUP BY`` (``n_gaps``, ``median_gap_s``
+    and the kept pauses ``_gaps``), and the outer query's ``regular_share`` over them: the
+    same values as ``pause_stats`` (the same median and the same share)."""
+    kept = f"FILTER (WHERE {gap} IS NOT NULL AND {gap} <= {float(max_gap_s)!r})"
+    inner = (f"count({gap}) {kept} AS n_gaps, approx_quantile({gap}, 0.5) {kept} AS "
+             f"median_gap_s, list({gap}) {kept} AS _gaps")
+    outer = ("list_avg(list_transform(_gaps, lambda g: CAST(abs(g - median_gap_s) <= "
+             f"{TOLERANCE!r} * median_gap_s AND median_gap_s >= {MIN_MEDIAN_S!r} AS DOUBLE))) "
+             "AS regular_share")
+    return inner, outer
 
 
 def is_regular(regular_share: Any, events: Any, *, share: float = REGULAR_SHARE,

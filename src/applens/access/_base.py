@@ -31,9 +31,18 @@ from applens.errors import ConfigError, NotFoundError
 from applens.formatting import count
 from applens.ingest.sql import literal
 
-__all__ = ["AccessData", "Answer", "day_range"]
+__all__ = ["AccessData", "Answer", "day_range", "most_common"]
 
 
+
+
+def most_common(column: str, where: str = "") -> str:
+    """SQL aggregate: the most frequent value of ``column`` (over the rows ``where`` holds),
+    ties to the smallest value. DuckDB's ``mode()`` picks any of the tied values, so answers
+    changed between runs."""
+    only = f" FILTER (WHERE {where})" if where else ""
+    return (f"list_sort(list_transform(map_entries(histogram({column}){only}), lambda x: "
+            "struct_pack(n := -CAST(x.value AS BIGINT), v := x.key)))[1].v")
 
 
 def day_range(date_from: str | date | None, date_to: str | date | None

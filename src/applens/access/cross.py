@@ -56,15 +56,21 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
     """Question 4 (see the module docstring)."""
     where, params = data.where(start, end, "e")
     data.con.execute(f"CREATE OR REPLACE TEMP TABLE _acc_owners AS {owners_sql(data)}")
-    # One scan for both the daily share and the people (two grouping sets).
+    # One scan for the daily share, the people and each person's cross reads per program
+    # (three grouping sets; the last picks other_program with ties to the smaller name).
     both = data.df(
         "WITH x AS (SELECT CAST(e.ts AS DATE) AS day, e.ts, e.program, e.cohort, o.owner, "
         "CASE WHEN o.owner <> e.program THEN e.user_id END AS who FROM _acc_events e JOIN "
         f"_acc_owners o USING (content) WHERE {where} AND e.program IS NOT NULL) "
-        "SELECT grouping(day) AS by_person, day, who AS user_id, any_value(program) AS program, "
-        "any_value(cohort) AS cohort, count(who) AS cross_accesses, count(*) AS accesses, "
-        "min(ts) AS first_cross, max(ts) AS last_cross, mode(owner) AS other_program FROM x "
-        "GROUP BY GROUPING SETS ((day), (who))", params)
+        "SELECT grouping(day) AS by_person, grouping(owner) = 0 AS by_owner, day, who AS "
+        "user_id, owner, any_value(program) AS program, any_value(cohort) AS cohort, "
+        "count(who) AS cross_accesses, count(*) AS accesses, min(ts) AS first_cross, "
+        "max(ts) AS last_cross FROM x GROUP BY GROUPING SETS ((day), (who), (who, owner))",
+        params)
+    owners = both[both["by_owner"] & both["user_id"].notna()].sort_values(
+        ["user_id", "cross_accesses", "owner"], ascending=[True, False, True]
+    ).drop_duplicates("user_id").set_index("user_id")["owner"]
+    both = both[~both["by_owner"]].assign(other_program=lambda f: f["user_id"].map(owners))
     daily = both[both["by_person"] == 0][["day", "cross_accesses", "accesses"]].sort_values(
         "day").reset_index(drop=True)
     daily["share"] = daily["cross_accesses"] / daily["accesses"].clip(lower=1)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from applens.access._base import AccessData, Answer
+from applens.access._base import AccessData, Answer, most_common
 from applens.anomalies.registry import get_detector
 from applens.errors import InvalidParameterError
 
@@ -75,12 +75,12 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
     # One scan for every flagged day: its most read item and busiest person.
     days = [datetime(d.year, d.month, d.day) for d in table["day"]]
     hits = data.df(
-        "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::TIMESTAMP[]) AS day) "
-        f"SELECT f.id, f.day, mode(e.content) AS top_content, mode(e.user_id) AS busiest_person "
-        f"FROM _acc_events e JOIN f ON e.{key} = f.id AND e.ts >= f.day AND e.ts < f.day + "
-        "INTERVAL 1 DAY WHERE e.content IS NOT NULL GROUP BY 1, 2",
-        [[str(i) for i in table[by]], days]) if len(table) else pd.DataFrame(
-        columns=["id", "day", "top_content", "busiest_person"])
+        "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::DATE[]) AS day) "
+        f"SELECT f.id, CAST(f.day AS TIMESTAMP) AS day, {most_common('e.content')} AS "
+        f"top_content, {most_common('e.user_id')} AS busiest_person FROM _acc_events e JOIN f "
+        f"ON e.{key} = f.id AND CAST(e.ts AS DATE) = f.day WHERE e.content IS NOT NULL "
+        "GROUP BY 1, 2", [[str(i) for i in table[by]], [d.date() for d in days]]
+    ) if len(table) else pd.DataFrame(columns=["id", "day", "top_content", "busiest_person"])
     found_at = {(str(i), pd.Timestamp(d)): (c, u) for i, d, c, u in hits.itertuples(
         index=False, name=None)}
     pairs = [found_at.get((str(i), pd.Timestamp(d)), (None, None))

@@ -13,12 +13,13 @@ staff included; assets left out):
   day; ``many accounts``: an address used by ``max_accounts_per_ip`` (default 30) or more
   accounts (campus networks do this too: it is evidence, not a verdict).
 
-The pauses are judged by the bot model's own rhythm rule (``_rhythm.pause_stats`` and
-``is_regular``, computed for every entity) and the flagged ones are shown with the bot model's
-features (``models.bot_features``: pages per active minute, distinct paths, requests, active
-days), computed for them only; nothing here is a second detector. Rows are ranked by the
-number of reasons, then the burst. An optional ``places`` CSV (``ip`` plus any of ``city``,
-``region``, ``country``) adds where each IP is, read locally.
+The pauses are judged by the bot model's own rhythm rule (``_rhythm.pause_stats_sql`` and
+``is_regular``, on the pauses from the burst's own window pass, for every entity) and the
+flagged ones are shown with the bot model's features (``models.bot_features``: pages per
+active minute, distinct paths, requests, active days), computed for them only; nothing here
+is a second detector. Rows are ranked by the number of reasons, then the burst, the pages and
+the id (so ties never reorder between runs). An optional ``places`` CSV (``ip`` plus any
+of ``city``, ``region``, ``country``) adds where each IP is, read locally.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from typing import Literal
 
 import pandas as pd
 
-from applens._rhythm import MIN_EVENTS, MIN_GAPS, is_regular, pause_stats
-from applens.access._base import AccessData, Answer
+from applens._rhythm import MIN_EVENTS, MIN_GAPS, is_regular, pause_stats_sql
+from applens.access._base import AccessData, Answer, most_common
 from applens.errors import ConfigError, InvalidParameterError
 from applens.formatting import cell, count, number
 from applens.models.bot_features import bot_features
@@ -60,8 +61,7 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
             session_gap_s: float) -> pd.DataFrame:
     """Per entity, cheaply and for all of them: pages, the burst and its end, the peak per
     minute, accounts per IP (busiest IP for an account), IPs per day, and the pause statistics
-    of the shared rhythm rule (``_rhythm.pause_stats``) over the content requests."""
-    import ibis
+    of the shared rhythm rule (``_rhythm.pause_stats_sql``) over the content requests."""
 
     seconds = int(data.options.burst_seconds)
     where, params = data.where(start, end)
@@ -70,11 +70,17 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
     pages = (f"SELECT CAST(e.{key} AS VARCHAR) AS id, e.ts FROM events e JOIN _acc_paths p ON "
              f"p.path = e.path WHERE {aliased} AND p.content IS NOT NULL "
              f"AND e.{key} IS NOT NULL")
+    # One window pass yields both the burst and the pauses; the rhythm rule's statistics
+    # (``_rhythm.pause_stats_sql``, the bot model's own) read those pauses, not the rows again.
+    rhythm, share = pause_stats_sql("gap", max_gap_s=session_gap_s)
     frame = data.df(
         f"WITH p AS ({pages}), w AS (SELECT id, ts, count(*) OVER (PARTITION BY id ORDER BY ts "
-        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n FROM p) "
-        "SELECT id, count(*) AS pages, max(n) AS burst, arg_max(ts, n) AS burst_end FROM w "
-        "GROUP BY 1", params).set_index("id")
+        f"RANGE BETWEEN INTERVAL {seconds} SECOND PRECEDING AND CURRENT ROW) AS n, "
+        "CAST(epoch(ts) - epoch(lag(ts) OVER (PARTITION BY id ORDER BY ts)) AS DOUBLE) AS gap "
+        "FROM p), a AS (SELECT id, count(*) AS pages, max(n) AS burst, "
+        # ties: the earliest of the busiest windows, so the evidence never changes between runs
+        f"arg_max(ts, (n, -epoch_us(ts))) AS burst_end, {rhythm} FROM w GROUP BY 1) "
+        f"SELECT * EXCLUDE (_gaps), {share} FROM a", params).set_index("id")
     crowd = data.df(
         "WITH pairs AS (SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id, CAST(ip AS "
         f"VARCHAR) AS ip FROM events WHERE {where} AND ip IS NOT NULL AND user_id IS NOT NULL), "
@@ -91,14 +97,7 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
                                                    how="left")
     else:
         frame = frame.join(crowd, how="left")
-    bound = pages
-    for value in params:  # a view takes no parameters: the range goes in as literals
-        bound = bound.replace("?", f"TIMESTAMP '{value:%Y-%m-%d %H:%M:%S}'", 1)
-    data.con.execute(f"CREATE OR REPLACE TEMP VIEW _acc_pages AS {bound}")
-    pages_table = ibis.duckdb.from_connection(data.con).table("_acc_pages")
-    stats = pause_stats(pages_table, key="id", ts="ts", max_gap_s=session_gap_s
-                        ).execute().set_index("id")
-    return frame.join(stats[["n_gaps", "median_gap_s", "regular_share"]], how="left")
+    return frame
 
 
 def ips_per_day(data: AccessData, ids: list[str], start: datetime | None,
@@ -109,7 +108,9 @@ def ips_per_day(data: AccessData, ids: list[str], start: datetime | None,
                              "ip_day": pd.Series(dtype="object")}, index=pd.Index([], name="id"))
     where, params = data.where(start, end)
     return data.df(
-        "SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, k) AS ip_day FROM (SELECT "
+        # ties: the earliest of the days with the most addresses
+        "SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, (k, -epoch(day))) AS ip_day "
+        "FROM (SELECT "
         "CAST(user_id AS VARCHAR) AS user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
         f"FROM events WHERE {where} AND CAST(user_id AS VARCHAR) IN (SELECT "
         "unnest(?::VARCHAR[])) GROUP BY ALL) GROUP BY 1", [*params, ids]).set_index("id")
@@ -188,7 +189,8 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     frame["n_reasons"] = [len(r) for r in reasons]
     flagged = frame[frame["n_reasons"] > 0].copy()
     flagged["burst"] = flagged["burst"].fillna(0)
-    flagged = flagged.sort_values(["n_reasons", "burst", "events"], ascending=False).head(n)
+    flagged = flagged.rename_axis("id").sort_values(  # the id breaks ties
+        ["n_reasons", "burst", "events", "id"], ascending=[False, False, False, True]).head(n)
     if entity == "user":  # the shown accounts get their per-day count too
         rest = flagged.index[flagged["ips_per_day"].isna()].tolist()
         found = ips_per_day(data, rest, start, end)
@@ -222,8 +224,8 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
         table = table.merge(places, left_on="ip", right_index=True, how="left")
     elif places is not None and len(table):  # an account: where its busiest IP is
         busiest = data.df(
-            "SELECT user_id, mode(ip) AS busiest_ip FROM _acc_events WHERE user_id IN (SELECT "
-            "unnest(?::VARCHAR[])) GROUP BY 1", [table["user_id"].astype(str).tolist()])
+            f"SELECT user_id, {most_common('ip')} AS busiest_ip FROM _acc_events WHERE user_id IN "
+            "(SELECT unnest(?::VARCHAR[])) GROUP BY 1", [table["user_id"].astype(str).tolist()])
         table = table.merge(busiest, on="user_id", how="left").merge(
             places, left_on="busiest_ip", right_index=True, how="left")
     return Answer("scrapers", table, {}, {"entity": entity, "flagged": int(

@@ -1,0 +1,83 @@
+"""Tied answers never change between runs: the same log in two row orders gives the same
+tables, and each tie goes the documented way (most frequent, then smallest; earliest window;
+ranking ties by id)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+import ibis
+import numpy as np
+import pandas as pd
+
+from applens._rhythm import pause_stats, pause_stats_sql
+from applens.access import AccessData, scrapers
+from applens.access._base import most_common
+
+START = datetime(2021, 3, 1, 9)
+
+
+def test_most_common_breaks_ties_by_the_smallest_value_in_any_row_order():
+    rows = [("g", "b"), ("g", "a"), ("g", "b"), ("g", "a"), ("g", "c"), ("h", "z"), ("h", "y"),
+            ("h", "z"), ("k", None)]
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    for seed in range(5):
+        order = np.random.default_rng(seed).permutation(len(rows))
+        frame = pd.DataFrame([rows[i] for i in order], columns=["g", "v"])  # noqa: F841
+        got = dict(con.execute(f"SELECT g, {most_common('v')} FROM frame GROUP BY 1").fetchall())
+        assert got == {"g": "a", "h": "z", "k": None}
+
+
+def _log() -> pd.DataFrame:
+    """Five accounts reading one page every 3 s (a metronome, tied on every ranking key and
+    with many equally busy 20 s windows each), and one human."""
+    rows = [(START + timedelta(seconds=3 * k), f"a{u}", f"/s/lesson-{k}", f"10.0.{u}.1")
+            for u in range(5) for k in range(40)]
+    rng = np.random.default_rng(3)
+    rows += [(START + timedelta(seconds=int(s)), "human", f"/s/lesson-{k}", "10.9.9.9")
+             for k, s in enumerate(np.cumsum(rng.exponential(200, 40)))]
+    frame = pd.DataFrame(rows, columns=["ts", "user_id", "path", "ip"])
+    return frame.assign(event="pageview", cohort="1")
+
+
+def _scrapers(frame: pd.DataFrame) -> pd.DataFrame:
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE memberships AS SELECT '1' AS cohort, NULL::VARCHAR AS user_id, "
+                "'p' AS program, 'C1' AS name, TIMESTAMP '2021-01-01' AS start_date, "
+                "TIMESTAMP '2021-06-01' AS end_date, 1 AS _ingest_id")
+    con.execute("CREATE TABLE events AS SELECT * FROM frame")
+    return scrapers(AccessData(con), entity="user", n=3).table
+
+
+def test_scrapers_ties_are_the_same_in_any_row_order():
+    log = _log()
+    first = _scrapers(log)
+    for seed in range(3):
+        shuffled = log.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        pd.testing.assert_frame_equal(_scrapers(shuffled), first)
+    # The five tie on every ranking key: the smallest ids are shown.
+    assert first["user_id"].tolist() == ["a0", "a1", "a2"]
+    # Every 20 s window holds 7 requests: the evidence is the earliest such window.
+    assert (first["pages_in_20s"] == 7).all()
+    assert (first["window_end"] == START + timedelta(seconds=18)).all()
+
+
+def test_pause_stats_sql_on_given_pauses_is_pause_stats():
+    log = _log()  # noqa: F841 (DuckDB reads the frame by name)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE rows_ AS SELECT user_id, ts FROM log")
+    want = pause_stats(ibis.duckdb.from_connection(con).table("rows_"), key="user_id", ts="ts",
+                       max_gap_s=1800.0).execute().set_index("user_id").sort_index()
+    inner, outer = pause_stats_sql("gap", max_gap_s=1800.0)
+    got = con.execute(
+        f"WITH g AS (SELECT user_id, CAST(epoch(ts) - epoch(lag(ts) OVER (PARTITION BY user_id "
+        f"ORDER BY ts)) AS DOUBLE) AS gap FROM rows_), a AS (SELECT user_id, {inner} FROM g "
+        f"GROUP BY 1) SELECT user_id, n_gaps, median_gap_s, {outer} FROM a").df()
+    got = got.set_index("user_id").sort_index()
+    cols = ["n_gaps", "median_gap_s", "regular_share"]
+    pd.testing.assert_frame_equal(got[cols], want[cols], check_dtype=False)
+    assert want.loc["a0", "regular_share"] == 1.0
+    assert want.loc["human", "regular_share"] < 0.5
