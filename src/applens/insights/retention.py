@@ -147,18 +147,16 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     return retention_result(ctx, spec, _scanned)
 
 
-# (starts, returns, cohorts, total_intervals) -> the (_c, _k, _n) frame (_k = 0: sizes), or
-# None when it cannot count this grid; only plain grids (no breakdown, windows, cumulative).
-Cells = Callable[[ir.Table, ir.Table, int, int], Any]
+# (starts, returns, cohorts, total_intervals, cumulative) -> the (_c, _k, _n) frame (_k = 0:
+# sizes; cumulative: _k = the furthest period reached), or None when it cannot count it.
+Cells = Callable[[ir.Table, ir.Table, int, int, bool], Any]
 
 
 def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables, *,
-                     equi_join: bool = False, cells_of: Cells | None = None) -> Result:
+                     cells_of: Cells | None = None) -> Result:
     """The grid from the returns and cohorts that ``tables`` gives (``_scanned``' signature;
-    the rollup path passes its own). ``equi_join``: match returns on ``(user, cohort + k)``
-    for each fixed ``k`` instead of a range on the period (the range join pairs every start
-    of a user with every return of that user). ``cells_of``: counts a plain grid its own way
-    (the rollup path's per-user bitmasks)."""
+    the rollup path passes its own). ``cells_of``: counts a grid without breakdown or
+    24-hour windows its own way (the rollup path's per-user bitmasks)."""
     c, t = ctx.n_periods, spec.total_intervals
     target = spec.target or EventSelector(event=spec.event)
     back = spec.returning or target
@@ -177,18 +175,13 @@ def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables, *,
             top = [*top, _filters.OTHER_LABEL]
         labels = top
 
-    plain = not (has_bd or _windowed(spec) or spec.cumulative)
-    both = cells_of(starts, ret, c, t) if cells_of is not None and plain else None
+    plain = not (has_bd or _windowed(spec))
+    both = cells_of(starts, ret, c, t, spec.cumulative) if cells_of and plain else None
     if both is not None:
         joined = None
     elif _windowed(spec):
         joined = _returns_24h(ctx, spec, starts, back, end, has_bd, folded)
         starts = starts.drop("_t0")
-    elif equi_join and not has_bd:
-        ks = starts.mutate(_k=ibis.range(1, t).unnest())
-        ks = ks.mutate(_r=ks._c + ks._k)
-        joined = ks.join(ret, [ks.user_id == ret.user_id, ks._r == ret._p]).select(
-            "user_id", "_c", "_k")
     else:
         on = [starts.user_id == ret.user_id, ret._p > starts._c, ret._p < starts._c + t]
         if has_bd:

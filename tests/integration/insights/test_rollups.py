@@ -61,8 +61,8 @@ ROLLUP_SPECS = {
                                     "interval": "week", "total_intervals": 3, **RANGE},
     "retention_date_to_only": {"kind": "retention", "total_intervals": 5,
                                "date_to": "2024-04-02"},
-    # per-user bitmasks count plain grids; cumulative ones and ranges past the mask's 128
-    # periods join on (user, cohort + k)
+    # recurring grids count per-user bitmasks (cumulative too); first_time grids and ranges
+    # past the mask's 128 periods join starts to returns
     "retention_first_time_daily": {"kind": "retention", "retention_type": "first_time",
                                    "total_intervals": 7, "returning": {"event": "view"},
                                    **RANGE},
