@@ -7,7 +7,11 @@ a kind whose numbers depend only on which users were active on which days and ho
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
 lifecycle, trends of those maths and calendar retention (with no filters a start event's
 first occurrence is its name's first day, so first_time and first_ever read it too).
-Everything else scans the events. The answer is the same either way (the runners share
+Everything else scans the events. Retention from the rollups is no slower than the scan for
+any type: recurring grids count one cohort and one return bitmask per user, grouped by
+distinct pairs (``_bitmask_cells``; up to 128 periods, past that they join like the scan),
+first_time/first_ever ones join one start per user to its returns; so no retention type
+is routed to the scan for speed. The answer is the same either way (the runners share
 their code after the first aggregation; the tests run every spec down both paths).
 """
 
