@@ -147,9 +147,16 @@ def retention(ctx: Context, spec: RetentionSpec) -> Result:
     return retention_result(ctx, spec, _scanned)
 
 
-def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables) -> Result:
+# (starts, returns, cohorts, total_intervals, cumulative) -> the (_c, _k, _n) frame (_k = 0:
+# sizes; cumulative: _k = the furthest period reached), or None when it cannot count it.
+Cells = Callable[[ir.Table, ir.Table, int, int, bool], Any]
+
+
+def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables, *,
+                     cells_of: Cells | None = None) -> Result:
     """The grid from the returns and cohorts that ``tables`` gives (``_scanned``' signature;
-    the rollup path passes its own)."""
+    the rollup path passes its own). ``cells_of``: counts a grid without breakdown or
+    24-hour windows its own way (the rollup path's per-user bitmasks)."""
     c, t = ctx.n_periods, spec.total_intervals
     target = spec.target or EventSelector(event=spec.event)
     back = spec.returning or target
@@ -168,7 +175,11 @@ def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables) -> Resul
             top = [*top, _filters.OTHER_LABEL]
         labels = top
 
-    if _windowed(spec):
+    plain = not (has_bd or _windowed(spec))
+    both = cells_of(starts, ret, c, t, spec.cumulative) if cells_of and plain else None
+    if both is not None:
+        joined = None
+    elif _windowed(spec):
         joined = _returns_24h(ctx, spec, starts, back, end, has_bd, folded)
         starts = starts.drop("_t0")
     else:
@@ -178,20 +189,8 @@ def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables) -> Resul
         joined = starts.join(ret, on).select(
             "user_id", "_c", *(["_bd"] if has_bd else []), _k=ret._p - starts._c
         )
-    group = ["_c", "_bd"] if has_bd else ["_c"]
-    # Rows are unique per (user, cohort, [value], k) unless "Other" merged values.
-    unique = folded is None
-    if spec.cumulative:
-        reach = joined.group_by(["user_id", *group]).agg(_k=joined._k.max())
-        cells = reach.group_by([*group, "_k"]).agg(_n=reach.count())
-    else:
-        n = joined.count() if unique else joined.user_id.nunique()
-        cells = joined.group_by([*group, "_k"]).agg(_n=n)
-    size = starts.count() if unique else starts.user_id.nunique()
-    sized = starts.group_by(group).agg(_n=size).mutate(_k=ibis.literal(0, "int64"))
-    cells = cells.mutate(_k=cells._k.cast("int64"), _n=cells._n.cast("int64"))
-    sized = sized.select(*cells.columns).mutate(_n=sized._n.cast("int64"))
-    both = ibis.union(cells, sized, distinct=False).to_pandas()  # one query, one scan
+    if joined is not None:
+        both = _cells(starts, joined, has_bd, folded is None, spec.cumulative)
     sizes, cols = both[both["_k"] == 0], both[both["_k"] != 0]
 
     seen_upto = _last_observable(ctx, end)
@@ -227,6 +226,24 @@ def retention_result(ctx: Context, spec: RetentionSpec, tables: Tables) -> Resul
         data["counts"] = grid(None)
         data["percentages"] = percentages(data["counts"])
     return Result("retention", data, spec.model_dump(mode="json"))
+
+
+def _cells(starts: ir.Table, joined: ir.Table, has_bd: bool, unique: bool,
+           cumulative: bool) -> Any:
+    """The (_c, [_bd], _k, _n) frame of cohort sizes (``_k`` = 0) and returns."""
+    group = ["_c", "_bd"] if has_bd else ["_c"]
+    # Rows are unique per (user, cohort, [value], k) unless "Other" merged values.
+    if cumulative:
+        reach = joined.group_by(["user_id", *group]).agg(_k=joined._k.max())
+        cells = reach.group_by([*group, "_k"]).agg(_n=reach.count())
+    else:
+        n = joined.count() if unique else joined.user_id.nunique()
+        cells = joined.group_by([*group, "_k"]).agg(_n=n)
+    size = starts.count() if unique else starts.user_id.nunique()
+    sized = starts.group_by(group).agg(_n=size).mutate(_k=ibis.literal(0, "int64"))
+    cells = cells.mutate(_k=cells._k.cast("int64"), _n=cells._n.cast("int64"))
+    sized = sized.select(*cells.columns).mutate(_n=sized._n.cast("int64"))
+    return ibis.union(cells, sized, distinct=False).to_pandas()  # one query, one scan
 
 
 def _last_observable(ctx: Context, end: int) -> int:

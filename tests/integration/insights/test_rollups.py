@@ -61,6 +61,15 @@ ROLLUP_SPECS = {
                                     "interval": "week", "total_intervals": 3, **RANGE},
     "retention_date_to_only": {"kind": "retention", "total_intervals": 5,
                                "date_to": "2024-04-02"},
+    # recurring grids count per-user bitmasks (cumulative too); first_time grids and ranges
+    # past the mask's 128 periods join starts to returns
+    "retention_first_time_daily": {"kind": "retention", "retention_type": "first_time",
+                                   "total_intervals": 7, "returning": {"event": "view"},
+                                   **RANGE},
+    "retention_recurring_cumulative": {"kind": "retention", "cumulative": True,
+                                       "total_intervals": 6, "event": "view", **RANGE},
+    "retention_daily_past_the_mask": {"kind": "retention", "total_intervals": 4,
+                                      "date_from": "2024-01-01", "date_to": "2024-05-20"},
 }
 SCAN_SPECS = {
     "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
