@@ -33,7 +33,7 @@ def score_file(ws: Any, models: str | None, input_file: Path | None, output: Pat
     from applens._files import atomic_path
     from applens.engines.files import read_table
     from applens.models.registry import load_model
-    from applens.models.tickets import score_texts
+    from applens.models.tickets import other_threshold, score_texts
     from applens.text.data import LABELS
 
     if input_file is None or output is None:
@@ -50,7 +50,7 @@ def score_file(ws: Any, models: str | None, input_file: Path | None, output: Pat
     column = _text_column(list(frame.columns), input_file)
     texts = frame[column].fillna("").astype(str).tolist()
     for name, model in saved.items():
-        labels, proba = score_texts(model, texts, threshold)
+        labels, proba = score_texts(model, texts, other_threshold(ws, name, threshold))
         frame[f"{name}_label"] = labels
         frame[f"{name}_probability"] = proba.round(4)
     output.parent.mkdir(parents=True, exist_ok=True)

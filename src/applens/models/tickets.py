@@ -109,14 +109,21 @@ def score_texts(saved: SavedModel, texts: list[str], threshold: float | None = N
     return labels, proba
 
 
+def other_threshold(ws: Workspace, name: str, given: float | None) -> float | None:
+    """The threshold under which a type becomes ``other``: ``--threshold`` when given, else
+    ``other_threshold`` of ``[models.NAME]`` (the same for workspace and file scoring)."""
+    if given is not None:
+        return given
+    return options_for(name, ws.settings.models.get(name)).other_threshold
+
+
 def _predict(name: str, ws: Workspace, saved: SavedModel, as_of: datetime | None,
              threshold: float | None = None) -> pd.DataFrame:
     frame = load_tickets(ws)
     if as_of is not None and frame["ts"].notna().any():
         frame = frame[frame["ts"].isna() | (frame["ts"] < as_of)]
-    if threshold is None:
-        threshold = options_for(name, ws.settings.models.get(name)).other_threshold
-    labels, proba = score_texts(saved, frame["text"].tolist(), threshold)
+    labels, proba = score_texts(saved, frame["text"].tolist(),
+                                other_threshold(ws, name, threshold))
     reasons = pd.Series([[f"{label} ({p:.0%})"] for label, p in zip(labels, proba, strict=True)],
                         dtype=object)
     return ranked("ticket", pd.Index(frame["ticket_id"]), proba, labels, reasons)

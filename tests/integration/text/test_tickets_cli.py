@@ -112,6 +112,14 @@ def test_ingest_train_predict_roundtrip(ws: Path, tmp_path: Path) -> None:
     assert rows[2]["tickets-type_label"] == "other"  # nothing it knows: under the threshold
     assert float(rows[2]["tickets-type_probability"]) < 0.6
 
+    # Without --threshold, file scoring takes [models.tickets-type] other_threshold, as the
+    # workspace's predict does.
+    with (ws / "applens.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[models.tickets-type]\nother_threshold = 1.0\n")
+    cli("predict", "tickets-type", "--input", new, "--output", scored, "-w", ws)
+    with scored.open(encoding="utf-8") as handle:
+        assert {r["tickets-type_label"] for r in csv.DictReader(handle)} == {"other"}
+
 
 def test_rejects_empty_text_and_missing_id_per_row(ws: Path, tmp_path: Path) -> None:
     source = tmp_path / "t.csv"
