@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
+from applens._dbapi import connect_mysql, connect_postgres, first_line
 from applens._sql import ident
 from applens._urls import redact_url
 from applens.engines.detect import CHUNK
@@ -67,11 +68,7 @@ def stream_db_rows(source: DbSource, batch_rows: int = 50_000):  # noqa: ANN201
 def _stream_postgres(source: DbSource, batch_rows: int):  # noqa: ANN202
     import psycopg
 
-    url = source.url.replace("postgresql+psycopg://", "postgresql://")
-    try:
-        conn = psycopg.connect(url, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise SourceError(f"Cannot connect to {source.label}: {str(exc).strip()}") from None
+    conn = connect_postgres(source.url, source.label)
     cursor = conn.cursor(name="applens_ingest")
     cursor.itersize = batch_rows
     try:
@@ -79,7 +76,7 @@ def _stream_postgres(source: DbSource, batch_rows: int):  # noqa: ANN202
         first = cursor.fetchmany(batch_rows)
     except psycopg.Error as exc:
         _close_quietly(cursor, conn)
-        raise SourceError(f"{source.label}: {str(exc).strip()}") from None
+        raise SourceError(f"{source.label}: {first_line(exc)}") from None
     names = [d.name for d in cursor.description]
 
     def batches():  # noqa: ANN202
@@ -107,22 +104,13 @@ def _stream_mysql(source: DbSource, batch_rows: int):  # noqa: ANN202
     import pymysql
     import pymysql.cursors
 
-    parts = urlsplit(source.url)
-    try:
-        conn = pymysql.connect(
-            host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-            user=unquote(parts.username or "root"), password=unquote(parts.password or ""),
-            database=parts.path.lstrip("/") or None, charset="utf8mb4",
-            cursorclass=pymysql.cursors.SSCursor, connect_timeout=10,
-        )
-    except pymysql.Error as exc:
-        raise SourceError(f"Cannot connect to {source.label}: {exc.args[-1]}") from None
+    conn = connect_mysql(source.url, source.label, cursorclass=pymysql.cursors.SSCursor)
     cursor = conn.cursor()
     try:
         cursor.execute(source.sql)
     except pymysql.Error as exc:
         conn.close()
-        raise SourceError(f"{source.label}: {exc.args[-1]}") from None
+        raise SourceError(f"{source.label}: {first_line(exc)}") from None
     names = [d[0] for d in cursor.description]
 
     def batches():  # noqa: ANN202
