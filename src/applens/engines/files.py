@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from applens._sql import literal
 from applens.engines.detect import FileInfo, detect
 from applens.engines.duckdb import duckdb_errors
 from applens.engines.repair import Readable, readable
@@ -28,25 +29,21 @@ CSV_SCANS = "_applens_csv_scans"
 
 def file_relation(info: FileInfo, path: Path) -> str:
     """A DuckDB table function reading ``path`` (the file, or its UTF-8 copy)."""
-    location = _literal(str(path))
+    location = literal(str(path))
     if info.format == "parquet":
         return f"read_parquet({location})"
-    compression = _literal(info.compression if path == info.path else "none")
+    compression = literal(info.compression if path == info.path else "none")
     if info.format == "json":
         return f"read_json_auto({location}, compression={compression})"
-    columns = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in info.columns)
+    columns = ", ".join(f"{literal(c)}: 'VARCHAR'" for c in info.columns)
     # Explicit dialect and all-VARCHAR columns: the sniffer guesses wrong on broken files,
     # and typed reads would hide bad values instead of rejecting them with a reason.
     return (
         f"read_csv({location}, columns={{{columns}}}, auto_detect=false, header=true, "
-        f"delim={_literal(info.delimiter)}, quote='\"', escape='\"', compression={compression}, "
-        f"store_rejects=true, rejects_table={_literal(CSV_REJECTS)}, "
-        f"rejects_scan={_literal(CSV_SCANS)}, max_line_size=10000000)"
+        f"delim={literal(info.delimiter)}, quote='\"', escape='\"', compression={compression}, "
+        f"store_rejects=true, rejects_table={literal(CSV_REJECTS)}, "
+        f"rejects_scan={literal(CSV_SCANS)}, max_line_size=10000000)"
     )
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 # -- reading a file outside a workspace ----------------------------------------------
