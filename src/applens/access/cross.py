@@ -19,7 +19,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from applens.access._base import AccessData, Answer
+from applens.access._base import AccessData, Answer, most_common
 from applens.access._changepoint import change_points
 from applens.ingest.sql import literal
 
@@ -58,12 +58,15 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
     data.con.execute(f"CREATE OR REPLACE TEMP TABLE _acc_owners AS {owners_sql(data)}")
     # One scan for the daily share, the people and each person's cross reads per program
     # (three grouping sets; the last picks other_program with ties to the smaller name).
+    # A person's stay: the most frequent (cohort, program) pair, ties to the smallest, so a
+    # person who moved cohorts gets the same one every run (any_value did not).
+    stay = most_common("struct_pack(cohort := cohort, program := program)")
     both = data.df(
         "WITH x AS (SELECT CAST(e.ts AS DATE) AS day, e.ts, e.program, e.cohort, o.owner, "
         "CASE WHEN o.owner <> e.program THEN e.user_id END AS who FROM _acc_events e JOIN "
         f"_acc_owners o USING (content) WHERE {where} AND e.program IS NOT NULL) "
         "SELECT grouping(day) AS by_person, grouping(owner) = 0 AS by_owner, day, who AS "
-        "user_id, owner, any_value(program) AS program, any_value(cohort) AS cohort, "
+        f"user_id, owner, ({stay}).program AS program, ({stay}).cohort AS cohort, "
         "count(who) AS cross_accesses, count(*) AS accesses, min(ts) AS first_cross, "
         "max(ts) AS last_cross FROM x GROUP BY GROUPING SETS ((day), (who), (who, owner))",
         params)

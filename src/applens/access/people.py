@@ -129,10 +129,12 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
     where, params = data.where(start, end, "e")
     grace = int(data.options.grace_days) + 1
     # One scan: the requests after each person's end go to a temp table, as narrow as it can
-    # be (the person's cohort, program and end join back after the aggregation).
+    # be (the person's cohort, program and end join back after the aggregation). Two stays
+    # ending the same day: the smallest cohort, every run (arg_max picked either).
+    last = "ORDER BY end_date DESC, cohort, program"
     data.con.execute(
         "CREATE OR REPLACE TEMP TABLE _acc_ends AS SELECT user_id, max(end_date) AS ended, "
-        "arg_max(cohort, end_date) AS cohort, arg_max(program, end_date) AS program FROM "
+        f"first(cohort {last}) AS cohort, first(program {last}) AS program FROM "
         "_acc_members GROUP BY 1 HAVING count(end_date) = count(*)")
     data.con.execute(
         "CREATE OR REPLACE TEMP TABLE _acc_after AS SELECT e.user_id, e.ts, e.content FROM "

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from applens._rhythm import pause_stats, pause_stats_sql
-from applens.access import AccessData, scrapers
+from applens.access import AccessData, after_end, cross_program, scrapers
 from applens.access._base import most_common
 
 START = datetime(2021, 3, 1, 9)
@@ -81,3 +81,45 @@ def test_pause_stats_sql_on_given_pauses_is_pause_stats():
     pd.testing.assert_frame_equal(got[cols], want[cols], check_dtype=False)
     assert want.loc["a0", "regular_share"] == 1.0
     assert want.loc["human", "regular_share"] < 0.5
+
+
+def _mover_log() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A person in two cohorts at once (both ending the same day, reading as much in each),
+    three members of the program that owns the section, and a read after the end."""
+    day = datetime(2021, 3, 1)
+    stays = [("1", None, "q", "C1"), ("2", None, "p", "C2"), ("3", None, "r", "C3"),
+             ("1", "mover", "q", None), ("2", "mover", "p", None)]
+    stays += [("3", f"r{k}", "r", None) for k in range(3)]
+    members = pd.DataFrame(
+        [(c, u, p, n, datetime(2021, 1, 1), datetime(2021, 6, 1), i)
+         for i, (c, u, p, n) in enumerate(stays)],
+        columns=["cohort", "user_id", "program", "name", "start_date", "end_date", "_ingest_id"])
+    rows = [(day + timedelta(minutes=k), f"r{u}", "3", f"/r/lesson-{k}")
+            for u in range(3) for k in range(10)]
+    rows += [(day + timedelta(hours=1, minutes=k), "mover", cohort, f"/r/lesson-{k}")
+             for cohort, reads in (("1", 2), ("2", 1)) for k in range(reads)]
+    rows.append((datetime(2021, 7, 1), "mover", "2", "/r/lesson-9"))  # 2 cross reads each
+    events = pd.DataFrame(rows, columns=["ts", "user_id", "cohort", "path"])
+    return members, events.assign(event="pageview")
+
+
+def _mover_answers(members: pd.DataFrame, events: pd.DataFrame) -> tuple[dict, dict]:
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("CREATE TABLE memberships AS SELECT * FROM members")
+    con.execute("CREATE TABLE events AS SELECT * FROM events")
+    data = AccessData(con)
+    cross = cross_program(data).tables["people"].set_index("user_id")
+    after = after_end(data).table.set_index("user_id")
+    return (cross.loc["mover", ["program", "cohort"]].to_dict(),
+            after.loc["mover", ["program", "cohort"]].to_dict())
+
+
+def test_a_person_in_two_cohorts_gets_the_same_stay_in_any_row_order():
+    members, events = _mover_log()
+    for seed in range(4):
+        got = _mover_answers(members.sample(frac=1.0, random_state=seed),
+                             events.sample(frac=1.0, random_state=seed))
+        # Cross reads tie between the stays, and the stays end the same day: the smallest
+        # cohort wins, with its own program (not the smallest program of another cohort).
+        assert got == ({"program": "q", "cohort": "1"}, {"program": "q", "cohort": "1"})
