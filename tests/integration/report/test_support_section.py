@@ -16,26 +16,34 @@ def cli(*args: object) -> str:
     return result.stdout
 
 
-def test_support_section_in_the_html_report(tmp_path: Path) -> None:
+def support_workspace(tmp_path: Path, tickets: list[list[str]]) -> Path:
+    """A workspace with 60 people opening the app on 2026-10-01 (u0-u29 on 2.0, u30-u59 on
+    2.1) and the given ticket rows (ticket_id, user_id, ts, text, negativity, type)."""
     ws = tmp_path / "ws"
     cli("init", ws)
-    events, tickets = tmp_path / "events.csv", tmp_path / "tickets.csv"
-    with events.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["ts", "user_id", "event", "app_version"])
-        for u in range(60):
-            writer.writerow(["2026-10-01 08:00:00", f"u{u}", "open", "2.0" if u < 30 else "2.1"])
-    with tickets.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["ticket_id", "user_id", "ts", "text", "negativity", "type"])
-        for i in range(120):
-            u = i % 60
-            bad = u >= 30 and i % 3 != 0 or u < 30 and i % 10 == 0  # 2.1: 2/3 negative
-            writer.writerow([f"T{i}", f"u{u}", f"2026-10-{2 + i % 20:02d} 12:00:00",
-                             HOSTILE if i == 119 else f"ticket {i}",
-                             "negative" if bad or i == 119 else "neutral", "bug"])
-    cli("ingest", events, "-w", ws)
-    cli("ingest", tickets, "--table", "tickets", "-w", ws)
+    files = {"events": tmp_path / "events.csv", "tickets": tmp_path / "tickets.csv"}
+    opens = [["2026-10-01 08:00:00", f"u{u}", "open", "2.0" if u < 30 else "2.1"]
+             for u in range(60)]
+    for path, header, rows in (
+            (files["events"], ["ts", "user_id", "event", "app_version"], opens),
+            (files["tickets"], ["ticket_id", "user_id", "ts", "text", "negativity", "type"],
+             tickets)):
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *rows])
+    cli("ingest", files["events"], "-w", ws)
+    cli("ingest", files["tickets"], "--table", "tickets", "-w", ws)
+    return ws
+
+
+def test_support_section_in_the_html_report(tmp_path: Path) -> None:
+    tickets = []
+    for i in range(120):
+        u = i % 60
+        bad = u >= 30 and i % 3 != 0 or u < 30 and i % 10 == 0  # 2.1: 2/3 negative
+        tickets.append([f"T{i}", f"u{u}", f"2026-10-{2 + i % 20:02d} 12:00:00",
+                        HOSTILE if i == 119 else f"ticket {i}",
+                        "negative" if bad or i == 119 else "neutral", "bug"])
+    ws = support_workspace(tmp_path, tickets)
     cli("report", "-w", ws, "--from", "2026-10-01", "--to", "2026-10-31", "--out",
         tmp_path / "rep")
     html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
@@ -51,25 +59,14 @@ def test_the_version_table_covers_the_report_period_only(tmp_path: Path) -> None
     from applens.text.summary import support_summary
     from applens.workspace import Workspace
 
-    ws_path = tmp_path / "ws"
-    cli("init", ws_path)
-    events, tickets = tmp_path / "events.csv", tmp_path / "tickets.csv"
-    with events.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["ts", "user_id", "event", "app_version"])
-        for u in range(60):
-            writer.writerow(["2026-10-01 08:00:00", f"u{u}", "open", "2.0" if u < 30 else "2.1"])
-    with tickets.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["ticket_id", "user_id", "ts", "text", "negativity", "type"])
-        for i in range(240):
-            u, october = i % 60, i < 120
-            bad = (october and u >= 30 and i % 3 != 0) or i % 10 == 0
-            writer.writerow([f"T{i}", f"u{u}", f"2026-{10 if october else 11}-"
-                             f"{2 + i % 20:02d} 12:00:00", f"ticket {i}",
-                             "negative" if bad else "neutral", "bug"])
-    cli("ingest", events, "-w", ws_path)
-    cli("ingest", tickets, "--table", "tickets", "-w", ws_path)
+    tickets = []
+    for i in range(240):
+        u, october = i % 60, i < 120
+        bad = (october and u >= 30 and i % 3 != 0) or i % 10 == 0
+        tickets.append([f"T{i}", f"u{u}", f"2026-{10 if october else 11}-"
+                        f"{2 + i % 20:02d} 12:00:00", f"ticket {i}",
+                        "negative" if bad else "neutral", "bug"])
+    ws_path = support_workspace(tmp_path, tickets)
     with Workspace(ws_path) as ws:
         october = support_summary(ws, dt.datetime(2026, 10, 1), dt.datetime(2026, 11, 1))
         november = support_summary(ws, dt.datetime(2026, 11, 1), dt.datetime(2026, 12, 1))
