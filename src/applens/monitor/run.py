@@ -278,10 +278,11 @@ def _commit(ws: Workspace, run: MonitorRun, judged: list[tuple[MonitorConfig, _J
     why = explain_notices(ws, run.notices, {cfg.name: cfg for cfg, _ in judged})
     configs = [cfg for cfg, _ in judged]
     links = {cfg.name: cfg.dashboard_url for cfg in configs if cfg.dashboard_url}
+    units = {cfg.name: cfg.unit for cfg in configs}
     parents = {t.name: [c.name for c in configs if same_metric(t, c)] for t in configs}
     for channels, notices in groups.items():
         title, body = render_text(notices, labels, steps, why, links=links, parents=parents,
-                                  units={cfg.name: cfg.unit for cfg in configs})
+                                  units=units)
         messages.append((list(channels), title, body, render_chart(notices, frames)))
     con = ws.connection
     con.execute("BEGIN TRANSACTION")
