@@ -26,6 +26,7 @@ from applens.cli._shortcut import (
     common,
     shortcut,
 )
+from applens.cli._tickets_view import readable_tickets
 from applens.errors import InvalidParameterError
 
 
@@ -138,5 +139,6 @@ def _ticket_metrics(*, by: Slice | None, date_from: str | None, date_to: str | N
                              date_to=date_to, first_event=lambda: span[0] if span else None
                              ).periods
         frame = daily_ticket_metrics(ws, by=by.value if by else None)
-    frame = frame[(frame["day"] >= days[0]) & (frame["day"] <= days[-1])]
-    emit(frame.reset_index(drop=True), fmt, title="Tickets per day")
+    frame = frame[(frame["day"] >= days[0]) & (frame["day"] <= days[-1])].reset_index(drop=True)
+    emit(readable_tickets(frame) if fmt is OutputFormat.table else frame, fmt,
+         title="Tickets per day")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from applens.cli._common import WorkspaceOption, open_workspace
 from applens.cli._output import FormatOption, OutputFormat, emit
 from applens.cli._registry import COMMANDS
+from applens.cli._tickets_view import readable_tickets
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 tickets_app = typer.Typer(help="Support tickets: topics, daily metrics, release jumps.",
                           no_args_is_help=True)
@@ -34,7 +38,8 @@ def topics(
 
         applens tickets topics --topics 6
     """
-    from applens.formatting import percent
+    import pandas as pd
+
     from applens.text.data import load_tickets
     from applens.text.topics import find_topics
 
@@ -43,10 +48,10 @@ def topics(
     if fmt is OutputFormat.json:
         emit([t.__dict__ for t in found], fmt)
         return
-    emit([{"topic": t.topic, "tickets": t.tickets, "share": percent(t.share),
-           "top terms": ", ".join(t.terms),
-           "examples": " | ".join(e[:120] for e in t.examples)} for t in found], fmt,
-         title="Ticket topics")
+    rows = pd.DataFrame([{"topic": t.topic, "tickets": t.tickets, "share": t.share,
+                          "top terms": ", ".join(t.terms),
+                          "examples": " | ".join(e[:120] for e in t.examples)} for t in found])
+    emit(_shown(rows, fmt), fmt, title="Ticket topics")
 
 
 @tickets_app.command("metrics")
@@ -69,7 +74,7 @@ def metrics(
     if by not in (None, "type", "app_version"):
         raise InvalidParameterError(f"--by {by}: choose type or app_version.")
     ws = open_workspace(workspace)
-    emit(daily_ticket_metrics(ws, by=by), fmt, title="Tickets per day")
+    emit(_shown(daily_ticket_metrics(ws, by=by), fmt), fmt, title="Tickets per day")
 
 
 @tickets_app.command("releases")
@@ -83,4 +88,9 @@ def releases(workspace: WorkspaceOption = None, fmt: FormatOption = OutputFormat
     from applens.text.metrics import release_jumps
 
     ws = open_workspace(workspace)
-    emit(release_jumps(ws), fmt, title="Negative share by app version")
+    emit(_shown(release_jumps(ws), fmt), fmt, title="Negative share by app version")
+
+
+def _shown(frame: pd.DataFrame, fmt: OutputFormat) -> pd.DataFrame:
+    """Shares as percentages in a table; JSON and CSV keep the raw fractions."""
+    return readable_tickets(frame) if fmt is OutputFormat.table else frame

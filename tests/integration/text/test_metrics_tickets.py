@@ -77,3 +77,17 @@ def test_metrics_tickets_says_what_it_cannot_do_in_one_line(ws, extra, fragment)
     result = invoke_cli("metrics", "--metric", "tickets", *extra, "-w", ws)
     assert result.exit_code != 0
     assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ticket_tables_show_shares_as_percentages_and_csv_keeps_fractions(ws):
+    daily = cli("tickets", "metrics", "-w", ws)
+    assert "10.0%" in daily and "100.0%" in daily  # Oct 2 (u0 only) and after the upgrade
+    assert "0.1 " not in daily and "0.1\n" not in daily
+    ranged = cli("metrics", "--metric", "tickets", "--from", "all", "-w", ws)
+    assert "10.0%" in ranged and "100.0%" in ranged
+    versions = cli("tickets", "releases", "-w", ws)
+    assert "10.0%" in versions  # 2.0's share: 3 of 30 tickets (u0 on Oct 2-4)
+    assert "100.0%" in versions
+    rows = list(csv.DictReader(cli("tickets", "metrics", "-w", ws, "--format", "csv")
+                               .splitlines()))
+    assert float(rows[0]["negative_share"]) == pytest.approx(0.1)  # machines read fractions

@@ -184,6 +184,11 @@ def test_topics_without_labels(ws: Path, tmp_path: Path) -> None:
     found = json.loads(cli("tickets", "topics", "--topics", "3", "-w", ws, "--format", "json"))
     assert len(found) == 3 and sum(t["tickets"] for t in found) <= 300
     assert all(t["terms"] and t["examples"] for t in found)
+    table = cli("tickets", "topics", "--topics", "3", "-w", ws)
+    assert "%" in table  # each topic's share of the tickets, as a percentage
+    rows = list(csv.DictReader(cli("tickets", "topics", "--topics", "3", "-w", ws,
+                                   "--format", "csv").splitlines()))
+    assert 0 < float(rows[0]["share"]) <= 1  # CSV keeps the fraction, as JSON does
 
 
 def test_predict_with_a_model_but_no_tickets_says_how_to_load_them(ws: Path, tmp_path: Path,
