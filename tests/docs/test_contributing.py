@@ -44,7 +44,7 @@ def test_every_family_has_a_worked_example():
     folders = {str(Path(p).parent) for p in _examples()}
     assert folders == {"src/applens/anomalies", "src/applens/models", "src/applens/insights",
                        "src/applens/report/sections", "src/applens/web/pages",
-                       "src/applens/cli"}
+                       "src/applens/cli", "src/applens/monitor/share_judges"}
 
 
 @contextmanager
@@ -171,6 +171,55 @@ def test_the_cli_command_example(tmp_path, ws, run_cli):
         finally:
             del cli_app.registered_commands[count:]
     assert "event-names" not in COMMANDS
+
+
+def test_the_share_judge_example(tmp_path):
+    from datetime import datetime, timedelta
+
+    from applens.errors import ConfigError, InvalidParameterError
+    from applens.monitor import load_monitors, run_once
+    from applens.monitor.share_judges import get_share_judge
+    from applens.workspace import Workspace
+
+    with installed(tmp_path, "src/applens/monitor/share_judges/ceiling.py", SHARE_JUDGES
+                   ) as added:
+        assert added == ["ceiling"]
+        judge = get_share_judge("ceiling", {"limit": 0.25})
+        hits, trials = [[1.0, 3.0, 6.0, 5.0]], [[20.0, 10.0, 20.0, 4.0]]
+        verdicts = judge.judge(hits, trials, others=False)
+        # 30 % of 20 alerts; 30 % of 10 is judged (min_tickets=10) and alerts; 5 of 4 is
+        # not judged (too few tickets), whatever its share.
+        assert verdicts.alert.tolist() == [[False, True, True, False]]
+        assert verdicts.judged.tolist() == [[True, True, True, False]]
+        with pytest.raises(InvalidParameterError, match="limit must be between 0 and 1"):
+            get_share_judge("ceiling", {"limit": 1.5})
+        with pytest.raises(ConfigError, match="limit must be between 0 and 1"):
+            load_monitors({"c": {"tickets": "negative_share", "detector": "ceiling",
+                                 "params": {"limit": 2}}})
+
+        # End to end: a monitor picks it by name and alerts on the day above a quarter.
+        ws = Workspace.init(tmp_path / "ws")
+        ws.close()
+        with (ws.path / "applens.toml").open("a", encoding="utf-8") as handle:
+            handle.write('\n[monitors.complaints]\ntickets = "negative_share"\n'
+                         'detector = "ceiling"\nparams = {limit = 0.25}\n')
+        start = datetime(2026, 10, 1)
+        rows = [{"ticket_id": f"T{day}-{i}", "user_id": f"u{i}",
+                 "ts": start + timedelta(days=day, hours=9), "text": "help",
+                 "negativity": "negative" if i < (12 if day == 5 else 2) else "neutral"}
+                for day in range(8) for i in range(20)]
+        ws = Workspace(ws.path)
+        try:
+            ws.connection.register("_frame", pd.DataFrame(rows))
+            ws.connection.execute("CREATE TABLE tickets AS SELECT * FROM _frame")
+            ws.connection.unregister("_frame")
+            opened = [(day, n.verdict.value) for day in range(1, 8)
+                      for n in run_once(ws, now=start + timedelta(days=day + 1, minutes=5),
+                                        sleep=lambda s: None).notices if n.kind == "opened"]
+        finally:
+            ws.close()
+        assert opened == [(5, pytest.approx(0.6))]
+    assert "ceiling" not in SHARE_JUDGES
 
 
 def test_the_examples_are_lint_clean(tmp_path):
