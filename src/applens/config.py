@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from applens._validation import problems
 from applens.errors import ConfigError, did_you_mean
 
-__all__ = ["CONFIG_FILE", "SCALAR_SETTINGS", "Settings", "SourceConfig", "load_settings"]
+__all__ = ["CONFIG_FILE", "SCALAR_SETTINGS", "Settings", "SourceConfig", "known_timezone",
+           "load_settings"]
 
 CONFIG_FILE = "applens.toml"
 ENV_PREFIX = "APPLENS_"
@@ -100,13 +101,7 @@ class Settings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"'{value}' is not an IANA timezone (for example 'UTC' or 'Europe/Moscow')"
-            ) from None
-        return value
+        return known_timezone(value)
 
     @field_validator("mapping")
     @classmethod
@@ -183,3 +178,14 @@ def load_settings(
         return Settings(**merged), origin
     except ValidationError as exc:
         raise ConfigError(_explain(exc, origin)) from None
+
+
+def known_timezone(value: str) -> str:
+    """``value`` if it names an IANA timezone, else ValueError saying what one looks like."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"'{value}' is not an IANA timezone (for example 'UTC' or 'Europe/Moscow')"
+        ) from None
+    return value

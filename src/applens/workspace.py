@@ -6,7 +6,8 @@ injected (``clock=``) so tests and replays can pin "now".
 
 from __future__ import annotations
 
-import json
+import re
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from applens._files import atomic_write
-from applens.config import CONFIG_FILE, Settings, load_settings
+from applens.config import CONFIG_FILE, Settings, known_timezone, load_settings
 from applens.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
@@ -39,6 +40,35 @@ def find_root(start: Path) -> Path | None:
         if (folder / CONFIG_FILE).is_file():
             return folder
     return None
+
+
+_TIMEZONE_LINE = re.compile(r'^timezone = "UTC"$', re.M)
+
+
+def _toml_string(value: str) -> str:
+    """``value`` as a TOML basic string: quotes, backslashes and control characters escaped."""
+    escaped = "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c
+                      for c in value.replace("\\", "\\\\").replace('"', '\\"'))
+    return f'"{escaped}"'
+
+
+def _config_text(timezone: str | None) -> str:
+    """The commented applens.toml template, with ``timezone`` on its timezone line."""
+    template = resources.files("applens").joinpath("workspace_template.toml").read_text(
+        encoding="utf-8")
+    if not timezone:
+        return template
+    try:
+        known_timezone(timezone)
+    except ValueError as exc:
+        raise ConfigError(f"Invalid timezone: {exc}. Nothing was written.") from None
+    line = f"timezone = {_toml_string(timezone)}"
+    text, found = _TIMEZONE_LINE.subn(lambda _: line, template, count=1)  # taken as written
+    if not found or tomllib.loads(text).get("timezone") != timezone:
+        # a packaging fault, not the user's: say so rather than forget their zone
+        raise ConfigError("The applens.toml template has no 'timezone = \"UTC\"' line to "
+                          f"record timezone '{timezone}' on; reinstall applens.")
+    return text
 
 
 class Workspace:
@@ -80,14 +110,12 @@ class Workspace:
         folder = Path(path)
         if folder.exists() and not folder.is_dir():
             raise ConfigError(f"{folder} exists and is not a folder. Choose another path.")
-        folder.mkdir(parents=True, exist_ok=True)
         config = folder / CONFIG_FILE
-        if not config.exists():
-            template = resources.files("applens").joinpath("workspace_template.toml").read_text()
-            if kwargs.get("timezone"):
-                template = template.replace('timezone = "UTC"',
-                                            f"timezone = {json.dumps(kwargs['timezone'])}", 1)
-            atomic_write(config, template)
+        # Built (and the zone checked) before anything is written: a bad zone leaves no trace.
+        text = None if config.exists() else _config_text(kwargs.get("timezone"))
+        folder.mkdir(parents=True, exist_ok=True)
+        if text is not None:
+            atomic_write(config, text)
             try:
                 workspace = cls(folder, **kwargs)
             except ConfigError:

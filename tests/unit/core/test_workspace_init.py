@@ -27,6 +27,54 @@ def test_init_with_an_unknown_timezone_leaves_no_applens_toml(tmp_path):
     assert not (tmp_path / "ws" / CONFIG_FILE).exists()
 
 
+def test_init_records_a_three_part_zone_as_toml_reads_it(tmp_path):
+    import tomllib
+
+    zone = "America/Argentina/Buenos_Aires"
+    Workspace.init(tmp_path / "ws", timezone=zone).close()
+    text = (tmp_path / "ws" / CONFIG_FILE).read_text(encoding="utf-8")
+    assert tomllib.loads(text)["timezone"] == zone
+    assert text.count("\ntimezone = ") == 1  # replaced in place, not appended
+    with Workspace.open(tmp_path / "ws") as reopened:
+        assert reopened.settings.timezone == zone
+
+
+def test_init_with_an_invalid_zone_writes_nothing_and_says_so_in_one_line(tmp_path):
+    from tests.conftest import invoke_cli
+
+    with pytest.raises(ConfigError, match="Invalid timezone: 'Mars/Olympus' is not an IANA"):
+        Workspace.init(tmp_path / "ws", timezone="Mars/Olympus")
+    assert not (tmp_path / "ws").exists()  # not even the folder
+    result = invoke_cli("init", tmp_path / "cli", "--timezone", "Europe/Atlantis")
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error: Invalid")
+    assert not (tmp_path / "cli").exists()
+
+
+def test_init_fails_clearly_when_the_template_has_no_timezone_line(tmp_path, monkeypatch):
+    import applens.workspace as workspace_module
+
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "workspace_template.toml").write_text('week_start = "sunday"\n',
+                                                     encoding="utf-8")
+    monkeypatch.setattr(workspace_module.resources, "files", lambda _: package)
+    with pytest.raises(ConfigError, match="no 'timezone = \"UTC\"' line"):
+        Workspace.init(tmp_path / "ws", timezone="Asia/Tokyo")
+    assert not (tmp_path / "ws").exists()
+    Workspace.init(tmp_path / "plain").close()  # no zone given: the template as it is
+
+
+@pytest.mark.parametrize("value", ["Etc/GMT+3", 'a "quoted" zone', "back\\slash", "tab\there",
+                                   "del\x7f", "Zürich"])
+def test_toml_string_round_trips_through_tomllib(value):
+    import tomllib
+
+    from applens.workspace import _toml_string
+
+    assert tomllib.loads(f"timezone = {_toml_string(value)}")["timezone"] == value
+
+
 def test_init_keeps_an_existing_applens_toml(tmp_path):
     Workspace.init(tmp_path / "ws", timezone="Asia/Tokyo").close()
     Workspace.init(tmp_path / "ws", timezone="Europe/Berlin").close()
