@@ -199,18 +199,18 @@ class AccessData:
     def _count_rejects(self) -> None:
         con = self.con
         bad_dates = con.execute(
-            "SELECT count(*) FROM _acc_members WHERE end_date < start_date").fetchone()[0]
+            "SELECT count(*) FROM _acc_members WHERE end_date < start_date").fetchall()[0][0]
         bad_cohorts = con.execute(
-            "SELECT count(*) FROM _acc_cohorts WHERE bad_dates").fetchone()[0]
+            "SELECT count(*) FROM _acc_cohorts WHERE bad_dates").fetchall()[0][0]
         overlap = con.execute(
             "SELECT count(DISTINCT a.user_id) FROM _acc_members a JOIN _acc_members b ON "
             "a.user_id = b.user_id AND a.cohort < b.cohort AND a.start_date <= b.end_date AND "
             "b.start_date <= a.end_date WHERE a.cohort NOT IN (SELECT cohort FROM _acc_cohorts "
             "WHERE excluded) AND b.cohort NOT IN (SELECT cohort FROM _acc_cohorts WHERE "
-            "excluded)").fetchone()[0]
+            "excluded)").fetchall()[0][0]
         unknown = con.execute(
             "SELECT count(DISTINCT cohort), count(*) FROM _acc_members WHERE cohort NOT IN "
-            "(SELECT cohort FROM _acc_cohorts)").fetchone()
+            "(SELECT cohort FROM _acc_cohorts)").fetchall()[0]
         self.rejects = {"stays_end_before_start": int(bad_dates),
                         "cohorts_end_before_start": int(bad_cohorts),
                         "people_with_overlapping_stays": int(overlap),

@@ -96,7 +96,7 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
          "other_program"]].reset_index(drop=True)
     data_ = {"change_days": [str(d) for d in changes.get("day", [])],
              "owned_items": int(data.con.execute(
-                 "SELECT count(*) FROM _acc_owners").fetchone()[0]),
+                 "SELECT count(*) FROM _acc_owners").fetchall()[0][0]),
              "cross_share": float(daily["cross_accesses"].sum()
                                   / max(daily["accesses"].sum(), 1)) if len(daily) else np.nan}
     return Answer("cross-program", segments, {"changes": changes, "daily": daily,

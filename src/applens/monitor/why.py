@@ -32,7 +32,7 @@ def explain_alert(ws: Any, alert_id: str, history_days: int = 7
     ensure_tables(ws)
     cursor = ws.connection.execute(
         "SELECT id, monitor, series, slice_start FROM alerts WHERE id = ?", [str(alert_id)])
-    row = cursor.fetchone()
+    row = next(iter(cursor.fetchall()), None)  # fetchone() would leave the result open
     if row is None:
         raise NotFoundError(f"There is no alert {alert_id}; the alert history lists them.")
     alert = dict(zip(("id", "monitor", "series", "slice_start"), row, strict=True))
