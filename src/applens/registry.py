@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Generic, TypeVar
 
@@ -56,6 +57,13 @@ class Registry(MutableMapping[str, T], Generic[T]):
         self.hint = hint
         self._discover = discover
         self._discovered = discover is None
+        # A thread reading while its own fill imports (the modules read the registry too)
+        # sees it as it stands; see ``_load`` for the other threads.
+        self._filling = threading.local()
+        # Entries and their order change together; held briefly and never while importing,
+        # so a module registering itself in another thread never waits on a fill (which may
+        # be waiting for that very module's import).
+        self._guard = threading.Lock()
         self._check = check
         self._entries: dict[str, T] = {}
         self._order: dict[str, float] = {}
@@ -81,20 +89,35 @@ class Registry(MutableMapping[str, T], Generic[T]):
                 f"got {name!r}.")
         if self._check is not None:
             self._check(name, item)
-        self._entries[name] = item  # a re-registered name keeps its place
-        if order is not None or name not in self._order:
-            self._order[name] = float(order) if order is not None else 0.0
+        with self._guard:
+            if order is not None or name not in self._order:
+                self._order[name] = float(order) if order is not None else 0.0
+            self._entries[name] = item  # a re-registered name keeps its place
         return item
 
     # -- reading -----------------------------------------------------------------------
     def _load(self) -> None:
-        if not self._discovered:
-            self.discover()
+        # Every thread that finds the registry unfilled runs the fill itself rather than
+        # reading a half-filled one. The fill is imports, and the import system's own
+        # per-module locks make a thread wait for a module another thread is importing (and
+        # resolve a cycle); a lock of ours held across the imports deadlocks instead, when a
+        # thread importing a plugin module by hand reads the registry from it.
+        if self._discovered or getattr(self._filling, "active", False):
+            return
+        self.discover()
 
     def discover(self) -> None:
         """Import every public module of the ``discover`` package (again: a module added
-        since is picked up; one imported before is not run twice)."""
-        self._discovered = True  # before importing: the modules read the registry too
+        since is picked up; one imported before is not run twice). Thread-safe: a reader in
+        another thread meanwhile fills it too, waiting on the modules being imported."""
+        self._filling.active = True
+        try:
+            self._import_all()
+        finally:
+            self._filling.active = False
+        self._discovered = True  # only once every module is in
+
+    def _import_all(self) -> None:
         if self._discover is None:
             return
         names = (self._discover,) if isinstance(self._discover, str) else self._discover
@@ -108,12 +131,17 @@ class Registry(MutableMapping[str, T], Generic[T]):
     def names(self) -> list[str]:
         """The registered names in order."""
         self._load()
-        position = {name: i for i, name in enumerate(self._entries)}
-        return sorted(self._entries, key=lambda n: (self._order[n], position[n]))
+        with self._guard:  # a consistent view while another thread registers
+            position = {name: i for i, name in enumerate(self._entries)}
+            order = dict(self._order)
+        return sorted(position, key=lambda n: (order[n], position[n]))
 
     def items(self) -> list[tuple[str, T]]:  # type: ignore[override]
         """``(name, item)`` pairs in order."""
-        return [(name, self._entries[name]) for name in self.names()]
+        names = self.names()
+        with self._guard:
+            entries = dict(self._entries)
+        return [(name, entries[name]) for name in names if name in entries]
 
     def get(self, name: str, default: object = ...) -> T:  # type: ignore[override]
         """The entry ``name``; an unknown name raises ``UnknownComponentError`` with the
@@ -137,8 +165,9 @@ class Registry(MutableMapping[str, T], Generic[T]):
         self.add(name, item)
 
     def __delitem__(self, name: str) -> None:
-        del self._entries[name]
-        del self._order[name]
+        with self._guard:
+            del self._entries[name]
+            del self._order[name]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())

@@ -90,3 +90,77 @@ def test_discover_imports_every_public_module_of_a_package_once(tmp_path, monkey
         for mod in ("reg_plugins_registry", "reg_plugins", "reg_plugins.alpha",
                     "reg_plugins.beta"):
             sys.modules.pop(mod, None)
+
+
+
+def _slow_plugins(tmp_path, monkeypatch, names: list[str]) -> None:
+    """A package ``race_plugins`` whose modules take a while to import, each reading the
+    registry (``race_plugins_registry.REG``) as it registers."""
+    package = tmp_path / "race_plugins"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for name in names:
+        (package / f"{name}.py").write_text(
+            "import time\nfrom race_plugins_registry import REG\n"
+            f"time.sleep(0.02)\nREG.add({name!r}, len(REG))\n")
+    (tmp_path / "race_plugins_registry.py").write_text(
+        "from applens.registry import Registry\n"
+        "REG = Registry('plugin', discover='race_plugins')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def _race(*targets) -> None:
+    """Run the targets in threads released together; all must finish (no deadlock)."""
+    import threading
+
+    start = threading.Barrier(len(targets))
+
+    def released(target) -> None:
+        start.wait()
+        target()
+
+    threads = [threading.Thread(target=released, args=(t,), daemon=True) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(t.is_alive() for t in threads), "deadlocked"
+
+
+@pytest.fixture
+def plugin_modules():
+    yield
+    for mod in [m for m in sys.modules if m.startswith("race_plugins")]:
+        sys.modules.pop(mod, None)
+
+
+def test_threads_racing_the_first_read_all_see_the_whole_registry(tmp_path, monkeypatch,
+                                                                   plugin_modules):
+    """The first read imports the plugin modules; a thread arriving meanwhile gets the
+    whole registry too, never a half-filled one (before the fix: a shorter list, a False
+    for a name not yet imported, a None from get)."""
+    names = [f"p{i}" for i in range(6)]
+    _slow_plugins(tmp_path, monkeypatch, names)
+    from race_plugins_registry import REG
+
+    seen: list[object] = []
+    readers = [REG.names, lambda: len(REG), lambda: "p5" in REG, lambda: REG.get("p5", None),
+               lambda: [n for n, _ in REG.items()]] * 2
+    _race(*(lambda read=read: seen.append(read()) for read in readers))
+    assert sorted(map(repr, seen)) == sorted(repr(read()) for read in readers)
+    assert names in seen and 6 in seen and True in seen
+    assert REG.items() == [(n, i) for i, n in enumerate(names)]  # each imported once
+
+
+def test_a_plugin_imported_by_hand_during_the_fill_does_not_deadlock(tmp_path, monkeypatch,
+                                                                     plugin_modules):
+    """A lock held across the fill's imports would deadlock here: this thread holds p3's
+    import lock and waits (reading the registry) for the fill, which waits for p3."""
+    import importlib
+
+    names = [f"p{i}" for i in range(6)]
+    _slow_plugins(tmp_path, monkeypatch, names)
+    from race_plugins_registry import REG
+
+    _race(*[REG.names] * 4, lambda: importlib.import_module("race_plugins.p3"))
+    assert sorted(REG.names()) == names
