@@ -8,6 +8,7 @@ negativity label other than a neutral one (``neutral``, ``ok``, ``positive``…)
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 
 from applens._proportions import ALPHA, MIN_TICKETS, bonferroni_threshold, share_p_value
 from applens._scores import latest_scores
-from applens.text.data import load_tickets
+from applens.text.data import load_tickets, ts_range
 
 if TYPE_CHECKING:
     from applens.workspace import Workspace
@@ -50,13 +51,17 @@ def _app_versions(ws: Workspace, tickets: pd.DataFrame) -> pd.Series:
                                              strict=True)))
 
 
-def labelled_tickets(ws: Workspace) -> pd.DataFrame:
-    """Every ticket with ``type``, ``negativity``, ``negative`` (bool or NA), ``day`` and
-    ``app_version`` (None where unknown)."""
-    frame = load_tickets(ws, doing="measure")
+def labelled_tickets(ws: Workspace, *, since: datetime | None = None,
+                     until: datetime | None = None) -> pd.DataFrame:
+    """Every ticket (of ``since``..``until``, UTC, end excluded: see ``load_tickets``) with
+    ``type``, ``negativity``, ``negative`` (bool or NA), ``day`` and ``app_version`` (None
+    where unknown)."""
+    frame = load_tickets(ws, doing="measure", since=since, until=until)
     given_columns = [c for c in ("type", "negativity") if c in ws.table("tickets").columns]
-    given = (ws.connection.execute(f"SELECT ticket_id, {', '.join(given_columns)} FROM tickets")
-             .df().set_index("ticket_id") if given_columns else pd.DataFrame())
+    in_range, params = ts_range(since, until)
+    given = (ws.connection.execute(
+        f"SELECT ticket_id, {', '.join(given_columns)} FROM tickets WHERE true{in_range}",
+        params).df().set_index("ticket_id") if given_columns else pd.DataFrame())
     for column, model in (("type", "tickets-type"), ("negativity", "tickets-negativity")):
         values = (frame["ticket_id"].map(given[column]) if column in given.columns
                   else pd.Series(None, index=frame.index, dtype=object))
@@ -71,10 +76,13 @@ def labelled_tickets(ws: Workspace) -> pd.DataFrame:
     return frame
 
 
-def daily_ticket_metrics(ws: Workspace, *, by: str | None = None) -> pd.DataFrame:
+def daily_ticket_metrics(ws: Workspace, *, by: str | None = None,
+                         since: datetime | None = None, until: datetime | None = None
+                         ) -> pd.DataFrame:
     """Per day (and ``by``: ``type`` or ``app_version``): tickets, those whose negativity
-    is known (``judged``), negative tickets and the negative share (negative / judged)."""
-    frame = labelled_tickets(ws)
+    is known (``judged``), negative tickets and the negative share (negative / judged).
+    ``since``/``until`` (UTC, end excluded) read only that range's tickets."""
+    frame = labelled_tickets(ws, since=since, until=until)
     frame = frame[frame["day"].notna()]
     keys = ["day", *([by] if by else [])]
     if by:

@@ -8,6 +8,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import invoke_cli
@@ -91,3 +92,32 @@ def test_ticket_tables_show_shares_as_percentages_and_csv_keeps_fractions(ws):
     rows = list(csv.DictReader(cli("tickets", "metrics", "-w", ws, "--format", "csv")
                                .splitlines()))
     assert float(rows[0]["negative_share"]) == pytest.approx(0.1)  # machines read fractions
+
+
+def test_metrics_tickets_reads_only_the_ranges_tickets(ws, monkeypatch):
+    import applens.text.metrics as ticket_metrics
+
+    joined: list[int] = []
+    real = ticket_metrics._app_versions
+    monkeypatch.setattr(ticket_metrics, "_app_versions",
+                        lambda w, tickets: joined.append(len(tickets)) or real(w, tickets))
+    rows = json.loads(cli("metrics", "--metric", "tickets", "--from", "2026-10-04", "--to",
+                          "2026-10-05", "-w", ws, "--format", "json"))
+    assert sum(r["tickets"] for r in rows) == 20
+    assert joined == [20]  # two days' tickets labelled and joined to events, not all 70
+
+
+def test_a_ranged_computation_equals_the_whole_one_cut_to_the_range(ws):
+    from datetime import datetime
+
+    from applens.text.metrics import daily_ticket_metrics
+    from applens.workspace import Workspace
+
+    with Workspace(ws) as workspace:
+        whole = daily_ticket_metrics(workspace, by="app_version")
+        ranged = daily_ticket_metrics(workspace, by="app_version",
+                                      since=datetime(2026, 10, 4), until=datetime(2026, 10, 6))
+        empty = daily_ticket_metrics(workspace, since=datetime(2027, 1, 1))
+    cut = whole[(whole["day"] >= "2026-10-04") & (whole["day"] < "2026-10-06")]
+    pd.testing.assert_frame_equal(ranged.reset_index(drop=True), cut.reset_index(drop=True))
+    assert empty.empty and list(empty.columns) == list(whole.drop(columns="app_version").columns)
