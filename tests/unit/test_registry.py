@@ -68,19 +68,27 @@ def test_check_can_refuse_an_entry():
     assert reg.names() == ["one"]
 
 
-def test_discover_imports_every_public_module_of_a_package_once(tmp_path, monkeypatch):
-    package = tmp_path / "reg_plugins"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "_private.py").write_text("raise RuntimeError('private modules are skipped')\n")
-    for name in ("alpha", "beta"):
-        (package / f"{name}.py").write_text(
-            "from reg_plugins_registry import REG\n"
-            f"REG.add({name!r}, len(REG))\n")
-    (tmp_path / "reg_plugins_registry.py").write_text(
+def _plugin_package(tmp_path, monkeypatch, package: str, names: list[str], *,
+                    delay: float = 0.0) -> None:
+    """A package of plugin modules on sys.path, each registering in ``<package>_registry.REG``
+    and reading it as it does (after ``delay`` seconds: a slow import)."""
+    folder = tmp_path / package
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    for name in names:
+        (folder / f"{name}.py").write_text(
+            f"import time\nfrom {package}_registry import REG\n"
+            f"time.sleep({delay})\nREG.add({name!r}, len(REG))\n")
+    (tmp_path / f"{package}_registry.py").write_text(
         "from applens.registry import Registry\n"
-        "REG = Registry('plugin', discover='reg_plugins')\n")
+        f"REG = Registry('plugin', discover={package!r})\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_discover_imports_every_public_module_of_a_package_once(tmp_path, monkeypatch):
+    _plugin_package(tmp_path, monkeypatch, "reg_plugins", ["alpha", "beta"])
+    (tmp_path / "reg_plugins" / "_private.py").write_text(
+        "raise RuntimeError('private modules are skipped')\n")
     try:
         from reg_plugins_registry import REG
 
@@ -90,23 +98,6 @@ def test_discover_imports_every_public_module_of_a_package_once(tmp_path, monkey
         for mod in ("reg_plugins_registry", "reg_plugins", "reg_plugins.alpha",
                     "reg_plugins.beta"):
             sys.modules.pop(mod, None)
-
-
-
-def _slow_plugins(tmp_path, monkeypatch, names: list[str]) -> None:
-    """A package ``race_plugins`` whose modules take a while to import, each reading the
-    registry (``race_plugins_registry.REG``) as it registers."""
-    package = tmp_path / "race_plugins"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    for name in names:
-        (package / f"{name}.py").write_text(
-            "import time\nfrom race_plugins_registry import REG\n"
-            f"time.sleep(0.02)\nREG.add({name!r}, len(REG))\n")
-    (tmp_path / "race_plugins_registry.py").write_text(
-        "from applens.registry import Registry\n"
-        "REG = Registry('plugin', discover='race_plugins')\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
 
 
 def _race(*targets) -> None:
@@ -140,7 +131,7 @@ def test_threads_racing_the_first_read_all_see_the_whole_registry(tmp_path, monk
     whole registry too, never a half-filled one (before the fix: a shorter list, a False
     for a name not yet imported, a None from get)."""
     names = [f"p{i}" for i in range(6)]
-    _slow_plugins(tmp_path, monkeypatch, names)
+    _plugin_package(tmp_path, monkeypatch, "race_plugins", names, delay=0.02)
     from race_plugins_registry import REG
 
     seen: list[object] = []
@@ -159,7 +150,7 @@ def test_a_plugin_imported_by_hand_during_the_fill_does_not_deadlock(tmp_path, m
     import importlib
 
     names = [f"p{i}" for i in range(6)]
-    _slow_plugins(tmp_path, monkeypatch, names)
+    _plugin_package(tmp_path, monkeypatch, "race_plugins", names, delay=0.02)
     from race_plugins_registry import REG
 
     _race(*[REG.names] * 4, lambda: importlib.import_module("race_plugins.p3"))

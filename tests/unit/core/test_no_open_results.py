@@ -12,6 +12,8 @@ import duckdb
 import ibis
 import pytest
 
+from tests.unit.access.test_access_parts import _warehouse
+
 SRC = Path(__file__).resolve().parents[3] / "src" / "applens"
 
 
@@ -35,25 +37,11 @@ def test_no_module_reads_a_row_with_fetchone():
     assert found == [], f"use .fetchall()[0] instead of .fetchone() at {', '.join(found)}"
 
 
-def _access_warehouse() -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("CREATE TABLE events (ts TIMESTAMP, user_id VARCHAR, event VARCHAR, "
-                "path VARCHAR, ip VARCHAR, cohort VARCHAR)")
-    con.execute("INSERT INTO events VALUES ('2020-01-02 10:00:00', 'a', 'pageview', '/x', "
-                "'1.1.1.1', '1'), ('2020-01-03 10:00:00', 'b', 'pageview', '/y', '1.1.1.2', "
-                "'77')")
-    con.execute("CREATE TABLE memberships (cohort VARCHAR, user_id VARCHAR, program VARCHAR, "
-                "name VARCHAR, start_date TIMESTAMP, end_date TIMESTAMP, _ingest_id INTEGER)")
-    con.executemany("INSERT INTO memberships VALUES (?, ?, ?, ?, ?, ?, 1)", [
-        ("1", None, "web", "Ada", datetime(2020, 1, 1), datetime(2020, 3, 1)),
-        ("1", "a", None, None, None, None)])
-    return con
-
-
 def test_ibis_runs_on_the_connection_after_an_access_answer():
     from applens.access import AccessData, cross_program
 
-    con = _access_warehouse()
+    con = _warehouse([("1", None, "web", "Ada", datetime(2020, 1, 1), datetime(2020, 3, 1)),
+                      ("1", "a", None, None, None, None)])
     events = ibis.duckdb.from_connection(con).table("events")
     data = AccessData(con)
     assert events.count().execute() == 2
