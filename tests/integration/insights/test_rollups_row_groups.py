@@ -3,8 +3,9 @@
 On DuckDB 2.0.0 an INSERT that read its own table, and inserts into a table dropped and
 recreated in the same transaction, came back short past one row group (seen at 100M
 events). The rollups avoid both; this checks every keyed table against the raw events
-after a first ingest, a second one that shares days and users with it, and a rebuild, with
-more users, user-days and user-day-events than one row group holds.
+after a first ingest (over rollups of an older layout, dropped and recreated in its
+transaction), a second one that shares days and users with it, and a rebuild, with more
+users, user-days and user-day-events than one row group holds.
 """
 
 from __future__ import annotations
@@ -77,6 +78,14 @@ def test_no_rollup_row_is_lost_past_one_row_group(tmp_path):
     ws = Workspace.init(tmp_path / "ws", timezone="UTC")
     try:
         con = ws.connection
+        # rollups of the older layout (text user keys): the first ingest drops and recreates
+        # them in its own transaction
+        con.execute("CREATE TABLE rollup_user_day (user_id VARCHAR, day DATE, n BIGINT)")
+        con.execute("CREATE TABLE rollup_user_day_event (user_id VARCHAR, day DATE, "
+                    "event VARCHAR, n BIGINT)")
+        con.execute("CREATE TABLE rollup_meta AS SELECT 'UTC' AS timezone, '[]' AS properties, "
+                    "0::BIGINT AS events_rows")
+        assert rollups.read_meta(con) is None
         assert ingest(ws, first).rows_loaded == USERS * 3
         assert con.execute("SELECT count(*) FROM rollup_user_day").fetchall()[0][0] > ROW_GROUP
         _check(con)
