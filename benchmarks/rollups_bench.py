@@ -2,17 +2,19 @@
 the no-workspace files path (``applens query --events FILE``) before and after its fix.
 
     .venv/bin/python benchmarks/rollups_bench.py                         # 10M events
-    .venv/bin/python benchmarks/rollups_bench.py --events 100000000 --out rollups_100m
+    .venv/bin/python benchmarks/rollups_bench.py --events 100000000 --out rollups_100m \
+        --memory 6GB --ingest-repeat 1 --repeat 2 --skip-files
 
 The events are insights_bench's synthetic Parquet (90 days, one user per ~500 events; no
 session_id, so ingest derives sessions). Everything runs side by side in one run, each job
 in its own child process (time, CPU time, peak RSS): the same file is ingested into two
-workspaces, one keeping rollups and one not; every question is answered in both of the
-rollup workspace's paths (``path="scan"`` and the planner's choice), and the answers are
-compared; each child asks twice and reports the second (warm: a dashboard's process) and
-the first (cold: a CLI call). The files path runs the funnel on ``--files-events`` events
-through the old route (every column to Arrow, then into an in-memory DuckDB) and the new one
-(the CLI, answering from its scratch warehouse).
+workspaces, one keeping rollups and one not, alternating (without, with, without, with;
+ratios pair by pair); every question is answered in both of the rollup workspace's paths
+(``path="scan"`` and the planner's choice) alternating scan, rollup, scan, rollup, and the
+answers are compared; each child asks twice and reports the second (warm: a dashboard's
+process) and the first (cold: a CLI call). The files path runs the funnel on
+``--files-events`` events through the old route (every column to Arrow, then into an
+in-memory DuckDB) and the new one (the CLI, answering from its scratch warehouse).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -162,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
             ingest[f"ratio_with_over_without_{key}"] = round(
                 ingest["with_rollups"][f"best_{key}"] / ingest["without_rollups"][f"best_{key}"],
                 3)
+            # pair by pair (each with-run against the without-run just before it)
+            pairs = [w[key] / o[key] for o, w in zip(runs["without_rollups"],
+                                                     runs["with_rollups"], strict=True)]
+            ingest[f"pair_ratios_{key}"] = [round(r, 3) for r in pairs]
+            ingest[f"median_pair_ratio_{key}"] = round(statistics.median(pairs), 3)
         payload["ingest"] = ingest
         print(json.dumps(ingest), flush=True)
         shutil.rmtree(without_ws, ignore_errors=True)
@@ -176,9 +184,14 @@ def main(argv: list[str] | None = None) -> int:
         questions = {}
         for name, spec in QUESTIONS.items():
             entry: dict = {}
-            for label, how in (("scan", "scan"), ("planner", "auto")):
-                runs = [peak_of(QUERY_JOB.format(ws=with_ws, spec=json.dumps(spec), path=how,
-                                                 **common)) for _ in range(args.repeat)]
+            paths = (("scan", "scan"), ("planner", "auto"))
+            done: dict[str, list[dict]] = {label: [] for label, _ in paths}
+            for _ in range(args.repeat):  # scan, rollup, scan, rollup: the same machine
+                for label, how in paths:
+                    done[label].append(peak_of(QUERY_JOB.format(
+                        ws=with_ws, spec=json.dumps(spec), path=how, **common)))
+            for label, _ in paths:
+                runs = done[label]
                 best = min(runs, key=lambda r: r.get("query_seconds", float("inf")))
                 entry[label] = {k: v for k, v in best.items() if k != "answer"}
                 entry[label]["all_query_seconds"] = [round(r.get("query_seconds", -1), 3)
@@ -190,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
             entry["planner_path"] = entry["planner"].get("plan", {}).get("path")
             entry["speedup_scan_over_planner"] = round(
                 entry["scan"]["query_seconds"] / entry["planner"]["query_seconds"], 1)
+            pairs = [a.get("query_seconds", 0) / b["query_seconds"] for a, b in zip(
+                done["scan"], done["planner"], strict=True) if b.get("query_seconds")]
+            entry["pair_speedups"] = [round(r, 1) for r in pairs]
+            entry["median_pair_speedup"] = round(statistics.median(pairs), 1) if pairs else None
             entry["meets_goal"] = (entry["planner_path"] == "rollup" and entry["planner"][
                 "query_seconds"] < GOAL_SECONDS and entry["speedup_scan_over_planner"] >=
                 GOAL_SPEEDUP)

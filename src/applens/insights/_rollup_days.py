@@ -8,14 +8,15 @@
 
 Both answer DAU/WAU/MAU at day interval from rows that grow with days, not with users or
 events. An ingest recomputes the runs of the users it touches from their days in
-``rollup_user_day`` (before and after), and the users of the days it touches.
+``rollup_user_day`` (before and after), and adds its user-days to the days it touches,
+less the (user, day) keys an earlier ingest already counted.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DAY_DDL", "WIDEST", "append_days", "merge_user_days"]
+__all__ = ["DAY_DDL", "WIDEST", "add_user_days"]
 
 WIDEST = 30  # days: the widest rolling window (MAU)
 DAY_DDL = (
@@ -26,46 +27,62 @@ DAY_DDL = (
 
 def _runs(days: str, sign: int) -> str:
     return (f"SELECT day AS a, least(day + {WIDEST}, coalesce(lead(day) OVER (PARTITION BY "
-            f"user_id ORDER BY day), day + {WIDEST})) AS z, {sign} AS s FROM ({days})")
+            f"uid ORDER BY day), day + {WIDEST})) AS z, {sign} AS s FROM ({days})")
 
 
-def append_days(con: Any, delta: str) -> None:
-    """Bring rollup_day and rollup_runs up to date with the user-days in table ``delta``
-    (user_id, day, n), before they are appended to rollup_user_day."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_users AS SELECT DISTINCT user_id "
-                f"FROM {delta}")
-    old = ("SELECT DISTINCT r.user_id, r.day FROM rollup_user_day r SEMI JOIN _rollup_users u "
-           "ON r.user_id = u.user_id")
-    new = f"{old} UNION SELECT user_id, day FROM {delta}"
-    con.execute(f"INSERT INTO rollup_runs SELECT a, z, sum(s) FROM ({_runs(old, -1)} UNION ALL "
-                f"{_runs(new, 1)}) GROUP BY a, z HAVING sum(s) <> 0 ORDER BY a, z")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_days AS SELECT DISTINCT day FROM {delta}")
-    con.execute("DELETE FROM rollup_day WHERE day IN (SELECT day FROM _rollup_days)")
-    con.execute(
-        f"INSERT INTO rollup_day SELECT day, count(DISTINCT user_id), sum(n) FROM (SELECT "
-        f"user_id, day, n FROM rollup_user_day WHERE day IN (SELECT day FROM _rollup_days) "
-        f"UNION ALL SELECT user_id, day, n FROM {delta}) GROUP BY day ORDER BY day")
-    con.execute("DROP TABLE _rollup_users")
-    con.execute("DROP TABLE _rollup_days")
-
-
-def merge_user_days(con: Any, delta: str) -> None:
-    """Add the user-days in table ``delta`` to rollup_user_day, one row per (user, day)."""
-    # One row per (user, day): a day this ingest shares with an earlier one is merged. Not
-    # sorted: a sort cost more ingest time than it saved in storage (measured at 10M).
+def add_user_days(con: Any, delta: str, *, fresh: bool = False) -> None:
+    """Add the user-days in table ``delta`` (uid, day, n; one row per key) to
+    rollup_user_day, and bring rollup_day and rollup_runs up to date with them. ``fresh``:
+    the tables were emptied in this transaction, so they are not read (on DuckDB 2.0.0 a
+    table read after a large write in the same transaction could come back short)."""
     lo, hi = con.execute(f"SELECT min(day), max(day) FROM {delta}").fetchall()[0]
     if lo is None:
         return
+    # The earlier rows of the (user, day) keys this ingest shares with earlier ones.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _rollup_merge AS SELECT r.* FROM rollup_user_day r "
-        f"SEMI JOIN {delta} d ON r.user_id = d.user_id AND r.day = d.day "
-        "WHERE r.day BETWEEN ? AND ?", [lo, hi])
-    if con.execute("SELECT count(*) FROM _rollup_merge").fetchall()[0][0] == 0:
-        con.execute(f"INSERT INTO rollup_user_day SELECT user_id, day, n FROM {delta}")
+        f"SEMI JOIN {delta} d ON r.uid = d.uid AND r.day = d.day "
+        "WHERE r.day BETWEEN ? AND ? AND NOT ?", [lo, hi, fresh])
+    shared = con.execute("SELECT count(*) FROM _rollup_merge").fetchall()[0][0]
+    _add_runs(con, delta, shared, fresh)
+    _add_day_counts(con, delta, fresh)
+    # One row per (user, day), so readers skip a group-by. Not sorted: a sort cost more
+    # ingest time than it saved in storage (measured at 10M).
+    if not shared:
+        con.execute(f"INSERT INTO rollup_user_day SELECT uid, day, n FROM {delta}")
     else:
-        con.execute("DELETE FROM rollup_user_day r USING _rollup_merge m WHERE r.user_id = "
-                    "m.user_id AND r.day = m.day AND r.day BETWEEN ? AND ?", [lo, hi])
-        con.execute("INSERT INTO rollup_user_day SELECT user_id, day, sum(n) FROM (SELECT "
-                    f"user_id, day, n FROM {delta} UNION ALL SELECT user_id, day, n FROM "
-                    "_rollup_merge) GROUP BY user_id, day")
+        con.execute("DELETE FROM rollup_user_day r USING _rollup_merge m WHERE r.uid = "
+                    "m.uid AND r.day = m.day AND r.day BETWEEN ? AND ?", [lo, hi])
+        con.execute("INSERT INTO rollup_user_day SELECT uid, day, sum(n) FROM (SELECT "
+                    f"uid, day, n FROM {delta} UNION ALL SELECT uid, day, n FROM "
+                    "_rollup_merge) GROUP BY uid, day")
     con.execute("DROP TABLE _rollup_merge")
+
+
+def _add_runs(con: Any, delta: str, shared: int, fresh: bool) -> None:
+    """The runs of the users in ``delta``: minus those of their earlier days, plus those of
+    their days with the new ones (rollup_user_day has one row per key: no DISTINCT)."""
+    old = ("SELECT CAST(NULL AS INTEGER) AS uid, CAST(NULL AS DATE) AS day WHERE false" if fresh
+           else f"SELECT r.uid, r.day FROM rollup_user_day r SEMI JOIN (SELECT DISTINCT uid "
+           f"FROM {delta}) u ON r.uid = u.uid")
+    fresh = (f"SELECT uid, day FROM {delta} ANTI JOIN _rollup_merge USING (uid, day)" if shared
+             else f"SELECT uid, day FROM {delta}")
+    con.execute(f"INSERT INTO rollup_runs SELECT a, z, sum(s) FROM ({_runs(old, -1)} UNION ALL "
+                f"{_runs(f'{old} UNION ALL {fresh}', 1)}) GROUP BY a, z HAVING sum(s) <> 0 "
+                "ORDER BY a, z")
+
+
+def _add_day_counts(con: Any, delta: str, fresh: bool) -> None:
+    """rollup_day for the days in ``delta``: the earlier counts, plus the new user-days less
+    those shared with earlier ingests (no distinct count over the users). Staged in a temp
+    table, so no INSERT reads the table it writes."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_day_new AS SELECT a.day, "
+        "coalesce(o.users, 0) + a.users - coalesce(m.users, 0) AS users, "
+        f"coalesce(o.n, 0) + a.n AS n FROM (SELECT day, count(*) AS users, sum(n) AS n FROM "
+        f"{delta} GROUP BY day) a LEFT JOIN (SELECT * FROM rollup_day WHERE NOT {fresh}) o "
+        "USING (day) LEFT JOIN (SELECT day, "
+        "count(*) AS users FROM _rollup_merge GROUP BY day) m USING (day)")
+    con.execute("DELETE FROM rollup_day WHERE day IN (SELECT day FROM _rollup_day_new)")
+    con.execute("INSERT INTO rollup_day SELECT day, users, n FROM _rollup_day_new ORDER BY day")
+    con.execute("DROP TABLE _rollup_day_new")

@@ -132,14 +132,15 @@ def _day(ctx: Context, i: int) -> date:
 
 
 def _user_days(ctx: Context, event: str | None, lo: date, hi: date) -> ir.Table:
-    """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``."""
+    """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``; users are
+    the rollups' numbers (``uid``), which count and join like the ids they stand for."""
     if event is None:  # one row per (user, day)
         t = ctx.backend.table("rollup_user_day")
-        per_day = t.filter(t.day >= lo, t.day < hi)
+        per_day = t.filter(t.day >= lo, t.day < hi).rename(user_id="uid")
     else:
         t = ctx.backend.table("rollup_user_day_event")
         t = t.filter(t.day >= lo, t.day < hi, t.event == event)
-        per_day = t.group_by(["user_id", "day"]).agg(n=t.n.sum())
+        per_day = t.group_by(user_id=t.uid, day=t.day).agg(n=t.n.sum())
     return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
 
 
@@ -219,12 +220,14 @@ def _lifecycle(ctx: Context, spec: Any) -> Result:
     days = _user_days(ctx, spec.event, _day(ctx, -1), _day(ctx, ctx.n_periods))
     active = days.select("user_id", "_p").distinct()
     seen = ctx.backend.table("rollup_first_seen")
-    first = seen.group_by("user_id").agg(_first=seen.first_day.min())
-    created = first.select(_cid=first.user_id,
+    first = seen.group_by("uid").agg(_first=seen.first_day.min())
+    created = first.select(_cid=first.uid,
                            _cp=ctx.local_period(first._first.cast("timestamp")))
     users = ctx.users
     if users is not None and "created_at" in users.columns:
-        known = users.select(_uid=users.user_id,
+        ids = ctx.backend.table("rollup_users")
+        users = users.join(ids, users.user_id == ids.user_id)
+        known = users.select(_uid=users.uid,
                              _sp=ctx.period(users.created_at.cast("timestamp")))
         created = created.left_join(known, created._cid == known._uid)
         created = created.select("_cid", _cp=ibis.coalesce(created._sp, created._cp))
@@ -254,11 +257,11 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
         return ret, starts.rename(_c="_p")
     if target.event is None:
         seen = ctx.backend.table("rollup_first_seen")
-        first = seen.group_by("user_id").agg(_f=seen.first_day.min())
+        first = seen.group_by(user_id=seen.uid).agg(_f=seen.first_day.min())
     else:
         t = ctx.backend.table("rollup_user_day_event")
         t = t.filter(t.event == target.event)
-        first = t.group_by("user_id").agg(_f=t.day.min())
+        first = t.group_by(user_id=t.uid).agg(_f=t.day.min())
     starts = first.select("user_id", _c=ctx.local_period(first._f.cast("timestamp")))
     return ret, starts.filter((starts._c >= 0) & (starts._c < c))
 

@@ -1,9 +1,11 @@
 """Rollups kept beside the events in the DuckDB warehouse: small, exact summaries.
 
-- ``rollup_user_day (user_id, day, n)``: events per user and local day (any event name),
+- ``rollup_users (user_id, uid)``: a small integer per user, numbered as users arrive; the
+  other tables key users by ``uid`` (less storage than the ids' text, faster to group);
+- ``rollup_user_day (uid, day, n)``: events per user and local day (any event name),
   one row per key (an ingest merges the days it shares with earlier ones);
-- ``rollup_user_day_event (user_id, day, event, n)``: the same per event name;
-- ``rollup_first_seen (user_id, first_day)``: each user's first local day (min over rows);
+- ``rollup_user_day_event (uid, day, event, n)``: the same per event name;
+- ``rollup_first_seen (uid, first_day)``: each user's first local day (min over rows);
 - ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
   value of each declared breakdown property (``rollup_properties`` in applens.toml);
 - ``rollup_day`` and ``rollup_runs``: distinct users per day and the runs that give rolling
@@ -34,24 +36,27 @@ from zoneinfo import ZoneInfo
 from applens._sql import ident, literal
 from applens.insights._filters import NONE_LABEL
 from applens.insights._offsets import offsets
-from applens.insights._rollup_days import DAY_DDL, WIDEST, append_days, merge_user_days
+from applens.insights._rollup_days import DAY_DDL, WIDEST, add_user_days
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "read_meta",
            "rebuild", "storage", "verify"]
 
-ROLLUP_TABLES = ("rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
+ROLLUP_TABLES = ("rollup_users", "rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
                  "rollup_slices", "rollup_day", "rollup_runs", "rollup_meta")
 _DDL = (
-    "CREATE TABLE IF NOT EXISTS rollup_user_day (user_id VARCHAR, day DATE, n BIGINT)",
-    "CREATE TABLE IF NOT EXISTS rollup_user_day_event (user_id VARCHAR, day DATE, "
+    "CREATE TABLE IF NOT EXISTS rollup_user_day (uid INTEGER, day DATE, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_user_day_event (uid INTEGER, day DATE, "
     "event VARCHAR, n BIGINT)",
-    "CREATE TABLE IF NOT EXISTS rollup_first_seen (user_id VARCHAR, first_day DATE)",
+    "CREATE TABLE IF NOT EXISTS rollup_first_seen (uid INTEGER, first_day DATE)",
     "CREATE TABLE IF NOT EXISTS rollup_slices (day DATE, event VARCHAR, property VARCHAR, "
     "value VARCHAR, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_meta (timezone VARCHAR, properties VARCHAR, "
     "events_rows BIGINT)",
     *DAY_DDL,
 )
+_COLUMNS = {"rollup_user_day": ("uid", "day", "n"),  # the tables keyed by user
+            "rollup_user_day_event": ("uid", "day", "event", "n"),
+            "rollup_first_seen": ("uid", "first_day")}
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,8 @@ def _exists(con: Any, name: str) -> bool:
 
 def read_meta(con: Any) -> RollupMeta | None:
     """What the warehouse's rollups were built for (None: there are none)."""
-    if not _exists(con, "rollup_meta"):
-        return None
+    if not _exists(con, "rollup_meta") or not _exists(con, "rollup_users"):
+        return None  # none, or an older layout (text user keys): rebuilt by the next ingest
     rows = con.execute("SELECT timezone, properties, events_rows FROM rollup_meta").fetchall()
     if not rows:
         return None
@@ -126,22 +131,38 @@ def _label(prop: str) -> str:
     return f"CASE WHEN {text} IS NULL OR {text} = '' THEN {literal(NONE_LABEL)} ELSE {text} END"
 
 
-def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
-    """Append the rollup rows of the events ``where`` selects (the caller's transaction)."""
+def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
+            fresh: bool = False) -> None:
+    """Append the rollup rows of the events ``where`` selects (the caller's transaction);
+    ``fresh``: the tables were emptied in this transaction (nothing to merge with)."""
     scope = f"({where}) AND user_id IS NOT NULL"
     day = local_day_sql(con, zone, scope)
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT user_id, "
-                f"{day} AS day, event, count(*) AS n FROM events WHERE {scope} "
-                "GROUP BY ALL")
-    con.execute("INSERT INTO rollup_user_day_event SELECT user_id, day, event, n "
+    # New users take the next numbers. No table is read after an insert into it in this
+    # transaction (staged in temp tables made in one statement each): on DuckDB 2.0.0 such
+    # reads came back short (an empty join, a zero count) past one row group.
+    top = con.execute("SELECT coalesce(max(uid), 0) FROM rollup_users").fetchall()[0][0]
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_new_users AS SELECT user_id, "
+                f"CAST({int(top)} + row_number() OVER (ORDER BY user_id) AS INTEGER) AS uid "
+                f"FROM (SELECT DISTINCT user_id FROM events WHERE {scope}) "
+                "ANTI JOIN rollup_users USING (user_id)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_map AS SELECT user_id, uid FROM "
+                "rollup_users UNION ALL SELECT user_id, uid FROM _rollup_new_users")
+    con.execute("INSERT INTO rollup_users SELECT user_id, uid FROM _rollup_new_users")
+    con.execute("DROP TABLE _rollup_new_users")
+    # Numbered before grouping: integer keys group faster than the ids' text (measured at
+    # 10M: 2.6 s against 3.6 s for grouping by text, then numbering).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
+                "event, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
+                f"WHERE {scope} GROUP BY ALL")
+    con.execute("DROP TABLE _rollup_map")
+    con.execute("INSERT INTO rollup_user_day_event SELECT uid, day, event, n "
                 "FROM _rollup_delta")
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT user_id, day, "
-                "sum(n) AS n FROM _rollup_delta GROUP BY user_id, day")
-    append_days(con, "_rollup_user_day")  # reads rollup_user_day as it was before
-    merge_user_days(con, "_rollup_user_day")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
+                "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
+    add_user_days(con, "_rollup_user_day", fresh=fresh)
     con.execute("DROP TABLE _rollup_user_day")
-    con.execute("INSERT INTO rollup_first_seen SELECT user_id, min(day) FROM _rollup_delta "
-                "GROUP BY user_id")
+    con.execute("INSERT INTO rollup_first_seen SELECT uid, min(day) FROM _rollup_delta "
+                "GROUP BY uid")
     con.execute("DROP TABLE _rollup_delta")
     if properties:
         # Count by every declared property at once (one small hash table over the raw
@@ -160,6 +181,13 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str) -> None:
 def _create(con: Any, zone: str, properties: Sequence[str]) -> None:
     for ddl in _DDL:
         con.execute(ddl)
+    # user_id as events has it (text in a workspace; tests' frames may hold numbers)
+    # (declared, not CREATE ... AS ... LIMIT 0: on DuckDB 2.0.0 rows inserted into such a
+    # table in the same transaction were lost at commit past one row group)
+    kind = con.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'events' "
+                       "AND schema_name = 'main' AND column_name = 'user_id'").fetchall()
+    con.execute(f"CREATE TABLE IF NOT EXISTS rollup_users (user_id "
+                f"{kind[0][0] if kind else 'VARCHAR'}, uid INTEGER)")
     con.execute("DELETE FROM rollup_meta")
     con.execute("INSERT INTO rollup_meta VALUES (?, ?, NULL)",
                 [zone, json.dumps(list(properties))])
@@ -189,16 +217,42 @@ def add_ingest(con: Any, ingest_ids: Sequence[int], *, timezone: str,
 
 
 def _rebuild_in_transaction(con: Any, zone: str, properties: Sequence[str]) -> None:
+    # Emptied, not dropped: on DuckDB 2.0.0 inserts into a table dropped and recreated in
+    # the same transaction lost rows past one row group. Only tables of another layout
+    # (text user keys, before rollup_users) are dropped; ``rebuild`` commits that first.
+    for name in _stale_layout(con):
+        con.execute(f"DROP TABLE {name}")
     for name in ROLLUP_TABLES:
-        con.execute(f"DROP TABLE IF EXISTS {name}")
+        if _exists(con, name):
+            con.execute(f"DELETE FROM {name}")
     _create(con, zone, properties)
     if _exists(con, "events"):
-        _append(con, zone, properties, "true")
+        _append(con, zone, properties, "true", fresh=True)
     _counted(con)
+
+
+def _stale_layout(con: Any) -> list[str]:
+    """Rollup tables whose columns are not the ones this version writes."""
+    stale = []
+    for name, columns in _COLUMNS.items():
+        if _exists(con, name):
+            have = [r[0] for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND "
+                "schema_name = 'main' AND NOT internal ORDER BY column_index", [name]
+            ).fetchall()]
+            if have != list(columns):
+                stale.append(name)
+    return stale
 
 
 def rebuild(con: Any, *, timezone: str, properties: Sequence[str]) -> RollupMeta:
     """Recompute every rollup from the events, in one transaction (compacts them too)."""
+    stale = _stale_layout(con)
+    if stale:  # committed apart, so that no table is dropped and recreated in one transaction
+        con.execute("BEGIN TRANSACTION")
+        for name in stale:
+            con.execute(f"DROP TABLE {name}")
+        con.execute("COMMIT")
     con.execute("BEGIN TRANSACTION")
     try:
         wanted = _properties(con, properties) if _exists(con, "events") else []
@@ -239,12 +293,9 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
         report.mismatches.append("there are no rollups")  # the CLI adds how to rebuild
         return report
     if days is None:  # any day of the events' span: a day missing from the rollups too
-        first, last = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT "
-                                  "NULL").fetchall()[0] if _exists(con, "events") else (None,
-                                                                                        None)
-        zone = ZoneInfo(meta.timezone)
-        lo, hi = (None, None) if first is None else (
-            _local_date(first, zone), _local_date(last, zone))
+        span = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT NULL"
+                           ).fetchall()[0] if _exists(con, "events") else (None, None)
+        lo, hi = (_local_date(t, ZoneInfo(meta.timezone)) if t else None for t in span)
         known = [] if lo is None else [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
         days = sorted(random.Random(seed).sample(known, min(sample, len(known))))
     report.days = list(days)
@@ -261,11 +312,11 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
     checks = {
         "user_day": (
             f"SELECT user_id, day, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, sum(n) AS n FROM rollup_user_day "
+            f"SELECT user_id, day, sum(n) AS n FROM {_named('rollup_user_day')} "
             f"WHERE day IN ({listed}) GROUP BY ALL"),
         "user_day_event": (
             f"SELECT user_id, day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, event, sum(n) AS n FROM rollup_user_day_event "
+            f"SELECT user_id, day, event, sum(n) AS n FROM {_named('rollup_user_day_event')} "
             f"WHERE day IN ({listed}) GROUP BY ALL"),
     }
     checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
@@ -278,16 +329,17 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
     # whose rollup first_day is a checked day has no earlier event.
     late = con.execute(
         f"SELECT count(*) FROM (SELECT DISTINCT user_id, day FROM ({raw})) r "
-        "JOIN (SELECT user_id, min(first_day) AS f FROM rollup_first_seen GROUP BY 1) s "
+        f"JOIN (SELECT user_id, min(first_day) AS f FROM {_named('rollup_first_seen')} "
+        "GROUP BY 1) s "
         "USING (user_id) WHERE s.f IS NULL OR s.f > r.day").fetchall()[0][0]
     missing = con.execute(
         f"SELECT count(*) FROM (SELECT DISTINCT user_id FROM ({raw})) r ANTI JOIN "
-        "rollup_first_seen s USING (user_id)").fetchall()[0][0]
+        f"{_named('rollup_first_seen')} s USING (user_id)").fetchall()[0][0]
     if late or missing:
         report.mismatches.append(f"rollup_first_seen: {late + missing} users seen before "
                                  "their recorded first day")
     first = f"""SELECT s.user_id, s.f FROM (SELECT user_id, min(first_day) AS f
-        FROM rollup_first_seen GROUP BY 1) s WHERE s.f IN ({listed})"""
+        FROM {_named('rollup_first_seen')} GROUP BY 1) s WHERE s.f IN ({listed})"""
     early = con.execute(
         f"SELECT count(*) FROM ({first}) s JOIN events e ON e.user_id = s.user_id "
         f"AND e.ts < CAST(s.f AS TIMESTAMP) - INTERVAL 1 DAY").fetchall()[0][0]
@@ -321,6 +373,12 @@ def _verify_runs(con: Any, zone: str, days: Sequence[date], listed: str,
         got = (f"SELECT d, sum(n) AS users FROM ({checked}) JOIN rollup_runs ON a <= d AND "
                f"d < least(a + {width}, z) GROUP BY d HAVING sum(n) <> 0")
         _compare(con, f"runs[{width} days]", expect, got, report)
+
+
+def _named(table: str) -> str:
+    """``table`` with each ``uid`` replaced by its ``user_id`` (NULL: a number no user has)."""
+    return (f"(SELECT u.user_id, r.* EXCLUDE (uid) FROM {table} r LEFT JOIN rollup_users u "
+            "USING (uid))")
 
 
 def _compare(con: Any, name: str, expect: str, got: str, report: VerifyReport) -> None:

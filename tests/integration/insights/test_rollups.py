@@ -127,43 +127,47 @@ def ws(tmp_path_factory, files):
 
 def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
     con = ws.connection
+    for table in ("rollup_user_day_event", "rollup_user_day", "rollup_first_seen"):
+        # users by id: a rebuild numbers them afresh (in id order, not arrival order)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW named_{table[7:]} AS SELECT u.user_id, "
+                    f"r.* EXCLUDE (uid) FROM {table} r JOIN rollup_users u USING (uid)")
     meta = rollups.read_meta(con)
     assert meta is not None and meta.timezone == TZ and meta.properties == (
         "os", "country", "app_version", "source")  # declared, and columns of events
     # The two ingests overlap on three days: those days have two rows per key.
-    incremental = con.execute("SELECT user_id, day, event, sum(n) FROM rollup_user_day_event "
+    incremental = con.execute("SELECT user_id, day, event, sum(n) FROM named_user_day_event "
                               "GROUP BY ALL ORDER BY ALL").fetchall()
-    assert con.execute("SELECT count(*) FROM rollup_user_day_event").fetchall()[0][0] > len(
+    assert con.execute("SELECT count(*) FROM named_user_day_event").fetchall()[0][0] > len(
         incremental)
-    per_day = con.execute("SELECT user_id, day, sum(n) FROM rollup_user_day GROUP BY ALL "
+    per_day = con.execute("SELECT user_id, day, sum(n) FROM named_user_day GROUP BY ALL "
                           "ORDER BY ALL").fetchall()
-    assert con.execute("SELECT count(*) FROM rollup_user_day").fetchall()[0][0] == len(
+    assert con.execute("SELECT count(*) FROM named_user_day").fetchall()[0][0] == len(
         per_day)  # the shared days were merged: one row per (user, day)
     assert sum(r[3] for r in incremental) == con.execute(
         "SELECT count(*) FROM events").fetchall()[0][0]
     slices = con.execute("SELECT day, event, property, value, sum(n) FROM rollup_slices "
                          "GROUP BY ALL ORDER BY ALL").fetchall()
-    first = con.execute("SELECT user_id, min(first_day) FROM rollup_first_seen GROUP BY 1 "
+    first = con.execute("SELECT user_id, min(first_day) FROM named_first_seen GROUP BY 1 "
                         "ORDER BY 1").fetchall()
     runs_sql = "SELECT a, z, sum(n) FROM rollup_runs GROUP BY ALL HAVING sum(n) <> 0 ORDER BY ALL"
     runs = con.execute(runs_sql).fetchall()  # the second ingest changed runs of the first
     assert con.execute("SELECT count(*) FROM rollup_runs WHERE n < 0").fetchall()[0][0] > 0
     per_day_users = con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall()
     rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
-    assert con.execute("SELECT user_id, day, event, n FROM rollup_user_day_event "
+    assert con.execute("SELECT user_id, day, event, n FROM named_user_day_event "
                        "ORDER BY ALL").fetchall() == incremental  # compacted, same sums
-    assert con.execute("SELECT user_id, day, n FROM rollup_user_day ORDER BY ALL"
+    assert con.execute("SELECT user_id, day, n FROM named_user_day ORDER BY ALL"
                        ).fetchall() == per_day
     assert con.execute("SELECT day, event, property, value, n FROM rollup_slices "
                        "ORDER BY ALL").fetchall() == slices
-    assert con.execute("SELECT user_id, first_day FROM rollup_first_seen ORDER BY 1"
+    assert con.execute("SELECT user_id, first_day FROM named_first_seen ORDER BY 1"
                        ).fetchall() == first
     assert con.execute(runs_sql).fetchall() == runs
     assert con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall() == per_day_users
     # Local days, not UTC days: 2024-03-31 22:30 UTC is April 1st in Berlin (UTC+2).
     row = con.execute("SELECT user_id, ts FROM events WHERE ts >= TIMESTAMP '2024-03-31 22:00' "
                       "AND ts < TIMESTAMP '2024-03-31 23:59' LIMIT 1").fetchall()[0]
-    days = [r[0] for r in con.execute("SELECT DISTINCT day FROM rollup_user_day WHERE "
+    days = [r[0] for r in con.execute("SELECT DISTINCT day FROM named_user_day WHERE "
                                       "user_id = ? AND day >= DATE '2024-03-31' AND day <= "
                                       "DATE '2024-04-01'", [row[0]]).fetchall()]
     assert date(2024, 4, 1) in days
