@@ -233,33 +233,14 @@ class _Loader:
             "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests"
         ).fetchall()[0][0]
         derive = spec.name == "events" and "session_id" not in mapping.columns
-        kept, excluded = "", ""
+        kept = ""
         if self.where:
             relation = where_filter(self.con, self.where, label, relation, types)
-            kept, excluded = f" AND {KEEP}", f", {KEEP}"
+            kept = f" AND {KEEP}"
         parsed = parsed_select(plans, relation, keep=bool(self.where))
-        numbered = parsed_select(plans, relation, numbered=derive or bool(spec.key),
-                                  keep=bool(self.where))
-        good = (f"SELECT * EXCLUDE (_reason, _reject_column, _reject_value{excluded}) FROM "
-                f"({numbered}) WHERE _reason IS NULL{kept}")
-        if derive:
-            good = with_sessions(good, self.ws.settings.session_gap_minutes, spec.name)
-        names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
         with read_errors(label, fmt), self._watch(label, estimate, passes - 2, passes):
-            if spec.key:
-                check_consistent(con, spec, mapping, good, label)
-                good = (f"SELECT * FROM ({good}) QUALIFY row_number() OVER "
-                        f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1")
-                con.execute(f"CREATE TEMP TABLE {STAGE} AS {good}")
-                good = f"SELECT * FROM {STAGE}"
-                con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
-                            f"(SELECT {ident(spec.key)} FROM {STAGE})")
-            with _parse_once(con):
-                loaded = con.execute(
-                    f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
-                    f"FROM ({good})"
-                ).fetchall()[0][0]
-        scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+            loaded, suspect = self._insert(plans, relation, ingest_id, derive=derive,
+                                           mapping=mapping, label=label)
         malformed = csv and has_csv_rejects(con)  # rows the CSV reader could not split
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE {SKIPPED} (line BIGINT)")
         if source and source.skipped:
@@ -267,7 +248,7 @@ class _Loader:
                                  [[n] for n, _, _ in source.skipped])
         with read_errors(label, fmt), self._watch(label, estimate, passes - 1, passes):
             line = line_sql(csv=csv, structural=malformed)
-            if scanned > loaded:  # a cheap count spares the second parse of a clean file
+            if suspect:  # the second parse, for the reject messages, only when rows failed
                 con.execute(
                     f"INSERT INTO rejects SELECT {ingest_id}, {literal(label)}, "
                     f"{literal(spec.name)}, {line}, _reject_column, _reject_value, _reason "
@@ -311,6 +292,47 @@ class _Loader:
             mapping.guessed, derive, round(time.monotonic() - self.started, 3), reasons,
             warnings, filtered,
         )
+
+    def _insert(self, plans: list[ColumnPlan], relation: str, ingest_id: int, *,
+                derive: bool, mapping: ResolvedMapping, label: str) -> tuple[int, bool]:
+        """Insert the good rows; returns how many, and whether any row may have failed."""
+        con, spec = self.con, self.spec
+        kept, excluded = (f" AND {KEEP}", f", {KEEP}") if self.where else ("", "")
+        numbered = parsed_select(plans, relation, numbered=derive or bool(spec.key),
+                                 keep=bool(self.where))
+        names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
+        drop = f"EXCLUDE (_reason, _reject_column, _reject_value{excluded})"
+        if not derive and not spec.key:
+            # One read of the file: every kept row goes in, a failed one marked with
+            # -ingest_id and deleted again, so the insert's count is the rows read and a
+            # clean file needs no second pass to count them.
+            with _parse_once(con):
+                scanned = con.execute(
+                    f"INSERT INTO {spec.name} BY NAME SELECT {names}, CASE WHEN _reason IS "
+                    f"NULL THEN {ingest_id} ELSE {-ingest_id} END AS _ingest_id FROM "
+                    f"(SELECT * {drop}, _reason FROM ({numbered}) WHERE true{kept})"
+                ).fetchall()[0][0]
+            failed = con.execute(f"DELETE FROM {spec.name} WHERE _ingest_id = {-ingest_id}"
+                                 ).fetchall()[0][0]
+            return scanned - failed, failed > 0
+        good = f"SELECT * {drop} FROM ({numbered}) WHERE _reason IS NULL{kept}"
+        if derive:
+            good = with_sessions(good, self.ws.settings.session_gap_minutes, spec.name)
+        if spec.key:
+            check_consistent(con, spec, mapping, good, label)
+            good = (f"SELECT * FROM ({good}) QUALIFY row_number() OVER "
+                    f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1")
+            con.execute(f"CREATE TEMP TABLE {STAGE} AS {good}")
+            good = f"SELECT * FROM {STAGE}"
+            con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
+                        f"(SELECT {ident(spec.key)} FROM {STAGE})")
+        with _parse_once(con):
+            loaded = con.execute(
+                f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
+                f"FROM ({good})"
+            ).fetchall()[0][0]
+        scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+        return loaded, scanned > loaded  # a cheap count spares the second parse of a clean file
 
     def _watch(self, label: str, estimate: int, done: int, passes: int):  # noqa: ANN202
         """Progress of one pass over the source, as a share of all passes."""

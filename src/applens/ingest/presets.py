@@ -58,7 +58,7 @@ def _lines(info: FileInfo, path: Path) -> str:
     reader = (f"read_csv({literal(str(path))}, columns={{'line': 'VARCHAR'}}, header=false, "
               f"auto_detect=false, delim={literal(chr(1))}, quote='', escape='', "
               f"strict_mode=false, compression={literal(compression)}, "
-              "max_line_size=10000000)")
+              "max_line_size=10000000, buffer_size=16000000)")  # see file_relation
     return f"SELECT row_number() OVER () AS _line, line FROM {reader}"
 
 

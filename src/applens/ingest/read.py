@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow as pa
-
 from applens._sql import ident
 from applens.engines.detect import FileInfo
 from applens.engines.duckdb import duckdb_errors
@@ -83,6 +81,8 @@ def stage_file(con, path: Path, info: FileInfo, scratch: Path,  # noqa: ANN001
 
 def stage_db_rows(con, names: list[str], batches: Iterable) -> tuple[int, str]:  # noqa: ANN001
     """A database's rows into ``RAW`` as text; returns the row count and a content fingerprint."""
+    import pyarrow as pa  # only databases are staged through Arrow
+
     columns = ", ".join(f"{ident(n)} VARCHAR" for n in names)
     con.execute(f"CREATE TEMP TABLE {RAW} ({columns})")
     schema = pa.schema([(n, pa.string()) for n in names])

@@ -83,8 +83,12 @@ def whole_number_ids(con, relation: str, sources: dict[str, str]) -> set[str]:  
 
 
 # Blank means empty or only whitespace. Text starting with a visible ASCII character cannot
-# be blank, which spares the trim (a copy of every string) on nearly all rows.
-BLANK = f"({RAW} IS NULL OR {RAW} = '' OR (ord({RAW}) NOT BETWEEN 33 AND 126 AND trim({RAW}) = ''))"
+# be blank, which spares the trim (a copy of every string) on nearly all rows; two byte
+# comparisons ('!' is 33, chr(127) follows '~') say so at about half the cost of ord().
+VISIBLE = f"({RAW} >= '!' AND {RAW} < chr(127))"
+BLANK = f"({RAW} IS NULL OR (NOT {VISIBLE} AND trim({RAW}) = ''))"
+# The typed value of a text column: NULL when blank, visible text first (nearly every row).
+TEXT = f"CASE WHEN {VISIBLE} THEN {RAW} WHEN {BLANK} THEN NULL ELSE {RAW} END"
 
 
 def _timestamp(timezone: str, ts_format: str | None) -> str:
@@ -98,8 +102,7 @@ def _timestamp(timezone: str, ts_format: str | None) -> str:
     # fast cast, and no conversion at all for UTC workspaces); text with an offset keeps
     # its instant; bare numbers are Unix seconds or milliseconds.
     naive = f"TRY_CAST({text} AS TIMESTAMP)"
-    local = (naive if timezone == "UTC"
-             else f"timezone('UTC', timezone({literal(timezone)}, {naive}))")
+    local = _local(naive, timezone)
     # A cast to TIMESTAMP silently drops an offset ("10:00+03:00" -> 10:00), so text with
     # anything zone-like after the date (+hh, -hh, Z, UTC, Europe/Berlin) takes the TZ path.
     zoned = f"regexp_matches(substr({text}, 12), '[-+A-Za-z]')"
@@ -113,6 +116,21 @@ def _timestamp(timezone: str, ts_format: str | None) -> str:
     )
 
 
+def _local(naive: str, timezone: str) -> str:
+    """A naive timestamp read as wall-clock time in ``timezone``, as naive UTC."""
+    return naive if timezone == "UTC" else (
+        f"timezone('UTC', timezone({literal(timezone)}, {naive}))")
+
+
+# The usual shape, "2024-06-01 12:30:00", parsed without trim, regexes or a zone test: a
+# strict strptime fails on anything else (a zone, a fraction, a 'T'), which then takes the
+# general path. strptime skips whitespace the general path rejects (tabs, CR), so it only
+# sees 19 characters from digit to digit. On 10M rows: ~0.8 CPU seconds instead of ~2.3.
+_PLAIN = "%Y-%m-%d %H:%M:%S"
+_PLAIN_SHAPE = (f"strlen({RAW}) = 19 AND {RAW} >= '0' AND {RAW} < ':' "
+                f"AND {RAW}[19] BETWEEN '0' AND '9'")
+
+
 def plan_column(
     column: Column, raw: str, *, timezone: str, latest: str, ts_format: str | None = None
 ) -> ColumnPlan:
@@ -124,6 +142,9 @@ def plan_column(
 
     if column.kind == "timestamp":
         parsed = f"CASE WHEN {BLANK} THEN NULL ELSE {_timestamp(timezone, ts_format)} END"
+        if not ts_format:
+            plain = f"CASE WHEN {_PLAIN_SHAPE} THEN try_strptime({RAW}, {literal(_PLAIN)}) END"
+            parsed = f"coalesce({_local(plain, timezone)}, {parsed})"
         hint = (f"does not match --ts-format {ts_format}" if ts_format else
                 "is not a timestamp (use ISO 8601 like 2024-06-01 12:30:00, Unix seconds, "
                 "or pass --ts-format)")
@@ -149,7 +170,7 @@ def plan_column(
             checks.append(Check(f"{VALUE} > {column.max_value}",
                                 literal(f"impossible {name}: above {column.max_value:g}")))
     else:
-        parsed = f"CASE WHEN {BLANK} THEN NULL ELSE {RAW} END"
+        parsed = TEXT
     return ColumnPlan(name, SQL_TYPES[column.kind], raw, parsed, tuple(checks))
 
 
