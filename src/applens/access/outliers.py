@@ -16,9 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from applens.access._base import AccessData, Answer, most_common
+from applens.anomalies.batch import detect_many
 from applens.anomalies.registry import get_detector
 from applens.errors import InvalidParameterError
 
@@ -54,20 +56,24 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
         f"SELECT {key} AS id, CAST(ts AS DATE) AS day, count(*) AS accesses FROM _acc_events "
         f"WHERE {where} AND content IS NOT NULL AND {key} IS NOT NULL {limit} GROUP BY 1, 2 "
         "ORDER BY 1, 2", wparams + (wparams if by == "person" else []))
+    # Zero-filled daily series, one per entity, all judged in one batched call.
+    idents, series = [], []
+    for ident, part in daily.groupby("id", sort=True):
+        days = pd.to_datetime(part["day"]).to_numpy()
+        span = np.arange(days[0], days[-1] + np.timedelta64(1, "D"), np.timedelta64(1, "D"))
+        values = np.zeros(len(span))
+        values[((days - days[0]) // np.timedelta64(1, "D")).astype(int)] = part["accesses"]
+        idents.append(ident)
+        series.append((values, span))
     rows = []
     judged = 0
-    for ident, part in daily.groupby("id", sort=True):
-        days = pd.date_range(part["day"].min(), part["day"].max(), freq="D")
-        series = part.set_index(pd.to_datetime(part["day"]))["accesses"].reindex(
-            days, fill_value=0).astype(float)
-        found = _detector(detector, params).fit_detect(
-            series.to_numpy(), series.index.to_numpy())
-        frame = found.to_frame()
-        judged += int((frame["status"] == "judged").sum())
-        for _, r in frame[frame["is_alert"] == 1].iterrows():
-            rows.append({by: ident, "day": pd.Timestamp(r["timestamp"]).date(),
-                         "accesses": int(r["value"]), "expected": r["expected"],
-                         "score": r["anomaly_score"]})
+    for ident, found in zip(idents, detect_many(_detector(detector, params), series),
+                            strict=True):
+        judged += int(found.judged.sum()) if found.judged is not None else len(found.values)
+        for i in np.flatnonzero(found.alert):
+            rows.append({by: ident, "day": pd.Timestamp(found.timestamps[i]).date(),
+                         "accesses": int(found.values[i]), "expected": found.expected[i],
+                         "score": found.score[i]})
     table = pd.DataFrame(rows, columns=[by, "day", "accesses", "expected", "score"])
     distance = (table["accesses"] - table["expected"]).abs() / (table["expected"] + 1) ** 0.5
     order = distance.sort_values(ascending=False, kind="stable").index
