@@ -27,12 +27,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from applens.access._base import AccessData, Answer
+from applens.access._base import AccessData, Answer, most_common
 from applens.errors import InvalidParameterError
 
 __all__ = ["after_end", "enrolled_activity", "quiet_from", "quiet_members", "robust_z"]
 
 MIN_GROUP = 5
+_LAST = "ORDER BY w1 DESC NULLS LAST, w0, program"
 
 
 def robust_z(values: pd.Series) -> pd.Series:
@@ -86,8 +87,10 @@ def enrolled_activity(data: AccessData, start: datetime | None, end: datetime | 
         "a AS (SELECT m2.user_id, m2.cohort, count(*) AS accesses, "
         f"count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM {data.PAGES} e JOIN m2 "
         "USING (user_id) WHERE e.ts >= m2.w0 AND e.ts < m2.w1 GROUP BY 1, 2), "
-        "s AS (SELECT user_id, cohort, any_value(program) AS program, any_value(w0) AS w0, "
-        "any_value(w1) AS w1 FROM m2 GROUP BY 1, 2) "
+        # Two stays of one person in one cohort: the one ending last (then starting first,
+        # then the smaller program) gives program and window, every run (any_value did not).
+        f"s AS (SELECT user_id, cohort, first(program {_LAST}) AS program, first(w0 {_LAST}) "
+        f"AS w0, first(w1 {_LAST}) AS w1 FROM m2 GROUP BY 1, 2) "
         "SELECT s.*, coalesce(a.accesses, 0) AS accesses, coalesce(a.active_days, 0) AS "
         f"active_days, last.last_seen FROM s LEFT JOIN a USING (user_id, cohort) LEFT JOIN "
         f"({data.last_seen_sql}) last USING (user_id) ORDER BY 2, 1", params)
@@ -155,8 +158,9 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
         "ORDER BY k DESC, content) AS top_content FROM top GROUP BY 1", [shown])
     people["top_content"] = people["user_id"].map(dict(zip(
         tops["user_id"], tops["top_content"], strict=True)))
-    sizes = data.df("SELECT cohort, any_value(program) AS program, count(DISTINCT user_id) AS "
-                    "members FROM _acc_members GROUP BY 1")
+    # A cohort whose stays name different programs: the most frequent, ties to the smallest.
+    sizes = data.df(f"SELECT cohort, {most_common('program')} AS program, count(DISTINCT "
+                    "user_id) AS members FROM _acc_members GROUP BY 1")
     per = people.groupby("cohort").agg(people=("user_id", "nunique"),
                                        accesses=("accesses", "sum")).reset_index()
     cohorts = sizes.merge(per, on="cohort", how="inner")
