@@ -8,7 +8,7 @@ seasons, its level-shift and episode windows), and judges the whole line in one
 ``detect`` call. NaN rows contribute to no statistic, so every row of a series sees
 exactly the history it would see alone; the rows are then cut back into one
 :class:`Detection` per series. It is the same detector code, not a second detector
-(``tests/unit/anomalies/test_batch.py`` holds it equal to one call per series).
+(``tests/unit/anomalies/test_anomalies_batch.py`` holds it equal to one call per series).
 
 Only daily count series (whole numbers >= 0, one row per day, no gaps) of a calibrated
 detector are batched; any other series, or another detector, is judged on its own.
