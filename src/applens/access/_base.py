@@ -33,6 +33,8 @@ from applens.ingest.sql import literal
 
 __all__ = ["AccessData", "Answer", "day_range", "most_common"]
 
+_EVENTS = "__events__"  # where the events scan goes in ``AccessData._events_sql``
+
 
 
 
@@ -173,18 +175,20 @@ class AccessData:
         if logged:
             source = (f"SELECT e.ts, CAST(e.user_id AS VARCHAR) AS user_id, {ip} AS ip, "
                       f"p.content, {self._event_cohort()} AS cohort "
-                      f"FROM events e {paths}")
+                      f"FROM {_EVENTS} e {paths}")
         else:  # the person's latest stay started by then
             source = (f"SELECT e.ts, CAST(e.user_id AS VARCHAR) AS user_id, {ip} AS ip, "
-                      f"p.content, m.cohort FROM events e {paths} ASOF LEFT JOIN "
+                      f"p.content, m.cohort FROM {_EVENTS} e {paths} ASOF LEFT JOIN "
                       "(SELECT user_id, cohort, coalesce(start_date, TIMESTAMP '1900-01-01') "
                       "AS start_date FROM _acc_members) m ON CAST(e.user_id AS VARCHAR) = "
                       "m.user_id AND e.ts >= m.start_date")
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW _acc_events AS SELECT s.ts, s.user_id, s.ip, s.content,"
+        self._events_sql = (
+            "SELECT s.ts, s.user_id, s.ip, s.content,"
             " CASE WHEN c.excluded OR c.bad_dates THEN NULL ELSE c.cohort END AS cohort, "
             "CASE WHEN c.excluded OR c.bad_dates THEN NULL ELSE c.program END AS program, "
             f"c.excluded AS staff FROM ({source}) s LEFT JOIN _acc_cohorts c USING (cohort)")
+        con.execute("CREATE OR REPLACE TEMP VIEW _acc_events AS "
+                    + self._events_sql.replace(_EVENTS, "events"))
 
     def _event_cohort(self) -> str:
         """The log's cohort id as text, cheaply: whole numbers stored as DOUBLE lose '.0'."""
@@ -249,6 +253,14 @@ class AccessData:
             parts.append(f"{prefix}ts < ?")
             params.append(end)
         return " AND ".join(parts), params
+
+    def events_where(self, condition: str) -> str:
+        """``_acc_events`` as a subquery, with ``condition`` (on the ``events`` table's own
+        columns) applied to the scan first: DuckDB does not push a filter such as a list of
+        days through the view's joins, so a question that needs a few days or people reads
+        only their rows."""
+        return "(" + self._events_sql.replace(
+            _EVENTS, f"(SELECT * FROM events WHERE {condition})") + ")"
 
     # The content requests without cohorts: lighter than _acc_events where no cohort is needed.
     PAGES = ("(SELECT CAST(e.user_id AS VARCHAR) AS user_id, e.ts, p.content FROM events e "

@@ -80,12 +80,14 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
     table = table.loc[order].head(n).reset_index(drop=True)
     # One scan for every flagged day: its most read item and busiest person.
     days = [datetime(d.year, d.month, d.day) for d in table["day"]]
-    hits = data.df(
+    flagged = [d.date() for d in days]
+    hits = data.df(  # the flagged days' rows only, filtered before the joins
         "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::DATE[]) AS day) "
         f"SELECT f.id, CAST(f.day AS TIMESTAMP) AS day, {most_common('e.content')} AS "
-        f"top_content, {most_common('e.user_id')} AS busiest_person FROM _acc_events e JOIN f "
+        f"top_content, {most_common('e.user_id')} AS busiest_person FROM "
+        f"{data.events_where('list_contains(?::DATE[], CAST(ts AS DATE))')} e JOIN f "
         f"ON e.{key} = f.id AND CAST(e.ts AS DATE) = f.day WHERE e.content IS NOT NULL "
-        "GROUP BY 1, 2", [[str(i) for i in table[by]], [d.date() for d in days]]
+        "GROUP BY 1, 2", [[str(i) for i in table[by]], flagged, sorted(set(flagged))]
     ) if len(table) else pd.DataFrame(columns=["id", "day", "top_content", "busiest_person"])
     found_at = {(str(i), pd.Timestamp(d)): (c, u) for i, d, c, u in hits.itertuples(
         index=False, name=None)}
