@@ -256,13 +256,13 @@ class AccessData:
             params.append(end)
         return " AND ".join(parts), params
 
-    def events_where(self, condition: str) -> str:
+    def events_where(self, condition: str, table: str = "events") -> str:
         """``_acc_events`` as a subquery, with ``condition`` (on the ``events`` table's own
         columns) applied to the scan first: DuckDB does not push a filter such as a list of
         days through the view's joins, so a question that needs a few days or people reads
-        only their rows."""
+        only their rows. ``table``: a table of some of the events' rows, read instead."""
         return "(" + self._events_sql.replace(
-            _EVENTS, f"(SELECT * FROM events WHERE {condition})") + ")"
+            _EVENTS, f"(SELECT * FROM {table} WHERE {condition})") + ")"
 
     # The content requests without cohorts: lighter than _acc_events where no cohort is needed.
     PAGES = ("(SELECT CAST(e.user_id AS VARCHAR) AS user_id, e.ts, p.content FROM events e "
