@@ -157,33 +157,34 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     frame["events"] = frame["pages"]
     opts = data.options
     seconds = int(opts.burst_seconds)
-    # The rules on whole columns; the sentences only for the rows they flag (few).
     burst = frame["burst"] >= opts.burst_pages
     regular = is_regular(frame["regular_share"], frame["events"]).fillna(False).astype(bool)
     fast = (frame["median_gap_s"] < FAST_GAP_S) & (frame["events"] >= MIN_EVENTS)
     many_ips = (frame["ips_per_day"] >= opts.max_ips_per_day) if entity == "user" else \
         pd.Series(False, index=frame.index)
     crowded = frame["users_per_ip"] >= opts.max_accounts_per_ip
-    any_reason = burst | regular | fast | many_ips | crowded
-    reasons: list[list[str]] = [[] for _ in range(len(frame))]
-    for i in map(int, any_reason.to_numpy().nonzero()[0]):
-        row, why = frame.iloc[i], reasons[i]
-        if burst.iloc[i]:
-            why.append(f"{count(row['burst'])} pages in {seconds} s")
-        if regular.iloc[i] or fast.iloc[i]:
-            why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
-                       f"{', metronome' if regular.iloc[i] else ''})")
-        if many_ips.iloc[i]:
-            why.append(f"{count(row['ips_per_day'])} IPs on {cell(row['ip_day'])}")
-        if crowded.iloc[i]:
-            what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
-            why.append(f"{count(row['users_per_ip'])} {what}")
-    frame["reasons"] = ["; ".join(r) for r in reasons]
-    frame["n_reasons"] = [len(r) for r in reasons]
+    # The rules on whole columns; the sentences only for the rows shown (few).
+    frame["n_reasons"] = (burst.astype(int) + (regular | fast).astype(int)
+                          + many_ips.astype(int) + crowded.astype(int))
     flagged = frame[frame["n_reasons"] > 0].copy()
     flagged["burst"] = flagged["burst"].fillna(0)
     flagged = flagged.rename_axis("id").sort_values(  # the id breaks ties
         ["n_reasons", "burst", "events", "id"], ascending=[False, False, False, True]).head(n)
+    what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
+    reasons = []
+    for i in flagged.index:
+        row, why = flagged.loc[i], []
+        if burst[i]:
+            why.append(f"{count(row['burst'])} pages in {seconds} s")
+        if regular[i] or fast[i]:
+            why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
+                       f"{', metronome' if regular[i] else ''})")
+        if many_ips[i]:
+            why.append(f"{count(row['ips_per_day'])} IPs on {cell(row['ip_day'])}")
+        if crowded[i]:
+            why.append(f"{count(row['users_per_ip'])} {what}")
+        reasons.append("; ".join(why))
+    flagged["reasons"] = reasons
     # The shown entities' rows in the range, read once: everything below reads only these.
     where, params = data.where(start, end)
     data.con.execute(f"CREATE OR REPLACE TEMP TABLE {_FLAGGED} AS SELECT * FROM events WHERE "
