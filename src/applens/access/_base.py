@@ -8,8 +8,9 @@ three temp relations on the DuckDB connection:
 * ``_acc_members``: one row per stay of a person in a cohort: the ``memberships`` rows with a
   ``user_id``, plus every (user, cohort) pair the log itself names (``events.cohort``, as the
   access-log preset stores ``cohort_id``), dated by the cohort's row;
-* ``_acc_events``: the events as ``ts, user_id, ip, content, cohort, program``, where
-  ``content`` is the path turned into a content item (see :class:`ContentRules`) and
+* ``_acc_events``: the events as ``ts, user_id, ip, content, unit, cohort, program``, where
+  ``content`` is the path turned into a content item (see :class:`ContentRules`), ``unit``
+  what its owning program is decided on (``_rules.unit_sql``), and
   ``cohort`` is the cohort the log line names, else the person's latest stay started by then.
 
 Bad memberships never disappear silently: ``AccessData.rejects`` counts stays that end
@@ -26,12 +27,14 @@ from typing import Any
 
 import pandas as pd
 
-from applens.access._rules import AccessOptions, ContentRules, _model, content_sql
+from applens.access._rules import AccessOptions, ContentRules, _model, content_sql, unit_sql
 from applens.errors import ConfigError, NotFoundError
 from applens.formatting import count
 from applens.ingest.sql import literal
 
 __all__ = ["AccessData", "Answer", "day_range", "most_common"]
+
+_EVENTS = "__events__"  # where the events scan goes in ``AccessData._events_sql``
 
 
 
@@ -165,26 +168,29 @@ class AccessData:
                     "(SELECT cohort FROM _acc_cohorts) OR cohort IN (SELECT cohort FROM "
                     "_acc_cohorts WHERE excluded)")
         # Paths repeat: the rules run once per distinct path, not once per request.
-        con.execute("CREATE OR REPLACE TEMP TABLE _acc_paths AS SELECT path, "
+        con.execute("CREATE OR REPLACE TEMP TABLE _acc_paths AS SELECT path, content, "
+                    f"{unit_sql('content', self.rules)} AS unit FROM (SELECT path, "
                     f"{content_sql('path', self.rules)} AS content FROM (SELECT DISTINCT path "
-                    "FROM events WHERE path IS NOT NULL)")
+                    "FROM events WHERE path IS NOT NULL))")
         ip = "CAST(e.ip AS VARCHAR)" if "ip" in self.columns else "NULL::VARCHAR"
         paths = "LEFT JOIN _acc_paths p ON p.path = e.path"
         if logged:
             source = (f"SELECT e.ts, CAST(e.user_id AS VARCHAR) AS user_id, {ip} AS ip, "
-                      f"p.content, {self._event_cohort()} AS cohort "
-                      f"FROM events e {paths}")
+                      f"p.content, p.unit, {self._event_cohort()} AS cohort "
+                      f"FROM {_EVENTS} e {paths}")
         else:  # the person's latest stay started by then
             source = (f"SELECT e.ts, CAST(e.user_id AS VARCHAR) AS user_id, {ip} AS ip, "
-                      f"p.content, m.cohort FROM events e {paths} ASOF LEFT JOIN "
+                      f"p.content, p.unit, m.cohort FROM {_EVENTS} e {paths} ASOF LEFT JOIN "
                       "(SELECT user_id, cohort, coalesce(start_date, TIMESTAMP '1900-01-01') "
                       "AS start_date FROM _acc_members) m ON CAST(e.user_id AS VARCHAR) = "
                       "m.user_id AND e.ts >= m.start_date")
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW _acc_events AS SELECT s.ts, s.user_id, s.ip, s.content,"
+        self._events_sql = (
+            "SELECT s.ts, s.user_id, s.ip, s.content, s.unit,"
             " CASE WHEN c.excluded OR c.bad_dates THEN NULL ELSE c.cohort END AS cohort, "
             "CASE WHEN c.excluded OR c.bad_dates THEN NULL ELSE c.program END AS program, "
             f"c.excluded AS staff FROM ({source}) s LEFT JOIN _acc_cohorts c USING (cohort)")
+        con.execute("CREATE OR REPLACE TEMP VIEW _acc_events AS "
+                    + self._events_sql.replace(_EVENTS, "events"))
 
     def _event_cohort(self) -> str:
         """The log's cohort id as text, cheaply: whole numbers stored as DOUBLE lose '.0'."""
@@ -249,6 +255,14 @@ class AccessData:
             parts.append(f"{prefix}ts < ?")
             params.append(end)
         return " AND ".join(parts), params
+
+    def events_where(self, condition: str, table: str = "events") -> str:
+        """``_acc_events`` as a subquery, with ``condition`` (on the ``events`` table's own
+        columns) applied to the scan first: DuckDB does not push a filter such as a list of
+        days through the view's joins, so a question that needs a few days or people reads
+        only their rows. ``table``: a table of some of the events' rows, read instead."""
+        return "(" + self._events_sql.replace(
+            _EVENTS, f"(SELECT * FROM {table} WHERE {condition})") + ")"
 
     # The content requests without cohorts: lighter than _acc_events where no cohort is needed.
     PAGES = ("(SELECT CAST(e.user_id AS VARCHAR) AS user_id, e.ts, p.content FROM events e "

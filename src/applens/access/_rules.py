@@ -12,7 +12,7 @@ from applens.errors import ConfigError
 from applens.ingest.sql import literal
 from applens.models.bot_features import ASSET_PATTERN
 
-__all__ = ["AccessOptions", "ContentRules", "content_sql"]
+__all__ = ["AccessOptions", "ContentRules", "content_sql", "unit_sql"]
 
 
 class ContentRules(BaseModel):
@@ -112,3 +112,12 @@ def content_sql(column: str, rules: ContentRules) -> str:
             f"THEN NULL ELSE {named} END")
 
 
+def unit_sql(column: str, rules: ContentRules) -> str:
+    """SQL for the unit a content item's owner is decided on (cross-program access): the
+    owning program itself under ``programs`` rules (the first match; NULL: none), else the
+    item's section, its first path segment."""
+    if not rules.programs:
+        return f"split_part({column}, '/', 1)"
+    cases = " ".join(f"WHEN regexp_matches({column}, {literal(p)}) THEN {literal(v)}"
+                     for p, v in rules.programs.items())
+    return f"CASE {cases} END"

@@ -19,63 +19,74 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from applens.access._base import AccessData, Answer, most_common
+from applens.access._base import AccessData, Answer
 from applens.access._changepoint import change_points
-from applens.ingest.sql import literal
 
-__all__ = ["cross_program", "owners_sql"]
+__all__ = ["cross_program"]
 
 MIN_READERS = 3
 
 
-def owners_sql(data: AccessData) -> str:
-    """SQL with one row per owned content item: ``content, owner``."""
-    rules = data.rules.programs
-    if rules:
-        cases = " ".join(f"WHEN regexp_matches(content, {literal(p)}) THEN {literal(v)}"
-                         for p, v in rules.items())
-        return ("SELECT content, owner FROM (SELECT DISTINCT content, CASE "
-                f"{cases} END AS owner FROM _acc_paths WHERE content IS NOT NULL) "
-                "WHERE owner IS NOT NULL")
+def _owners_sql(data: AccessData) -> str:
+    """SQL with one row per owned unit, ``unit, owner``, from ``_acc_xcounts``."""
+    if data.rules.programs:
+        return "SELECT DISTINCT unit, unit AS owner FROM _acc_paths WHERE unit IS NOT NULL"
     share = float(data.options.owner_share)
-    section = "split_part(content, '/', 1)"
-    return (f"WITH r AS (SELECT {section} AS section, program, count(*) AS hits, "
-            "count(DISTINCT user_id) AS people FROM _acc_events WHERE content IS NOT NULL AND "
-            "program IS NOT NULL GROUP BY ALL), "
-            "t AS (SELECT section, sum(hits) AS total, arg_max(program, hits) AS owner, "
-            "max(hits) AS top, sum(people) AS readers FROM r GROUP BY 1) "
-            # the items from the path table (every item of the log), not a second scan
-            "SELECT DISTINCT p.content, t.owner FROM _acc_paths p JOIN t ON "
-            f"split_part(p.content, '/', 1) = t.section WHERE t.top >= {share} * t.total AND "
-            f"t.readers >= {MIN_READERS}")
+    return ("WITH h AS (SELECT unit, program, sum(hits) AS hits FROM _acc_xcounts WHERE "
+            "by_person = 0 GROUP BY 1, 2), r AS (SELECT x.unit, y.program, count(DISTINCT "
+            "x.user_id) AS people FROM _acc_xcounts x JOIN _acc_cohorts y USING (cohort) WHERE "
+            "x.by_person = 1 GROUP BY 1, 2), "
+            "t AS (SELECT unit, sum(hits) AS total, arg_max(program, hits) AS owner, "
+            "max(hits) AS top, sum(people) AS readers FROM h JOIN r USING (unit, program) "
+            f"GROUP BY 1) SELECT unit, owner FROM t WHERE top >= {share} * total AND "
+            f"readers >= {MIN_READERS}")
 
 
 def cross_program(data: AccessData, *, start: datetime | None = None,
                   end: datetime | None = None, n: int = 20, penalty: float = 3.0,
                   min_days: int = 7) -> Answer:
     """Question 4 (see the module docstring)."""
+    con = data.con
     where, params = data.where(start, end, "e")
-    data.con.execute(f"CREATE OR REPLACE TEMP TABLE _acc_owners AS {owners_sql(data)}")
-    # One scan for the daily share, the people and each person's cross reads per program
-    # (three grouping sets; the last picks other_program with ties to the smaller name).
-    # A person's stay: the most frequent (cohort, program) pair, ties to the smallest, so a
-    # person who moved cohorts gets the same one every run (any_value did not).
-    stay = most_common("struct_pack(cohort := cohort, program := program)")
-    both = data.df(
-        "WITH x AS (SELECT CAST(e.ts AS DATE) AS day, e.ts, e.program, e.cohort, o.owner, "
-        "CASE WHEN o.owner <> e.program THEN e.user_id END AS who FROM _acc_events e JOIN "
-        f"_acc_owners o USING (content) WHERE {where} AND e.program IS NOT NULL) "
-        "SELECT grouping(day) AS by_person, grouping(owner) = 0 AS by_owner, day, who AS "
-        f"user_id, owner, ({stay}).program AS program, ({stay}).cohort AS cohort, "
-        "count(who) AS cross_accesses, count(*) AS accesses, min(ts) AS first_cross, "
-        "max(ts) AS last_cross FROM x GROUP BY GROUPING SETS ((day), (who), (who, owner))",
-        params)
-    owners = both[both["by_owner"] & both["user_id"].notna()].sort_values(
-        ["user_id", "cross_accesses", "owner"], ascending=[True, False, True]
-    ).drop_duplicates("user_id").set_index("user_id")["owner"]
-    both = both[~both["by_owner"]].assign(other_program=lambda f: f["user_id"].map(owners))
-    daily = both[both["by_person"] == 0][["day", "cross_accesses", "accesses"]].sort_values(
-        "day").reset_index(drop=True)
+    # One scan for everything: requests per (day, unit, program) and per (person, unit,
+    # cohort) (the cohort gives the program). Owners read all requests (the range does not
+    # change who owns a section); the answer counts those in the range (the FILTERs).
+    ranged = "FILTER (WHERE r)" if params else ""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _acc_xcounts AS WITH x AS (SELECT CAST(e.ts AS DATE) AS "
+        f"day, e.ts, e.user_id, e.cohort, e.program, e.unit, {where} AS r FROM _acc_events e "
+        "WHERE e.program IS NOT NULL AND e.unit IS NOT NULL) "
+        "SELECT grouping(day) AS by_person, day, unit, program, user_id, cohort, count(*) AS "
+        f"hits, count(*) {ranged} AS accesses, count(user_id) {ranged} AS named, "
+        f"min(ts) {ranged} AS first_ts, max(ts) {ranged} AS last_ts FROM x GROUP BY GROUPING "
+        "SETS ((day, unit, program), (user_id, unit, cohort))", params)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _acc_unit_owners AS {_owners_sql(data)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE _acc_owners AS SELECT DISTINCT p.content, "
+                "o.owner FROM _acc_paths p JOIN _acc_unit_owners o USING (unit)")
+    daily = data.df(  # count(who) before: a request without a person is not cross
+        "SELECT day, CAST(coalesce(sum(named) FILTER (WHERE o.owner <> x.program), 0) AS "
+        "BIGINT) AS cross_accesses, CAST(sum(accesses) AS BIGINT) AS accesses FROM "
+        "_acc_xcounts x JOIN "
+        "_acc_unit_owners o USING (unit) WHERE by_person = 0 GROUP BY 1 HAVING sum(accesses) > 0 "
+        "ORDER BY 1")
+    # A person's stay: the most frequent (cohort, program) pair of their cross requests,
+    # ties to the smallest, and the other program: most read, ties to the smaller name, so
+    # a person who moved cohorts gets the same one every run.
+    people = data.df(
+        "WITH c AS (SELECT x.user_id, x.cohort, y.program, o.owner, x.accesses AS k, "
+        "x.first_ts, x.last_ts FROM _acc_xcounts x JOIN _acc_unit_owners o USING (unit) JOIN "
+        "_acc_cohorts y USING (cohort) WHERE "
+        "by_person = 1 AND x.user_id IS NOT NULL AND x.accesses > 0 AND o.owner <> y.program), "
+        "stay AS (SELECT user_id, first(cohort ORDER BY k DESC, cohort, program) AS cohort, "
+        "first(program ORDER BY k DESC, cohort, program) AS program FROM (SELECT user_id, "
+        "cohort, program, sum(k) AS k FROM c GROUP BY ALL) GROUP BY 1), "
+        "other AS (SELECT user_id, first(owner ORDER BY k DESC, owner) AS other_program FROM "
+        "(SELECT user_id, owner, sum(k) AS k FROM c GROUP BY ALL) GROUP BY 1) "
+        "SELECT user_id, stay.program, stay.cohort, CAST(sum(k) AS BIGINT) AS cross_accesses, "
+        "min(first_ts) AS first_cross, max(last_ts) AS last_cross, other.other_program FROM c "
+        "JOIN stay USING (user_id) JOIN other USING (user_id) GROUP BY ALL "
+        "ORDER BY cross_accesses DESC, user_id LIMIT ?", [int(n)])
+    con.execute("DROP TABLE _acc_xcounts")
     daily["share"] = daily["cross_accesses"] / daily["accesses"].clip(lower=1)
     cuts = change_points(daily["share"].to_numpy(), min_size=min_days, penalty=penalty)
     bounds = [0, *cuts, len(daily)]
@@ -90,10 +101,6 @@ def cross_program(data: AccessData, *, start: datetime | None = None,
          "share_after": segments["share"].iloc[i + 1],
          "direction": "up" if segments["share"].iloc[i + 1] > segments["share"].iloc[i]
          else "down"} for i, k in enumerate(cuts)])
-    people = both[(both["by_person"] == 1) & both["user_id"].notna()].sort_values(
-        ["cross_accesses", "user_id"], ascending=[False, True]).head(n)[
-        ["user_id", "program", "cohort", "cross_accesses", "first_cross", "last_cross",
-         "other_program"]].reset_index(drop=True)
     data_ = {"change_days": [str(d) for d in changes.get("day", [])],
              "owned_items": int(data.con.execute(
                  "SELECT count(*) FROM _acc_owners").fetchall()[0][0]),

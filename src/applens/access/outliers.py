@@ -16,9 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from applens.access._base import AccessData, Answer, most_common
+from applens.anomalies.batch import detect_many
 from applens.anomalies.registry import get_detector
 from applens.errors import InvalidParameterError
 
@@ -54,32 +56,38 @@ def outlier_days(data: AccessData, *, by: Literal["cohort", "program", "person"]
         f"SELECT {key} AS id, CAST(ts AS DATE) AS day, count(*) AS accesses FROM _acc_events "
         f"WHERE {where} AND content IS NOT NULL AND {key} IS NOT NULL {limit} GROUP BY 1, 2 "
         "ORDER BY 1, 2", wparams + (wparams if by == "person" else []))
+    # Zero-filled daily series, one per entity, all judged in one batched call.
+    idents, series = [], []
+    for ident, part in daily.groupby("id", sort=True):
+        days = pd.to_datetime(part["day"]).to_numpy()
+        span = np.arange(days[0], days[-1] + np.timedelta64(1, "D"), np.timedelta64(1, "D"))
+        values = np.zeros(len(span))
+        values[((days - days[0]) // np.timedelta64(1, "D")).astype(int)] = part["accesses"]
+        idents.append(ident)
+        series.append((values, span))
     rows = []
     judged = 0
-    for ident, part in daily.groupby("id", sort=True):
-        days = pd.date_range(part["day"].min(), part["day"].max(), freq="D")
-        series = part.set_index(pd.to_datetime(part["day"]))["accesses"].reindex(
-            days, fill_value=0).astype(float)
-        found = _detector(detector, params).fit_detect(
-            series.to_numpy(), series.index.to_numpy())
-        frame = found.to_frame()
-        judged += int((frame["status"] == "judged").sum())
-        for _, r in frame[frame["is_alert"] == 1].iterrows():
-            rows.append({by: ident, "day": pd.Timestamp(r["timestamp"]).date(),
-                         "accesses": int(r["value"]), "expected": r["expected"],
-                         "score": r["anomaly_score"]})
+    for ident, found in zip(idents, detect_many(_detector(detector, params), series),
+                            strict=True):
+        judged += int(found.judged.sum()) if found.judged is not None else len(found.values)
+        for i in np.flatnonzero(found.alert):
+            rows.append({by: ident, "day": pd.Timestamp(found.timestamps[i]).date(),
+                         "accesses": int(found.values[i]), "expected": found.expected[i],
+                         "score": found.score[i]})
     table = pd.DataFrame(rows, columns=[by, "day", "accesses", "expected", "score"])
     distance = (table["accesses"] - table["expected"]).abs() / (table["expected"] + 1) ** 0.5
     order = distance.sort_values(ascending=False, kind="stable").index
     table = table.loc[order].head(n).reset_index(drop=True)
     # One scan for every flagged day: its most read item and busiest person.
     days = [datetime(d.year, d.month, d.day) for d in table["day"]]
-    hits = data.df(
+    flagged = [d.date() for d in days]
+    hits = data.df(  # the flagged days' rows only, filtered before the joins
         "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::DATE[]) AS day) "
         f"SELECT f.id, CAST(f.day AS TIMESTAMP) AS day, {most_common('e.content')} AS "
-        f"top_content, {most_common('e.user_id')} AS busiest_person FROM _acc_events e JOIN f "
+        f"top_content, {most_common('e.user_id')} AS busiest_person FROM "
+        f"{data.events_where('list_contains(?::DATE[], CAST(ts AS DATE))')} e JOIN f "
         f"ON e.{key} = f.id AND CAST(e.ts AS DATE) = f.day WHERE e.content IS NOT NULL "
-        "GROUP BY 1, 2", [[str(i) for i in table[by]], [d.date() for d in days]]
+        "GROUP BY 1, 2", [[str(i) for i in table[by]], flagged, sorted(set(flagged))]
     ) if len(table) else pd.DataFrame(columns=["id", "day", "top_content", "busiest_person"])
     found_at = {(str(i), pd.Timestamp(d)): (c, u) for i, d, c, u in hits.itertuples(
         index=False, name=None)}

@@ -27,12 +27,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from applens.access._base import AccessData, Answer
+from applens.access._base import AccessData, Answer, most_common
 from applens.errors import InvalidParameterError
 
 __all__ = ["after_end", "enrolled_activity", "quiet_from", "quiet_members", "robust_z"]
 
 MIN_GROUP = 5
+_LAST = "ORDER BY w1 DESC NULLS LAST, w0, program"
 
 
 def robust_z(values: pd.Series) -> pd.Series:
@@ -86,8 +87,10 @@ def enrolled_activity(data: AccessData, start: datetime | None, end: datetime | 
         "a AS (SELECT m2.user_id, m2.cohort, count(*) AS accesses, "
         f"count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM {data.PAGES} e JOIN m2 "
         "USING (user_id) WHERE e.ts >= m2.w0 AND e.ts < m2.w1 GROUP BY 1, 2), "
-        "s AS (SELECT user_id, cohort, any_value(program) AS program, any_value(w0) AS w0, "
-        "any_value(w1) AS w1 FROM m2 GROUP BY 1, 2) "
+        # Two stays of one person in one cohort: the one ending last (then starting first,
+        # then the smaller program) gives program and window, every run (any_value did not).
+        f"s AS (SELECT user_id, cohort, first(program {_LAST}) AS program, first(w0 {_LAST}) "
+        f"AS w0, first(w1 {_LAST}) AS w1 FROM m2 GROUP BY 1, 2) "
         "SELECT s.*, coalesce(a.accesses, 0) AS accesses, coalesce(a.active_days, 0) AS "
         f"active_days, last.last_seen FROM s LEFT JOIN a USING (user_id, cohort) LEFT JOIN "
         f"({data.last_seen_sql}) last USING (user_id) ORDER BY 2, 1", params)
@@ -136,43 +139,49 @@ def after_end(data: AccessData, *, start: datetime | None = None, end: datetime 
         "CREATE OR REPLACE TEMP TABLE _acc_ends AS SELECT user_id, max(end_date) AS ended, "
         f"first(cohort {last}) AS cohort, first(program {last}) AS program FROM "
         "_acc_members GROUP BY 1 HAVING count(end_date) = count(*)")
-    data.con.execute(
-        "CREATE OR REPLACE TEMP TABLE _acc_after AS SELECT e.user_id, e.ts, e.content FROM "
-        f"{data.PAGES} e JOIN _acc_ends ends USING (user_id) WHERE {where} AND "
-        f"e.ts >= ends.ended + INTERVAL {grace} DAY", params)
+    # The per-person table in one aggregating scan (the rows after the end can be most of
+    # a log: they are never materialized).
+    after = f"{where} AND e.ts >= n.ended + INTERVAL {grace} DAY"
     people = data.df(
-        "WITH p AS (SELECT user_id, count(*) AS accesses, count(DISTINCT CAST(ts AS DATE)) AS "
-        "active_days, min(ts) AS first_after, max(ts) AS last_after FROM _acc_after GROUP BY "
-        "1) SELECT p.user_id, n.cohort, n.program, CAST(n.ended AS DATE) AS ended, p.accesses, "
+        "WITH p AS (SELECT user_id, count(*) AS accesses, count(DISTINCT CAST(e.ts AS DATE)) "
+        "AS active_days, min(e.ts) AS first_after, max(e.ts) AS last_after FROM "
+        f"{data.PAGES} e JOIN _acc_ends n USING (user_id) WHERE {after} GROUP BY 1) "
+        "SELECT p.user_id, n.cohort, n.program, CAST(n.ended AS DATE) AS ended, p.accesses, "
         "p.active_days, p.first_after, p.last_after, date_diff('day', n.ended, p.last_after) "
         "AS days_after_end FROM p JOIN _acc_ends n USING (user_id) ORDER BY active_days DESC, "
-        "accesses DESC, user_id")
+        "accesses DESC, user_id", params)
     shown = people["user_id"].head(n).tolist()  # their most read items: for the shown only
     tops = data.df(
-        "WITH top AS (SELECT user_id, content, count(*) AS k FROM _acc_after WHERE user_id IN "
-        "(SELECT unnest(?::VARCHAR[])) GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
-        "user_id ORDER BY k DESC, content) <= 3) SELECT user_id, string_agg(content, ', ' "
-        "ORDER BY k DESC, content) AS top_content FROM top GROUP BY 1", [shown])
+        "WITH top AS (SELECT e.user_id, e.content, count(*) AS k FROM (SELECT CAST(e.user_id AS "
+        "VARCHAR) AS user_id, e.ts, p.content FROM (SELECT * FROM events WHERE CAST(user_id AS "
+        "VARCHAR) IN (SELECT unnest(?::VARCHAR[]))) e JOIN _acc_paths p ON p.path = e.path "
+        f"WHERE p.content IS NOT NULL) e JOIN _acc_ends n USING (user_id) WHERE {after} "
+        "GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY e.user_id ORDER BY k DESC, "
+        "e.content) <= 3) SELECT user_id, string_agg(content, ', ' ORDER BY k DESC, content) "
+        "AS top_content FROM top GROUP BY 1", [shown, *params])
     people["top_content"] = people["user_id"].map(dict(zip(
         tops["user_id"], tops["top_content"], strict=True)))
-    sizes = data.df("SELECT cohort, any_value(program) AS program, count(DISTINCT user_id) AS "
-                    "members FROM _acc_members GROUP BY 1")
+    # A cohort whose stays name different programs: the most frequent, ties to the smallest.
+    sizes = data.df(f"SELECT cohort, {most_common('program')} AS program, count(DISTINCT "
+                    "user_id) AS members FROM _acc_members GROUP BY 1")
     per = people.groupby("cohort").agg(people=("user_id", "nunique"),
                                        accesses=("accesses", "sum")).reset_index()
     cohorts = sizes.merge(per, on="cohort", how="inner")
     cohorts["share"] = cohorts["people"] / cohorts["members"].clip(lower=1)
     cohorts = cohorts.sort_values(["accesses", "cohort"], ascending=[False, True])
+    # The ten items per program by requests first (a small count), then distinct people for
+    # those ten only, reading their requests alone: counting people for every item was most
+    # of the question's time.
     content = data.df(
-        # The ten items per program by requests first (a small count), then distinct people
-        # for those ten only: counting people for every item was most of the question's time.
-        "WITH t AS (SELECT n.program, a.content, count(*) AS accesses FROM _acc_after a JOIN "
-        "_acc_ends n USING (user_id) GROUP BY 1, 2 QUALIFY row_number() OVER (PARTITION BY "
-        "n.program ORDER BY count(*) DESC, a.content) <= 10) SELECT t.program, t.content, "
-        "any_value(t.accesses) AS accesses, count(DISTINCT a.user_id) AS people FROM t JOIN "
-        "_acc_ends n ON n.program IS NOT DISTINCT FROM t.program JOIN _acc_after a ON "
-        "a.user_id = n.user_id AND "
-        "a.content = t.content GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2")
-    data.con.execute("DROP TABLE _acc_after")  # most of a log can be after the end: free it
+        "WITH t AS (SELECT n.program, e.content, count(*) AS accesses FROM "
+        f"{data.PAGES} e JOIN _acc_ends n USING (user_id) WHERE {after} GROUP BY 1, 2 "
+        "QUALIFY row_number() OVER (PARTITION BY n.program ORDER BY count(*) DESC, e.content) "
+        "<= 10) SELECT t.program, t.content, max(t.accesses) AS accesses, count(DISTINCT "
+        "e.user_id) AS people FROM (SELECT CAST(e.user_id AS VARCHAR) AS user_id, e.ts, "
+        "p.content FROM events e JOIN (SELECT path, content FROM _acc_paths WHERE content IN "
+        "(SELECT content FROM t)) p ON p.path = e.path) e JOIN _acc_ends n USING (user_id) "
+        "JOIN t ON t.content = e.content AND t.program IS NOT DISTINCT FROM n.program "
+        f"WHERE {after} GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [*params, *params])
     return Answer("after-end", people.head(n), {"cohorts": cohorts.reset_index(drop=True),
                                                 "content": content},
                   {"people": int(len(people)), "accesses": int(people["accesses"].sum())},

@@ -39,6 +39,9 @@ from applens.models.bot_features import bot_features
 __all__ = ["read_places", "scrapers"]
 
 FAST_GAP_S = 2.0
+# The rows of a few entities, filtered on the events scan itself (before any join).
+_ONLY = "CAST({key} AS VARCHAR) IN (SELECT unnest(?::VARCHAR[]))"
+_FLAGGED = "_acc_flagged"
 
 
 def read_places(path: str | Path) -> pd.DataFrame:
@@ -101,7 +104,7 @@ def _screen(data: AccessData, key: str, start: datetime | None, end: datetime | 
 
 
 def ips_per_day(data: AccessData, ids: list[str], start: datetime | None,
-                end: datetime | None) -> pd.DataFrame:
+                end: datetime | None, table: str = "events") -> pd.DataFrame:
     """Per account of ``ids``: the most addresses it used in one day, and that day."""
     if not ids:
         return pd.DataFrame({"ips_per_day": pd.Series(dtype="int64"),
@@ -112,38 +115,28 @@ def ips_per_day(data: AccessData, ids: list[str], start: datetime | None,
         "SELECT user_id AS id, max(k) AS ips_per_day, arg_max(day, (k, -epoch(day))) AS ip_day "
         "FROM (SELECT "
         "CAST(user_id AS VARCHAR) AS user_id, CAST(ts AS DATE) AS day, count(DISTINCT ip) AS k "
-        f"FROM events WHERE {where} AND CAST(user_id AS VARCHAR) IN (SELECT "
+        f"FROM {table} WHERE {where} AND CAST(user_id AS VARCHAR) IN (SELECT "
         "unnest(?::VARCHAR[])) GROUP BY ALL) GROUP BY 1", [*params, ids]).set_index("id")
 
 
-def _peak_per_minute(data: AccessData, key: str, ids: list[str], start: datetime | None,
-                     end: datetime | None) -> dict[str, int]:
+def _peak_per_minute(data: AccessData, key: str) -> dict[str, int]:
     """The most content requests in any 60 seconds, for the flagged entities only."""
-    where, params = data.where(start, end)
-    if not ids:
-        return {}
     return data.df(
         f"SELECT id, max(n) AS peak_per_minute FROM (SELECT {key} AS id, count(*) OVER "
         f"(PARTITION BY {key} ORDER BY ts RANGE BETWEEN INTERVAL 59 SECOND PRECEDING AND "
-        f"CURRENT ROW) AS n FROM _acc_events WHERE {where} AND content IS NOT NULL AND {key} "
-        "IN (SELECT unnest(?::VARCHAR[]))) GROUP BY 1", [*params, ids]).set_index("id")[
-        "peak_per_minute"].to_dict()
+        f"CURRENT ROW) AS n FROM {data.events_where('true', table=_FLAGGED)} x WHERE "
+        "content IS NOT NULL) GROUP BY 1").set_index("id")["peak_per_minute"].to_dict()
 
 
-def _evidence(data: AccessData, key: str, ids: list[str], start: datetime | None,
-              end: datetime | None, session_gap_s: float) -> pd.DataFrame:
+def _evidence(data: AccessData, key: str, ids: list[str], session_gap_s: float
+              ) -> pd.DataFrame:
     """The bot model's features (``models.bot_features``) of the flagged entities only."""
     import ibis
 
     columns = ["rate_per_minute", "distinct_paths", "events", "active_days"]
     if not ids:
         return pd.DataFrame(columns=columns)
-    events = ibis.duckdb.from_connection(data.con).table("events")
-    events = events.filter(events[key].cast("string").isin(ids))
-    if start is not None:
-        events = events.filter(events.ts >= start)
-    if end is not None:
-        events = events.filter(events.ts < end)
+    events = ibis.duckdb.from_connection(data.con).table(_FLAGGED)
     feats = bot_features(events, entity="user" if key == "user_id" else "ip",
                          session_gap_s=session_gap_s)
     feats.index = feats.index.astype(str)
@@ -164,41 +157,46 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     frame["events"] = frame["pages"]
     opts = data.options
     seconds = int(opts.burst_seconds)
-    # The rules on whole columns; the sentences only for the rows they flag (few).
     burst = frame["burst"] >= opts.burst_pages
     regular = is_regular(frame["regular_share"], frame["events"]).fillna(False).astype(bool)
     fast = (frame["median_gap_s"] < FAST_GAP_S) & (frame["events"] >= MIN_EVENTS)
     many_ips = (frame["ips_per_day"] >= opts.max_ips_per_day) if entity == "user" else \
         pd.Series(False, index=frame.index)
     crowded = frame["users_per_ip"] >= opts.max_accounts_per_ip
-    any_reason = burst | regular | fast | many_ips | crowded
-    reasons: list[list[str]] = [[] for _ in range(len(frame))]
-    for i in map(int, any_reason.to_numpy().nonzero()[0]):
-        row, why = frame.iloc[i], reasons[i]
-        if burst.iloc[i]:
-            why.append(f"{count(row['burst'])} pages in {seconds} s")
-        if regular.iloc[i] or fast.iloc[i]:
-            why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
-                       f"{', metronome' if regular.iloc[i] else ''})")
-        if many_ips.iloc[i]:
-            why.append(f"{count(row['ips_per_day'])} IPs on {cell(row['ip_day'])}")
-        if crowded.iloc[i]:
-            what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
-            why.append(f"{count(row['users_per_ip'])} {what}")
-    frame["reasons"] = ["; ".join(r) for r in reasons]
-    frame["n_reasons"] = [len(r) for r in reasons]
+    # The rules on whole columns; the sentences only for the rows shown (few).
+    frame["n_reasons"] = (burst.astype(int) + (regular | fast).astype(int)
+                          + many_ips.astype(int) + crowded.astype(int))
     flagged = frame[frame["n_reasons"] > 0].copy()
     flagged["burst"] = flagged["burst"].fillna(0)
     flagged = flagged.rename_axis("id").sort_values(  # the id breaks ties
         ["n_reasons", "burst", "events", "id"], ascending=[False, False, False, True]).head(n)
+    what = "accounts on this IP" if entity == "ip" else "accounts on its busiest IP"
+    reasons = []
+    for i in flagged.index:
+        row, why = flagged.loc[i], []
+        if burst[i]:
+            why.append(f"{count(row['burst'])} pages in {seconds} s")
+        if regular[i] or fast[i]:
+            why.append(f"no think time (median pause {number(row['median_gap_s'], 2)} s"
+                       f"{', metronome' if regular[i] else ''})")
+        if many_ips[i]:
+            why.append(f"{count(row['ips_per_day'])} IPs on {cell(row['ip_day'])}")
+        if crowded[i]:
+            why.append(f"{count(row['users_per_ip'])} {what}")
+        reasons.append("; ".join(why))
+    flagged["reasons"] = reasons
+    # The shown entities' rows in the range, read once: everything below reads only these.
+    where, params = data.where(start, end)
+    data.con.execute(f"CREATE OR REPLACE TEMP TABLE {_FLAGGED} AS SELECT * FROM events WHERE "
+                     f"{_ONLY.format(key=key)} AND {where}", [list(flagged.index), *params])
     if entity == "user":  # the shown accounts get their per-day count too
         rest = flagged.index[flagged["ips_per_day"].isna()].tolist()
-        found = ips_per_day(data, rest, start, end)
+        found = ips_per_day(data, rest, None, None, table=_FLAGGED)
         flagged.loc[found.index, ["ips_per_day", "ip_day"]] = found[["ips_per_day", "ip_day"]]
         if flagged["ips_per_day"].notna().all():  # whole counts, as the query gives them
             flagged["ips_per_day"] = flagged["ips_per_day"].astype("int64")
     flagged = flagged.drop(columns=["events"]).join(
-        _evidence(data, key, list(flagged.index), start, end, session_gap_s), how="left")
+        _evidence(data, key, list(flagged.index), session_gap_s), how="left")
     flagged.index.name = key
     flagged = flagged.reset_index()
     flagged["window_start"] = flagged["burst_end"] - pd.Timedelta(seconds=seconds)
@@ -206,12 +204,12 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
     distinct = data.df(
         "WITH f AS (SELECT unnest(?::VARCHAR[]) AS id, unnest(?::TIMESTAMP[]) AS s, "
         "unnest(?::TIMESTAMP[]) AS e) SELECT f.id, count(DISTINCT x.content) AS k FROM "
-        f"_acc_events x JOIN f ON x.{key} = f.id AND x.ts >= f.s AND x.ts <= f.e WHERE "
-        "x.content IS NOT NULL GROUP BY 1",
+        f"{data.events_where('true', table=_FLAGGED)} x JOIN f ON x.{key} = f.id AND "
+        "x.ts >= f.s AND x.ts <= f.e WHERE x.content IS NOT NULL GROUP BY 1",
         [windows[key].astype(str).tolist(), windows["window_start"].tolist(),
          windows["burst_end"].tolist()]).set_index("id")["k"] if len(windows) else {}
     flagged["distinct_in_window"] = [int(distinct.get(str(i), 0)) for i in flagged[key]]
-    peaks = _peak_per_minute(data, key, flagged[key].astype(str).tolist(), start, end)
+    peaks = _peak_per_minute(data, key)
     flagged["peak_per_minute"] = [peaks.get(str(i)) for i in flagged[key]]
     columns = [key, "reasons", "burst", "distinct_in_window", "window_start", "burst_end",
                "peak_per_minute", "rate_per_minute", "distinct_paths", "median_gap_s",
@@ -228,5 +226,6 @@ def scrapers(data: AccessData, *, entity: Literal["user", "ip"] = "user",
             "(SELECT unnest(?::VARCHAR[])) GROUP BY 1", [table["user_id"].astype(str).tolist()])
         table = table.merge(busiest, on="user_id", how="left").merge(
             places, left_on="busiest_ip", right_index=True, how="left")
+    data.con.execute(f"DROP TABLE {_FLAGGED}")
     return Answer("scrapers", table, {}, {"entity": entity, "flagged": int(
         (frame["n_reasons"] > 0).sum()), "judged": int(len(frame))}, list(data.notes))

@@ -11,6 +11,7 @@ import json
 import re
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from applens.access import (
@@ -253,3 +254,56 @@ def test_the_page_draws_the_cut_and_the_top_content_and_links_each_outlier_day(d
         assert len(drill["rows"]) > 0
         html = client.get(first["open"].split("#")[0], headers={"accept": "text/html"}).text
         assert f"What cohort {truth.spike_cohort} read on {truth.spike_day}" in html
+
+
+def _most_common(values) -> str:
+    counts = values.value_counts()
+    return min(counts[counts == counts.max()].index)  # ties: the smallest
+
+
+def test_outlier_days_evidence_is_the_definition(demo):
+    """Each flagged day's most read item and busiest person, recomputed from the requests
+    (the product reads only the flagged days' rows for them)."""
+    _, _, data, _ = demo
+    answer = outlier_days(data, by="cohort")
+    assert len(answer.table) > 0
+    rows = data.df("SELECT cohort, CAST(ts AS DATE) AS day, content, user_id FROM _acc_events "
+                   "WHERE content IS NOT NULL")
+    for flagged in answer.table.itertuples():
+        day = rows[(rows["cohort"] == flagged.cohort)
+                   & (rows["day"].dt.date == flagged.day)]
+        assert len(day) == flagged.accesses
+        if day.empty:  # a day with no requests (a drop) has no item or person
+            assert pd.isna(flagged.top_content) and pd.isna(flagged.busiest_person)
+            continue
+        assert flagged.top_content == _most_common(day["content"])
+        assert flagged.busiest_person == _most_common(day["user_id"])
+
+
+def test_cross_program_tables_are_the_definition(demo):
+    """The daily share and the people, recomputed from the requests and the owners table."""
+    _, _, data, _ = demo
+    answer = cross_program(data, n=10**6)
+    owners = dict(data.con.execute("SELECT content, owner FROM _acc_owners").fetchall())
+    rows = data.df("SELECT ts, user_id, cohort, program, content FROM _acc_events WHERE "
+                   "program IS NOT NULL AND content IS NOT NULL")
+    rows["owner"] = rows["content"].map(owners)
+    rows = rows[rows["owner"].notna()]
+    rows["cross"] = rows["owner"] != rows["program"]
+    rows["day"] = rows["ts"].dt.normalize()
+    daily = rows.groupby("day").agg(cross_accesses=("cross", "sum"), accesses=("cross", "size"))
+    got = answer.tables["daily"].set_index("day")
+    assert got.index.equals(daily.index.astype(got.index.dtype))
+    assert (got["cross_accesses"].to_numpy() == daily["cross_accesses"].to_numpy()).all()
+    assert (got["accesses"].to_numpy() == daily["accesses"].to_numpy()).all()
+    cross = rows[rows["cross"]]
+    assert len(cross) > 0
+    people = answer.tables["people"].set_index("user_id")
+    assert set(people.index) == set(cross["user_id"])
+    for user, part in cross.groupby("user_id"):
+        row = people.loc[user]
+        assert row["cross_accesses"] == len(part)
+        assert (row["first_cross"], row["last_cross"]) == (part["ts"].min(), part["ts"].max())
+        pairs = part.groupby(["cohort", "program"]).size()
+        assert (row["cohort"], row["program"]) == min(pairs[pairs == pairs.max()].index)
+        assert row["other_program"] == _most_common(part["owner"])

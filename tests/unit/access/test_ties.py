@@ -123,3 +123,44 @@ def test_a_person_in_two_cohorts_gets_the_same_stay_in_any_row_order():
         # Cross reads tie between the stays, and the stays end the same day: the smallest
         # cohort wins, with its own program (not the smallest program of another cohort).
         assert got == ({"program": "q", "cohort": "1"}, {"program": "q", "cohort": "1"})
+
+
+def _twice_log() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A person with two stays in one cohort under two programs (the second ends later), and
+    a cohort whose stays name two programs equally often; everyone reads after the end."""
+    stays = [("1", None, "q", "C1", datetime(2021, 1, 1), datetime(2021, 3, 1)),
+             ("1", "twice", "q", None, datetime(2021, 1, 1), datetime(2021, 3, 1)),
+             ("1", "twice", "z", None, datetime(2021, 2, 1), datetime(2021, 6, 1)),
+             ("1", "a", "z", None, datetime(2021, 1, 1), datetime(2021, 3, 1)),
+             ("1", "b", "q", None, datetime(2021, 1, 1), datetime(2021, 3, 1))]
+    members = pd.DataFrame([(*s, i) for i, s in enumerate(stays)], columns=[
+        "cohort", "user_id", "program", "name", "start_date", "end_date", "_ingest_id"])
+    rows = [(datetime(2021, 2, 10) + timedelta(days=k), u, "1", f"/r/lesson-{k}")
+            for u in ("twice", "a", "b") for k in range(3)]
+    rows += [(datetime(2021, 7, 1), u, "1", "/r/lesson-9") for u in ("twice", "a", "b")]
+    events = pd.DataFrame(rows, columns=["ts", "user_id", "cohort", "path"])
+    return members, events.assign(event="pageview")
+
+
+def test_two_stays_in_one_cohort_and_a_cohort_of_two_programs_in_any_row_order():
+    from applens.access.people import enrolled_activity
+
+    members, events = _twice_log()
+    seen = set()
+    for seed in range(6):
+        con = duckdb.connect()
+        con.execute("SET threads = 2")
+        shuffled_members = members.sample(frac=1.0, random_state=seed)  # noqa: F841
+        shuffled_events = events.sample(frac=1.0, random_state=seed)  # noqa: F841
+        con.execute("CREATE TABLE memberships AS SELECT * FROM shuffled_members")
+        con.execute("CREATE TABLE events AS SELECT * FROM shuffled_events")
+        data = AccessData(con)
+        stay = enrolled_activity(data, None, None).set_index("user_id").loc["twice"]
+        cohorts = after_end(data).tables["cohorts"].set_index("cohort")
+        # The stay that ends last decides the program and the window, never the other one.
+        assert stay["program"] == "z"
+        assert pd.Timestamp(stay["w0"]) == pd.Timestamp(2021, 2, 1)
+        # Two programs named twice each: the smaller one.
+        assert cohorts.loc["1", "program"] == "q"
+        seen.add((stay["program"], str(stay["w0"]), str(stay["w1"]), cohorts.loc["1", "program"]))
+    assert len(seen) == 1
