@@ -149,24 +149,28 @@ def _run_z(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]],
     whose run sums vary least, since the expectation's noise averages out over a run
     and its misfit (the same slot yesterday on a Saturday) does not."""
     n = len(x)
+    z = np.full(n, np.nan)
     if rows < POOLED_FROM:
-        z = np.full(n, np.nan)
         for k, (exp, av, ex) in enumerate(fitted):
             use = pick == k
             if use.any():
-                z[use] = count_tail_z(x, exp, av, rows, ex)[use]
+                z[use] = count_tail_z(x, exp, av, rows, ex, where=use)[use]
         return z
-    z = np.full(n, np.nan)
     best = np.full(n, np.inf)
-    for (exp, _a, ex), (_, scale, _) in zip(fitted, views, strict=True):
+    runs_pick = np.full(n, -1)
+    disp = []
+    for k, ((exp, _a, ex), (_, scale, _)) in enumerate(zip(fitted, views, strict=True)):
         ar = run_dispersion(x, exp, rows, window, min_periods, ex)
         with np.errstate(invalid="ignore", divide="ignore"):
             rel = (1.0 + ex) / (rows * level) + ar
         rel = np.where(np.isnan(scale) | np.isnan(rel), np.inf, rel)
-        use = rel < best
+        runs_pick[rel < best] = k
+        best = np.minimum(best, rel)
+        disp.append(ar)
+    for k, (exp, _a, ex) in enumerate(fitted):
+        use = runs_pick == k
         if use.any():
-            z[use] = count_tail_z(x, exp, ar, rows, ex, pooled=True)[use]
-            best[use] = rel[use]
+            z[use] = count_tail_z(x, exp, disp[k], rows, ex, pooled=True, where=use)[use]
     return z
 
 
@@ -197,7 +201,8 @@ def _run_sums(x: np.ndarray, expected: np.ndarray, rows: int) -> tuple[np.ndarra
 
 
 def count_tail_z(x: np.ndarray, expected: np.ndarray, a: np.ndarray, rows: int,
-                 extra: float | np.ndarray = 0.0, *, pooled: bool = False) -> np.ndarray:
+                 extra: float | np.ndarray = 0.0, *, pooled: bool = False,
+                 where: np.ndarray | None = None) -> np.ndarray:
     """Signed normal-equivalent z of the sum of the last ``rows`` counts against the sum of
     their expectations, under a negative binomial with the row's dispersion ``a``.
 
@@ -205,7 +210,8 @@ def count_tail_z(x: np.ndarray, expected: np.ndarray, a: np.ndarray, rows: int,
     p = e^-12 (z ~ -4.4) however few people that is, while a 0 where 1 was expected is
     nothing. Negative z: fewer than expected. NaN where a row in the run is unknown.
     ``pooled``: ``a`` is the dispersion of run sums (variance (1 + extra)·m + a·m² for the
-    run's expected sum m), not of single slices.
+    run's expected sum m), not of single slices. ``where``: only these rows are wanted
+    (the others are NaN; the tails are the costly part).
     """
     from scipy.stats import nbinom, norm, poisson
 
@@ -218,6 +224,8 @@ def count_tail_z(x: np.ndarray, expected: np.ndarray, a: np.ndarray, rows: int,
         var = (1.0 + extra) * mean + a * sq
     z = np.full(len(x), np.nan)
     known = ~np.isnan(xs) & np.isfinite(var) & (mean > 0)
+    if where is not None:
+        known &= where
     if not known.any():
         return z
     s, m, v = np.round(xs[known]), mean[known], np.maximum(var[known], mean[known])
