@@ -27,6 +27,7 @@ SUPPORT_RUNS = (12,)
 # neighbouring slots is correlated, which a per-slot dispersion does not see (a day-long
 # run with it raised false episodes at 25/slice 0.033 -> 0.076).
 POOLED_FROM = 12
+HALF_Z = 2.0  # a long run's recent half must be this far off the same way
 # ... from the 0.8-quantile of the runs' squared residuals over their Poisson variance
 # (chi-square of 1: 1.642): robust to the runs an incident touches (the median saw no
 # weekend misfit, 0.9 took a 2-day x1.3 shift for noise: shift_down recall 0.6 vs 0.7).
@@ -98,11 +99,19 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     tail = np.zeros(n)
     short = np.zeros(n)
     support = np.where(busy, np.inf, 0.0)
+    zs = {rows: _run_z(x, views, fitted, pick, level, rows, window, min_periods)
+          for rows in sorted({*COUNT_RUNS, *SUPPORT_RUNS, *(r // 2 for r in COUNT_RUNS
+                                                             if r >= POOLED_FROM)})}
     for rows in COUNT_RUNS + SUPPORT_RUNS:
-        z = _run_z(x, views, fitted, pick, level, rows, window, min_periods)
+        z = zs[rows]
         r = np.abs(np.nan_to_num(z, nan=0.0))
         if rows > 1:  # the run's evidence speaks for a row that is off the same way
             r = np.where(np.sign(z) == side, r, 0.0)
+        if rows >= POOLED_FROM and rows in COUNT_RUNS:
+            # ... and a long run only while its recent half is off too: an outage six
+            # hours ago is not this evening's incident.
+            half = zs[rows // 2]
+            r = np.where((np.sign(half) == np.sign(z)) & (np.abs(half) >= HALF_Z), r, 0.0)
         support = np.maximum(support, r)
         if rows in COUNT_RUNS:
             tail = np.maximum(tail, r)

@@ -91,3 +91,18 @@ def test_a_deep_slice_inside_an_alerted_shift_alerts_again(seed, monkeypatch):
     assert alert[-3 * 96 : -1].sum() <= 3  # one incident is not a storm
     monkeypatch.setattr(calibrated, "_FRESH_ROWS", 0)
     assert not get_detector("default").fit_detect(x, ts).alert[-1]
+
+
+def test_an_outage_six_hours_ago_does_not_speak_for_a_normal_slice_now():
+    rng = np.random.default_rng(3)
+    e = np.full(40 * 96, 200.0)
+    x = rng.poisson(e).astype(float)
+    t = len(x) - 1
+    x[t - 22 : t - 18] = rng.poisson(20.0, 4)  # an hour at 10 %, about five hours ago
+    x[t] = 190.0  # a little below expectation: off "the same way" as the run
+    flat = np.ones(len(x))
+    side = np.sign(x - e)
+    ev = count_evidence(x, [(e, flat, 7)], side, 4000, 100)
+    assert count_tail_z(x, e, run_dispersion(x, e, 24, 4000, 100), 24, pooled=True)[t] < -4.5
+    assert ev.tail[t] < 2.0  # the run's recent half is normal: no evidence for this slice
+    assert ev.tail[t - 18] > 4.5  # while the hour itself was overwhelming
