@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from applens.anomalies._base import BaseDetector, _Judgement
-from applens.anomalies._counts import CountEvidence, count_evidence, count_tail_z
+from applens.anomalies._counts import CountEvidence, count_evidence, fresh_rows
 from applens.anomalies._stats import (
     Baseline,
     calibrated,
@@ -63,12 +63,10 @@ _EPISODE_WORSE = 2.0
 # series' shift_up 0.6 -> 0.3).
 _COUNT_GATE_Z = 3.5
 
-# Inside an open episode on counts, a crossing that is also this many sigmas (count_z)
-# off the level the episode has shown over its last rows is a new incident (a slice at
-# 0.28 of normal inside a x0.7 shift); the episode must be this old first, so an outage's
-# own rows are one incident.
-_FRESH_ROWS = 24
-_FRESH_Z = 3.5
+# Inside an open episode on counts, a crossing 3.5 sigmas off the level of the last 24
+# rows is a new incident (a slice at 0.28 of normal inside a x0.7 shift; product bench
+# late slice big 0.6 -> 1.0, medium 0.3 -> 0.7); the episode must be 24 rows old first.
+_FRESH_ROWS, _FRESH_Z = 24, 3.5
 
 # Components judged alongside another (its fit decides theirs).
 _RIDES_WITH = {"shift": "level", "sustained": "daily"}
@@ -229,21 +227,6 @@ class CalibratedDetector(BaseDetector):
         ratio = np.where(ev.busy, np.minimum(ratio, record.to_numpy()), ratio)
         return ratio, ev.support, ev
 
-    def _fresh(self, x: np.ndarray, ev: CountEvidence) -> np.ndarray:
-        """Per row: is it a new incident against the level of the last ``_FRESH_ROWS``
-        rows (their median ratio to the expectation), by the count's own tail? Inside a
-        shift already alerted, this is what a much deeper slice is judged against
-        (product bench late slice). Causal: the level reads rows ``< t``."""
-        e = ev.expected
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = pd.Series(np.where(e > 0, x / e, np.nan))
-        level = share.shift(1).rolling(_FRESH_ROWS, min_periods=_FRESH_ROWS).median()
-        z = count_tail_z(x, level.to_numpy() * e, ev.dispersion, 1, ev.extra)
-        # Only deeper into the episode's own direction: the way back (a holiday's next
-        # morning) is no new incident.
-        away = np.sign(np.nan_to_num(z, nan=0.0)) == np.sign(level.to_numpy() - 1.0)
-        return (np.abs(np.nan_to_num(z, nan=0.0)) >= _FRESH_Z) & away & ~ev.busy
-
     def _judge(self, x: pd.Series, ts: pd.Series) -> _Judgement:
         # Event counts are judged on the square-root scale, which stabilises their
         # variance: a Poisson-like count's noise grows with its level, so on the raw
@@ -347,7 +330,7 @@ class CalibratedDetector(BaseDetector):
         if counts and self._count_z() > 0 and self.period_:
             ratio, support, ev = self._count_ratio(x, bases, fits, side)
             if _FRESH_ROWS:
-                fresh = self._fresh(_squared(x.to_numpy()), ev)
+                fresh = fresh_rows(_squared(x.to_numpy()), ev, _FRESH_ROWS, _FRESH_Z)
             if _COUNT_GATE_Z > 0:
                 # Small slices: the near-record of a quantised count's z is noise, the
                 # tail probability is not.

@@ -15,7 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["CountEvidence", "count_dispersion", "count_evidence", "count_tail_z"]
+__all__ = ["CountEvidence", "count_dispersion", "count_evidence", "count_tail_z", "fresh_rows",
+           "run_dispersion"]
 
 # Runs of slices whose summed count is tested: a slice, a campaign's two, an hour and six
 # hours (issue 15, product bench 10 seeds at 25/slice: two slices, spike recall 0.5 ->
@@ -118,6 +119,21 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
             if rows < POOLED_FROM:
                 short = np.maximum(short, r)
     return CountEvidence(tail, support, busy, expected, a, extra, short)
+
+
+def fresh_rows(x: np.ndarray, ev: CountEvidence, rows: int, bar: float) -> np.ndarray:
+    """Per row: is it a new incident against the level of the last ``rows`` rows (their
+    median ratio to the expectation), at least ``bar`` sigmas off by the count's own tail
+    and further the way that level already is? Inside a shift already alerted, this is
+    what a much deeper slice is judged against (product bench late slice); the way back
+    (a holiday's next morning) is no new incident. Causal: the level reads rows ``< t``."""
+    e = ev.expected
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = pd.Series(np.where(e > 0, x / e, np.nan))
+    level = share.shift(1).rolling(rows, min_periods=rows).median().to_numpy()
+    z = np.nan_to_num(count_tail_z(x, level * e, ev.dispersion, 1, ev.extra), nan=0.0)
+    away = np.sign(z) == np.sign(level - 1.0)
+    return (np.abs(z) >= bar) & away & ~ev.busy
 
 
 def count_dispersion(x: np.ndarray, expected: np.ndarray, window: int, min_periods: int,
