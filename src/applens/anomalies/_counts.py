@@ -28,12 +28,15 @@ SUPPORT_RUNS = (12,)
 # neighbouring slots is correlated, which a per-slot dispersion does not see (a day-long
 # run with it raised false episodes at 25/slice 0.033 -> 0.076).
 POOLED_FROM = 12
-HALF_Z = 2.0  # a long run's recent half must be this far off the same way
 # ... from the 0.8-quantile of the runs' squared residuals over their Poisson variance
 # (chi-square of 1: 1.642): robust to the runs an incident touches (the median saw no
 # weekend misfit, 0.9 took a 2-day x1.3 shift for noise: shift_down recall 0.6 vs 0.7).
 _RUN_Q = 0.8
 _CHI2_Q = 1.642
+HALF_Z = 2.0  # a long run's recent half must be this far off the same way
+# Within 10 % of the expectation, a fresh row may go either way (a second outage the
+# morning after a holiday's open episode; product bench big second_outage 0.9 -> 1.0).
+FRESH_NEAR = 0.1
 # Where the overdispersion variance is over 50x the Poisson one (a·e > 50: a busy
 # series whose misfit dominates, NAB's nyc_taxi at ~300), the count model is no sharper
 # than the Gaussian views (NAB-dev 67.4 -> 70.1 when such rows are held to their record
@@ -124,15 +127,17 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
 def fresh_rows(x: np.ndarray, ev: CountEvidence, rows: int, bar: float) -> np.ndarray:
     """Per row: is it a new incident against the level of the last ``rows`` rows (their
     median ratio to the expectation), at least ``bar`` sigmas off by the count's own tail
-    and further the way that level already is? Inside a shift already alerted, this is
-    what a much deeper slice is judged against (product bench late slice); the way back
-    (a holiday's next morning) is no new incident. Causal: the level reads rows ``< t``."""
+    and further the way that level already is (unless it is near normal)? Inside a shift
+    already alerted, this is what a much deeper slice is judged against (product bench
+    late slice); the way back (a holiday's next morning) is no new incident. Causal: the
+    level reads rows ``< t``."""
     e = ev.expected
     with np.errstate(invalid="ignore", divide="ignore"):
         share = pd.Series(np.where(e > 0, x / e, np.nan))
     level = share.shift(1).rolling(rows, min_periods=rows).median().to_numpy()
     z = np.nan_to_num(count_tail_z(x, level * e, ev.dispersion, 1, ev.extra), nan=0.0)
-    away = np.sign(z) == np.sign(level - 1.0)
+    # Near the expectation (within FRESH_NEAR) the level has no way: both count.
+    away = (np.sign(z) == np.sign(level - 1.0)) | (np.abs(level - 1.0) < FRESH_NEAR)
     return (np.abs(z) >= bar) & away & ~ev.busy
 
 

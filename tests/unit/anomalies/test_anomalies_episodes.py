@@ -106,3 +106,22 @@ def test_an_outage_six_hours_ago_does_not_speak_for_a_normal_slice_now():
     assert count_tail_z(x, e, run_dispersion(x, e, 24, 4000, 100), 24, pooled=True)[t] < -4.5
     assert ev.tail[t] < 2.0  # the run's recent half is normal: no evidence for this slice
     assert ev.tail[t - 18] > 4.5  # while the hour itself was overwhelming
+
+
+def test_fresh_rows_go_deeper_into_a_shift_but_not_back_and_either_way_near_normal():
+    from applens.anomalies._counts import CountEvidence, fresh_rows
+
+    rng = np.random.default_rng(4)
+    n = 100
+    e = np.full(n, 1000.0)
+    x = rng.poisson(e).astype(float)
+    x[50:99] = rng.poisson(700.0, 49)  # a x0.7 shift from row 50
+    zeros = np.zeros(n)
+    ev = CountEvidence(zeros, zeros, np.zeros(n, bool), e, np.full(n, 0.001), zeros, zeros)
+    deeper, back, normal_drop = x.copy(), x.copy(), x.copy()
+    deeper[99], back[99] = 300.0, 1000.0
+    normal_drop[16:40] = 1020.0  # the last 24 rows a hair above normal ...
+    normal_drop[40] = 600.0  # ... then a drop: a new incident all the same
+    assert fresh_rows(deeper, ev, 24, 3.5)[99]
+    assert not fresh_rows(back, ev, 24, 3.5)[99]  # the way back is no new incident
+    assert fresh_rows(normal_drop, ev, 24, 3.5)[40]
