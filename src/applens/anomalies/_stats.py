@@ -288,7 +288,8 @@ def clean_reference(z: np.ndarray, window: int, min_periods: int, q: float, *,
 
 
 def suppress_after(ratio: np.ndarray, threshold: float, rows: int, *, extend: bool = False,
-                   worse: float = 0.0) -> np.ndarray:
+                   worse: float = 0.0, fresh: np.ndarray | None = None,
+                   fresh_after: int = 0, severity: np.ndarray | None = None) -> np.ndarray:
     """Cap the ratio just below ``threshold`` for ``rows`` rows after each crossing.
 
     One incident produces one crossing instead of a storm; the cap is causal because it
@@ -296,23 +297,30 @@ def suppress_after(ratio: np.ndarray, threshold: float, rows: int, *, extend: bo
     stretch prolongs it (one holiday, one alert); with ``worse`` > 0, a crossing at least
     ``worse`` times the ratio that opened the episode is let through and opens a new one
     (an outage right after a small blip is not swallowed by the blip's quiet stretch).
+    ``fresh`` (bool per row) lets a crossing through that is a new incident against the
+    level of the last rows (a slice at a third of normal inside a x0.7 shift), once the
+    episode has lasted more than ``fresh_after`` rows (so those rows are all its own).
+    ``severity`` (default: the ratio) is what ``worse`` compares: evidence that only
+    accumulates over a long run (a day-long sum) is no worse incident.
     """
     out = np.asarray(ratio, dtype=float).copy()
     if rows <= 0:
         return out
     cap = np.nextafter(threshold, -np.inf)
-    quiet_until, opened = -1, 0.0
+    sev = out if severity is None else np.asarray(severity, dtype=float)
+    quiet_until, opened, opened_at = -1, 0.0, -1
     for i, r in enumerate(out):
         if i <= quiet_until:
             if r >= threshold:
-                if worse > 0 and r >= worse * opened:
-                    quiet_until, opened = i + rows, r
+                if (worse > 0 and sev[i] >= worse * opened) or (
+                        fresh is not None and fresh[i] and i - opened_at > fresh_after):
+                    quiet_until, opened, opened_at = i + rows, max(sev[i], threshold), i
                     continue
                 if extend:
                     quiet_until = i + rows
             out[i] = min(r, cap)
         elif r >= threshold:
-            quiet_until, opened = i + rows, r
+            quiet_until, opened, opened_at = i + rows, max(sev[i], threshold), i
     return out
 
 
