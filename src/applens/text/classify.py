@@ -150,7 +150,10 @@ def _nb_ratio(matrix: Any, target: np.ndarray) -> np.ndarray:
 def _fit_binary(matrix: Any, target: np.ndarray) -> tuple[Any, np.ndarray, Any]:
     """Two heads on one matrix: logistic regression on the TF-IDF features, and one on the
     same features scaled by their NB log-count ratios (Russian toxic comments: toxic F1
-    0.864 and 0.869 alone, 0.868-0.872 averaged; ``benchmarks/text_bench.py``)."""
+    0.864 and 0.869 alone, 0.868-0.872 averaged; ``benchmarks/text_bench.py``). Russian
+    word vectors (navec, shipped in natasha) stacked beside them out of fold reached only
+    0.872-0.879 (pooled vectors into LR / MLP / RBF-SVC, a word CNN) at 3-15x the CPU, so
+    they are not used."""
     from sklearn.linear_model import LogisticRegression
 
     def head() -> Any:
