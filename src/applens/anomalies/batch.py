@@ -35,12 +35,15 @@ def _gap_rows(det: CalibratedDetector) -> int:
 
     A row's z reads at most ``recent`` + ``memory`` rows back (the level shift) or the
     same weekday ``n_weeks`` back; its calibration reads the ``memory`` rows of z before
-    it; episodes (``suppress``) and the clean reference's recovery pad carry a few more.
+    it; episodes (``suppress``) and the clean reference's recovery pad carry a few more,
+    and an alert's ``cooldown`` silences the rows after it.
     """
     memory = det._memory()
     reach = max(int(getattr(det, "recent", 0)) + memory, memory + 1,
                 int(getattr(det, "n_weeks", 0)) * det.week_rows_)
-    return memory + 1 + reach + det._suppress() + 8
+    # The cooldown silences rows after an alert: it must not reach into the next series.
+    cooldown = int(getattr(det, "cooldown", 0) or 0)
+    return memory + 1 + reach + det._suppress() + cooldown + 8
 
 
 def _batchable(values: np.ndarray, stamps: np.ndarray) -> bool:

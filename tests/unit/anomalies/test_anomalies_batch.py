@@ -43,6 +43,7 @@ def _series() -> list[tuple]:
 
 @pytest.mark.parametrize("name,params", [
     ("default", {}), ("default", {"min_volume": 10.0}), ("default", {"memory": 30}),
+    ("default", {"cooldown": 400}),  # an alert's cooldown must not silence the next series
     ("seasonal", {}), ("levelshift", {}), ("simple", {})])
 def test_batched_results_equal_one_call_per_series(name, params):
     detector = get_detector(name, **params)
