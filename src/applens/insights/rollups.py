@@ -155,8 +155,11 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
                 "event, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
                 f"WHERE {scope} GROUP BY ALL")
     con.execute("DROP TABLE _rollup_map")
+    # In (day, uid) order: runs of one day and rising user numbers compress ~5x better
+    # than the aggregate's hash order (17.9M user-days of 200k users: 12.8 MB against
+    # 68.9 MB). Not by event too: at 10M that sort cost 2.4 CPU s against 1.2.
     con.execute("INSERT INTO rollup_user_day_event SELECT uid, day, event, n "
-                "FROM _rollup_delta")
+                "FROM _rollup_delta ORDER BY day, uid")
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
                 "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
     add_user_days(con, "_rollup_user_day", fresh=fresh)
