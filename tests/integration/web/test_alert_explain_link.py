@@ -22,16 +22,17 @@ SLOT = dt.datetime(2026, 10, 28, 12, 0)
 
 @pytest.fixture
 def alerted_ws(tmp_path):
-    """Two weeks of 40 Android + 40 iOS views every hour; at 12:00 on the last day Android
-    has 8 views: the 'views' monitor opens an alert on the total."""
+    """Two weeks of 80 Android + 80 iOS views every hour; at 12:00 on the last day Android
+    has none: the 'views' monitor opens an alert on the total (80 against 160 is ~6 sigma
+    under Poisson noise, past the count-aware view's 4.5)."""
     rows = []
     for back in range(15):
         day = (SLOT - dt.timedelta(days=back)).date()
         for hour in range(24):
-            android = 8 if (back == 0 and hour == 12) else 40
+            android = 0 if (back == 0 and hour == 12) else 80
             rows += [f"{day} {hour:02d}:{i % 15:02d}:00,a{i},view,Android\n"
                      for i in range(android)]
-            rows += [f"{day} {hour:02d}:{i % 15:02d}:30,i{i},view,iOS\n" for i in range(40)]
+            rows += [f"{day} {hour:02d}:{i % 15:02d}:30,i{i},view,iOS\n" for i in range(80)]
     (tmp_path / "e.csv").write_text("ts,user_id,event,os\n" + "".join(rows))
     Workspace.init(tmp_path / "ws").close()
     with (tmp_path / "ws" / "applens.toml").open("a") as handle:
@@ -55,7 +56,7 @@ def test_each_alert_links_to_its_explanation(alerted_ws):
         why = client.get(links[0])
         assert why.status_code == 200
         text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", why.text)).split())
-        assert "view count -40.0%: os=Android explains 100.0% of the drop." in text
+        assert "view count -50.0%: os=Android explains 100.0% of the drop." in text
         assert 'id="table-explanation"' in why.text
         data = client.get("/api/pages/anomalies", params={
             "date_from": "2026-10-27", "date_to": "2026-10-28",
