@@ -6,6 +6,8 @@ process leaves the warehouse exactly as it was. A source whose content was inges
 ``ingest.read``, the checks in ``ingest.validate``, the ledger in ``ingest.ledger``; this
 module writes: the typed insert, the rejects and the ledger row.
 """
+# Over 350 lines: one ingest's steps (stage, check, insert, rejects, ledger, rollups) run in
+# one transaction in ``_Loader``, in order; split apart they would pass the same state around.
 
 from __future__ import annotations
 
