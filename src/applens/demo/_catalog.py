@@ -18,7 +18,6 @@ __all__ = [
     "EVENT_KINDS",
     "HOUR_WEIGHTS",
     "OSES",
-    "OUTAGE_APP_VERSION",
     "OUTAGE_OS",
     "WEEKDAY_FACTORS",
 ]
@@ -34,17 +33,20 @@ DEVICES: dict[str, tuple[str, ...]] = {
     "iOS": ("iPhone 13", "iPhone 14", "iPhone 15", "iPad Air"),
 }
 
-# (version, share). The buggy one is common enough that its crash excess is measurable.
+# (version, share): most people on 4.9.0, a tail on 4.8.2, 5.0.0 rolling out. The buggy one
+# is common enough that its crash excess is measurable. Versions are drawn by cumulative
+# share, so 4.9.1 keeps [0.45, 0.75): the same people are on the buggy release as when the
+# shares were 0.15/0.30/0.30/0.25 (only 4.8.2 people moved to 4.9.0).
 APP_VERSIONS: tuple[tuple[str, float], ...] = (
-    ("4.8.2", 0.15),
-    ("4.9.0", 0.30),
+    ("4.8.2", 0.03),
+    ("4.9.0", 0.42),
     ("4.9.1", 0.30),
     ("5.0.0", 0.25),
 )
 BUGGY_APP_VERSION = "4.9.1"
-# The outage hits a different slice than the buggy version so the two effects stay separable.
+# The outage hits this OS on the version most of its users are on (demo/generate.py picks it
+# from the population), never the buggy one, so the two effects stay separable.
 OUTAGE_OS = "Android"
-OUTAGE_APP_VERSION = "5.0.0"
 
 # (country, city, weight): weights are shares of the whole population.
 CITIES: tuple[tuple[str, str, float], ...] = (

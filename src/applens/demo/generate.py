@@ -106,21 +106,23 @@ def generate(
     with atomic_path(out / "users.csv") as users_tmp:
         pacsv.write_csv(pop.users_table(), users_tmp)
 
+    outage_version = _outage_version(plan, pop)
     sink = EventSink(out, events_format, pop)
     try:
-        last_ms = _write_events(plan, pop, sink)
+        last_ms = _write_events(plan, pop, sink, outage_version)
     except BaseException:
         sink.abort()
         raise
     sink.close()
-    truth = _ground_truth(plan, pop, last_ms, sink)
+    truth = _ground_truth(plan, pop, last_ms, sink, outage_version)
     truth.write(out / "ground_truth.json")
     write_tickets(out, plan, pop, seed)  # tickets.csv + tickets_truth.json (support demo)
     logger.info("demo: %d users, %d events in %s", plan.users, sink.rows, sink.path)
     return truth
 
 
-def _write_events(plan: DemoPlan, pop: Population, sink: EventSink) -> np.ndarray:
+def _write_events(plan: DemoPlan, pop: Population, sink: EventSink,
+                  outage_version: str) -> np.ndarray:
     """Generate and write every chunk; return each user's last event time (ms, -1: none)."""
     last_ms = np.full(pop.size, -1, np.int64)
     session_base = 0
@@ -135,7 +137,7 @@ def _write_events(plan: DemoPlan, pop: Population, sink: EventSink) -> np.ndarra
             if block == 0:
                 batches.append(bot_day(plan, pop, day, session_base, rng))
                 session_base = _next_session(batches[-1], session_base)
-            batch = _apply_outage(plan, pop, EventBatch.concat(batches), rng)
+            batch = _apply_outage(plan, pop, EventBatch.concat(batches), outage_version, rng)
             batch = batch.select(batch.ts_ms < ms(plan.end)).sorted()
             np.maximum.at(last_ms, batch.user, batch.ts_ms)
             sink.write(batch)
@@ -146,13 +148,29 @@ def _next_session(batch: EventBatch, base: int) -> int:
     return int(batch.session.max(initial=base - 1)) + 1
 
 
-def _apply_outage(plan: DemoPlan, pop: Population, batch: EventBatch,
+def _outage_version(plan: DemoPlan, pop: Population) -> str:
+    """The version most users of the outage's OS are on when it starts, the buggy one aside.
+
+    An outage a team wants paged for hits people in numbers: the smallest slice (5.0.0, 3-5
+    people per 15 minutes at 3000 users) was a hole no detector could tell from noise.
+    """
+    versions = [v for v, _ in cat.APP_VERSIONS]
+    oses = [o for o, _ in cat.OSES]
+    day = (plan.outage_start - plan.start).days
+    there = ((pop.os == oses.index(cat.OUTAGE_OS)) & (pop.created_ms < ms(plan.outage_start))
+             & (pop.end_day > day))
+    users = np.bincount(pop.app_version[there], minlength=len(versions))
+    users[versions.index(cat.BUGGY_APP_VERSION)] = -1
+    return versions[int(np.argmax(users))]
+
+
+def _apply_outage(plan: DemoPlan, pop: Population, batch: EventBatch, version: str,
                   rng: np.random.Generator) -> EventBatch:
-    """Drop most events of the outage slice inside the outage window."""
+    """Drop most events of the outage slice (OS x ``version``) inside the outage window."""
     versions = [v for v, _ in cat.APP_VERSIONS]
     oses = [o for o, _ in cat.OSES]
     in_slice = (pop.os[batch.user] == oses.index(cat.OUTAGE_OS)) & (
-        pop.app_version[batch.user] == versions.index(cat.OUTAGE_APP_VERSION)
+        pop.app_version[batch.user] == versions.index(version)
     )
     in_window = (batch.ts_ms >= ms(plan.outage_start)) & (batch.ts_ms < ms(plan.outage_end))
     lost = in_slice & in_window & (rng.random(len(batch)) < OUTAGE_DROP)
@@ -160,7 +178,7 @@ def _apply_outage(plan: DemoPlan, pop: Population, batch: EventBatch,
 
 
 def _ground_truth(plan: DemoPlan, pop: Population, last_ms: np.ndarray,
-                  sink: EventSink) -> GroundTruth:
+                  sink: EventSink, outage_version: str) -> GroundTruth:
     ids = np.asarray(pop.user_ids.to_pylist(), dtype=object)
     seen = last_ms >= 0
     churned = seen & (last_ms < ms(plan.churn_cutoff))
@@ -181,7 +199,7 @@ def _ground_truth(plan: DemoPlan, pop: Population, last_ms: np.ndarray,
         ),
         outage=OutageTruth(
             start=iso_utc(plan.outage_start), end=iso_utc(plan.outage_end),
-            os=cat.OUTAGE_OS, app_version=cat.OUTAGE_APP_VERSION, drop_fraction=OUTAGE_DROP,
+            os=cat.OUTAGE_OS, app_version=outage_version, drop_fraction=OUTAGE_DROP,
         ),
         campaign=CampaignTruth(
             date=plan.day_start(plan.campaign_day).date().isoformat(), source="ads",

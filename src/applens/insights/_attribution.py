@@ -58,7 +58,8 @@ def _relative(now: np.ndarray, before: np.ndarray) -> np.ndarray:
 def rank(frame: pd.DataFrame, min_contribution: float, margin: float, enough: float
          ) -> pd.DataFrame:
     """Per dimension: the columns of ``COLUMNS``, the succinct set of explaining slices; all
-    slices ranked (explaining first, by contribution minus baseline share, then surprise)."""
+    slices ranked (explaining first, by contribution minus baseline share with the drill-down
+    rule of ``_drill_down``, then surprise)."""
     parts = []
     for _, part in frame.groupby("dimension", sort=False):
         part = part.assign(**(_ratio_columns(part) if "now_w" in part else _count_columns(part)))
@@ -74,6 +75,36 @@ def rank(frame: pd.DataFrame, min_contribution: float, margin: float, enough: fl
         part["explains"] = part.index.isin(chosen)
         parts.append(part)
     out = pd.concat(parts)
-    out = out.assign(_excess=out["contribution"] - out["baseline_share"]).sort_values(
-        ["explains", "_excess", "surprise"], ascending=False)
+    out = out.assign(_excess=out["contribution"] - out["baseline_share"])
+    out = out.assign(_key=_drill_down(out), _depth=out["dimension"].str.count(_CROSS) + 1)
+    # A drilled-down pair ties its parent on _key and wins on depth (more specific).
+    out = out.sort_values(["explains", "_key", "_depth", "_excess", "surprise"],
+                          ascending=False, kind="stable")
     return out[COLUMNS].reset_index(drop=True)
+
+
+_CROSS, _SEP = " × ", " · "  # how explain names a pair's dimension and slice
+HOLDS = 0.8  # a pair holding this much of its parent's contribution stands for the parent
+
+
+def _drill_down(out: pd.DataFrame) -> pd.Series:
+    """The ranking key: the excess contribution, except that an explaining pair inside an
+    explaining single-dimension slice, holding at least ``HOLDS`` of that parent's
+    contribution on a smaller baseline share, takes the parent's key (the parent's surplus
+    is its other children's noise; the most specific slice that explains the change)."""
+    key = out["_excess"].to_numpy(float).copy()
+    at = np.flatnonzero(out["explains"].to_numpy(bool))  # a handful: at most 3 a dimension
+    records = out.iloc[at][["dimension", "slice", "contribution", "baseline_share"]].to_dict(
+        "records")
+    singles = {r["slice"]: (r["contribution"], r["baseline_share"], key[i])
+               for i, r in zip(at, records, strict=True) if _CROSS not in r["dimension"]}
+    for i, r in zip(at, records, strict=True):
+        dims, parts = r["dimension"].split(_CROSS), r["slice"].split(_SEP)
+        if len(dims) < 2 or len(parts) != len(dims):
+            continue
+        for part in parts:
+            contribution, share, excess = singles.get(part, (np.nan, np.nan, np.nan))
+            if (contribution > 0 and r["contribution"] >= HOLDS * contribution
+                    and r["baseline_share"] < share):
+                key[i] = max(key[i], excess)
+    return pd.Series(key, index=out.index)

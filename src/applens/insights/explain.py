@@ -16,7 +16,11 @@ exceeds its baseline share by ``margin`` (it moved more than its size says). Per
 the explaining slices form a succinct set (at most 3, by surprise, until they explain
 ``enough`` of the change). The explaining slices come first, by excess contribution
 (contribution minus baseline share: a pair that holds the whole change outranks the wider
-single dimension that also holds it), surprise breaking ties.
+single dimension that also holds it), surprise breaking ties. Drill-down: an explaining pair
+inside an explaining single-dimension slice that holds at least 80 % of that parent's
+contribution, on a smaller baseline share, ranks just above the parent even when its excess
+is a little smaller: the parent's surplus is the noise of its other children, and the most
+specific slice that explains the change is the answer.
 When no slice explains the change it was spread over the slices in proportion to their size:
 a global change, and the result says so.
 

@@ -192,3 +192,18 @@ def test_sessions_open_with_app_open_and_last_minutes(db: duckdb.DuckDBPyConnect
     """, [_naive(truth.outage.start), _naive(truth.outage.end)]).fetchone()
     assert (first_kinds, owners) == (1, 1)
     assert 0.5 < median_min < 10 and 2 * median_min < p90_min < 60
+
+
+def test_outage_hits_the_version_most_android_users_are_on_not_the_buggy_one(
+        db: duckdb.DuckDBPyConnection, demo: Demo) -> None:
+    # An outage worth paging for hits people in numbers (issue 15): the slice is the one
+    # with the most Android users that day, never the buggy release's.
+    _, truth = demo
+    o = truth.outage
+    users = dict(db.execute("""
+        select app_version, count(distinct user_id) from events
+        where os = ? and ts::date = ?::date and app_version != ? group by 1""",
+        [o.os, _naive(o.start), truth.buggy_app_version]).fetchall())
+    assert o.app_version != truth.buggy_app_version
+    assert max(users, key=users.get) == o.app_version
+    assert users[o.app_version] > 1.3 * sorted(users.values())[-2]
