@@ -22,6 +22,7 @@ from applens.anomalies._stats import (
     count_like,
     level_baseline,
     seasonal_baseline,
+    seasons_seen,
     shift_baseline,
     suppress_after,
     sustained_baseline,
@@ -70,6 +71,11 @@ _FRESH_ROWS, _FRESH_Z = 24, 3.5
 
 # Components judged alongside another (its fit decides theirs).
 _RIDES_WITH = {"shift": "level", "sustained": "daily"}
+
+# The count view's expectation noise from the seasons its median actually had (2 in a
+# series' third week, fewer after a blanked incident), not the nominal n_weeks: the
+# understated noise of those rows went into the overdispersion.
+_SEASONS_SEEN = True
 
 
 def _fits(bases: dict[str, Baseline | None], factor: float) -> dict[str, np.ndarray]:
@@ -205,7 +211,8 @@ class CalibratedDetector(BaseDetector):
         return float(getattr(self, "count_z", 0.0) or 0.0)
 
     def _count_ratio(self, root: pd.Series, bases: dict[str, Baseline | None],
-                     fits: dict[str, np.ndarray], side: np.ndarray
+                     fits: dict[str, np.ndarray], side: np.ndarray,
+                     ts: pd.Series | None = None, past: pd.Series | None = None
                      ) -> tuple[np.ndarray, np.ndarray, CountEvidence]:
         """Count-aware view (on event counts; see ``_counts``) as a ratio, |z| /
         ``count_z``, the count's support for the other views' crossings, and the
@@ -216,7 +223,11 @@ class CalibratedDetector(BaseDetector):
             base = bases.get(kind)
             if base is not None:
                 scale = np.where(fits.get(kind, True), base.scale.to_numpy(), np.nan)
-                views.append((_squared(base.expected.to_numpy()), scale, int(seasons)))
+                draws: int | np.ndarray = int(seasons)
+                if _SEASONS_SEEN and ts is not None:
+                    season = pd.Timedelta(days=7 if kind == "weekly" else 1)
+                    draws = seasons_seen(root if past is None else past, ts, season, int(seasons))
+                views.append((_squared(base.expected.to_numpy()), scale, draws))
         ev = count_evidence(x, views, side, self._memory(), self._min_rows())
         # A busy row is never judged laxer than the series' own near-record tail: where
         # the model is wrong (a heavy-tailed misfit) its z are routinely large.
@@ -262,6 +273,7 @@ class CalibratedDetector(BaseDetector):
         # The sustained view is built once, after the blanking below (its first build
         # would be thrown away whenever a row is blanked; it is the costliest view).
         later = ("sustained",) if blanking else ()
+        past = None
         bases = {kind: None if kind in later else self._baseline(kind, x, ts)
                  for kind in self.components}
 
@@ -328,7 +340,8 @@ class CalibratedDetector(BaseDetector):
                     ratios[kind] = np.where(agree | np.isnan(expected), ratios[kind], 0.0)
         fresh = None
         if counts and self._count_z() > 0 and self.period_:
-            ratio, support, ev = self._count_ratio(x, bases, fits, side)
+            ratio, support, ev = self._count_ratio(x, bases, fits, side, ts,
+                                                   past if blanking else None)
             if _FRESH_ROWS:
                 fresh = fresh_rows(_squared(x.to_numpy()), ev, _FRESH_ROWS, _FRESH_Z)
             if _COUNT_GATE_Z > 0:

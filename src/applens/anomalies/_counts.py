@@ -56,8 +56,13 @@ _MEDIAN_NOISE = 1.57  # variance of the median of n Poisson draws, per unit coun
 _MEDIAN_NOISE_FEW = (1.0, 1.0, 1.35, 1.20, 1.45, 1.29, 1.50, 1.36, 1.53, 1.40, 1.56, 1.43)
 
 
-def _median_noise(seasons: int) -> float:
-    """The expectation's own variance per unit count: median of ``seasons`` draws."""
+def _median_noise(seasons: int | np.ndarray) -> float | np.ndarray:
+    """The expectation's own variance per unit count: median of ``seasons`` draws (per
+    row where an array: the seasons the median actually had)."""
+    if isinstance(seasons, np.ndarray):
+        n = np.clip(np.nan_to_num(seasons, nan=1.0), 1, None).astype(int)
+        few = np.array(_MEDIAN_NOISE_FEW)
+        return np.where(n <= len(few), few[np.minimum(n, len(few)) - 1], _MEDIAN_NOISE) / n
     n = max(int(seasons), 1)
     return (_MEDIAN_NOISE_FEW[n - 1] if n <= len(_MEDIAN_NOISE_FEW) else _MEDIAN_NOISE) / n
 
@@ -104,7 +109,8 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     expected, a, extra = (np.full(n, np.nan), np.full(n, np.nan), np.zeros(n))
     for k, (exp, av, ex) in enumerate(fitted):
         use = pick == k
-        expected[use], a[use], extra[use] = exp[use], av[use], ex
+        expected[use], a[use] = exp[use], av[use]
+        extra[use] = ex[use] if isinstance(ex, np.ndarray) else ex
     with np.errstate(invalid="ignore", over="ignore"):
         busy = ~(a * expected <= BUSY_AE)  # unknown dispersion: no opinion either
     tail = np.zeros(n)

@@ -27,6 +27,7 @@ __all__ = [
     "level_baseline",
     "ratio_to_score",
     "record_ratio",
+    "seasons_seen",
     "seasonal_baseline",
     "shift_baseline",
     "suppress_after",
@@ -164,6 +165,14 @@ def seasonal_baseline(
     level = x.abs().shift(1).rolling(window, min_periods=min_periods).median()
     scale = _floor_scale(scale, level, rel_floor)
     return Baseline(expected, scale, resid / scale)
+
+
+def seasons_seen(src: pd.Series, ts: pd.Series, season: pd.Timedelta, n_seasons: int
+                 ) -> np.ndarray:
+    """Per row: how many of the previous ``n_seasons`` seasons ``seasonal_baseline`` read
+    a value from (its median's draws)."""
+    return sum(lagged(src, ts, season * k).notna().to_numpy().astype(int)
+               for k in range(1, n_seasons + 1))
 
 
 def count_like(x: pd.Series, min_integer_share: float = 0.99) -> np.ndarray:
