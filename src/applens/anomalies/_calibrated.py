@@ -16,14 +16,13 @@ import pandas as pd
 
 from applens.anomalies._base import BaseDetector, _Judgement
 from applens.anomalies._counts import CountEvidence, count_evidence, fresh_rows
+from applens.anomalies._slots import count_views
 from applens.anomalies._stats import (
     Baseline,
     calibrated,
     count_like,
     level_baseline,
-    neighbour_expectation,
     seasonal_baseline,
-    seasons_seen,
     shift_baseline,
     suppress_after,
     sustained_baseline,
@@ -60,13 +59,10 @@ _EPISODE_WORSE = 2.0
 
 # On counts, another view's crossing stands only where the count is this unusual under
 # its own noise (product bench false episodes at 25/slice 0.062 -> 0.033; 2.5: 0.055;
-# 3.5 with the 6-hour runs: 0.017 -> 0.010, and the 3000-user demo's unplanted evening
-# rise of active users (seed 8, 3.4 sigma over 3 hours) is gone; the guarded small
-# series' shift_up 0.6 -> 0.3). 4 with the sharper count noise of _SEASONS_SEEN and
-# _NEIGHBOURS, which let 3.5 pass single-slice extremes (trend-free Poisson at 25/slice,
-# 20 seeds: false episodes 0.017 -> 0.028; 3.75: 0.020; 4: 0.011) and 3.75 the demo's
-# seed-8 evening rise again; product bench 25/slice 0.014 -> 0.0095, shift_up delay
-# 14.5 -> 19.5, guarded shift_up 0.3 -> 0.4 (3.75: 0.6).
+# 3.5 with the 6-hour runs: 0.017 -> 0.010, and no unplanted alert on the 3000-user demo
+# seed 8). 4 with the sharper count noise of ``_slots`` (3.5 let single-slice extremes
+# through: trend-free Poisson at 25/slice, 20 seeds, false episodes 0.017 -> 0.028; 3.75:
+# 0.020 and the demo's seed 8 again; 4: 0.011; product bench shift_up delay 14.5 -> 19.5).
 _COUNT_GATE_Z = 4.0
 
 # Inside an open episode on counts, a crossing 3.5 sigmas off the level of the last 24
@@ -76,18 +72,6 @@ _FRESH_ROWS, _FRESH_Z = 24, 3.5
 
 # Components judged alongside another (its fit decides theirs).
 _RIDES_WITH = {"shift": "level", "sustained": "daily"}
-
-# The count view's expectation noise from the seasons its median actually had (2 in a
-# series' third week, fewer after a blanked incident), not the nominal n_weeks: the
-# understated noise of those rows went into the overdispersion.
-_SEASONS_SEEN = True
-# ... and also against the mean of this slot's and its 2 neighbours' seasonal medians (a
-# third of the noise; the view with the smaller count variance decides per row). Product
-# bench 10 seeds, 25/slice with the CUSUM: shift_down 0.9 -> 1.0 (delay 26 -> 20.5),
-# false episodes 0.024 -> 0.014; 200/slice late slice 0.7 -> 0.9; but one borderline
-# first-Saturday episode each at 2000 and 200/slice (0 -> 0.0048 / 0.0024), NAB-dev
-# shipped 69.37 -> 69.09.
-_NEIGHBOURS = 1
 
 
 def _fits(bases: dict[str, Baseline | None], factor: float) -> dict[str, np.ndarray]:
@@ -230,21 +214,8 @@ class CalibratedDetector(BaseDetector):
         ``count_z``, the count's support for the other views' crossings, and the
         evidence itself."""
         x = _squared(root.to_numpy())
-        views = []
-        for kind, seasons in (("daily", self.n_days), ("weekly", self.n_weeks)):
-            base = bases.get(kind)
-            if base is not None:
-                scale = np.where(fits.get(kind, True), base.scale.to_numpy(), np.nan)
-                draws: int | np.ndarray = int(seasons)
-                if _SEASONS_SEEN and ts is not None:
-                    season = pd.Timedelta(days=7 if kind == "weekly" else 1)
-                    src = root if past is None else past
-                    draws = seasons_seen(src, ts, season, int(seasons))
-                views.append((_squared(base.expected.to_numpy()), scale, draws))
-                if _SEASONS_SEEN and ts is not None and _NEIGHBOURS and self.step_ is not None:
-                    e_nb, d_nb = neighbour_expectation(src, ts, season, int(seasons),
-                                                       self.step_, _NEIGHBOURS)
-                    views.append((e_nb, scale, d_nb))
+        views = count_views(root, past, ts, self.step_, bases, fits,
+                            {"daily": int(self.n_days), "weekly": int(self.n_weeks)})
         ev = count_evidence(x, views, side, self._memory(), self._min_rows())
         # A busy row is never judged laxer than the series' own near-record tail: where
         # the model is wrong (a heavy-tailed misfit) its z are routinely large.
@@ -357,8 +328,7 @@ class CalibratedDetector(BaseDetector):
                     ratios[kind] = np.where(agree | np.isnan(expected), ratios[kind], 0.0)
         fresh = None
         if counts and self._count_z() > 0 and self.period_:
-            ratio, support, ev = self._count_ratio(x, bases, fits, side, ts,
-                                                   past if blanking else None)
+            ratio, support, ev = self._count_ratio(x, bases, fits, side, ts, past)
             if _FRESH_ROWS:
                 fresh = fresh_rows(_squared(x.to_numpy()), ev, _FRESH_ROWS, _FRESH_Z)
             if _COUNT_GATE_Z > 0:

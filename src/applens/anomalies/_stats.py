@@ -24,11 +24,9 @@ __all__ = [
     "count_like",
     "clean_reference",
     "lagged",
-    "neighbour_expectation",
     "level_baseline",
     "ratio_to_score",
     "record_ratio",
-    "seasons_seen",
     "seasonal_baseline",
     "shift_baseline",
     "suppress_after",
@@ -166,32 +164,6 @@ def seasonal_baseline(
     level = x.abs().shift(1).rolling(window, min_periods=min_periods).median()
     scale = _floor_scale(scale, level, rel_floor)
     return Baseline(expected, scale, resid / scale)
-
-
-def seasons_seen(src: pd.Series, ts: pd.Series, season: pd.Timedelta, n_seasons: int
-                 ) -> np.ndarray:
-    """Per row: how many of the previous ``n_seasons`` seasons ``seasonal_baseline`` read
-    a value from (its median's draws)."""
-    return sum(lagged(src, ts, season * k).notna().to_numpy().astype(int)
-               for k in range(1, n_seasons + 1))
-
-
-def neighbour_expectation(src: pd.Series, ts: pd.Series, season: pd.Timedelta,
-                          n_seasons: int, step: pd.Timedelta, slots: int
-                          ) -> tuple[np.ndarray, np.ndarray]:
-    """Counts expected per row: the mean over this slot and ``slots`` neighbours either
-    side of the median of the same slot in the previous ``n_seasons`` seasons (``src``
-    on the square-root scale), and the draws behind it. Causal: every lag is at least a
-    season less ``slots`` steps."""
-    meds, draws = [], []
-    for k in range(-slots, slots + 1):
-        lags = pd.concat([lagged(src, ts, season * j - step * k)
-                          for j in range(1, n_seasons + 1)], axis=1)
-        n = lags.notna().sum(axis=1).to_numpy()
-        med = lags.median(axis=1).where(n >= 2).to_numpy()
-        meds.append(np.clip(med, 0.0, None) ** 2)
-        draws.append(n)
-    return np.mean(meds, axis=0), np.sum(draws, axis=0)
 
 
 def count_like(x: pd.Series, min_integer_share: float = 0.99) -> np.ndarray:

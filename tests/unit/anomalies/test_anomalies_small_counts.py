@@ -9,7 +9,8 @@ import pandas as pd
 import applens.anomalies._counts as counts
 from applens.anomalies import get_detector
 from applens.anomalies._counts import _median_noise, count_dispersion, drop_cusum
-from applens.anomalies._stats import lagged, neighbour_expectation, seasons_seen
+from applens.anomalies._slots import neighbour_expectation, seasons_seen
+from applens.anomalies._stats import lagged
 
 
 def _ts(days: int) -> pd.Series:
