@@ -15,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["CountEvidence", "count_dispersion", "count_evidence", "count_tail_z", "fresh_rows",
-           "run_dispersion"]
+__all__ = ["CountEvidence", "count_dispersion", "count_evidence", "count_tail_z", "drop_cusum",
+           "fresh_rows", "run_dispersion"]
 
 # Runs of slices whose summed count is tested: a slice, a campaign's two, an hour and six
 # hours (issue 15, product bench 10 seeds at 25/slice: two slices, spike recall 0.5 ->
@@ -42,6 +42,13 @@ FRESH_NEAR = 0.1
 # than the Gaussian views (NAB-dev 67.4 -> 70.1 when such rows are held to their record
 # and veto nothing; product bench's 2000/slice series sit at a·e ~ 15-37).
 BUSY_AE = 50.0
+# A one-sided CUSUM of standardised shortfalls (k = 0.5, h = 15) for a sustained drop
+# that no run reaches (product bench 10 seeds at 25/slice: x0.7 shift recall 0.7 -> 0.9,
+# false episodes 0.0095 -> 0.026; h = 10: 1.0 with the 3-slot expectation but 0.019;
+# at 2000/slice ungated it alerted on the misfit, 0 -> 0.012: hence CUSUM_AE).
+DROP_CUSUM: tuple[float, float] | None = (0.5, 15.0)
+CUSUM_AS_Z = 4.5  # at h the CUSUM reads as this |z| (the shipped count_z)
+CUSUM_AE = 1.0  # only where a·e <= 1: overdispersion variance at most the Poisson one
 _MEDIAN_NOISE = 1.57  # variance of the median of n Poisson draws, per unit count, times n
 # ... for few draws (simulated, Poisson at 20): the asymptotic 1.57 overstated the noise
 # of a 4-week median (1.20) more than a 7-day one's (1.50), so a weekly series' weekend
@@ -49,8 +56,13 @@ _MEDIAN_NOISE = 1.57  # variance of the median of n Poisson draws, per unit coun
 _MEDIAN_NOISE_FEW = (1.0, 1.0, 1.35, 1.20, 1.45, 1.29, 1.50, 1.36, 1.53, 1.40, 1.56, 1.43)
 
 
-def _median_noise(seasons: int) -> float:
-    """The expectation's own variance per unit count: median of ``seasons`` draws."""
+def _median_noise(seasons: int | np.ndarray) -> float | np.ndarray:
+    """The expectation's own variance per unit count: median of ``seasons`` draws (per
+    row where an array: the seasons the median actually had)."""
+    if isinstance(seasons, np.ndarray):
+        n = np.clip(np.nan_to_num(seasons, nan=1.0), 1, None).astype(int)
+        few = np.array(_MEDIAN_NOISE_FEW)
+        return np.where(n <= len(few), few[np.minimum(n, len(few)) - 1], _MEDIAN_NOISE) / n
     n = max(int(seasons), 1)
     return (_MEDIAN_NOISE_FEW[n - 1] if n <= len(_MEDIAN_NOISE_FEW) else _MEDIAN_NOISE) / n
 
@@ -97,7 +109,8 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     expected, a, extra = (np.full(n, np.nan), np.full(n, np.nan), np.zeros(n))
     for k, (exp, av, ex) in enumerate(fitted):
         use = pick == k
-        expected[use], a[use], extra[use] = exp[use], av[use], ex
+        expected[use], a[use] = exp[use], av[use]
+        extra[use] = ex[use] if isinstance(ex, np.ndarray) else ex
     with np.errstate(invalid="ignore", over="ignore"):
         busy = ~(a * expected <= BUSY_AE)  # unknown dispersion: no opinion either
     tail = np.zeros(n)
@@ -121,7 +134,35 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
             tail = np.maximum(tail, r)
             if rows < POOLED_FROM:
                 short = np.maximum(short, r)
+    if DROP_CUSUM:
+        # A sustained drop gathered by the CUSUM reads as a crossing of the count view,
+        # only where counting noise dominates (a misfit's correlated residuals drift it).
+        drop = CUSUM_AS_Z * drop_cusum(x, expected, a, extra, *DROP_CUSUM)
+        with np.errstate(invalid="ignore"):
+            drop = np.where(a * expected <= CUSUM_AE, drop, 0.0)
+        tail = np.maximum(tail, drop)
+        support = np.maximum(support, drop)
     return CountEvidence(tail, support, busy, expected, a, extra, short)
+
+
+def drop_cusum(x: np.ndarray, expected: np.ndarray, a: np.ndarray, extra: np.ndarray,
+               k: float, h: float) -> np.ndarray:
+    """One-sided CUSUM of standardised shortfalls (``max(0, S + (e - x) / sd - k)``) over
+    ``h``: 1.0 when a sustained drop has gathered ``h``; reset to 0 after it crosses
+    and at unknown rows. Causal."""
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        z = (expected - x) / np.sqrt((1.0 + extra) * expected + a * expected**2)
+    out = np.zeros(len(x))
+    s = 0.0
+    for i, zi in enumerate(z):
+        if not np.isfinite(zi):
+            s = 0.0
+            continue
+        s = max(0.0, s + zi - k)
+        out[i] = s / h
+        if s >= h:
+            s = 0.0
+    return out
 
 
 def fresh_rows(x: np.ndarray, ev: CountEvidence, rows: int, bar: float) -> np.ndarray:
