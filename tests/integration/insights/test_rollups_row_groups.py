@@ -5,8 +5,7 @@ recreated in the same transaction, came back short past one row group (seen at 1
 events). The rollups avoid both; this checks every keyed table against the raw events
 after a first ingest (over rollups of an older layout, dropped in a transaction of their
 own before the ingest's), a second one that shares days and users with it, and a rebuild,
-with more
-users, user-days and user-day-events than one row group holds.
+with more users, user-days and user-day-events than one row group holds.
 """
 
 from __future__ import annotations
