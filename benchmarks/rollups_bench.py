@@ -138,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="ingests per variant, alternating (best kept); 0: one ingest "
                              "with rollups, no ratio (a long pass that wants query figures)")
     parser.add_argument("--skip-files", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated question names (default: "
+                                                    "all; a short pass over a few of them)")
     parser.add_argument("--out", default="rollups")
     args = parser.parse_args(argv)
     path = _parquet(args.events)
@@ -182,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(payload["storage_bytes"]), flush=True)
 
         questions = {}
-        for name, spec in QUESTIONS.items():
+        wanted = [q for q in args.only.split(",") if q] or list(QUESTIONS)
+        for name, spec in ((q, QUESTIONS[q]) for q in wanted):
             entry: dict = {}
             paths = (("scan", "scan"), ("planner", "auto"))
             done: dict[str, list[dict]] = {label: [] for label, _ in paths}

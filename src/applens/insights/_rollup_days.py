@@ -1,6 +1,10 @@
 """The per-day rollups: distinct users per local day, and the runs WAU/MAU count.
 
 - ``rollup_day (day, users, n)``: distinct users and events per local day (any event);
+- ``rollup_user_week (week, uid, days, n)``: active days and events per user and local
+  week, one row per key, for both week conventions (a week starting on a Monday and one
+  starting on a Sunday: ``isodow(week)`` tells them apart), so a spec's ``week_start``
+  override reads it too; weekly insights read ~1/7 of the user-day rows;
 - ``rollup_runs (a, z, n)``: with a user's active days s_1 < s_2 < …, each s_j covers the
   window ends [s_j, min(s_j + 30, s_{j+1})); ``n`` users have the run (a, z). A 7-day window
   is covered by [a, min(a + 7, z)). Rows are deltas (an ingest subtracts the runs it changes
@@ -16,13 +20,21 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DAY_DDL", "WIDEST", "add_user_days"]
+__all__ = ["DAY_DDL", "WIDEST", "add_user_days", "week_of"]
 
 WIDEST = 30  # days: the widest rolling window (MAU)
 DAY_DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_day (day DATE, users BIGINT, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_runs (a DATE, z DATE, n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_user_week (week DATE, uid INTEGER, days INTEGER, "
+    "n BIGINT)",
 )
+
+
+def week_of(day: str, week_start: str) -> str:
+    """SQL for the first day of the week (``monday`` or ``sunday``) holding DATE ``day``."""
+    back = f"isodow({day}) - 1" if week_start == "monday" else f"isodow({day}) % 7"
+    return f"CAST({day} - CAST({back} AS INTEGER) AS DATE)"
 
 
 def _runs(days: str, sign: int) -> str:
@@ -32,9 +44,11 @@ def _runs(days: str, sign: int) -> str:
 
 def add_user_days(con: Any, delta: str, *, fresh: bool = False) -> None:
     """Add the user-days in table ``delta`` (uid, day, n; one row per key) to
-    rollup_user_day, and bring rollup_day and rollup_runs up to date with them. ``fresh``:
-    the tables were emptied in this transaction, so they are not read (on DuckDB 2.0.0 a
-    table read after a large write in the same transaction could come back short)."""
+    rollup_user_day, and bring rollup_day, rollup_runs and rollup_user_week up to date. ``fresh``:
+    the tables were emptied in this transaction, so they are not read: on DuckDB 2.0.0 two
+    patterns lost rows past one row group (a table read after an INSERT into it in the
+    same transaction joined empty; rows inserted into a table dropped and recreated, or
+    made by CREATE ... AS ... LIMIT 0, in the same transaction were gone at commit)."""
     lo, hi = con.execute(f"SELECT min(day), max(day) FROM {delta}").fetchall()[0]
     if lo is None:
         return
@@ -46,6 +60,7 @@ def add_user_days(con: Any, delta: str, *, fresh: bool = False) -> None:
     shared = con.execute("SELECT count(*) FROM _rollup_merge").fetchall()[0][0]
     _add_runs(con, delta, shared, fresh)
     _add_day_counts(con, delta, fresh)
+    _add_weeks(con, delta, shared, fresh)
     # One row per (user, day), so readers skip a group-by; in (day, uid) order, which
     # compresses ~5x better than hash order once users outnumber a segment's values.
     if not shared:
@@ -66,10 +81,10 @@ def _add_runs(con: Any, delta: str, shared: int, fresh: bool) -> None:
     old = ("SELECT CAST(NULL AS INTEGER) AS uid, CAST(NULL AS DATE) AS day WHERE false" if fresh
            else f"SELECT r.uid, r.day FROM rollup_user_day r SEMI JOIN (SELECT DISTINCT uid "
            f"FROM {delta}) u ON r.uid = u.uid")
-    fresh = (f"SELECT uid, day FROM {delta} ANTI JOIN _rollup_merge USING (uid, day)" if shared
-             else f"SELECT uid, day FROM {delta}")
+    new = (f"SELECT uid, day FROM {delta} ANTI JOIN _rollup_merge USING (uid, day)" if shared
+           else f"SELECT uid, day FROM {delta}")
     con.execute(f"INSERT INTO rollup_runs SELECT a, z, sum(s) FROM ({_runs(old, -1)} UNION ALL "
-                f"{_runs(f'{old} UNION ALL {fresh}', 1)}) GROUP BY a, z HAVING sum(s) <> 0 "
+                f"{_runs(f'{old} UNION ALL {new}', 1)}) GROUP BY a, z HAVING sum(s) <> 0 "
                 "ORDER BY a, z")
 
 
@@ -87,3 +102,32 @@ def _add_day_counts(con: Any, delta: str, fresh: bool) -> None:
     con.execute("DELETE FROM rollup_day WHERE day IN (SELECT day FROM _rollup_day_new)")
     con.execute("INSERT INTO rollup_day SELECT day, users, n FROM _rollup_day_new ORDER BY day")
     con.execute("DROP TABLE _rollup_day_new")
+
+
+def _add_weeks(con: Any, delta: str, shared: int, fresh: bool) -> None:
+    """rollup_user_week for the users and weeks in ``delta``: its days count only the keys
+    no earlier ingest had (``_rollup_merge``); rows of a (week, uid) an earlier ingest
+    wrote are read before any write here, deleted and written back merged."""
+    seen = ("EXISTS (SELECT 1 FROM _rollup_merge m WHERE m.uid = d.uid AND m.day = d.day)"
+            if shared else "false")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_week_delta AS SELECT week, uid, "
+        "count(*) FILTER (WHERE NOT seen) AS days, sum(n) AS n FROM ("
+        + " UNION ALL ".join(f"SELECT {week_of('d.day', w)} AS week, d.uid, d.n, {seen} AS seen "
+                             f"FROM {delta} d" for w in ("monday", "sunday"))
+        + ") GROUP BY week, uid")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rollup_week_merge AS SELECT r.* FROM rollup_user_week r "
+        "SEMI JOIN _rollup_week_delta d ON r.week = d.week AND r.uid = d.uid WHERE NOT ?",
+        [fresh])
+    if not con.execute("SELECT count(*) FROM _rollup_week_merge").fetchall()[0][0]:
+        con.execute("INSERT INTO rollup_user_week SELECT week, uid, days, n FROM "
+                    "_rollup_week_delta ORDER BY week, uid")
+    else:
+        con.execute("DELETE FROM rollup_user_week r USING _rollup_week_merge m WHERE "
+                    "r.week = m.week AND r.uid = m.uid")
+        con.execute("INSERT INTO rollup_user_week SELECT week, uid, sum(days), sum(n) FROM "
+                    "(SELECT * FROM _rollup_week_delta UNION ALL SELECT * FROM "
+                    "_rollup_week_merge) GROUP BY week, uid ORDER BY week, uid")
+    con.execute("DROP TABLE _rollup_week_delta")
+    con.execute("DROP TABLE _rollup_week_merge")

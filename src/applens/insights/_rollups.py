@@ -7,6 +7,8 @@ a kind whose numbers depend only on which users were active on which days and ho
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
 lifecycle, trends of those maths and calendar retention (with no filters a start event's
 first occurrence is its name's first day, so first_time and first_ever read it too).
+At week interval, any-event
+questions read one row per user and week (``rollup_user_week``) instead of its user-days.
 Everything else scans the events. Retention from the rollups is no slower than the scan for
 any type: recurring grids count one cohort and one return bitmask per user, grouped by
 distinct pairs (``_bitmask_cells``; up to 128 periods, past that they join like the scan),
@@ -131,10 +133,24 @@ def _day(ctx: Context, i: int) -> date:
     return ctx.range.shift(i).date()
 
 
-def _user_days(ctx: Context, event: str | None, lo: date, hi: date) -> ir.Table:
+def _weekly(ctx: Context, event: str | None) -> bool:
+    """Whether ``_user_days(..., by_period=True)`` reads rollup_user_week: any event at week
+    interval (it keeps both week conventions, one row per (user, week))."""
+    return event is None and ctx.range.interval == "week"
+
+
+def _user_days(ctx: Context, event: str | None, lo: date, hi: date, *,
+               by_period: bool = False) -> ir.Table:
     """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``; users are
-    the rollups' numbers (``uid``), which count and join like the ids they stand for."""
-    if event is None:  # one row per (user, day)
+    the rollups' numbers (``uid``), which count and join like the ids they stand for.
+    ``by_period``: the caller only needs ``_p``, so at week interval ``lo``/``hi`` are week
+    starts and a row may be a whole week (``day`` its first day)."""
+    if by_period and _weekly(ctx, event):
+        t = ctx.backend.table("rollup_user_week")
+        # a row's convention is the weekday its week starts on (periods start on week starts)
+        t = t.filter(t.week >= lo, t.week < hi, t.week.day_of_week.index() == lo.weekday())
+        per_day = t.select(user_id=t.uid, day=t.week, n=t.n)
+    elif event is None:  # one row per (user, day)
         t = ctx.backend.table("rollup_user_day")
         per_day = t.filter(t.day >= lo, t.day < hi).rename(user_id="uid")
     else:
@@ -153,7 +169,7 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
     n = ctx.n_periods
     rolling, lookback = rolling_maths(maths, ctx.range.interval)
     lo = (ctx.range.shift(1) - timedelta(days=lookback)).date() if lookback else _day(ctx, 0)
-    days = _user_days(ctx, event, lo, _day(ctx, n))
+    days = _user_days(ctx, event, lo, _day(ctx, n), by_period=not lookback)
     in_range = days.filter(days._p >= 0) if lookback else days
     aggs: dict[str, ir.Scalar] = {"total": in_range.n.sum(), "dau": in_range.user_id.nunique()}
     for m in maths:
@@ -168,9 +184,10 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
 
 
 def _daily_rows(ctx: Context, event: str | None) -> bool:
-    """Whether ``_user_days`` has one row per (user, period) already: rollup_user_day keeps
-    one per (user, day), so at day interval regrouping it is wasted work."""
-    return event is None and ctx.range.interval == "day"
+    """Whether ``_user_days(..., by_period=True)`` has one row per (user, period) already:
+    rollup_user_day keeps one per (user, day) and rollup_user_week one per (user, week), so
+    at day or week interval regrouping it is wasted work."""
+    return event is None and ctx.range.interval in ("day", "week")
 
 
 def _slot(ctx: Context, day: ir.DateValue) -> ir.IntegerValue:
@@ -207,7 +224,7 @@ def _active_users(ctx: Context, spec: Any) -> Result:
 
 
 def _stickiness(ctx: Context, spec: Any) -> Result:
-    days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods))
+    days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods), by_period=True)
     if _daily_rows(ctx, spec.event) and spec.interval_count == 1:
         return stickiness_result(ctx, spec, days.select("user_id", _b=days._p, _n=days.n),
                                  unique=True)
@@ -217,8 +234,11 @@ def _stickiness(ctx: Context, spec: Any) -> Result:
 
 
 def _lifecycle(ctx: Context, spec: Any) -> Result:
-    days = _user_days(ctx, spec.event, _day(ctx, -1), _day(ctx, ctx.n_periods))
-    active = days.select("user_id", "_p").distinct()
+    days = _user_days(ctx, spec.event, _day(ctx, -1), _day(ctx, ctx.n_periods),
+                      by_period=True)
+    active = days.select("user_id", "_p")
+    if not _daily_rows(ctx, spec.event):
+        active = active.distinct()
     seen = ctx.backend.table("rollup_first_seen")
     first = seen.group_by("uid").agg(_first=seen.first_day.min())
     created = first.select(_cid=first.uid,
@@ -243,7 +263,7 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
     """``retention.retention_result``'s returns and cohorts from the rollups (no filters, so
     a start event's first occurrence is its name's first day: first_time = first_ever)."""
     c = ctx.n_periods
-    days = _user_days(ctx, back.event, _day(ctx, 0), _day(ctx, end))
+    days = _user_days(ctx, back.event, _day(ctx, 0), _day(ctx, end), by_period=True)
     ret = (days.select("user_id", "_p", _n=days.n) if _daily_rows(ctx, back.event) else
            days.group_by(["user_id", "_p"]).agg(_n=days.n.sum()))
     if spec.retention_type == "recurring":
@@ -252,7 +272,7 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
             if not _daily_rows(ctx, back.event):
                 starts = starts.distinct()
         else:
-            starts = _user_days(ctx, target.event, _day(ctx, 0), _day(ctx, c))
+            starts = _user_days(ctx, target.event, _day(ctx, 0), _day(ctx, c), by_period=True)
             starts = starts.select("user_id", "_p").distinct()
         return ret, starts.rename(_c="_p")
     if target.event is None:

@@ -8,8 +8,9 @@
 - ``rollup_first_seen (uid, first_day)``: each user's first local day (min over rows);
 - ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
   value of each declared breakdown property (``rollup_properties`` in applens.toml);
-- ``rollup_day`` and ``rollup_runs``: distinct users per day and the runs that give rolling
-  WAU/MAU (``insights._rollup_days``);
+- ``rollup_day``, ``rollup_runs`` and ``rollup_user_week``: distinct users per day, the
+  runs that give rolling WAU/MAU, and active days and events per user and week
+  (``insights._rollup_days``);
 - ``rollup_meta (timezone, properties, events_rows)``: what the rollups were built for, and
   how many rows ``events`` had then (the planner scans when the table changed otherwise).
 
@@ -19,7 +20,9 @@ Each ingest appends its own rows (``add_ingest``) inside the ingest's transactio
 interrupted ingest leaves events and rollups both or neither; readers of the other tables
 sum rows that share a key (a day that spans two ingests has two rows there). ``rebuild``
 recomputes everything in one transaction and compacts; ``verify`` recomputes a sample of
-days from the raw events.
+days from the raw events. Rollups of an older layout are dropped by ``migrate`` in a
+transaction of their own, before the ingest's (which then rebuilds them): dropping and
+recreating a table inside the ingest's transaction lost rows on DuckDB 2.0.0.
 Person-less events (no ``user_id``) are never counted by an insight, so they are left out.
 """
 
@@ -36,13 +39,13 @@ from zoneinfo import ZoneInfo
 from applens._sql import ident, literal
 from applens.insights._filters import NONE_LABEL
 from applens.insights._offsets import offsets
-from applens.insights._rollup_days import DAY_DDL, WIDEST, add_user_days
+from applens.insights._rollup_days import DAY_DDL, WIDEST, add_user_days, week_of
 
-__all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "read_meta",
-           "rebuild", "storage", "verify"]
+__all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "migrate",
+           "read_meta", "rebuild", "storage", "verify"]
 
 ROLLUP_TABLES = ("rollup_users", "rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
-                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_meta")
+                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_user_week", "rollup_meta")
 _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_user_day (uid INTEGER, day DATE, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_user_day_event (uid INTEGER, day DATE, "
@@ -54,9 +57,14 @@ _DDL = (
     "events_rows BIGINT)",
     *DAY_DDL,
 )
-_COLUMNS = {"rollup_user_day": ("uid", "day", "n"),  # the tables keyed by user
+_COLUMNS = {"rollup_users": ("user_id", "uid"),  # the layout this version writes
+            "rollup_user_day": ("uid", "day", "n"),
             "rollup_user_day_event": ("uid", "day", "event", "n"),
-            "rollup_first_seen": ("uid", "first_day")}
+            "rollup_first_seen": ("uid", "first_day"),
+            "rollup_slices": ("day", "event", "property", "value", "n"),
+            "rollup_day": ("day", "users", "n"), "rollup_runs": ("a", "z", "n"),
+            "rollup_user_week": ("week", "uid", "days", "n"),
+            "rollup_meta": ("timezone", "properties", "events_rows")}
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,8 @@ def _exists(con: Any, name: str) -> bool:
 
 def read_meta(con: Any) -> RollupMeta | None:
     """What the warehouse's rollups were built for (None: there are none)."""
-    if not _exists(con, "rollup_meta") or not _exists(con, "rollup_users"):
-        return None  # none, or an older layout (text user keys): rebuilt by the next ingest
+    if _stale_layout(con):
+        return None  # none, or an older layout: rebuilt by the next ingest
     rows = con.execute("SELECT timezone, properties, events_rows FROM rollup_meta").fetchall()
     if not rows:
         return None
@@ -205,26 +213,34 @@ def _counted(con: Any) -> None:
 def add_ingest(con: Any, ingest_ids: Sequence[int], *, timezone: str,
                properties: Sequence[str]) -> None:
     """Bring the rollups up to date with the events of ``ingest_ids`` (inside the ingest's
-    transaction). Rollups built for another timezone or property list, or none at all, are
-    rebuilt from all events instead.
+    transaction; ``migrate`` first, outside it). Rollups built for another timezone or
+    property list, none at all, or ones that missed events (an ingest with ``rollups=False``
+    since they were counted) are rebuilt from all events instead, in this transaction.
     """
     wanted = _properties(con, properties)
     meta = read_meta(con)
+    ids = ", ".join(str(int(i)) for i in ingest_ids) or "NULL"
+    if meta is not None and meta.events_rows is not None:
+        before = con.execute(f"SELECT count(*) FILTER (WHERE _ingest_id IS NULL OR _ingest_id "
+                             f"NOT IN ({ids})) FROM events").fetchall()[0][0]
+        if before != meta.events_rows:  # appending would leave the missed events out
+            meta = None
     if meta is None or meta.timezone != timezone or list(meta.properties) != wanted:
         _rebuild_in_transaction(con, timezone, wanted)
         return
     if ingest_ids:
-        ids = ", ".join(str(int(i)) for i in ingest_ids)
         _append(con, timezone, wanted, f"_ingest_id IN ({ids})")
     _counted(con)
 
 
 def _rebuild_in_transaction(con: Any, zone: str, properties: Sequence[str]) -> None:
     # Emptied, not dropped: on DuckDB 2.0.0 inserts into a table dropped and recreated in
-    # the same transaction lost rows past one row group. Only tables of another layout
-    # (text user keys, before rollup_users) are dropped; ``rebuild`` commits that first.
-    for name in _stale_layout(con):
-        con.execute(f"DROP TABLE {name}")
+    # the same transaction lost rows past one row group. Tables of another layout are
+    # dropped by ``migrate``, committed before this transaction began.
+    old = [n for n in _stale_layout(con) if _exists(con, n)]
+    if old:
+        raise RuntimeError(f"rollup tables of an older layout ({', '.join(old)}): "
+                           "call rollups.migrate() before the transaction")
     for name in ROLLUP_TABLES:
         if _exists(con, name):
             con.execute(f"DELETE FROM {name}")
@@ -235,27 +251,37 @@ def _rebuild_in_transaction(con: Any, zone: str, properties: Sequence[str]) -> N
 
 
 def _stale_layout(con: Any) -> list[str]:
-    """Rollup tables whose columns are not the ones this version writes."""
-    stale = []
-    for name, columns in _COLUMNS.items():
-        if _exists(con, name):
-            have = [r[0] for r in con.execute(
-                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND "
-                "schema_name = 'main' AND NOT internal ORDER BY column_index", [name]
-            ).fetchall()]
-            if have != list(columns):
-                stale.append(name)
-    return stale
+    """Rollup tables missing or whose columns are not the ones this version writes."""
+    have: dict[str, list[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+            "AND database_name = current_database() AND NOT internal AND table_name LIKE "
+            "'rollup%' ORDER BY table_name, column_index").fetchall():
+        have.setdefault(table, []).append(column)
+    return [n for n, columns in _COLUMNS.items() if have.get(n) != list(columns)]
+
+
+def migrate(con: Any) -> bool:
+    """Drop rollup tables of an older layout in a transaction of their own, so
+    that the next rebuild or ingest recreates them in a transaction that drops nothing.
+    Call it outside any transaction; True when something was dropped."""
+    old = [n for n in _stale_layout(con) if _exists(con, n)]  # a missing one is just created
+    if not old:
+        return False
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name in old:
+            con.execute(f"DROP TABLE {name}")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return True
 
 
 def rebuild(con: Any, *, timezone: str, properties: Sequence[str]) -> RollupMeta:
     """Recompute every rollup from the events, in one transaction (compacts them too)."""
-    stale = _stale_layout(con)
-    if stale:  # committed apart, so that no table is dropped and recreated in one transaction
-        con.execute("BEGIN TRANSACTION")
-        for name in stale:
-            con.execute(f"DROP TABLE {name}")
-        con.execute("COMMIT")
+    migrate(con)
     con.execute("BEGIN TRANSACTION")
     try:
         wanted = _properties(con, properties) if _exists(con, "events") else []
@@ -328,6 +354,7 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
     for name, (expect, got) in checks.items():
         _compare(con, name, expect, got, report)
     _verify_runs(con, meta.timezone, days, listed, report)
+    _verify_weeks(con, meta.timezone, days, report)
     # First-seen: every user seen on a checked day has first_day <= that day, and a user
     # whose rollup first_day is a checked day has no earlier event.
     late = con.execute(
@@ -376,6 +403,26 @@ def _verify_runs(con: Any, zone: str, days: Sequence[date], listed: str,
         got = (f"SELECT d, sum(n) AS users FROM ({checked}) JOIN rollup_runs ON a <= d AND "
                f"d < least(a + {width}, z) GROUP BY d HAVING sum(n) <> 0")
         _compare(con, f"runs[{width} days]", expect, got, report)
+
+
+def _verify_weeks(con: Any, zone: str, days: Sequence[date], report: VerifyReport) -> None:
+    """Active days and events per user in the weeks (both conventions) of the checked days."""
+    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=9)
+    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=9)
+    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
+              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
+    day = local_day_sql(con, zone, window)
+    for start in ("monday", "sunday"):
+        weeks = ", ".join(f"DATE '{w}'" for w in sorted({
+            d - timedelta(days=d.isoweekday() - 1 if start == "monday" else d.isoweekday() % 7)
+            for d in days}))
+        expect = (f"SELECT user_id, week, count(DISTINCT day) AS days, count(*) AS n FROM "
+                  f"(SELECT user_id, day, {week_of('day', start)} AS week FROM (SELECT "
+                  f"user_id, {day} AS day FROM events WHERE {window})) WHERE week IN ({weeks}) "
+                  "GROUP BY ALL")
+        got = (f"SELECT user_id, week, sum(days) AS days, sum(n) AS n FROM "
+               f"{_named('rollup_user_week')} WHERE week IN ({weeks}) GROUP BY ALL")
+        _compare(con, f"user_week[{start}]", expect, got, report)
 
 
 def _named(table: str) -> str:

@@ -57,6 +57,13 @@ ROLLUP_SPECS = {
         "kind": "retention", "retention_type": "first_time", "cumulative": True,
         "total_intervals": 5, "target": {"event": "buy"}, "returning": {"event": "click"},
         **RANGE},
+    "retention_weekly_sunday": {"kind": "retention", "interval": "week", "total_intervals": 3,
+                                **RANGE},
+    "retention_weekly_monday_cumulative": {"kind": "retention", "interval": "week",
+                                           "week_start": "monday", "cumulative": True,
+                                           "total_intervals": 3, **RANGE},
+    "trends_weekly_dau": {"kind": "trends", "interval": "week",
+                          "series": [{"event": None, "math": "dau"}, {"event": None}], **RANGE},
     "retention_first_ever_weekly": {"kind": "retention", "retention_type": "first_ever",
                                     "interval": "week", "total_intervals": 3, **RANGE},
     "retention_date_to_only": {"kind": "retention", "total_intervals": 5,
@@ -259,17 +266,105 @@ def test_failed_ingest_leaves_events_and_rollups_as_they_were(tmp_path, files):
 
 def test_a_failure_in_the_rollup_step_undoes_the_events_too(tmp_path, files):
     """The events are inserted before the rollups are appended: a failure there (here a
-    rollup table someone replaced) must take the new events back out."""
+    rollup table someone replaced with one that refuses rows) must take the new events back
+    out."""
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         ingest(ws, files[0])
         con = ws.connection
-        con.execute("CREATE OR REPLACE TABLE rollup_user_day_event (user_id VARCHAR)")
+        con.execute("CREATE OR REPLACE TABLE rollup_user_day_event (uid INTEGER, day DATE, "
+                    "event VARCHAR, n BIGINT CHECK (n < 0))")
         events = con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall()
         ledger = con.execute("SELECT count(*) FROM ingests").fetchall()
         with pytest.raises(Exception, match="rollup_user_day_event"):
             ingest(ws, files[1])
         assert con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall() == events
         assert con.execute("SELECT count(*) FROM ingests").fetchall() == ledger
+
+
+def test_an_older_layout_is_dropped_before_the_ingest_begins(tmp_path, files):
+    """Rollups of an older layout (text user keys) are dropped in a transaction of their own,
+    committed before the ingest's: the ingest's transaction drops nothing (on DuckDB 2.0.0
+    a table dropped and recreated in one transaction lost rows). So an ingest that then
+    fails leaves them dropped, and the events as they were; the next one rebuilds."""
+    bad = tmp_path / "bad.csv"
+    frame = _events(5, 400, "2024-04-10", 5)
+    frame.loc[:50, "ts"] = "not a time"
+    frame.to_csv(bad, index=False)
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        con = ws.connection
+        con.execute("DROP TABLE rollup_users")
+        con.execute("CREATE OR REPLACE TABLE rollup_user_day (user_id VARCHAR, day DATE, "
+                    "n BIGINT)")
+        con.execute("DROP TABLE IF EXISTS rollup_user_week")  # before it existed
+        events = con.execute("SELECT count(*) FROM events").fetchall()
+        assert rollups.read_meta(con) is None
+        with pytest.raises(Exception, match="rejected"):
+            ingest(ws, bad)
+        assert con.execute("SELECT count(*) FROM events").fetchall() == events
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert "rollup_user_day" not in tables and "rollup_user_day_event" in tables
+        ingest(ws, files[1])
+        assert rollups.read_meta(con) is not None
+        assert rollups.verify(con, sample=60).ok
+        spec = ROLLUP_SPECS["lifecycle_weekly_monday"]
+        assert query(spec, ws).plan["path"] == "rollup"
+        assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict()
+
+
+def test_a_rebuild_inside_a_transaction_refuses_an_older_layout(tmp_path, files):
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        con = ws.connection
+        con.execute("CREATE OR REPLACE TABLE rollup_user_day (user_id VARCHAR, day DATE, "
+                    "n BIGINT)")
+        con.execute("BEGIN TRANSACTION")
+        with pytest.raises(RuntimeError, match="rollups.migrate"):
+            rollups.add_ingest(con, [], timezone=TZ, properties=[])
+        con.execute("ROLLBACK")
+        assert rollups.migrate(con) and not rollups.migrate(con)
+
+
+def test_an_ingest_after_one_without_rollups_rebuilds_them(tmp_path, files):
+    """Events an ingest loaded with rollups=False (the scratch warehouse's way) are not in
+    the rollups; the next ingest must not append only its own and call them current."""
+    third = tmp_path / "third.csv"
+    _events(6, 300, "2024-04-20", 4).to_csv(third, index=False)
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        ingest(ws, files[1], rollups=False)
+        ingest(ws, third)
+        con = ws.connection
+        assert rollups.verify(con, sample=80, seed=1).ok
+        assert rollups.read_meta(con).events_rows == con.execute(
+            "SELECT count(*) FROM events").fetchall()[0][0]
+        for name in ("active_users_day", "lifecycle_weekly_monday", "retention_daily"):
+            spec = ROLLUP_SPECS[name]
+            assert query(spec, ws).plan["path"] == "rollup"
+            assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict(), name
+
+
+def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
+    """Weekly any-event questions come from rollup_user_week (emptying it changes them);
+    a rebuild puts it back, and verify checks it."""
+    weekly = ["stickiness_weekly_criteria", "lifecycle_weekly_monday",
+              "retention_weekly_sunday", "retention_weekly_monday_cumulative"]
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        for path in files:
+            ingest(ws, path)
+        con = ws.connection
+        scans = {name: query(ROLLUP_SPECS[name], ws, path="scan").to_dict() for name in weekly}
+        for name in weekly:
+            assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
+        con.execute("DELETE FROM rollup_user_week WHERE week = DATE '2024-04-01'")  # Monday
+        report = rollups.verify(con, days=[date(2024, 4, 2)])
+        assert [m.split(":")[0] for m in report.mismatches] == ["user_week[monday]"]
+        con.execute("DELETE FROM rollup_user_week WHERE week = DATE '2024-03-31'")  # Sunday
+        for name in weekly:
+            assert query(ROLLUP_SPECS[name], ws).to_dict() != scans[name], name
+        rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
+        for name in weekly:
+            assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
 
 
 def _snapshot(con) -> tuple:

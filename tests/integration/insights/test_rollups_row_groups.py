@@ -3,9 +3,9 @@
 On DuckDB 2.0.0 an INSERT that read its own table, and inserts into a table dropped and
 recreated in the same transaction, came back short past one row group (seen at 100M
 events). The rollups avoid both; this checks every keyed table against the raw events
-after a first ingest (over rollups of an older layout, dropped and recreated in its
-transaction), a second one that shares days and users with it, and a rebuild, with more
-users, user-days and user-day-events than one row group holds.
+after a first ingest (over rollups of an older layout, dropped in a transaction of their
+own before the ingest's), a second one that shares days and users with it, and a rebuild,
+with more users, user-days and user-day-events than one row group holds.
 """
 
 from __future__ import annotations
@@ -56,6 +56,12 @@ def _check(con) -> None:
         "rollup_first_seen": (
             f"SELECT u.user_id, min(first_day) FROM rollup_first_seen JOIN {named} GROUP BY 1",
             "SELECT user_id, min(CAST(ts AS DATE)) FROM events GROUP BY 1"),
+        "rollup_user_week": (  # Monday weeks and Sunday weeks
+            f"SELECT u.user_id, week, days, n FROM rollup_user_week JOIN {named}",
+            "SELECT user_id, w, count(DISTINCT d), count(*) FROM (SELECT user_id, d, "
+            "unnest([CAST(date_trunc('week', d) AS DATE), "
+            "CAST(date_trunc('week', d + 1) AS DATE) - 1]) AS w FROM "
+            "(SELECT user_id, CAST(ts AS DATE) AS d FROM events)) GROUP BY ALL"),
         "rollup_day": ("SELECT day, users, n FROM rollup_day",
                        "SELECT CAST(ts AS DATE), count(DISTINCT user_id), count(*) FROM events "
                        "GROUP BY 1"),
@@ -78,8 +84,8 @@ def test_no_rollup_row_is_lost_past_one_row_group(tmp_path):
     ws = Workspace.init(tmp_path / "ws", timezone="UTC")
     try:
         con = ws.connection
-        # rollups of the older layout (text user keys): the first ingest drops and recreates
-        # them in its own transaction
+        # rollups of the older layout (text user keys): dropped, committed, before the
+        # first ingest's transaction, which creates them anew
         con.execute("CREATE TABLE rollup_user_day (user_id VARCHAR, day DATE, n BIGINT)")
         con.execute("CREATE TABLE rollup_user_day_event (user_id VARCHAR, day DATE, "
                     "event VARCHAR, n BIGINT)")
@@ -95,6 +101,7 @@ def test_no_rollup_row_is_lost_past_one_row_group(tmp_path):
         assert con.execute("SELECT count(*) FROM rollup_user_day_event").fetchall()[0][0] > (
             2 * ROW_GROUP)
         _check(con)
+        assert con.execute("SELECT count(*) FROM rollup_user_week").fetchall()[0][0] > ROW_GROUP
         rollups.rebuild(con, timezone="UTC", properties=ws.settings.rollup_properties)
         _check(con)
     finally:
