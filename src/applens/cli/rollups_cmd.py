@@ -58,11 +58,11 @@ def verify(
 
     Example: applens rollups verify --sample 14
     """
-    from applens.insights import rollups
+    from applens.insights import rollup_verify
 
     ws = open_workspace(workspace)
     try:
-        report = rollups.verify(ws.connection, sample=sample, seed=seed)
+        report = rollup_verify.verify(ws.connection, sample=sample, seed=seed)
     finally:
         ws.close()
     if fmt is not OutputFormat.table:

@@ -17,12 +17,10 @@ the explaining slices form a succinct set (at most 3, by surprise, until they ex
 ``enough`` of the change). The explaining slices come first, by excess contribution
 (contribution minus baseline share: a pair that holds the whole change outranks the wider
 single dimension that also holds it), surprise breaking ties. Drill-down: an explaining pair
-inside an explaining single-dimension slice that holds at least 80 % of that parent's
-contribution, on a smaller baseline share, ranks just above the parent even when its excess
-is a little smaller: the parent's surplus is the noise of its other children, and the most
-specific slice that explains the change is the answer.
-When no slice explains the change it was spread over the slices in proportion to their size:
-a global change, and the result says so.
+holding >= 80 % of its explaining parent's contribution on a smaller baseline share ranks
+just above the parent (whose surplus is its other children's noise): the most specific
+slice that explains the change. When no slice explains it, the change was spread over the
+slices in proportion to their size: a global change, and the result says so.
 
 The baseline is the same period ``vs`` (default: 7 days before) or the mean of the same
 period over the ``vs_mean`` previous days. Periods are ``length`` UTC days, hours or

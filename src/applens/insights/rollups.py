@@ -29,9 +29,8 @@ Person-less events (no ``user_id``) are never counted by an insight, so they are
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,10 +38,10 @@ from zoneinfo import ZoneInfo
 from applens._sql import ident, literal
 from applens.insights._filters import NONE_LABEL
 from applens.insights._offsets import offsets
-from applens.insights._rollup_days import DAY_DDL, WIDEST, add_user_days, week_of
+from applens.insights._rollup_days import DAY_DDL, add_user_days
 
-__all__ = ["ROLLUP_TABLES", "RollupMeta", "VerifyReport", "add_ingest", "drop", "migrate",
-           "read_meta", "rebuild", "storage", "verify"]
+__all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "local_date", "local_day_sql",
+           "migrate", "read_meta", "rebuild", "slice_label", "storage", "table_exists"]
 
 ROLLUP_TABLES = ("rollup_users", "rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
                  "rollup_slices", "rollup_day", "rollup_runs", "rollup_user_week", "rollup_meta")
@@ -74,21 +73,7 @@ class RollupMeta:
     events_rows: int | None = None
 
 
-@dataclass
-class VerifyReport:
-    days: list[date] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "days_checked": [d.isoformat() for d in self.days],
-                "mismatches": self.mismatches}
-
-
-def _exists(con: Any, name: str) -> bool:
+def table_exists(con: Any, name: str) -> bool:
     return bool(con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = 'main' "
         "AND NOT temporary", [name]).fetchall()[0][0])
@@ -104,7 +89,7 @@ def read_meta(con: Any) -> RollupMeta | None:
     return RollupMeta(rows[0][0], tuple(json.loads(rows[0][1])), rows[0][2])
 
 
-def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
 
@@ -133,7 +118,7 @@ def _properties(con: Any, wanted: Sequence[str]) -> list[str]:
                                                                          "event")]
 
 
-def _label(prop: str) -> str:
+def slice_label(prop: str) -> str:
     """SQL for the breakdown label of ``prop`` (null and empty share NONE_LABEL)."""
     text = f"CAST({ident(prop)} AS VARCHAR)"
     return f"CASE WHEN {text} IS NULL OR {text} = '' THEN {literal(NONE_LABEL)} ELSE {text} END"
@@ -184,8 +169,8 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
                     f"{raw}, count(*) AS n FROM events WHERE {scope} GROUP BY ALL")
         for p in properties:
             con.execute(
-                f"INSERT INTO rollup_slices SELECT day, event, {literal(p)}, {_label(p)} AS v, "
-                "sum(n) FROM _rollup_fine GROUP BY day, event, v")
+                f"INSERT INTO rollup_slices SELECT day, event, {literal(p)}, {slice_label(p)} "
+                "AS v, sum(n) FROM _rollup_fine GROUP BY day, event, v")
         con.execute("DROP TABLE _rollup_fine")
 
 
@@ -205,7 +190,7 @@ def _create(con: Any, zone: str, properties: Sequence[str]) -> None:
 
 
 def _counted(con: Any) -> None:
-    rows = con.execute("SELECT count(*) FROM events").fetchall()[0][0] if _exists(
+    rows = con.execute("SELECT count(*) FROM events").fetchall()[0][0] if table_exists(
         con, "events") else 0
     con.execute("UPDATE rollup_meta SET events_rows = ?", [rows])
 
@@ -237,15 +222,15 @@ def _rebuild_in_transaction(con: Any, zone: str, properties: Sequence[str]) -> N
     # Emptied, not dropped: on DuckDB 2.0.0 inserts into a table dropped and recreated in
     # the same transaction lost rows past one row group. Tables of another layout are
     # dropped by ``migrate``, committed before this transaction began.
-    old = [n for n in _stale_layout(con) if _exists(con, n)]
+    old = [n for n in _stale_layout(con) if table_exists(con, n)]
     if old:
         raise RuntimeError(f"rollup tables of an older layout ({', '.join(old)}): "
                            "call rollups.migrate() before the transaction")
     for name in ROLLUP_TABLES:
-        if _exists(con, name):
+        if table_exists(con, name):
             con.execute(f"DELETE FROM {name}")
     _create(con, zone, properties)
-    if _exists(con, "events"):
+    if table_exists(con, "events"):
         _append(con, zone, properties, "true", fresh=True)
     _counted(con)
 
@@ -265,7 +250,7 @@ def migrate(con: Any) -> bool:
     """Drop rollup tables of an older layout in a transaction of their own, so
     that the next rebuild or ingest recreates them in a transaction that drops nothing.
     Call it outside any transaction; True when something was dropped."""
-    old = [n for n in _stale_layout(con) if _exists(con, n)]  # a missing one is just created
+    old = [n for n in _stale_layout(con) if table_exists(con, n)]  # a missing one is just created
     if not old:
         return False
     con.execute("BEGIN TRANSACTION")
@@ -284,7 +269,7 @@ def rebuild(con: Any, *, timezone: str, properties: Sequence[str]) -> RollupMeta
     migrate(con)
     con.execute("BEGIN TRANSACTION")
     try:
-        wanted = _properties(con, properties) if _exists(con, "events") else []
+        wanted = _properties(con, properties) if table_exists(con, "events") else []
         _rebuild_in_transaction(con, timezone, wanted)
         con.execute("COMMIT")
     except BaseException:
@@ -305,138 +290,9 @@ def storage(con: Any) -> dict[str, int]:
     size = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
     out: dict[str, int] = {}
     for name in ("events", *ROLLUP_TABLES):
-        if _exists(con, name):
+        if table_exists(con, name):
             blocks = con.execute(
                 "SELECT count(DISTINCT block_id) FROM pragma_storage_info(?) "
                 "WHERE block_id >= 0", [name]).fetchall()[0][0]
             out[name] = int(blocks or 0) * int(size)
     return out
-
-
-def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
-           seed: int | None = None) -> VerifyReport:
-    """Recompute ``sample`` random rollup days (or ``days``) from the raw events and compare."""
-    meta = read_meta(con)
-    report = VerifyReport()
-    if meta is None:
-        report.mismatches.append("there are no rollups")  # the CLI adds how to rebuild
-        return report
-    if days is None:  # any day of the events' span: a day missing from the rollups too
-        span = con.execute("SELECT min(ts), max(ts) FROM events WHERE user_id IS NOT NULL"
-                           ).fetchall()[0] if _exists(con, "events") else (None, None)
-        lo, hi = (_local_date(t, ZoneInfo(meta.timezone)) if t else None for t in span)
-        known = [] if lo is None else [lo + timedelta(days=i) for i in range((hi - lo).days + 1)]
-        days = sorted(random.Random(seed).sample(known, min(sample, len(known))))
-    report.days = list(days)
-    if not days:
-        return report
-    listed = ", ".join(f"DATE '{d.isoformat()}'" for d in days)
-    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=2)
-    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=3)
-    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
-              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
-    day = local_day_sql(con, meta.timezone, window)
-    raw = (f"SELECT * FROM (SELECT user_id, {day} AS day, event FROM events WHERE {window}) "
-           f"WHERE day IN ({listed})")
-    checks = {
-        "user_day": (
-            f"SELECT user_id, day, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, sum(n) AS n FROM {_named('rollup_user_day')} "
-            f"WHERE day IN ({listed}) GROUP BY ALL"),
-        "user_day_event": (
-            f"SELECT user_id, day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, event, sum(n) AS n FROM {_named('rollup_user_day_event')} "
-            f"WHERE day IN ({listed}) GROUP BY ALL"),
-    }
-    checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
-                     f"({raw}) GROUP BY day",
-                     f"SELECT day, users, n FROM rollup_day WHERE day IN ({listed})")
-    for name, (expect, got) in checks.items():
-        _compare(con, name, expect, got, report)
-    _verify_runs(con, meta.timezone, days, listed, report)
-    _verify_weeks(con, meta.timezone, days, report)
-    # First-seen: every user seen on a checked day has first_day <= that day, and a user
-    # whose rollup first_day is a checked day has no earlier event.
-    late = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT user_id, day FROM ({raw})) r "
-        f"JOIN (SELECT user_id, min(first_day) AS f FROM {_named('rollup_first_seen')} "
-        "GROUP BY 1) s "
-        "USING (user_id) WHERE s.f IS NULL OR s.f > r.day").fetchall()[0][0]
-    missing = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT user_id FROM ({raw})) r ANTI JOIN "
-        f"{_named('rollup_first_seen')} s USING (user_id)").fetchall()[0][0]
-    if late or missing:
-        report.mismatches.append(f"rollup_first_seen: {late + missing} users seen before "
-                                 "their recorded first day")
-    first = f"""SELECT s.user_id, s.f FROM (SELECT user_id, min(first_day) AS f
-        FROM {_named('rollup_first_seen')} GROUP BY 1) s WHERE s.f IN ({listed})"""
-    early = con.execute(
-        f"SELECT count(*) FROM ({first}) s JOIN events e ON e.user_id = s.user_id "
-        f"AND e.ts < CAST(s.f AS TIMESTAMP) - INTERVAL 1 DAY").fetchall()[0][0]
-    if early:
-        report.mismatches.append(f"rollup_first_seen: {early} events before a user's "
-                                 "recorded first day")
-    for prop in meta.properties:
-        label = _label(prop)
-        expect = (f"SELECT day, event, v AS value, count(*) AS n FROM (SELECT {day} AS day, "
-                  f"event, {label} AS v FROM events WHERE {window}) WHERE day IN ({listed}) "
-                  "GROUP BY ALL")
-        got = (f"SELECT day, event, value, sum(n) AS n FROM rollup_slices WHERE property = "
-               f"{literal(prop)} AND day IN ({listed}) GROUP BY ALL")
-        _compare(con, f"slices[{prop}]", expect, got, report)
-    return report
-
-
-def _verify_runs(con: Any, zone: str, days: Sequence[date], listed: str,
-                 report: VerifyReport) -> None:
-    """Users active in the 7 and 30 days ending with each checked day: raw vs the runs."""
-    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=WIDEST + 2)
-    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=3)
-    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
-              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
-    day = local_day_sql(con, zone, window)
-    active = f"SELECT DISTINCT user_id, {day} AS day FROM events WHERE {window}"
-    checked = f"SELECT unnest([{listed}]) AS d"
-    for width in (7, WIDEST):
-        expect = (f"SELECT d, count(DISTINCT user_id) AS users FROM ({checked}) JOIN ({active}) "
-                  f"ON day > d - {width} AND day <= d GROUP BY d")
-        got = (f"SELECT d, sum(n) AS users FROM ({checked}) JOIN rollup_runs ON a <= d AND "
-               f"d < least(a + {width}, z) GROUP BY d HAVING sum(n) <> 0")
-        _compare(con, f"runs[{width} days]", expect, got, report)
-
-
-def _verify_weeks(con: Any, zone: str, days: Sequence[date], report: VerifyReport) -> None:
-    """Active days and events per user in the weeks (both conventions) of the checked days."""
-    lo = datetime.combine(min(days), datetime.min.time()) - timedelta(days=9)
-    hi = datetime.combine(max(days), datetime.min.time()) + timedelta(days=9)
-    window = (f"ts >= TIMESTAMP '{lo:%Y-%m-%d %H:%M:%S}' AND ts < TIMESTAMP "
-              f"'{hi:%Y-%m-%d %H:%M:%S}' AND user_id IS NOT NULL")
-    day = local_day_sql(con, zone, window)
-    for start in ("monday", "sunday"):
-        weeks = ", ".join(f"DATE '{w}'" for w in sorted({
-            d - timedelta(days=d.isoweekday() - 1 if start == "monday" else d.isoweekday() % 7)
-            for d in days}))
-        expect = (f"SELECT user_id, week, count(DISTINCT day) AS days, count(*) AS n FROM "
-                  f"(SELECT user_id, day, {week_of('day', start)} AS week FROM (SELECT "
-                  f"user_id, {day} AS day FROM events WHERE {window})) WHERE week IN ({weeks}) "
-                  "GROUP BY ALL")
-        got = (f"SELECT user_id, week, sum(days) AS days, sum(n) AS n FROM "
-               f"{_named('rollup_user_week')} WHERE week IN ({weeks}) GROUP BY ALL")
-        _compare(con, f"user_week[{start}]", expect, got, report)
-
-
-def _named(table: str) -> str:
-    """``table`` with each ``uid`` replaced by its ``user_id`` (NULL: a number no user has)."""
-    return (f"(SELECT u.user_id, r.* EXCLUDE (uid) FROM {table} r LEFT JOIN rollup_users u "
-            "USING (uid))")
-
-
-def _compare(con: Any, name: str, expect: str, got: str, report: VerifyReport) -> None:
-    diff = con.execute(
-        f"SELECT count(*) FROM (({expect}) EXCEPT ALL ({got})) UNION ALL "
-        f"SELECT count(*) FROM (({got}) EXCEPT ALL ({expect}))").fetchall()
-    missing, extra = diff[0][0], diff[1][0]
-    if missing or extra:
-        report.mismatches.append(
-            f"{name}: {missing} rows of the raw events are missing from the rollup, "
-            f"{extra} rollup rows are not in the raw events")

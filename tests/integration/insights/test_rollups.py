@@ -22,7 +22,7 @@ import pytest
 
 from applens.errors import QueryError
 from applens.ingest import ingest
-from applens.insights import query, rollups
+from applens.insights import query, rollup_verify, rollups
 from applens.workspace import Workspace
 
 TZ = "Europe/Berlin"  # DST starts 2024-03-31
@@ -211,20 +211,20 @@ def test_verify_finds_a_changed_day_and_rebuild_repairs_it(tmp_path, files):
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         ingest(ws, files[0])
         con = ws.connection
-        assert rollups.verify(con, sample=40).ok
+        assert rollup_verify.verify(con, sample=40).ok
         con.execute("UPDATE rollup_user_day_event SET n = n + 1 WHERE rowid = (SELECT "
                     "min(rowid) FROM rollup_user_day_event WHERE day = DATE '2024-03-10')")
         con.execute("DELETE FROM rollup_slices WHERE day = DATE '2024-03-12' AND value = 'ios'")
         con.execute("INSERT INTO rollup_runs VALUES (DATE '2024-03-09', DATE '2024-03-11', 1)")
-        report = rollups.verify(con, days=[date(2024, 3, 10), date(2024, 3, 12)])
+        report = rollup_verify.verify(con, days=[date(2024, 3, 10), date(2024, 3, 12)])
         assert not report.ok
         assert any(m.startswith("runs[7 days]: 1 rows") for m in report.mismatches)
         assert any(m.startswith("user_day_event: 1 rows") for m in report.mismatches)
         assert not any(m.startswith("user_day:") for m in report.mismatches)
         assert any(m.startswith("slices[os]") for m in report.mismatches)
-        assert rollups.verify(con, days=[date(2024, 3, 11)]).ok  # untouched day
+        assert rollup_verify.verify(con, days=[date(2024, 3, 11)]).ok  # untouched day
         rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
-        assert rollups.verify(con, sample=40).ok
+        assert rollup_verify.verify(con, sample=40).ok
 
 
 def test_events_changed_outside_ingest_are_scanned(tmp_path, files):
@@ -245,7 +245,7 @@ def test_a_new_timezone_rebuilds_at_the_next_ingest(tmp_path, files):
     with Workspace(tmp_path / "ws", timezone="UTC") as ws:
         ingest(ws, files[1])
         assert rollups.read_meta(ws.connection).timezone == "UTC"
-        assert rollups.verify(ws.connection, sample=60).ok
+        assert rollup_verify.verify(ws.connection, sample=60).ok
         spec = {**ROLLUP_SPECS["lifecycle_daily"]}
         assert query(spec, ws).plan["path"] == "rollup"
         assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict()
@@ -306,7 +306,7 @@ def test_an_older_layout_is_dropped_before_the_ingest_begins(tmp_path, files):
         assert "rollup_user_day" not in tables and "rollup_user_day_event" in tables
         ingest(ws, files[1])
         assert rollups.read_meta(con) is not None
-        assert rollups.verify(con, sample=60).ok
+        assert rollup_verify.verify(con, sample=60).ok
         spec = ROLLUP_SPECS["lifecycle_weekly_monday"]
         assert query(spec, ws).plan["path"] == "rollup"
         assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict()
@@ -335,7 +335,7 @@ def test_an_ingest_after_one_without_rollups_rebuilds_them(tmp_path, files):
         ingest(ws, files[1], rollups=False)
         ingest(ws, third)
         con = ws.connection
-        assert rollups.verify(con, sample=80, seed=1).ok
+        assert rollup_verify.verify(con, sample=80, seed=1).ok
         assert rollups.read_meta(con).events_rows == con.execute(
             "SELECT count(*) FROM events").fetchall()[0][0]
         for name in ("active_users_day", "lifecycle_weekly_monday", "retention_daily"):
@@ -357,7 +357,7 @@ def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
         for name in weekly:
             assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
         con.execute("DELETE FROM rollup_user_week WHERE week = DATE '2024-04-01'")  # Monday
-        report = rollups.verify(con, days=[date(2024, 4, 2)])
+        report = rollup_verify.verify(con, days=[date(2024, 4, 2)])
         assert [m.split(":")[0] for m in report.mismatches] == ["user_week[monday]"]
         con.execute("DELETE FROM rollup_user_week WHERE week = DATE '2024-03-31'")  # Sunday
         for name in weekly:
@@ -412,9 +412,9 @@ def test_killed_ingest_leaves_both_or_neither(tmp_path):
     assert not (tmp_path / "started.done").exists(), "the ingest finished before the kill"
     with Workspace(tmp_path / "ws", timezone=TZ) as ws:
         assert _snapshot(ws.connection) == before
-        assert rollups.verify(ws.connection, sample=5).ok
+        assert rollup_verify.verify(ws.connection, sample=5).ok
         assert ingest(ws, big).rows_loaded == 1_500_000
-        assert rollups.verify(ws.connection, sample=5).ok
+        assert rollup_verify.verify(ws.connection, sample=5).ok
 
 
 def test_cli_rebuild_verify_and_explain(tmp_path, files, run_cli):

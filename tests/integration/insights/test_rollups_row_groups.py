@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from applens.ingest import ingest
-from applens.insights import rollups
+from applens.insights import rollup_verify, rollups
 from applens.workspace import Workspace
 
 ROW_GROUP = 122_880
@@ -70,7 +70,7 @@ def _check(con) -> None:
         assert _missing(con, rollup, raw) == (0, 0), name
     assert con.execute("SELECT count(DISTINCT uid) = count(*) FROM rollup_users"
                        ).fetchall()[0][0], "each user has one number"
-    report = rollups.verify(con, sample=3, seed=1)
+    report = rollup_verify.verify(con, sample=3, seed=1)
     assert report.ok, report.mismatches
 
 
