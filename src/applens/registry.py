@@ -110,11 +110,12 @@ class Registry(MutableMapping[str, T], Generic[T]):
         """Import every public module of the ``discover`` package (again: a module added
         since is picked up; one imported before is not run twice). Thread-safe: a reader in
         another thread meanwhile fills it too, waiting on the modules being imported."""
+        outer = getattr(self._filling, "active", False)  # a nested call keeps the outer's
         self._filling.active = True
         try:
             self._import_all()
         finally:
-            self._filling.active = False
+            self._filling.active = outer
         self._discovered = True  # only once every module is in
 
     def _import_all(self) -> None:

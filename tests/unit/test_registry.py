@@ -155,3 +155,20 @@ def test_a_plugin_imported_by_hand_during_the_fill_does_not_deadlock(tmp_path, m
 
     _race(*[REG.names] * 4, lambda: importlib.import_module("race_plugins.p3"))
     assert sorted(REG.names()) == names
+
+
+def test_a_nested_discover_keeps_the_outer_fill_marked(tmp_path, monkeypatch):
+    """A module that calls ``discover()`` while the registry's own fill imports it must not end
+    the outer fill's mark: the later modules' reads would start a second, re-entrant fill."""
+    _plugin_package(tmp_path, monkeypatch, "reg_nested", ["alpha"])
+    try:
+        from reg_nested_registry import REG
+
+        REG._filling.active = True  # as inside the outer fill
+        REG.discover()
+        assert REG._filling.active is True
+        REG._filling.active = False
+        assert REG.names() == ["alpha"]
+    finally:
+        for mod in ("reg_nested_registry", "reg_nested", "reg_nested.alpha"):
+            sys.modules.pop(mod, None)

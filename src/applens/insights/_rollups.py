@@ -95,7 +95,9 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
     bad = _unsupported_maths(spec)
     if bad:
         return _scan(bad)
-    return Plan("rollup", f"events per user and day answer {kind} exactly "
+    # any-event questions at week interval read one row per user and week
+    rows = "week (or day)" if spec.interval == "week" else "day"
+    return Plan("rollup", f"the rollups (events per user and {rows}) answer {kind} exactly "
                           f"({spec.interval} interval, {meta.timezone} days, no filter or "
                           "breakdown)", _ANSWERS[kind])
 
