@@ -251,11 +251,17 @@ def test_a_new_timezone_rebuilds_at_the_next_ingest(tmp_path, files):
         assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict()
 
 
-def test_failed_ingest_leaves_events_and_rollups_as_they_were(tmp_path, files):
+def _rejected_file(tmp_path):
+    """A file whose first 51 rows have no readable time: the ingest rejects it whole."""
     bad = tmp_path / "bad.csv"
     frame = _events(5, 400, "2024-04-10", 5)
     frame.loc[:50, "ts"] = "not a time"
     frame.to_csv(bad, index=False)
+    return bad
+
+
+def test_failed_ingest_leaves_events_and_rollups_as_they_were(tmp_path, files):
+    bad = _rejected_file(tmp_path)
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         ingest(ws, files[0])
         before = _snapshot(ws.connection)
@@ -286,10 +292,7 @@ def test_an_older_layout_is_dropped_before_the_ingest_begins(tmp_path, files):
     committed before the ingest's: the ingest's transaction drops nothing (on DuckDB 2.0.0
     a table dropped and recreated in one transaction lost rows). So an ingest that then
     fails leaves them dropped, and the events as they were; the next one rebuilds."""
-    bad = tmp_path / "bad.csv"
-    frame = _events(5, 400, "2024-04-10", 5)
-    frame.loc[:50, "ts"] = "not a time"
-    frame.to_csv(bad, index=False)
+    bad = _rejected_file(tmp_path)
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         ingest(ws, files[0])
         con = ws.connection
