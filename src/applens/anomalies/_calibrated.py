@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from applens.anomalies._base import BaseDetector, _Judgement
-from applens.anomalies._counts import CountEvidence, count_evidence, fresh_rows
+from applens.anomalies._counts import CountEvidence, count_evidence, count_ratio, fresh_rows
 from applens.anomalies._slots import count_views
 from applens.anomalies._stats import (
     Baseline,
@@ -209,10 +209,10 @@ class CalibratedDetector(BaseDetector):
     def _count_ratio(self, root: pd.Series, bases: dict[str, Baseline | None],
                      fits: dict[str, np.ndarray], side: np.ndarray,
                      ts: pd.Series | None = None, past: pd.Series | None = None
-                     ) -> tuple[np.ndarray, np.ndarray, CountEvidence]:
-        """Count-aware view (on event counts; see ``_counts``) as a ratio, |z| /
-        ``count_z``, the count's support for the other views' crossings, and the
-        evidence itself."""
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, CountEvidence]:
+        """Count-aware view (on event counts; see ``_counts``) as a ratio to its bar, the
+        same from its short runs, the count's support for the other views' crossings,
+        and the evidence itself."""
         x = _squared(root.to_numpy())
         views = count_views(root, past, ts, self.step_, bases, fits,
                             {"daily": int(self.n_days), "weekly": int(self.n_weeks)})
@@ -222,9 +222,9 @@ class CalibratedDetector(BaseDetector):
         flat = pd.Series(np.ones(len(x)))
         record, _ = calibrated(Baseline(flat, flat, pd.Series(ev.tail)), self._memory(),
                                self._warmup(), **self._quantile(), **self._cleaning(True))
-        ratio = ev.tail / self._count_z()
+        ratio, short = count_ratio(ev, self._count_z(), float(getattr(self, "spike_z", 0.0)))
         ratio = np.where(ev.busy, np.minimum(ratio, record.to_numpy()), ratio)
-        return ratio, ev.support, ev
+        return ratio, np.minimum(ratio, short), ev.support, ev
 
     def _judge(self, x: pd.Series, ts: pd.Series) -> _Judgement:
         # Event counts are judged on the square-root scale, which stabilises their
@@ -328,7 +328,7 @@ class CalibratedDetector(BaseDetector):
                     ratios[kind] = np.where(agree | np.isnan(expected), ratios[kind], 0.0)
         fresh = None
         if counts and self._count_z() > 0 and self.period_:
-            ratio, support, ev = self._count_ratio(x, bases, fits, side, ts, past)
+            ratio, short, support, ev = self._count_ratio(x, bases, fits, side, ts, past)
             if _FRESH_ROWS:
                 fresh = fresh_rows(_squared(x.to_numpy()), ev, _FRESH_ROWS, _FRESH_Z)
             if _COUNT_GATE_Z > 0:
@@ -337,7 +337,7 @@ class CalibratedDetector(BaseDetector):
                 for kind in ratios:
                     ratios[kind] = np.where(support >= _COUNT_GATE_Z, ratios[kind], 0.0)
             ratios["counts"] = ratio
-            ratios["counts_short"] = np.minimum(ratio, ev.short / self._count_z())
+            ratios["counts_short"] = short
         stacked = [np.nan_to_num(r, nan=0.0) for k, r in ratios.items() if k != "counts_short"]
         ratio = np.max(stacked, axis=0) if stacked else np.zeros(len(x))
         severity = None

@@ -15,8 +15,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["CountEvidence", "count_dispersion", "count_evidence", "count_tail_z", "drop_cusum",
-           "fresh_rows", "run_dispersion"]
+__all__ = ["CountEvidence", "count_dispersion", "count_evidence", "count_ratio", "count_tail_z",
+           "drop_cusum", "fresh_rows", "run_dispersion"]
 
 # Runs of slices whose summed count is tested: a slice, a campaign's two, an hour and six
 # hours (issue 15, product bench 10 seeds at 25/slice: two slices, spike recall 0.5 ->
@@ -34,6 +34,8 @@ POOLED_FROM = 12
 _RUN_Q = 0.8
 _CHI2_Q = 1.642
 HALF_Z = 2.0  # a long run's recent half must be this far off the same way
+# A campaign: two slices up, read against their own (lower) bar, ``spike_z``.
+SPIKE_RUN = 2
 # Within 10 % of the expectation, a fresh row may go either way (a second outage the
 # morning after a holiday's open episode; product bench big second_outage 0.9 -> 1.0).
 FRESH_NEAR = 0.1
@@ -77,6 +79,7 @@ class CountEvidence(NamedTuple):
     dispersion: np.ndarray  # its overdispersion ``a`` (NaN: unknown)
     extra: np.ndarray  # its expectation's own noise per unit count
     short: np.ndarray  # ``tail`` from the runs shorter than POOLED_FROM only
+    spike: np.ndarray  # z of the last SPIKE_RUN slices where they and the row are up, else 0
 
 
 def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]],
@@ -91,7 +94,7 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     if not views:
         nan = np.full(n, np.nan)
         return CountEvidence(np.zeros(n), np.full(n, np.inf), np.ones(n, dtype=bool),
-                             nan, nan, np.zeros(n), np.zeros(n))
+                             nan, nan, np.zeros(n), np.zeros(n), np.zeros(n))
     with np.errstate(invalid="ignore", divide="ignore"):
         level = np.nanmax(np.column_stack([v[0] for v in views] + [np.full(n, -1.0)]), axis=1)
     fitted = []
@@ -116,6 +119,7 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     tail = np.zeros(n)
     short = np.zeros(n)
     support = np.where(busy, np.inf, 0.0)
+    spike = np.zeros(n)
     zs = {rows: _run_z(x, views, fitted, pick, level, rows, window, min_periods)
           for rows in sorted({*COUNT_RUNS, *SUPPORT_RUNS, *(r // 2 for r in COUNT_RUNS
                                                              if r >= POOLED_FROM)})}
@@ -124,6 +128,8 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
         r = np.abs(np.nan_to_num(z, nan=0.0))
         if rows > 1:  # the run's evidence speaks for a row that is off the same way
             r = np.where(np.sign(z) == side, r, 0.0)
+        if rows == SPIKE_RUN:
+            spike = np.where(z > 0, r, 0.0)
         if rows >= POOLED_FROM and rows in COUNT_RUNS:
             # ... and a long run only while its recent half is off too: an outage six
             # hours ago is not this evening's incident.
@@ -142,7 +148,19 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
             drop = np.where(a * expected <= CUSUM_AE, drop, 0.0)
         tail = np.maximum(tail, drop)
         support = np.maximum(support, drop)
-    return CountEvidence(tail, support, busy, expected, a, extra, short)
+    return CountEvidence(tail, support, busy, expected, a, extra, short, spike)
+
+
+def count_ratio(ev: CountEvidence, count_z: float, spike_z: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The count view as a ratio to its bar (1.0: at the bar) and the same from the runs
+    shorter than POOLED_FROM only: the tail over ``count_z``, or a campaign's two slices
+    up over ``spike_z`` (0: no bar of its own)."""
+    ratio, short = ev.tail / count_z, ev.short / count_z
+    if spike_z > 0:
+        ratio = np.maximum(ratio, ev.spike / spike_z)
+        short = np.maximum(short, ev.spike / spike_z)
+    return ratio, short
 
 
 def drop_cusum(x: np.ndarray, expected: np.ndarray, a: np.ndarray, extra: np.ndarray,

@@ -34,6 +34,9 @@ class DefaultDetector(CalibratedDetector):
         On event counts, the last slice (and the last hour of slices) is also tested
         against its seasonal expectation under a negative binomial whose overdispersion
         is the series' own; a tail this many sigmas out alerts (0 turns it off).
+    spike_z : float
+        On event counts, the bar of the count view for two slices up (a campaign's
+        spike); 0: ``count_z`` applies.
     """
 
     name = "default"
@@ -57,6 +60,7 @@ class DefaultDetector(CalibratedDetector):
         clean_factor: float = 1.5,
         fit_factor: float = 2.0,
         count_z: float = 4.5,
+        spike_z: float = 4.0,
     ) -> None:
         self.n_days = n_days
         self.n_weeks = n_weeks
@@ -72,6 +76,7 @@ class DefaultDetector(CalibratedDetector):
         self.clean_factor = clean_factor
         self.fit_factor = fit_factor
         self.count_z = count_z
+        self.spike_z = spike_z
 
     def _validate_params(self) -> None:
         super()._validate_params()
@@ -86,3 +91,4 @@ class DefaultDetector(CalibratedDetector):
                 f"(a row below the reference is no incident). Got {self.clean_factor!r}.")
         self._check_number("fit_factor", 0.0)
         self._check_number("count_z", 0.0)
+        self._check_number("spike_z", 0.0)

@@ -117,7 +117,8 @@ def test_fresh_rows_go_deeper_into_a_shift_but_not_back_and_either_way_near_norm
     x = rng.poisson(e).astype(float)
     x[50:99] = rng.poisson(700.0, 49)  # a x0.7 shift from row 50
     zeros = np.zeros(n)
-    ev = CountEvidence(zeros, zeros, np.zeros(n, bool), e, np.full(n, 0.001), zeros, zeros)
+    ev = CountEvidence(zeros, zeros, np.zeros(n, bool), e, np.full(n, 0.001), zeros, zeros,
+                       zeros)
     deeper, back, normal_drop = x.copy(), x.copy(), x.copy()
     deeper[99], back[99] = 300.0, 1000.0
     normal_drop[16:40] = 1020.0  # the last 24 rows a hair above normal ...
