@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from applens.anomalies._stats import Baseline, lagged
+from applens.anomalies._stats import Baseline, season_lags
 
 __all__ = ["count_views", "neighbour_expectation", "seasons_seen"]
 
@@ -37,7 +37,6 @@ def count_views(root: pd.Series, past: pd.Series | None, ts: pd.Series | None,
     seasonal baselines (square-root scale) of each kind in ``seasons``; a view that does
     not ``fits`` has no opinion (NaN scale). ``past`` is ``root`` with incidents blanked
     (None: nothing blanked)."""
-    src = root if past is None else past
     views: list[tuple[np.ndarray, np.ndarray, int | np.ndarray]] = []
     for kind, n in seasons.items():
         base = bases.get(kind)
@@ -49,32 +48,32 @@ def count_views(root: pd.Series, past: pd.Series | None, ts: pd.Series | None,
             views.append((expected, scale, n))
             continue
         season = pd.Timedelta(days=7 if kind == "weekly" else 1)
-        views.append((expected, scale, seasons_seen(src, ts, season, n)))
+        views.append((expected, scale, seasons_seen(root, ts, season, n, past)))
         if NEIGHBOURS and step is not None:
-            e_nb, d_nb = neighbour_expectation(src, ts, season, n, step, NEIGHBOURS)
+            e_nb, d_nb = neighbour_expectation(root, ts, season, n, step, NEIGHBOURS, past)
             views.append((e_nb, scale, d_nb))
     return views
 
 
-def seasons_seen(src: pd.Series, ts: pd.Series, season: pd.Timedelta, n_seasons: int
-                 ) -> np.ndarray:
+def seasons_seen(src: pd.Series, ts: pd.Series, season: pd.Timedelta, n_seasons: int,
+                 past: pd.Series | None = None) -> np.ndarray:
     """Per row: how many of the previous ``n_seasons`` seasons ``seasonal_baseline`` read
-    a value from (its median's draws)."""
-    return sum(lagged(src, ts, season * k).notna().to_numpy().astype(int)
-               for k in range(1, n_seasons + 1))
+    a value from (its median's draws; ``past``: ``src`` with incidents blanked)."""
+    lags = season_lags(src, ts, [season * k for k in range(1, n_seasons + 1)], past)
+    return lags.notna().sum(axis=1).to_numpy()
 
 
 def neighbour_expectation(src: pd.Series, ts: pd.Series, season: pd.Timedelta,
-                          n_seasons: int, step: pd.Timedelta, slots: int
-                          ) -> tuple[np.ndarray, np.ndarray]:
+                          n_seasons: int, step: pd.Timedelta, slots: int,
+                          past: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Counts expected per row: the mean over this slot and ``slots`` neighbours either
     side of the median of the same slot in the previous ``n_seasons`` seasons (``src``
-    on the square-root scale), and the draws behind it. Causal: every lag is at least a
-    season less ``slots`` steps."""
+    on the square-root scale; ``past``: with incidents blanked), and the draws behind it.
+    Causal: every lag is at least a season less ``slots`` steps."""
     meds, draws = [], []
     for k in range(-slots, slots + 1):
-        lags = pd.concat([lagged(src, ts, season * j - step * k)
-                          for j in range(1, n_seasons + 1)], axis=1)
+        lags = season_lags(src, ts, [season * j - step * k for j in range(1, n_seasons + 1)],
+                           past)
         n = lags.notna().sum(axis=1).to_numpy()
         med = lags.median(axis=1).where(n >= 2).to_numpy()
         meds.append(np.clip(med, 0.0, None) ** 2)

@@ -27,6 +27,7 @@ __all__ = [
     "level_baseline",
     "ratio_to_score",
     "record_ratio",
+    "season_lags",
     "seasonal_baseline",
     "shift_baseline",
     "suppress_after",
@@ -137,6 +138,25 @@ def lagged(x: pd.Series, ts: pd.Series, lag: pd.Timedelta) -> pd.Series:
     return pd.Series(out, index=x.index)
 
 
+def season_lags(x: pd.Series, ts: pd.Series, lags: list[pd.Timedelta],
+                past: pd.Series | None = None, min_seasons: int = 2) -> pd.DataFrame:
+    """The values ``lags`` back (a column each) read from ``past`` (``x`` with incident
+    rows blanked), or from ``x`` on rows where the blanking left fewer than
+    ``min_seasons`` of them: a slot with a blanked history is read from the raw one
+    rather than not at all (a first weekend that yesterday's view took for an incident
+    and blanked left the third Saturday one week: product bench 2000/slice, 2 false
+    episodes in 10 series)."""
+    def read(src: pd.Series) -> pd.DataFrame:
+        return pd.concat([lagged(src, ts, lag) for lag in lags], axis=1)
+
+    out = read(x if past is None else past)
+    if past is not None:
+        raw = read(x)
+        few = (out.notna().sum(axis=1) < min_seasons) & (raw.notna().sum(axis=1) >= min_seasons)
+        out[few] = raw[few]
+    return out
+
+
 def seasonal_baseline(
     x: pd.Series,
     ts: pd.Series,
@@ -155,8 +175,7 @@ def seasonal_baseline(
     ``x``) is what earlier seasons are read from: ``x`` with incident rows blanked, so
     last week's holiday is not this week's expectation.
     """
-    src = x if past is None else past
-    lags = pd.concat([lagged(src, ts, season * k) for k in range(1, n_seasons + 1)], axis=1)
+    lags = season_lags(x, ts, [season * k for k in range(1, n_seasons + 1)], past, min_seasons)
     enough = lags.notna().sum(axis=1) >= min_seasons
     expected = lags.median(axis=1).where(enough)
     resid = x - expected

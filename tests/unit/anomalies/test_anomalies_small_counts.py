@@ -93,3 +93,25 @@ def test_a_small_metric_alerts_on_a_x07_level_shift_within_a_day(monkeypatch):
     assert not alert[14 * 96 : up].any()  # no false alert before the shifts
     monkeypatch.setattr(counts, "DROP_CUSUM", None)
     assert not get_detector("default").fit_detect(x, ts).alert[start : start + 96].any()
+
+
+def test_a_slot_whose_blanked_history_is_too_short_is_read_from_the_raw_one():
+    from applens.anomalies._stats import season_lags
+
+    ts = _ts(28)
+    root = pd.Series(np.arange(len(ts), dtype=float))
+    past = root.copy()
+    first_saturday = slice(5 * 96, 6 * 96)
+    past[first_saturday] = np.nan  # yesterday's view took the first weekend for an incident
+    week = pd.Timedelta(days=7)
+    lags = [week, 2 * week]
+    third = 19 * 96 + 33  # the third Saturday: one blanked week of two
+    got = season_lags(root, ts, lags, past)
+    assert list(got.iloc[third]) == [third - 672, third - 2 * 672]  # both, from the raw
+    second = 12 * 96 + 33  # the second Saturday has one week either way: stays blanked
+    assert got.iloc[second].isna().all()
+    assert seasons_seen(root, ts, week, 2, past)[third] == 2
+    friday = 25 * 96 + 33  # a slot whose blanking leaves two of three keeps it
+    past[friday - 672] = np.nan
+    three = season_lags(root, ts, [week, 2 * week, 3 * week], past)
+    assert three.iloc[friday].isna().sum() == 1
