@@ -216,7 +216,7 @@ class CalibratedDetector(BaseDetector):
         x = _squared(root.to_numpy())
         views = count_views(root, past, ts, self.step_, bases, fits,
                             {"daily": int(self.n_days), "weekly": int(self.n_weeks)})
-        ev = count_evidence(x, views, side, self._memory(), self._min_rows())
+        ev = count_evidence(x, views, side, self._memory(), self._min_rows(), self.threshold)
         # A busy row is never judged laxer than the series' own near-record tail: where
         # the model is wrong (a heavy-tailed misfit) its z are routinely large.
         flat = pd.Series(np.ones(len(x)))

@@ -83,13 +83,15 @@ class CountEvidence(NamedTuple):
 
 
 def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]],
-                   side: np.ndarray, window: int, min_periods: int) -> CountEvidence:
+                   side: np.ndarray, window: int, min_periods: int, bar: float = 1.0
+                   ) -> CountEvidence:
     """The count tails of ``x`` against the best of ``views``, each ``(expected, scale,
     seasons)`` (NaN scale: no opinion). Per row, the view whose count variance (Poisson,
     its expectation's own noise as a median of ``seasons``, and its overdispersion) is
     the smallest at a common level decides, with every run of slices read against that
     same view (a run mixing two views' expectations is a misfit, not an incident).
-    ``side`` is the row's own direction (-1, 0, 1)."""
+    ``side`` is the row's own direction (-1, 0, 1); ``bar`` is the detector's threshold
+    (a ratio), which the drop CUSUM reads past before it restarts."""
     n = len(x)
     if not views:
         nan = np.full(n, np.nan)
@@ -143,7 +145,7 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     if DROP_CUSUM:
         # A sustained drop gathered by the CUSUM reads as a crossing of the count view,
         # only where counting noise dominates (a misfit's correlated residuals drift it).
-        drop = CUSUM_AS_Z * drop_cusum(x, expected, a, extra, *DROP_CUSUM)
+        drop = CUSUM_AS_Z * drop_cusum(x, expected, a, extra, *DROP_CUSUM, reset=bar)
         with np.errstate(invalid="ignore"):
             drop = np.where(a * expected <= CUSUM_AE, drop, 0.0)
         tail = np.maximum(tail, drop)
@@ -164,10 +166,12 @@ def count_ratio(ev: CountEvidence, count_z: float, spike_z: float
 
 
 def drop_cusum(x: np.ndarray, expected: np.ndarray, a: np.ndarray, extra: np.ndarray,
-               k: float, h: float) -> np.ndarray:
+               k: float, h: float, reset: float = 1.0) -> np.ndarray:
     """One-sided CUSUM of standardised shortfalls (``max(0, S + (e - x) / sd - k)``) over
-    ``h``: 1.0 when a sustained drop has gathered ``h``; reset to 0 after it crosses
-    and at unknown rows. Causal."""
+    ``h``: 1.0 when a sustained drop has gathered ``h``; reset to 0 once it has read
+    ``reset`` (the detector's bar, so the crossing is seen before the restart: at 1.0
+    with a 1.02 bar a CUSUM landing on 15.0-15.3 restarted unseen) and at unknown rows.
+    Causal."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         z = (expected - x) / np.sqrt((1.0 + extra) * expected + a * expected**2)
     out = np.zeros(len(x))
@@ -178,7 +182,7 @@ def drop_cusum(x: np.ndarray, expected: np.ndarray, a: np.ndarray, extra: np.nda
             continue
         s = max(0.0, s + zi - k)
         out[i] = s / h
-        if s >= h:
+        if s >= reset * h:
             s = 0.0
     return out
 

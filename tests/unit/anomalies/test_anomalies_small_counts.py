@@ -75,6 +75,18 @@ def test_drop_cusum_gathers_a_sustained_drop_and_resets_after_it_crosses():
     assert drop_cusum(x, e, np.zeros(len(x)), np.zeros(len(x)), 0.5, 15.0)[1500] == 0.0
 
 
+def test_drop_cusum_reads_past_the_detectors_bar_before_it_restarts():
+    # Shortfalls of 1.5 sigma with k = 0.5 gather exactly 1 per row: 15.0 at row 14.
+    e = np.full(40, 100.0)
+    x = e - 1.5 * 10.0
+    zero = np.zeros(len(x))
+    plain = drop_cusum(x, e, zero, zero, 0.5, 15.0)
+    assert plain[14] == 1.0 and plain[15] < 0.1  # restarted at 1.0: never reads 1.02
+    out = drop_cusum(x, e, zero, zero, 0.5, 15.0, reset=1.02)
+    assert out[15] == 16.0 / 15.0 >= 1.02  # the crossing is seen ...
+    assert out[16] < 0.1  # ... then it restarts
+
+
 def test_a_small_metric_alerts_on_a_x07_level_shift_within_a_day(monkeypatch):
     # The product bench's shape at 25 per slice: a trend, a x1.3 shift for 2 days, then
     # x0.7 for good; no run of slices reaches the drop within its first day here.
