@@ -87,10 +87,10 @@ def test_drop_cusum_reads_past_the_detectors_bar_before_it_restarts():
     assert out[16] < 0.1  # ... then it restarts
 
 
-def test_a_small_metric_alerts_on_a_x07_level_shift_within_a_day(monkeypatch):
+def _small_metric_with_shifts(seed: int) -> tuple[np.ndarray, pd.DatetimeIndex, int, int]:
     # The product bench's shape at 25 per slice: a trend, a x1.3 shift for 2 days, then
-    # x0.7 for good; no run of slices reaches the drop within its first day here.
-    rng = np.random.default_rng(7)
+    # x0.7 for good.
+    rng = np.random.default_rng(seed)
     ts = pd.date_range("2024-02-05", periods=56 * 96, freq="15min")
     hour = ts.hour.to_numpy() + ts.minute.to_numpy() / 60
     mean = 25 * (0.55 + 0.45 * np.clip(np.sin((hour - 6) / 18 * np.pi), 0, None) ** 1.5)
@@ -99,11 +99,26 @@ def test_a_small_metric_alerts_on_a_x07_level_shift_within_a_day(monkeypatch):
     up, start = 44 * 96 + 40, 49 * 96 + 40
     mean[up : up + 192] *= 1.3
     mean[start:] *= 0.7
-    x = rng.poisson(mean).astype(float)
+    return rng.poisson(mean).astype(float), ts, up, start
+
+
+def test_a_small_metric_alerts_on_a_x07_level_shift_within_a_day(monkeypatch):
+    # No run of slices reaches the drop within its first day here: the CUSUM does.
+    x, ts, up, start = _small_metric_with_shifts(7)
     alert = get_detector("default").fit_detect(x, ts).alert
     assert alert[start : start + 96].any()
     assert not alert[14 * 96 : up].any()  # no false alert before the shifts
     monkeypatch.setattr(counts, "DROP_CUSUM", None)
+    assert not get_detector("default").fit_detect(x, ts).alert[start : start + 96].any()
+
+
+def test_a_cusum_crossing_between_1_and_the_bar_is_not_lost_to_a_restart(monkeypatch):
+    # rng 16: the CUSUM's first-day crossings land on 1.00-1.02 of h; restarted there
+    # (the old reset), none reached the detector's 1.02 and the drop went unseen all day.
+    x, ts, _, start = _small_metric_with_shifts(16)
+    assert get_detector("default").fit_detect(x, ts).alert[start : start + 96].any()
+    plain = counts.drop_cusum
+    monkeypatch.setattr(counts, "drop_cusum", lambda *a, reset=1.0: plain(*a, reset=1.0))
     assert not get_detector("default").fit_detect(x, ts).alert[start : start + 96].any()
 
 
