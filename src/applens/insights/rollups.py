@@ -11,6 +11,8 @@
 - ``rollup_day``, ``rollup_runs`` and ``rollup_user_week``: distinct users per day, the
   runs that give rolling WAU/MAU, and active days and events per user and week
   (``insights._rollup_days``);
+- ``rollup_user_mask (uid, blk, mask)``: each user's active days as bitmasks of 64 days
+  (``insights._rollup_masks``): any-event stickiness, lifecycle and retention read it;
 - ``rollup_meta (timezone, properties, events_rows)``: what the rollups were built for, and
   how many rows ``events`` had then (the planner scans when the table changed otherwise).
 
@@ -39,12 +41,14 @@ from applens._sql import ident, literal
 from applens.insights._filters import NONE_LABEL
 from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, add_user_days
+from applens.insights._rollup_masks import MASK_DDL, add_masks
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "local_date", "local_day_sql",
            "migrate", "read_meta", "rebuild", "slice_label", "storage", "table_exists"]
 
 ROLLUP_TABLES = ("rollup_users", "rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
-                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_user_week", "rollup_meta")
+                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_user_week",
+                 "rollup_user_mask", "rollup_meta")
 _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_user_day (uid INTEGER, day DATE, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_user_day_event (uid INTEGER, day DATE, "
@@ -55,6 +59,7 @@ _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_meta (timezone VARCHAR, properties VARCHAR, "
     "events_rows BIGINT)",
     *DAY_DDL,
+    MASK_DDL,
 )
 _COLUMNS = {"rollup_users": ("user_id", "uid"),  # the layout this version writes
             "rollup_user_day": ("uid", "day", "n"),
@@ -63,6 +68,7 @@ _COLUMNS = {"rollup_users": ("user_id", "uid"),  # the layout this version write
             "rollup_slices": ("day", "event", "property", "value", "n"),
             "rollup_day": ("day", "users", "n"), "rollup_runs": ("a", "z", "n"),
             "rollup_user_week": ("week", "uid", "days", "n"),
+            "rollup_user_mask": ("uid", "blk", "mask"),
             "rollup_meta": ("timezone", "properties", "events_rows")}
 
 
@@ -156,6 +162,7 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
                 "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
     add_user_days(con, "_rollup_user_day", fresh=fresh)
+    add_masks(con, "_rollup_user_day")
     con.execute("DROP TABLE _rollup_user_day")
     con.execute("INSERT INTO rollup_first_seen SELECT uid, min(day) FROM _rollup_delta "
                 "GROUP BY uid")
