@@ -44,23 +44,20 @@ def reads_masks(spec: Any, con: Any) -> bool:
 
 
 def _periods(ctx: Context, first: int, last: int, *,
-             seen: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """(patterns x periods ``first .. last - 1`` 0/1, users per pattern, [first-seen period
-    as a column index, -1: none in the range])."""
+             before: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """(patterns x periods ``first .. last - 1`` 0/1, users per pattern, [whether they were
+    active before period ``first``])."""
     starts = [ctx.range.shift(i).date() for i in range(first, last + 1)]
-    got: Patterns | None = patterns(ctx.backend.con, starts[0], starts[-1], first=seen)
+    got: Patterns | None = patterns(ctx.backend.con, starts[0], starts[-1], before=before)
     if got is None:
         return None
     edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
     days = got.days
-    if len(edges) != days.shape[1] and days.shape[0]:  # longer periods than a day
-        days = np.maximum.reduceat(days, edges, axis=1)
-    elif not days.shape[0]:
+    if not days.shape[0]:
         days = np.zeros((0, len(edges)), np.uint8)
-    col = None
-    if got.first is not None:
-        col = np.where(got.first >= 0, np.searchsorted(edges, got.first, side="right") - 1, -1)
-    return days, got.users, col
+    elif len(edges) != days.shape[1]:  # longer periods than a day
+        days = np.maximum.reduceat(days, edges, axis=1)
+    return days, got.users, got.before
 
 
 def retention_cells(ctx: Context, spec: Any, c: int, t: int) -> pd.DataFrame | None:
@@ -106,24 +103,24 @@ def stickiness(ctx: Context, spec: Any) -> Result | None:
 
 
 def lifecycle(ctx: Context, spec: Any) -> Result | None:
-    """``lifecycle_result`` with first-seen days as creation: column ``j`` is period
-    ``j - 1`` (one period of lookback)."""
+    """``lifecycle_result`` with first-seen days as creation (users active before period
+    -1 were created before it): column ``j`` is period ``j - 1`` (one period of lookback)."""
     if not reads_masks(spec, ctx.backend.con):
         return None
     n = ctx.n_periods
-    got = _periods(ctx, -1, n, seen=True)
+    got = _periods(ctx, -1, n, before=True)
     if got is None:
         return None
-    a, users, born = got
+    a, users, before = got
     a = a.astype(bool)
     w = users.astype(np.int64)
 
     def total(rows: np.ndarray) -> np.ndarray:  # users per column among the rows marked
         return (rows * w[:, None]).sum(axis=0) if rows.shape[0] else np.zeros(n + 1, np.int64)
 
-    first = np.where(a.any(axis=1), a.argmax(axis=1), -2)
-    new = np.bincount(first[(first >= 0) & (first == born)], minlength=n + 1,
-                      weights=w[(first >= 0) & (first == born)]).astype(np.int64)
+    # new: the first active period is the first ever (first-seen day = first active day)
+    born = a.any(axis=1) & ~before
+    new = np.bincount(a[born].argmax(axis=1), weights=w[born], minlength=n + 1).astype(np.int64)
     returning = np.concatenate([[0], total(a[:, 1:] & a[:, :-1])])
     counts = {"new": new, "returning": returning,
               "resurrecting": total(a) - new - returning,

@@ -39,39 +39,39 @@ def add_masks(con: Any, delta: str) -> None:
 class Patterns:
     """Distinct patterns of active days over ``[lo, lo + days.shape[1])``.
 
-    ``days``: (patterns, days) 0/1 bytes; ``users``: users with each pattern; ``first``:
-    with ``first=True``, each pattern's users' first-seen day as an offset from ``lo``
-    (-1: before ``lo`` or unknown, so never a day of the range)."""
+    ``days``: (patterns, days) 0/1 bytes; ``users``: users with each pattern; ``before``:
+    with ``before=True``, whether the pattern's users were active before ``lo`` (so the
+    first active day of the others is their first day ever: no first-seen join)."""
 
     days: np.ndarray
     users: np.ndarray
-    first: np.ndarray | None = None
+    before: np.ndarray | None = None
 
 
-def patterns(con: Any, lo: date, hi: date, *, first: bool = False) -> Patterns | None:
-    """The patterns of the users active in ``[lo, hi)``; None when there would be more than
-    ``MAX_CELLS`` (the caller reads the other rollups)."""
+def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns | None:
+    """The patterns of the users active in ``[lo, hi)`` (and, ``before``, of those active
+    earlier); None when there would be more than ``MAX_CELLS`` (the caller reads the other
+    rollups)."""
     e0, e1 = (lo - _EPOCH).days, (hi - _EPOCH).days
     n = e1 - e0
     b0, b1 = e0 >> 6, (e1 - 1) >> 6
+    start = e0 - b0 * 64
     words = ", ".join(f"coalesce(bit_or(mask) FILTER (WHERE blk = {b}), 0) AS m{b - b0}"
                       for b in range(b0, b1 + 1))
     keys = ", ".join(f"m{i}" for i in range(b1 - b0 + 1))
-    # A user's first day matters only inside the range: clamped, so patterns stay few.
-    seen = (f", CASE WHEN f >= DATE '{lo}' AND f < DATE '{hi}' THEN f - DATE '{lo}' ELSE -1 "
-            "END AS f FROM u LEFT JOIN (SELECT uid, min(first_day) AS f FROM rollup_first_seen "
-            "GROUP BY uid) USING (uid)") if first else " FROM u"
+    where, early = f"blk BETWEEN {b0} AND {b1}", ""
+    if before:  # an earlier block, or a bit of the first one below lo
+        where, words = f"blk <= {b1}", f"{words}, bool_or(blk < {b0}) AS e"
+        early = f", e OR (m0 & CAST({(1 << start) - 1} AS UBIGINT)) <> 0 AS early"
     got = con.execute(
-        f"WITH u AS (SELECT uid, {words} FROM rollup_user_mask WHERE blk BETWEEN {b0} AND {b1} "
-        f"GROUP BY uid) SELECT {keys}{', f' if first else ''}, count(*) AS w FROM (SELECT "
-        f"{keys}{seen}) GROUP BY ALL").fetchnumpy()
+        f"SELECT {keys}{early}, count(*) AS w FROM (SELECT uid, {words} FROM "
+        f"rollup_user_mask WHERE {where} GROUP BY uid) GROUP BY ALL").fetchnumpy()
     if len(got["w"]) * n > MAX_CELLS:
         return None
-    words_ = np.stack([np.asarray(got[f"m{i}"], dtype="<u8") for i in range(b1 - b0 + 1)],
-                      axis=1) if len(got["w"]) else np.zeros((0, b1 - b0 + 1), "<u8")
-    bits = np.unpackbits(np.ascontiguousarray(words_).view(np.uint8), axis=1,
+    stacked = np.stack([np.asarray(got[f"m{i}"], dtype="<u8") for i in range(b1 - b0 + 1)],
+                       axis=1) if len(got["w"]) else np.zeros((0, b1 - b0 + 1), "<u8")
+    bits = np.unpackbits(np.ascontiguousarray(stacked).view(np.uint8), axis=1,
                          bitorder="little")
-    start = e0 - b0 * 64
     return Patterns(np.ascontiguousarray(bits[:, start:start + n]),
                     np.asarray(got["w"], dtype=np.int64),
-                    np.asarray(got["f"], dtype=np.int64) if first else None)
+                    np.asarray(got["early"], dtype=bool) if before else None)
