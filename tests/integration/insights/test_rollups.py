@@ -413,6 +413,27 @@ def test_any_event_answers_read_the_day_masks(tmp_path, files):
             assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
 
 
+def test_masks_too_large_fall_back_to_the_other_rollups(ws, monkeypatch):
+    """Past MAX_CELLS (patterns x days) the mask answers decline and the user-day rows
+    answer instead: still from the rollups, still the scan's numbers."""
+    from applens.insights import _mask_answers, _rollup_masks
+
+    calls = []
+    real = _rollup_masks.patterns
+
+    def spy(*args, **kwargs):
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(_rollup_masks, "MAX_CELLS", 0)
+    monkeypatch.setattr(_mask_answers, "patterns", spy)
+    for name in MASKED:
+        got = query(ROLLUP_SPECS[name], ws)
+        assert got.plan["path"] == "rollup", name
+        assert got.to_dict() == query(ROLLUP_SPECS[name], ws, path="scan").to_dict(), name
+    assert len(calls) == len(MASKED) and all(c is None for c in calls)  # asked, declined
+
+
 def _snapshot(con) -> tuple:
     return tuple(con.execute(sql).fetchall() for sql in (
         "SELECT count(*) FROM events", "SELECT count(*), sum(n) FROM rollup_user_day",
