@@ -151,15 +151,17 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
     con.execute("DROP TABLE _rollup_new_users")
     # Numbered before grouping: integer keys group faster than the ids' text (measured at
     # 10M: 2.6 s against 3.6 s for grouping by text, then numbering).
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
-                "event, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
-                f"WHERE {scope} GROUP BY ALL")
-    con.execute("DROP TABLE _rollup_map")
     # In (day, uid) order: runs of one day and rising user numbers compress ~5x better
     # than the aggregate's hash order (17.9M user-days of 200k users: 12.8 MB against
-    # 68.9 MB). Not by event too: at 10M that sort cost 2.4 CPU s against 1.2.
+    # 68.9 MB). Not by event too: at 10M that sort cost 2.4 CPU s against 1.2. Sorted
+    # here, not in the INSERT (which keeps the order): the group-by below reads sorted
+    # keys faster too (at 10M: 3.4 CPU s for the three statements against 3.7).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
+                "event, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
+                f"WHERE {scope} GROUP BY ALL ORDER BY day, uid")
+    con.execute("DROP TABLE _rollup_map")
     con.execute("INSERT INTO rollup_user_day_event SELECT uid, day, event, n "
-                "FROM _rollup_delta ORDER BY day, uid")
+                "FROM _rollup_delta")
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
                 "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
     add_user_days(con, "_rollup_user_day", fresh=fresh)
