@@ -7,13 +7,12 @@ a kind whose numbers depend only on which users were active on which days and ho
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
 lifecycle, trends of those maths and calendar retention (with no filters a start event's
 first occurrence is its name's first day, so first_time and first_ever read it too).
-At week interval, any-event
-questions read one row per user and week (``rollup_user_week``) instead of its user-days.
-Everything else scans the events. Retention from the rollups is no slower than the scan for
-any type: recurring grids count one cohort and one return bitmask per user, grouped by
-distinct pairs (``_bitmask_cells``; up to 128 periods, past that they join like the scan),
-first_time/first_ever ones join one start per user to its returns; so no retention type
-is routed to the scan for speed. The answer is the same either way (the runners share
+Any-event stickiness, lifecycle and recurring retention read each user's active days as
+bitmasks (``_mask_answers``); other week-interval questions one row per user and week
+(``rollup_user_week``). Everything else scans the events. Other recurring grids count one
+cohort and one return bitmask per user, grouped by distinct pairs (``_bitmask_cells``; up
+to 128 periods, past that they join like the scan), first_time/first_ever ones join one
+start per user to its returns. The answer is the same either way (the runners share
 their code after the first aggregation; the tests run every spec down both paths).
 """
 
@@ -27,6 +26,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from applens.insights import _mask_answers as masks
 from applens.insights._context import Context
 from applens.insights._series import (
     SeriesValues,
@@ -95,8 +95,9 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
     bad = _unsupported_maths(spec)
     if bad:
         return _scan(bad)
-    # any-event questions at week interval read one row per user and week
     rows = "week (or day)" if spec.interval == "week" else "day"
+    if masks.reads_masks(spec, backend.con):
+        rows = "day, read as one bitmask of active days per user"
     return Plan("rollup", f"the rollups (events per user and {rows}) answer {kind} exactly "
                           f"({spec.interval} interval, {meta.timezone} days, no filter or "
                           "breakdown)", _ANSWERS[kind])
@@ -226,6 +227,9 @@ def _active_users(ctx: Context, spec: Any) -> Result:
 
 
 def _stickiness(ctx: Context, spec: Any) -> Result:
+    got = masks.stickiness(ctx, spec)
+    if got is not None:
+        return got
     days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods), by_period=True)
     if _daily_rows(ctx, spec.event) and spec.interval_count == 1:
         return stickiness_result(ctx, spec, days.select("user_id", _b=days._p, _n=days.n),
@@ -236,6 +240,9 @@ def _stickiness(ctx: Context, spec: Any) -> Result:
 
 
 def _lifecycle(ctx: Context, spec: Any) -> Result:
+    got = masks.lifecycle(ctx, spec)
+    if got is not None:
+        return got
     days = _user_days(ctx, spec.event, _day(ctx, -1), _day(ctx, ctx.n_periods),
                       by_period=True)
     active = days.select("user_id", "_p")
@@ -291,8 +298,12 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
 def _retention(ctx: Context, spec: Any) -> Result:
     if spec.retention_type != "recurring":  # one start per user: the join is small
         return retention_result(ctx, spec, _retention_tables)
-    return retention_result(ctx, spec, _retention_tables,
-                            cells_of=lambda *grid: _bitmask_cells(ctx, *grid))
+
+    def cells(starts: ir.Table, ret: ir.Table, c: int, t: int, cumulative: bool) -> Any:
+        got = masks.retention_cells(ctx, spec, c, t)
+        return got if got is not None else _bitmask_cells(ctx, starts, ret, c, t, cumulative)
+
+    return retention_result(ctx, spec, _retention_tables, cells_of=cells)
 
 
 _MASK_BITS = 128  # UHUGEINT

@@ -1,7 +1,8 @@
 """``verify``: recompute a sample of rollup days from the raw events and compare.
 
 Each rollup table is checked for the sampled local days (the runs for the 7 and 30 days
-ending on them, the per-week rows for their weeks in both week conventions): rows the raw
+ending on them, the per-week rows for their weeks in both week conventions, the users whose
+day masks have their bit): rows the raw
 events have and the rollup lacks, and the other way round, are mismatches. Kept apart from
 ``insights.rollups`` (which writes the rollups) because it only reads them.
 """
@@ -80,6 +81,13 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
     checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
                      f"({raw}) GROUP BY day",
                      f"SELECT day, users, n FROM rollup_day WHERE day IN ({listed})")
+    # each checked day's users, from the bit of that day in their masks
+    checks["user_mask"] = (
+        f"SELECT DISTINCT user_id, day FROM ({raw})",
+        f"SELECT user_id, d AS day FROM (SELECT unnest([{listed}]) AS d) JOIN (SELECT uid, "
+        "blk, bit_or(mask) AS mask FROM rollup_user_mask GROUP BY ALL) m ON m.blk = "
+        "(d - DATE '1970-01-01') >> 6 AND (m.mask >> CAST((d - DATE '1970-01-01') & 63 AS "
+        "UBIGINT)) & CAST(1 AS UBIGINT) = 1 LEFT JOIN rollup_users USING (uid)")
     for name, (expect, got) in checks.items():
         _compare(con, name, expect, got, report)
     _verify_runs(con, meta.timezone, days, listed, report)

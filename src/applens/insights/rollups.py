@@ -11,6 +11,8 @@
 - ``rollup_day``, ``rollup_runs`` and ``rollup_user_week``: distinct users per day, the
   runs that give rolling WAU/MAU, and active days and events per user and week
   (``insights._rollup_days``);
+- ``rollup_user_mask (uid, blk, mask)``: each user's active days as bitmasks of 64 days
+  (``insights._rollup_masks``): any-event stickiness, lifecycle and retention read it;
 - ``rollup_meta (timezone, properties, events_rows)``: what the rollups were built for, and
   how many rows ``events`` had then (the planner scans when the table changed otherwise).
 
@@ -39,12 +41,14 @@ from applens._sql import ident, literal
 from applens.insights._filters import NONE_LABEL
 from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, add_user_days
+from applens.insights._rollup_masks import MASK_DDL, add_masks
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "local_date", "local_day_sql",
            "migrate", "read_meta", "rebuild", "slice_label", "storage", "table_exists"]
 
 ROLLUP_TABLES = ("rollup_users", "rollup_user_day", "rollup_user_day_event", "rollup_first_seen",
-                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_user_week", "rollup_meta")
+                 "rollup_slices", "rollup_day", "rollup_runs", "rollup_user_week",
+                 "rollup_user_mask", "rollup_meta")
 _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_user_day (uid INTEGER, day DATE, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_user_day_event (uid INTEGER, day DATE, "
@@ -55,6 +59,7 @@ _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_meta (timezone VARCHAR, properties VARCHAR, "
     "events_rows BIGINT)",
     *DAY_DDL,
+    MASK_DDL,
 )
 _COLUMNS = {"rollup_users": ("user_id", "uid"),  # the layout this version writes
             "rollup_user_day": ("uid", "day", "n"),
@@ -63,6 +68,7 @@ _COLUMNS = {"rollup_users": ("user_id", "uid"),  # the layout this version write
             "rollup_slices": ("day", "event", "property", "value", "n"),
             "rollup_day": ("day", "users", "n"), "rollup_runs": ("a", "z", "n"),
             "rollup_user_week": ("week", "uid", "days", "n"),
+            "rollup_user_mask": ("uid", "blk", "mask"),
             "rollup_meta": ("timezone", "properties", "events_rows")}
 
 
@@ -100,8 +106,9 @@ def local_day_sql(con: Any, zone: str, where: str, column: str = "ts") -> str:
     if lo is None:
         return f"CAST({column} AS DATE)"
     table = offsets(ZoneInfo(zone), lo - timedelta(days=1), hi + timedelta(days=1))
-    if len(table) == 1:
-        return f"CAST({column} + INTERVAL ({table[0][1]}) SECOND AS DATE)"
+    if len(table) == 1:  # one offset (UTC: none, which saves 0.2 CPU s a 10M-event ingest)
+        shift = f" + INTERVAL ({table[0][1]}) SECOND" if table[0][1] else ""
+        return f"CAST({column}{shift} AS DATE)"
     branches = " ".join(
         f"WHEN {column} < TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}' THEN {prev}"
         for (start, _), (_, prev) in zip(table[1:], table[:-1], strict=True))
@@ -144,18 +151,21 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
     con.execute("DROP TABLE _rollup_new_users")
     # Numbered before grouping: integer keys group faster than the ids' text (measured at
     # 10M: 2.6 s against 3.6 s for grouping by text, then numbering).
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
-                "event, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
-                f"WHERE {scope} GROUP BY ALL")
-    con.execute("DROP TABLE _rollup_map")
     # In (day, uid) order: runs of one day and rising user numbers compress ~5x better
     # than the aggregate's hash order (17.9M user-days of 200k users: 12.8 MB against
-    # 68.9 MB). Not by event too: at 10M that sort cost 2.4 CPU s against 1.2.
+    # 68.9 MB). Not by event too: at 10M that sort cost 2.4 CPU s against 1.2. Sorted
+    # here, not in the INSERT (which keeps the order): the group-by below reads sorted
+    # keys faster too (at 10M: 3.4 CPU s for the three statements against 3.7).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
+                "event, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
+                f"WHERE {scope} GROUP BY ALL ORDER BY day, uid")
+    con.execute("DROP TABLE _rollup_map")
     con.execute("INSERT INTO rollup_user_day_event SELECT uid, day, event, n "
-                "FROM _rollup_delta ORDER BY day, uid")
+                "FROM _rollup_delta")
     con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
                 "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
     add_user_days(con, "_rollup_user_day", fresh=fresh)
+    add_masks(con, "_rollup_user_day")
     con.execute("DROP TABLE _rollup_user_day")
     con.execute("INSERT INTO rollup_first_seen SELECT uid, min(day) FROM _rollup_delta "
                 "GROUP BY uid")

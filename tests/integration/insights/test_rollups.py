@@ -77,7 +77,20 @@ ROLLUP_SPECS = {
                                        "total_intervals": 6, "event": "view", **RANGE},
     "retention_daily_past_the_mask": {"kind": "retention", "total_intervals": 4,
                                       "date_from": "2024-01-01", "date_to": "2024-05-20"},
+    # any-event stickiness, lifecycle and retention read the day bitmasks at every interval
+    "stickiness_grouped_cumulative": {"kind": "stickiness", "interval_count": 3,
+                                      "cumulative": True, **RANGE},
+    "stickiness_weekly": {"kind": "stickiness", "interval": "week", **RANGE},
+    "lifecycle_daily_any_event": {"kind": "lifecycle", **RANGE},
+    "lifecycle_monthly": {"kind": "lifecycle", "interval": "month",
+                          "date_from": "2024-03-01", "date_to": "2024-04-30"},
+    "retention_monthly": {"kind": "retention", "interval": "month", "total_intervals": 2,
+                          "date_from": "2024-03-01", "date_to": "2024-04-30"},
 }
+MASKED = ["stickiness", "stickiness_grouped_cumulative", "stickiness_weekly",
+          "lifecycle_daily_any_event", "lifecycle_weekly_monday", "lifecycle_monthly",
+          "retention_daily", "retention_weekly_sunday", "retention_monthly",
+          "retention_date_to_only", "retention_daily_past_the_mask"]
 SCAN_SPECS = {
     "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
                    **RANGE}, "breakdown"),
@@ -350,8 +363,7 @@ def test_an_ingest_after_one_without_rollups_rebuilds_them(tmp_path, files):
 def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
     """Weekly any-event questions come from rollup_user_week (emptying it changes them);
     a rebuild puts it back, and verify checks it."""
-    weekly = ["stickiness_weekly_criteria", "lifecycle_weekly_monday",
-              "retention_weekly_sunday", "retention_weekly_monday_cumulative"]
+    weekly = ["stickiness_weekly_criteria", "retention_weekly_monday_cumulative"]
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         for path in files:
             ingest(ws, path)
@@ -368,6 +380,58 @@ def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
         rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
         for name in weekly:
             assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
+
+
+def test_any_event_answers_read_the_day_masks(tmp_path, files):
+    """Any-event stickiness, lifecycle and recurring retention come from rollup_user_mask
+    (clearing one day's bit changes them all; verify names the table); a rebuild puts it
+    back. The planner's why says so, and other specs do not read it."""
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        for path in files:
+            ingest(ws, path)
+        con = ws.connection
+        scans = {name: query(ROLLUP_SPECS[name], ws, path="scan").to_dict() for name in MASKED}
+        for name in MASKED:
+            got = query(ROLLUP_SPECS[name], ws)
+            assert got.to_dict() == scans[name], name
+            assert "bitmask of active days" in got.plan["why"], name
+        assert "bitmask" not in query(ROLLUP_SPECS["stickiness_weekly_criteria"],
+                                      ws).plan["why"]
+        # 2024-04-01 (a Monday, day 19814 since 1970: block 309, bit 38) off for every user
+        con.execute("UPDATE rollup_user_mask SET mask = mask & ~(CAST(1 AS UBIGINT) << "
+                    "CAST(38 AS UBIGINT)) WHERE blk = 309")
+        report = rollup_verify.verify(con, days=[date(2024, 4, 1), date(2024, 4, 2)])
+        assert [m.split(":")[0] for m in report.mismatches] == ["user_mask"]
+        active = con.execute("SELECT count(DISTINCT user_id) FROM events WHERE ts >= "
+                             "TIMESTAMP '2024-03-31 22:00' AND ts < TIMESTAMP '2024-04-01 "
+                             "22:00'").fetchall()[0][0]  # April 1st in Berlin (UTC+2)
+        assert report.mismatches[0].startswith(f"user_mask: {active} rows of the raw")
+        for name in MASKED:
+            assert query(ROLLUP_SPECS[name], ws).to_dict() != scans[name], name
+        rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
+        for name in MASKED:
+            assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
+
+
+def test_masks_too_large_fall_back_to_the_other_rollups(ws, monkeypatch):
+    """Past MAX_CELLS (patterns x days) the mask answers decline and the user-day rows
+    answer instead: still from the rollups, still the scan's numbers."""
+    from applens.insights import _mask_answers, _rollup_masks
+
+    calls = []
+    real = _rollup_masks.patterns
+
+    def spy(*args, **kwargs):
+        calls.append(real(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(_rollup_masks, "MAX_CELLS", 0)
+    monkeypatch.setattr(_mask_answers, "patterns", spy)
+    for name in MASKED:
+        got = query(ROLLUP_SPECS[name], ws)
+        assert got.plan["path"] == "rollup", name
+        assert got.to_dict() == query(ROLLUP_SPECS[name], ws, path="scan").to_dict(), name
+    assert len(calls) == len(MASKED) and all(c is None for c in calls)  # asked, declined
 
 
 def _snapshot(con) -> tuple:

@@ -62,6 +62,12 @@ def _check(con) -> None:
             "unnest([CAST(date_trunc('week', d) AS DATE), "
             "CAST(date_trunc('week', d + 1) AS DATE) - 1]) AS w FROM "
             "(SELECT user_id, CAST(ts AS DATE) AS d FROM events)) GROUP BY ALL"),
+        "rollup_user_mask": (  # each set bit: a day the user was active
+            f"SELECT u.user_id, DATE '1970-01-01' + CAST(blk * 64 + b AS INTEGER) FROM "
+            "(SELECT uid, blk, bit_or(mask) AS mask FROM rollup_user_mask GROUP BY ALL) m "
+            f"CROSS JOIN range(64) t(b) JOIN {named} WHERE (mask >> CAST(b AS UBIGINT)) & "
+            "CAST(1 AS UBIGINT) = 1",
+            "SELECT DISTINCT user_id, CAST(ts AS DATE) FROM events"),
         "rollup_day": ("SELECT day, users, n FROM rollup_day",
                        "SELECT CAST(ts AS DATE), count(DISTINCT user_id), count(*) FROM events "
                        "GROUP BY 1"),
@@ -93,7 +99,8 @@ def test_no_rollup_row_is_lost_past_one_row_group(tmp_path):
                     "0::BIGINT AS events_rows")
         assert rollups.read_meta(con) is None
         assert ingest(ws, first).rows_loaded == USERS * 3
-        assert con.execute("SELECT count(*) FROM rollup_user_day").fetchall()[0][0] > ROW_GROUP
+        for table in ("rollup_user_day", "rollup_user_mask"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] > ROW_GROUP
         _check(con)
         assert ingest(ws, second).rows_loaded == USERS * 3
         assert con.execute("SELECT count(*) FROM rollup_users").fetchall()[0][0] == (

@@ -1,0 +1,132 @@
+"""Any-event stickiness, lifecycle and recurring retention from the per-user day bitmasks.
+
+Each reads ``_rollup_masks.patterns`` (one row per distinct pattern of active days, with
+its number of users), turns days into the spec's periods (a period is active when any of
+its days is) and counts with array operations weighted by users, so the work grows with
+users and periods, not with user-days or events. The numbers are the ones the scan's
+definitions give (``stickiness.stickiness_result``, ``lifecycle.lifecycle_result``,
+``retention.retention_result``'s cells); each answer returns None when the masks would be
+too large (``MAX_CELLS``), and the caller reads the other rollups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from applens.insights._context import Context
+from applens.insights._rollup_masks import Patterns, patterns
+from applens.insights.lifecycle import STATUSES
+from applens.insights.result import Result
+from applens.insights.spec import EventSelector
+
+__all__ = ["lifecycle", "reads_masks", "retention_cells", "stickiness"]
+
+_EXACT_F32 = 1 << 24  # float32 sums of 0/1 x users are exact below this many users
+
+
+def reads_masks(spec: Any, con: Any) -> bool:
+    """Whether the masks answer ``spec`` (one the planner sent to the rollups): any event,
+    no stickiness criteria, no retention with another return, minimum occurrences or a
+    cumulative count, no lifecycle whose users.created_at overrides first-seen days."""
+    if spec.kind == "retention":
+        target = spec.target or EventSelector(event=spec.event)
+        return (spec.retention_type == "recurring" and not spec.cumulative
+                and target.event is None and (spec.returning or target) == target
+                and spec.minimum_occurrences <= 1)
+    if spec.kind == "stickiness":
+        return spec.event is None and spec.criteria is None
+    return spec.kind == "lifecycle" and spec.event is None and not con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'users' AND schema_name = "
+        "'main' AND column_name = 'created_at'").fetchall()[0][0]
+
+
+def _periods(ctx: Context, first: int, last: int, *,
+             before: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """(patterns x periods ``first .. last - 1`` 0/1, users per pattern, [whether they were
+    active before period ``first``])."""
+    starts = [ctx.range.shift(i).date() for i in range(first, last + 1)]
+    got: Patterns | None = patterns(ctx.backend.con, starts[0], starts[-1], before=before)
+    if got is None:
+        return None
+    edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
+    days = got.days
+    if not days.shape[0]:
+        days = np.zeros((0, len(edges)), np.uint8)
+    elif len(edges) != days.shape[1]:  # longer periods than a day
+        days = np.maximum.reduceat(days, edges, axis=1)
+    return days, got.users, got.before
+
+
+def retention_cells(ctx: Context, spec: Any, c: int, t: int) -> pd.DataFrame | None:
+    """``retention_result``'s (_c, _k, _n) cells when ``reads_masks``: users active in
+    period ``i`` and ``i + k`` (``i + k < end``), from one weighted product of the periods
+    matrix with itself."""
+    if not reads_masks(spec, ctx.backend.con):
+        return None
+    end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
+    got = _periods(ctx, 0, end)
+    if got is None:
+        return None
+    active, users, _ = got
+    kind = np.float32 if users.sum() < _EXACT_F32 else np.float64
+    a = active.astype(kind)
+    both = (a * users[:, None].astype(kind)).T @ a  # both[i, j]: users active in i and j
+    rows = [(i, k, int(round(both[i, i + k]))) for i in range(c) for k in range(t)
+            if i + k < end]
+    frame = pd.DataFrame(rows, columns=["_c", "_k", "_n"], dtype="int64")
+    return frame[frame["_n"] != 0]
+
+
+def stickiness(ctx: Context, spec: Any) -> Result | None:
+    """``stickiness_result`` without criteria or breakdown: users by number of active
+    (grouped) periods."""
+    if not reads_masks(spec, ctx.backend.con):
+        return None
+    n = ctx.n_periods
+    got = _periods(ctx, 0, n)
+    if got is None:
+        return None
+    active, users, _ = got
+    if spec.interval_count > 1 and active.shape[0]:
+        active = np.maximum.reduceat(active, np.arange(0, n, spec.interval_count), axis=1)
+    k_max = -(-n // spec.interval_count)
+    per = np.bincount(active.sum(axis=1, dtype=np.int64), weights=users,
+                      minlength=k_max + 1).astype(np.int64)
+    data = [int(v) for v in per[1:k_max + 1]]
+    if spec.cumulative:
+        data = [sum(data[i:]) for i in range(len(data))]
+    result = {"buckets": list(range(1, k_max + 1)), "data": data, "count": int(per[1:].sum())}
+    return Result("stickiness", result, spec.model_dump(mode="json"))
+
+
+def lifecycle(ctx: Context, spec: Any) -> Result | None:
+    """``lifecycle_result`` with first-seen days as creation (users active before period
+    -1 were created before it): column ``j`` is period ``j - 1`` (one period of lookback)."""
+    if not reads_masks(spec, ctx.backend.con):
+        return None
+    n = ctx.n_periods
+    got = _periods(ctx, -1, n, before=True)
+    if got is None:
+        return None
+    a, users, before = got
+    a = a.astype(bool)
+    w = users.astype(np.int64)
+
+    def total(rows: np.ndarray) -> np.ndarray:  # users per column among the rows marked
+        return (rows * w[:, None]).sum(axis=0) if rows.shape[0] else np.zeros(n + 1, np.int64)
+
+    # new: the first active period is the first ever (first-seen day = first active day)
+    born = a.any(axis=1) & ~before
+    new = np.bincount(a[born].argmax(axis=1), weights=w[born], minlength=n + 1).astype(np.int64)
+    returning = np.concatenate([[0], total(a[:, 1:] & a[:, :-1])])
+    counts = {"new": new, "returning": returning,
+              "resurrecting": total(a) - new - returning,
+              # dormant in period q: active in q - 1 (column q), not in q (column q + 1)
+              "dormant": -np.concatenate([[0], total(a[:, :-1] & ~a[:, 1:])])}
+    data: dict[str, Any] = {"periods": ctx.range.labels()}
+    for s in STATUSES:
+        data[s] = [int(v) for v in counts[s][1:n + 1]]
+    return Result("lifecycle", data, spec.model_dump(mode="json"))
