@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import applens.anomalies._counts as counts
 from applens.anomalies import get_detector
@@ -120,6 +121,16 @@ def test_a_cusum_crossing_between_1_and_the_bar_is_not_lost_to_a_restart(monkeyp
     plain = counts.drop_cusum
     monkeypatch.setattr(counts, "drop_cusum", lambda *a, reset=1.0: plain(*a, reset=1.0))
     assert not get_detector("default").fit_detect(x, ts).alert[start : start + 96].any()
+
+
+@pytest.mark.parametrize("seed", [7, 16])
+def test_the_drop_cusum_restarts_past_the_bar_of_a_stricter_count_z(seed):
+    # count_z 5.0: the CUSUM reads as 4.5 / 5.0 of its ratio to h, so it alerts at 1.133 h;
+    # restarted at the detector's 1.02 x h (the count_z 4.5 level) it was never seen.
+    x, ts, up, start = _small_metric_with_shifts(seed)
+    alert = get_detector("default", count_z=5.0).fit_detect(x, ts).alert
+    assert alert[start : start + 96].any()
+    assert not alert[14 * 96 : up].any()
 
 
 def test_a_slot_whose_blanked_history_is_too_short_is_read_from_the_raw_one():
