@@ -105,8 +105,10 @@ def sustained_baseline(
     """
     need = rows // 2 + 1
     now = x.rolling(rows, min_periods=need).median()
-    src = x if past is None else past  # earlier seasons, incident rows blanked
-    lags = [lagged(src, ts, season * k).to_numpy() for k in range(1, n_seasons + 1)]
+    # Earlier seasons with incident rows blanked (``past``), raw where that leaves < 2,
+    # as the daily view it rides with reads them.
+    seasons = season_lags(x, ts, [season * k for k in range(1, n_seasons + 1)], past)
+    lags = [seasons[c].to_numpy() for c in seasons.columns]
     pooled = np.column_stack(
         [np.roll(col, s) if s else col for col in lags for s in range(rows)]
     )
