@@ -29,6 +29,9 @@ count-aware view (``count_z=0``) and ``default_no_spike`` without the campaign b
 (``spike_z=0``), all measured side by side; the detector as it was before
 issue 15 is measured by running this file against that tree (``--out`` to
 product_synthetic_before.json). Output: benchmarks/results/product_synthetic.json.
+A setting is swept by naming ``DETECTOR:key=value`` (the campaign bar: ``default
+default:spike_z=3.65 ... --seeds 30 --small-seeds 0 --levels big medium small
+--out benchmarks/results/product_spike_z.json``).
 """
 
 from __future__ import annotations
@@ -101,8 +104,18 @@ def episodes(alert: np.ndarray, gap: int = EPISODE_GAP) -> int:
     return int(len(rows) and 1 + np.sum(np.diff(rows) >= gap))
 
 
+def variant(name: str) -> tuple[str, dict[str, float]]:
+    """A detector and its parameters: a name of VARIANTS, a registered detector, or
+    ``DETECTOR:key=value,...`` (a sweep: ``default:spike_z=3.55``)."""
+    if name in VARIANTS:
+        return VARIANTS[name]
+    detector, _, settings = name.partition(":")
+    params = dict(kv.split("=", 1) for kv in settings.split(",") if kv)
+    return detector, {k: float(v) for k, v in params.items()}
+
+
 def evaluate(name: str, seeds: int, level: float, min_volume: float) -> dict:
-    detector, params = VARIANTS.get(name, (name, {}))
+    detector, params = variant(name)
     hit: dict[str, list[float]] = {}
     delays: dict[str, list[int]] = {}
     false_eps, false_alerts, holiday_eps = [], [], []
@@ -149,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--levels", nargs="+", choices=list(LEVELS), default=list(LEVELS))
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks/results/product_synthetic.json")
     args = ap.parse_args(argv)
-    report: dict = {"seeds": args.seeds, "days": 56, "slice": "15min",
+    report: dict = {"argv": sys.argv[1:] if argv is None else list(argv),
+                    "seeds": args.seeds, "days": 56, "slice": "15min",
                     "episode_gap_slices": EPISODE_GAP, "judged_from_day": 14, "metrics": {}}
     for metric in args.levels:
         level, min_volume, which = LEVELS[metric]

@@ -83,15 +83,16 @@ class CountEvidence(NamedTuple):
 
 
 def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]],
-                   side: np.ndarray, window: int, min_periods: int, bar: float = 1.0
-                   ) -> CountEvidence:
+                   side: np.ndarray, window: int, min_periods: int,
+                   bar_z: float = CUSUM_AS_Z) -> CountEvidence:
     """The count tails of ``x`` against the best of ``views``, each ``(expected, scale,
     seasons)`` (NaN scale: no opinion). Per row, the view whose count variance (Poisson,
     its expectation's own noise as a median of ``seasons``, and its overdispersion) is
     the smallest at a common level decides, with every run of slices read against that
     same view (a run mixing two views' expectations is a misfit, not an incident).
-    ``side`` is the row's own direction (-1, 0, 1); ``bar`` is the detector's threshold
-    (a ratio), which the drop CUSUM reads past before it restarts."""
+    ``side`` is the row's own direction (-1, 0, 1); ``bar_z`` is the |z| at which the
+    detector alerts on this view (its threshold x ``count_z``), which the drop CUSUM
+    reads past before it restarts."""
     n = len(x)
     if not views:
         nan = np.full(n, np.nan)
@@ -145,7 +146,10 @@ def count_evidence(x: np.ndarray, views: list[tuple[np.ndarray, np.ndarray, int]
     if DROP_CUSUM:
         # A sustained drop gathered by the CUSUM reads as a crossing of the count view,
         # only where counting noise dominates (a misfit's correlated residuals drift it).
-        drop = CUSUM_AS_Z * drop_cusum(x, expected, a, extra, *DROP_CUSUM, reset=bar)
+        # It restarts once it reads as ``bar_z`` (in its own units, h x bar_z /
+        # CUSUM_AS_Z; a hair above, so rounding cannot restart it an ulp short of it).
+        reset = bar_z / CUSUM_AS_Z * (1.0 + 1e-9)
+        drop = CUSUM_AS_Z * drop_cusum(x, expected, a, extra, *DROP_CUSUM, reset=reset)
         with np.errstate(invalid="ignore"):
             drop = np.where(a * expected <= CUSUM_AE, drop, 0.0)
         tail = np.maximum(tail, drop)
@@ -169,9 +173,9 @@ def drop_cusum(x: np.ndarray, expected: np.ndarray, a: np.ndarray, extra: np.nda
                k: float, h: float, reset: float = 1.0) -> np.ndarray:
     """One-sided CUSUM of standardised shortfalls (``max(0, S + (e - x) / sd - k)``) over
     ``h``: 1.0 when a sustained drop has gathered ``h``; reset to 0 once it has read
-    ``reset`` (the detector's bar, so the crossing is seen before the restart: at 1.0
-    with a 1.02 bar a CUSUM landing on 15.0-15.3 restarted unseen) and at unknown rows.
-    Causal."""
+    ``reset`` x ``h`` (where the detector alerts on it, so the crossing is seen before
+    the restart: at 1.0 with a 1.02 bar a CUSUM landing on 15.0-15.3 restarted unseen)
+    and at unknown rows. Causal."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         z = (expected - x) / np.sqrt((1.0 + extra) * expected + a * expected**2)
     out = np.zeros(len(x))

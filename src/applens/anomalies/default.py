@@ -36,7 +36,9 @@ class DefaultDetector(CalibratedDetector):
         is the series' own; a tail this many sigmas out alerts (0 turns it off).
     spike_z : float
         On event counts, the bar of the count view for two slices up (a campaign's
-        spike); 0: ``count_z`` applies.
+        spike); 0: ``count_z`` applies. Only a bar below ``count_z`` does anything (the
+        two-slice run is already judged against ``count_z``), and with ``count_z`` 0 the
+        count view is off, this bar with it.
     """
 
     name = "default"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import applens.anomalies._counts as counts
 from applens.anomalies import get_detector
@@ -122,6 +123,16 @@ def test_a_cusum_crossing_between_1_and_the_bar_is_not_lost_to_a_restart(monkeyp
     assert not get_detector("default").fit_detect(x, ts).alert[start : start + 96].any()
 
 
+@pytest.mark.parametrize("seed", [7, 16])
+def test_the_drop_cusum_restarts_past_the_bar_of_a_stricter_count_z(seed):
+    # count_z 5.0: the CUSUM reads as 4.5 / 5.0 of its ratio to h, so it alerts at 1.133 h;
+    # restarted at the detector's 1.02 x h (the count_z 4.5 level) it was never seen.
+    x, ts, up, start = _small_metric_with_shifts(seed)
+    alert = get_detector("default", count_z=5.0).fit_detect(x, ts).alert
+    assert alert[start : start + 96].any()
+    assert not alert[14 * 96 : up].any()
+
+
 def test_a_slot_whose_blanked_history_is_too_short_is_read_from_the_raw_one():
     from applens.anomalies._stats import season_lags
 
@@ -142,3 +153,19 @@ def test_a_slot_whose_blanked_history_is_too_short_is_read_from_the_raw_one():
     past[friday - 672] = np.nan
     three = season_lags(root, ts, [week, 2 * week, 3 * week], past)
     assert three.iloc[friday].isna().sum() == 1
+
+
+def test_the_sustained_view_reads_the_raw_history_where_the_blanking_left_too_little():
+    from applens.anomalies._stats import sustained_baseline
+
+    ts = _ts(10)
+    x = pd.Series(100.0 + np.arange(len(ts)) % 3)
+    past = x.copy()
+    past[3 * 96 : 9 * 96] = np.nan  # six of the last seven days blanked (incidents)
+    day = pd.Timedelta(days=1)
+    t = 9 * 96 + 40  # day 9: only day 2's stretch is left, 8 values of the 10 needed
+    got = sustained_baseline(x, ts, day, 7, 8, 2000, 100, past=past).expected
+    assert got[t] == 101.0  # the median of the raw week, as the daily view reads it
+    past[: 3 * 96] = np.nan  # nothing left raw or blanked before day 3: no opinion
+    raw_too = sustained_baseline(x.where(past.notna()), ts, day, 7, 8, 2000, 100, past=past)
+    assert np.isnan(raw_too.expected[t])

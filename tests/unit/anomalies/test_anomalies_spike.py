@@ -76,3 +76,27 @@ def test_a_small_campaign_below_the_count_bar_alerts_on_the_spike_bar(seed):
     assert alert[at : at + 6].any()
     assert not alert[14 * 96 : at].any()  # and nothing before it
     assert not get_detector("default", spike_z=0.0).fit_detect(x, ts).alert[at : at + 6].any()
+
+
+def test_a_negative_spike_bar_is_refused_like_other_settings():
+    from applens.errors import InvalidParameterError
+
+    x, ts, _ = _small_campaign(11)
+    with pytest.raises(InvalidParameterError, match="'spike_z'"):
+        get_detector("default", spike_z=-1.0).fit(x, ts)
+
+
+def test_a_spike_bar_at_or_above_count_z_or_with_the_count_view_off_is_inert():
+    # The two-slice run already counts against count_z, so a spike bar at or above it
+    # adds nothing; count_z 0 turns the whole count view off, the spike bar with it.
+    x, ts, _ = _small_campaign(11)
+
+    def score(**params):
+        return get_detector("default", **params).fit_detect(x, ts).score
+
+    off = score(spike_z=0.0)
+    assert not np.array_equal(score(spike_z=4.0), off)  # the bar does something below ...
+    np.testing.assert_array_equal(score(spike_z=4.5), off)  # ... and nothing at count_z
+    np.testing.assert_array_equal(score(spike_z=6.0), off)
+    np.testing.assert_array_equal(score(count_z=0.0, spike_z=4.0),
+                                  score(count_z=0.0, spike_z=0.0))
