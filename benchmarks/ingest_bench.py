@@ -124,6 +124,7 @@ VARIANTS = {
     "applens_ingest_arrow_reader": ARROW_READER_JOB,
     "arrow_batches_checks_lower_bound": ARROW_BATCHES_JOB,
 }
+ALL_VARIANTS = list(VARIANTS)
 if BASELINE:
     VARIANTS["applens_ingest_baseline"] = (f"import sys; sys.path.insert(0, {BASELINE!r})\n"
                                            + APPLENS_JOB)
@@ -165,6 +166,7 @@ def main() -> None:
         write_result("ingest", {
             "rows": ROWS, "csv_mib": round(size_mib, 1), "rounds": ROUNDS,
             "variants": list(VARIANTS), "baseline_src": BASELINE,
+            "left_out": [name for name in ALL_VARIANTS if name not in VARIANTS],
             "load_average_1min": [round(x, 2) for x in load],
             **{name: _summary(r) for name, r in runs.items()},
             "ratio_over_duckdb_copy": {name: _ratios(runs, name) for name in VARIANTS
