@@ -5,7 +5,10 @@ same transaction) within 1.25x of ``CREATE TABLE t AS SELECT * FROM read_csv(...
 file, at no more memory. The variants run in child processes, in turn (A B C D, A B C D, ...),
 so each ratio is taken pair by pair on the same, possibly busy, machine; we report each
 variant's median seconds, CPU seconds and peak RSS, and the median of the per-round ratios.
-Override the size with APPLENS_BENCH_ROWS and the rounds with APPLENS_BENCH_ROUNDS.
+Override the size with APPLENS_BENCH_ROWS and the rounds with APPLENS_BENCH_ROUNDS; pick
+variants with APPLENS_BENCH_VARIANTS (comma-separated names). APPLENS_BENCH_BASELINE=DIR
+(another checkout's ``src``) adds ``applens_ingest_baseline``: the same job on that code, in
+the same rounds, so a change is measured before and after side by side.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from _measure import run_child, write_result  # noqa: E402
 
 ROWS = int(os.environ.get("APPLENS_BENCH_ROWS", 10_000_000))
 ROUNDS = int(os.environ.get("APPLENS_BENCH_ROUNDS", 3))
+BASELINE = os.environ.get("APPLENS_BENCH_BASELINE")
 
 
 def make_csv(path: Path, rows: int) -> None:
@@ -120,6 +124,13 @@ VARIANTS = {
     "applens_ingest_arrow_reader": ARROW_READER_JOB,
     "arrow_batches_checks_lower_bound": ARROW_BATCHES_JOB,
 }
+ALL_VARIANTS = list(VARIANTS)
+if BASELINE:
+    VARIANTS["applens_ingest_baseline"] = (f"import sys; sys.path.insert(0, {BASELINE!r})\n"
+                                           + APPLENS_JOB)
+if os.environ.get("APPLENS_BENCH_VARIANTS"):
+    _chosen = {"duckdb_copy_without_checks", *os.environ["APPLENS_BENCH_VARIANTS"].split(",")}
+    VARIANTS = {name: job for name, job in VARIANTS.items() if name in _chosen}
 
 
 def _summary(runs: list[dict[str, float]]) -> dict[str, object]:
@@ -129,8 +140,9 @@ def _summary(runs: list[dict[str, float]]) -> dict[str, object]:
     return out
 
 
-def _ratios(runs: dict[str, list[dict[str, float]]], name: str) -> dict[str, float]:
-    floor = runs["duckdb_copy_without_checks"]
+def _ratios(runs: dict[str, list[dict[str, float]]], name: str,
+            over: str = "duckdb_copy_without_checks") -> dict[str, float]:
+    floor = runs[over]
     return {key: round(statistics.median(a[key] / b[key] for a, b in
                                          zip(runs[name], floor, strict=True)), 3)
             for key in ("seconds", "cpu_seconds", "peak_rss_mib")}
@@ -153,10 +165,14 @@ def main() -> None:
                 load.append(os.getloadavg()[0])
         write_result("ingest", {
             "rows": ROWS, "csv_mib": round(size_mib, 1), "rounds": ROUNDS,
+            "variants": list(VARIANTS), "baseline_src": BASELINE,
+            "left_out": [name for name in ALL_VARIANTS if name not in VARIANTS],
             "load_average_1min": [round(x, 2) for x in load],
             **{name: _summary(r) for name, r in runs.items()},
             "ratio_over_duckdb_copy": {name: _ratios(runs, name) for name in VARIANTS
                                        if name != "duckdb_copy_without_checks"},
+            **({"ratio_over_baseline": _ratios(runs, "applens_ingest", "applens_ingest_baseline")}
+               if BASELINE else {}),
             "goal": "applens_ingest within 1.25x of duckdb_copy_without_checks (median of the "
                     "per-round ratios of seconds), at no more peak memory",
             "note": "applens validates every row, keeps rejects, derives nothing (session_id "

@@ -127,9 +127,13 @@ def _needs_scan(path: Path, compressed: bool) -> bool:
         while block := handle.read(CHUNK):
             if b"\x00" in block:
                 return True
+            if b'"' not in block and b'"' not in tail:  # most blocks: no line to count
+                end = block.rfind(b"\n")
+                tail = tail + block if end < 0 else block[end + 1:]
+                continue
             lines = (tail + block).split(b"\n")
             tail = lines.pop()
-            if b'"' in block and any(line.count(b'"') % 2 for line in lines):
+            if any(line.count(b'"') % 2 for line in lines):
                 return True
     return tail.count(b'"') % 2 == 1
 

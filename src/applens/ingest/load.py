@@ -36,6 +36,7 @@ from applens.ingest.mapping import ResolvedMapping, resolve_mapping
 from applens.ingest.presets import Preset, get_preset
 from applens.ingest.progress import watch_query
 from applens.ingest.read import (
+    PARSED,
     RAW,
     SKIPPED,
     STAGE,
@@ -307,37 +308,40 @@ class _Loader:
                                  keep=bool(self.where))
         names = ", ".join(ident(p.name) for p in plans) + (", session_id" if derive else "")
         drop = f"EXCLUDE (_reason, _reject_column, _reject_value{excluded})"
-        if not derive and not spec.key:
+        if not spec.key:
             # One read of the file: every kept row goes in, a failed one marked with
             # -ingest_id and deleted again, so the insert's count is the rows read and a
-            # clean file needs no second pass to count them.
+            # clean file needs no second pass to count them. Derived sessions keep failed
+            # rows apart, so a good row's session is the one the good rows alone give.
+            rows = f"SELECT * {drop}, _reason IS NULL AS _ok FROM ({numbered}) WHERE true{kept}"
+            if derive:
+                rows = with_sessions(rows, self.ws.settings.session_gap_minutes, spec.name,
+                                     apart="_ok")
             with _parse_once(con):
                 scanned = con.execute(
-                    f"INSERT INTO {spec.name} BY NAME SELECT {names}, CASE WHEN _reason IS "
-                    f"NULL THEN {ingest_id} ELSE {-ingest_id} END AS _ingest_id FROM "
-                    f"(SELECT * {drop}, _reason FROM ({numbered}) WHERE true{kept})"
+                    f"INSERT INTO {spec.name} BY NAME SELECT {names}, CASE WHEN _ok THEN "
+                    f"{ingest_id} ELSE {-ingest_id} END AS _ingest_id FROM ({rows})"
                 ).fetchall()[0][0]
             failed = con.execute(f"DELETE FROM {spec.name} WHERE _ingest_id = {-ingest_id}"
                                  ).fetchall()[0][0]
             return scanned - failed, failed > 0
-        good = f"SELECT * {drop} FROM ({numbered}) WHERE _reason IS NULL{kept}"
-        if derive:
-            good = with_sessions(good, self.ws.settings.session_gap_minutes, spec.name)
-        if spec.key:
-            check_consistent(con, spec, mapping, good, label)
-            good = (f"SELECT * FROM ({good}) QUALIFY row_number() OVER "
-                    f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1")
-            con.execute(f"CREATE TEMP TABLE {STAGE} AS {good}")
-            good = f"SELECT * FROM {STAGE}"
-            con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
-                        f"(SELECT {ident(spec.key)} FROM {STAGE})")
-        with _parse_once(con):
-            loaded = con.execute(
-                f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
-                f"FROM ({good})"
-            ).fetchall()[0][0]
-        scanned = con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
-        return loaded, scanned > loaded  # a cheap count spares the second parse of a clean file
+        # Keyed rows replace older ones: the parsed rows are staged once (one read of the
+        # file), then checked for conflicts, deduplicated by key and counted from there.
+        con.execute(f"CREATE TEMP TABLE {PARSED} AS SELECT * EXCLUDE (_reject_column, "
+                    f"_reject_value{excluded}) FROM ({numbered}) WHERE true{kept}")
+        good = f"SELECT * EXCLUDE (_reason) FROM {PARSED} WHERE _reason IS NULL"
+        check_consistent(con, spec, mapping, good, label)
+        good = (f"SELECT * FROM ({good}) QUALIFY row_number() OVER "
+                f"(PARTITION BY {ident(spec.key)} ORDER BY _row DESC) = 1")
+        con.execute(f"CREATE TEMP TABLE {STAGE} AS {good}")
+        con.execute(f"DELETE FROM {spec.name} WHERE {ident(spec.key)} IN "
+                    f"(SELECT {ident(spec.key)} FROM {STAGE})")
+        loaded = con.execute(
+            f"INSERT INTO {spec.name} BY NAME SELECT {names}, {ingest_id} AS _ingest_id "
+            f"FROM {STAGE}"
+        ).fetchall()[0][0]
+        scanned = con.execute(f"SELECT count(*) FROM {PARSED}").fetchall()[0][0]
+        return loaded, scanned > loaded  # a clean file needs no second parse for rejects
 
     def _watch(self, label: str, estimate: int, done: int, passes: int):  # noqa: ANN202
         """Progress of one pass over the source, as a share of all passes."""

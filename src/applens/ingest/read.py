@@ -22,11 +22,12 @@ from applens.ingest.presets import Preset
 from applens.ingest.sources import CSV_REJECTS, CSV_SCANS
 from applens.ingest.validate import KEEP, infer_property_types
 
-__all__ = ["RAW", "SKIPPED", "STAGE", "Staged", "column_types", "drop_temp_tables",
+__all__ = ["PARSED", "RAW", "SKIPPED", "STAGE", "Staged", "column_types", "drop_temp_tables",
            "has_csv_rejects", "line_sql", "read_errors", "source_line", "stage_db_rows",
            "stage_file", "where_filter"]
 
 STAGE = "_applens_stage"
+PARSED = "_applens_parsed"  # a keyed source's rows, parsed and checked (read once)
 RAW = "_applens_raw"
 SKIPPED = "_applens_skipped"  # file lines set aside before reading (broken quotes, NUL bytes)
 
@@ -44,7 +45,7 @@ class Staged:
 
 def drop_temp_tables(con) -> None:  # noqa: ANN001
     """Scratch tables of a load; dropped before each source and after the command."""
-    for temp in (STAGE, RAW, SKIPPED, CSV_REJECTS, CSV_SCANS):
+    for temp in (STAGE, PARSED, RAW, SKIPPED, CSV_REJECTS, CSV_SCANS):
         con.execute(f"DROP TABLE IF EXISTS temp.{temp}")
 
 

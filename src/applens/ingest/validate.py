@@ -124,11 +124,13 @@ def _local(naive: str, timezone: str) -> str:
 
 # The usual shape, "2024-06-01 12:30:00", parsed without trim, regexes or a zone test: a
 # strict strptime fails on anything else (a zone, a fraction, a 'T'), which then takes the
-# general path. strptime skips whitespace the general path rejects (tabs, CR), so it only
-# sees 19 characters from digit to digit. On 10M rows: ~0.8 CPU seconds instead of ~2.3.
+# general path. strptime skips whitespace the general path rejects (tab, LF, VT, FF, CR),
+# so it only sees 19 characters that start with a digit and end in none of those (five
+# suffix tests cost a third of reading the 19th character). On 10M rows: ~0.8 CPU
+# seconds instead of ~2.3.
 _PLAIN = "%Y-%m-%d %H:%M:%S"
-_PLAIN_SHAPE = (f"strlen({RAW}) = 19 AND {RAW} >= '0' AND {RAW} < ':' "
-                f"AND {RAW}[19] BETWEEN '0' AND '9'")
+_PLAIN_SHAPE = (f"strlen({RAW}) = 19 AND {RAW} >= '0' AND {RAW} < ':' AND "
+                + " AND ".join(f"NOT suffix({RAW}, chr({c}))" for c in range(9, 14)))
 
 
 def plan_column(

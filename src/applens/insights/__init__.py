@@ -9,21 +9,39 @@ Semantics follow ``shared/docs/metric-definitions.md`` (PostHog-compatible).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from applens.insights.registry import KINDS
-from applens.insights.result import Result
-from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
-from applens.insights.spec import SpecModel, parse_spec
-
 if TYPE_CHECKING:
     from ibis.backends import BaseBackend
 
+    from applens.insights.registry import KINDS
+    from applens.insights.result import Result
+    from applens.insights.span import DEFAULT_WINDOW_DAYS, data_span, default_window
+    from applens.insights.spec import SpecModel, parse_spec
+
 __all__ = ["DEFAULT_WINDOW_DAYS", "KINDS", "Result", "data_span", "default_window", "parse_spec",
            "query", "run"]
+
+# Imported on first use (PEP 562): ``applens.insights.rollups`` is on the ingest path, and
+# importing this package must not pull in Ibis, pandas and pydantic (~1 CPU-s) with it.
+_LAZY = {"KINDS": "registry", "Result": "result", "DEFAULT_WINDOW_DAYS": "span",
+         "data_span": "span", "default_window": "span", "parse_spec": "spec"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value  # later lookups skip this hook
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def run(
@@ -49,6 +67,8 @@ def run(
     from applens.errors import QueryError
     from applens.insights._context import Context
     from applens.insights._rollups import Plan, plan
+    from applens.insights.registry import KINDS
+    from applens.insights.spec import parse_spec
 
     model = parse_spec(spec)
     kind = KINDS.get(model.kind)

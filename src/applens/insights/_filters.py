@@ -7,13 +7,14 @@ Event properties are the columns of ``events``; person properties the columns of
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from applens.errors import QueryError, did_you_mean
-from applens.insights.spec import Breakdown, PropertyFilter
+
+if TYPE_CHECKING:  # ingest reads NONE_LABEL through insights.rollups: no Ibis on that path
+    import ibis.expr.types as ir
+
+    from applens.insights.spec import Breakdown, PropertyFilter
 
 __all__ = [
     "NONE_LABEL",
@@ -109,6 +110,8 @@ def predicate(table: ir.Table, f: PropertyFilter) -> ir.BooleanValue:
 
 def breakdown_value(table: ir.Table, breakdown: Breakdown) -> ir.StringValue:
     """The breakdown as a string label; null and empty become ``(none)``."""
+    import ibis
+
     column = _column(table, breakdown, breakdown.property)
     if breakdown.bins:
         return _binned(column.cast("float64"), breakdown.bins)
@@ -118,6 +121,8 @@ def breakdown_value(table: ir.Table, breakdown: Breakdown) -> ir.StringValue:
 
 def _binned(value: ir.FloatingValue, edges: Sequence[int]) -> ir.StringValue:
     """``<e0``, ``e0-(e1-1)``, …, ``eN+`` (integer edges); null stays ``(none)``."""
+    import ibis
+
     cases = [(value < edges[0], ibis.literal(f"<{edges[0]}"))]
     cases += [(value < hi, ibis.literal(f"{lo}-{hi - 1}"))
               for lo, hi in zip(edges, edges[1:], strict=False)]
@@ -130,6 +135,8 @@ def top_values(
 ) -> tuple[list[str], bool]:
     """The ``limit`` biggest breakdown values by ``weight`` (default distinct users), and
     whether any value was left out (then the rest is folded into ``Other``)."""
+    import ibis
+
     metric = weight if weight is not None else table.user_id.nunique()
     ranked = (
         table.group_by(column)
@@ -143,4 +150,6 @@ def top_values(
 
 def fold_other(column: ir.StringValue, top: Sequence[str]) -> ir.StringValue:
     """Values outside ``top`` become ``Other``."""
+    import ibis
+
     return ibis.ifelse(column.isin(list(top)), column, ibis.literal(OTHER_LABEL))
