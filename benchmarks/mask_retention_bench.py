@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -68,8 +69,8 @@ def main() -> None:
     runs: list[dict] = []
     for _ in range(args.repeat):
         got, p_cpu, p_wall = _timed(lambda: patterns(con, START, START + timedelta(days=end)))
-        old, o_cpu, o_wall = _timed(lambda: _full(got.days, got.users, c, t))
-        new, n_cpu, n_wall = _timed(lambda: _band(got.days, got.users, c, t))
+        old, o_cpu, o_wall = _timed(partial(_full, got.days, got.users, c, t))
+        new, n_cpu, n_wall = _timed(partial(_band, got.days, got.users, c, t))
         assert np.array_equal(old, new), "band cells differ from the full product"
         runs.append({"patterns": len(got.users), "patterns_cpu_s": p_cpu,
                      "patterns_wall_s": p_wall, "full_cpu_s": o_cpu, "full_wall_s": o_wall,
