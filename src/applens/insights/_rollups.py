@@ -105,10 +105,9 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
 
 def _stale(con: Any, meta: Any) -> str | None:
     rows = con.execute("SELECT count(*) FROM events").fetchall()[0][0]
-    if meta.events_rows is not None and rows != meta.events_rows:
-        return (f"the rollups cover {meta.events_rows} events and the table has {rows} "
-                "(changed outside 'applens ingest'; run 'applens rollups rebuild')")
-    return None
+    return (f"the rollups cover {meta.events_rows} events and the table has {rows} (changed "
+            "outside 'applens ingest'; run 'applens rollups rebuild')") if (
+        meta.events_rows is not None and rows != meta.events_rows) else None
 
 
 def _unsupported_maths(spec: Any) -> str | None:
@@ -117,8 +116,7 @@ def _unsupported_maths(spec: Any) -> str | None:
         return f"math {', '.join(other)} needs the events" if other else None
     if spec.kind == "retention":
         if spec.time_window_mode == "24_hour_windows":
-            return "24-hour windows measure time from each actor's first event; the rollups "\
-                   "count whole days"
+            return "24-hour windows time each actor's first event; the rollups count days"
         if any(s is not None and s.properties for s in (spec.target, spec.returning)):
             return "the start or return event filters properties of single events"
     if spec.kind == "trends":
@@ -295,15 +293,20 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
     return ret, starts.filter((starts._c >= 0) & (starts._c < c))
 
 
+def _unread(*_: Any) -> tuple[ir.Table, ir.Table]:  # unbound: no schema lookup (~10 ms)
+    return (ibis.table({"user_id": "int32", "_p": "int64", "_n": "int64"}, name="_ret"),
+            ibis.table({"user_id": "int32", "_c": "int64"}, name="_starts"))
+
+
 def _retention(ctx: Context, spec: Any) -> Result:
     if spec.retention_type != "recurring":  # one start per user: the join is small
         return retention_result(ctx, spec, _retention_tables)
 
-    def cells(starts: ir.Table, ret: ir.Table, c: int, t: int, cumulative: bool) -> Any:
-        got = masks.retention_cells(ctx, spec, c, t)
-        return got if got is not None else _bitmask_cells(ctx, starts, ret, c, t, cumulative)
-
-    return retention_result(ctx, spec, _retention_tables, cells_of=cells)
+    got = masks.retention_cells(ctx, spec, ctx.n_periods, spec.total_intervals)
+    if got is not None:  # the masks counted the grid: no table expression is needed
+        return retention_result(ctx, spec, _unread, cells_of=lambda *_: got)
+    return retention_result(ctx, spec, _retention_tables,
+                            cells_of=lambda *args: _bitmask_cells(ctx, *args))
 
 
 _MASK_BITS = 128  # UHUGEINT

@@ -166,9 +166,10 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
                 "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
     add_user_days(con, "_rollup_user_day", fresh=fresh)
     add_masks(con, "_rollup_user_day")
-    con.execute("DROP TABLE _rollup_user_day")
-    con.execute("INSERT INTO rollup_first_seen SELECT uid, min(day) FROM _rollup_delta "
+    # from the user-days, ~1/3 of the delta's rows (at 10M: 1.8M against 5.2M)
+    con.execute("INSERT INTO rollup_first_seen SELECT uid, min(day) FROM _rollup_user_day "
                 "GROUP BY uid")
+    con.execute("DROP TABLE _rollup_user_day")
     con.execute("DROP TABLE _rollup_delta")
     if properties:
         # Count by every declared property at once (one small hash table over the raw

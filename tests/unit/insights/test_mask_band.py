@@ -1,0 +1,43 @@
+"""The retention band from pattern masks equals the cells counted user by user."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from applens.insights import _mask_answers
+
+
+def _by_hand(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarray:
+    out = np.zeros((c, t), np.int64)
+    for p in range(active.shape[0]):
+        for i in range(c):
+            for k in range(t):
+                if i + k < active.shape[1] and active[p, i] and active[p, i + k]:
+                    out[i, k] += users[p]
+    return out
+
+
+@pytest.mark.parametrize(("c", "t", "end"), [(5, 3, 7), (40, 6, 45), (37, 37, 37), (3, 9, 11)])
+def test_band_matches_counting_each_pattern(monkeypatch, c, t, end):
+    # small chunks and blocks so several of each (and ragged last ones) are exercised
+    monkeypatch.setattr(_mask_answers, "_CHUNK", 7)
+    monkeypatch.setattr(_mask_answers, "_BLOCK", 4)
+    rng = np.random.default_rng(c * 100 + t)
+    active = (rng.random((30, end)) < 0.4).astype(np.uint8)
+    users = rng.integers(1, 50, 30)
+    np.testing.assert_array_equal(_mask_answers._band(active, users, c, t),
+                                  _by_hand(active, users, c, t))
+
+
+def test_band_is_exact_past_float32_integers():
+    # 2**24 + 1 users is not a float32 integer: the float64 path must keep the odd one
+    active = np.array([[1, 1, 0], [1, 0, 1]], np.uint8)
+    users = np.array([(1 << 24) + 1, 3])
+    band = _mask_answers._band(active, users, 2, 3)
+    assert band.tolist() == [[(1 << 24) + 4, (1 << 24) + 1, 3], [(1 << 24) + 1, 0, 0]]
+
+
+def test_band_without_patterns_is_zero():
+    band = _mask_answers._band(np.zeros((0, 5), np.uint8), np.zeros(0, np.int64), 3, 2)
+    assert band.tolist() == [[0, 0]] * 3
