@@ -85,7 +85,7 @@ def run(
     result = chosen.answer(ctx, model) if chosen.answer is not None else kind.run(ctx, model)
     note = ctx.empty_note()
     return replace(result, notes=(*result.notes, note) if note else result.notes,
-                   plan={"path": chosen.path, "why": chosen.why})
+                   plan={"path": chosen.path, "why": result.plan.get("why", chosen.why)})
 
 
 def query(spec: dict[str, Any] | SpecModel, source: Any, *, engine: str | None = None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -21,12 +22,21 @@ from applens.insights._context import Context
 from applens.insights._rollup_masks import Patterns, patterns
 from applens.insights.lifecycle import STATUSES
 from applens.insights.result import Result
+from applens.insights.retention import retention_result
 from applens.insights.spec import EventSelector
 
-__all__ = ["lifecycle", "reads_masks", "retention_cells", "stickiness"]
+__all__ = ["answer", "lifecycle", "reads_masks", "retention", "retention_cells", "stickiness"]
 
 _EXACT_F32 = 1 << 24  # float32 sums of 0/1 x users are exact below this many users
-_BLOCK, _CHUNK = 32, 1 << 16  # cohorts per product; patterns per float copy (~24 MB)
+_BLOCK = 32  # cohorts per product
+# pattern x period cells per chunk: the float/int64 copies of a chunk stay ~16-32 MB, not
+# several times the byte matrix (up to MAX_CELLS, ~200 MB) at once
+_CHUNK = 1 << 22
+
+
+def _chunks(rows: int, cols: int) -> range:
+    """Row starts of chunks of at most ``_CHUNK`` cells (at least one row each)."""
+    return range(0, rows, max(1, _CHUNK // max(1, cols)))
 
 
 def reads_masks(spec: Any, con: Any) -> bool:
@@ -73,10 +83,32 @@ def retention_cells(ctx: Context, spec: Any, c: int, t: int) -> pd.DataFrame | N
     if got is None:
         return None
     active, users, _ = got
-    both = _band(active, users, c, t)
-    rows = [(i, k, int(both[i, k])) for i in range(c) for k in range(t) if i + k < end]
-    frame = pd.DataFrame(rows, columns=["_c", "_k", "_n"], dtype="int64")
-    return frame[frame["_n"] != 0]
+    return _grid(_band(active, users, c, t), end)
+
+
+def _grid(both: np.ndarray, end: int) -> pd.DataFrame:
+    """The nonzero cells ``(i, k)`` of ``both`` with ``i + k < end``, in row-major order."""
+    i, k = np.indices(both.shape)
+    keep = (i + k < end) & (both != 0)
+    return pd.DataFrame({"_c": i[keep], "_k": k[keep], "_n": both[keep]}, dtype="int64")
+
+
+def _unread(*_: Any) -> tuple[Any, Any]:  # unbound: no schema lookup (~10 ms)
+    return (ibis.table({"user_id": "int32", "_p": "int64", "_n": "int64"}, name="_ret"),
+            ibis.table({"user_id": "int32", "_c": "int64"}, name="_starts"))
+
+
+def retention(ctx: Context, spec: Any) -> Result | None:
+    """``retention_result`` with the grid from ``retention_cells``: no table expression."""
+    got = retention_cells(ctx, spec, ctx.n_periods, spec.total_intervals)
+    return None if got is None else retention_result(ctx, spec, _unread,
+                                                     cells_of=lambda *_: got)
+
+
+def answer(ctx: Context, spec: Any) -> Result | None:
+    """The answer to a spec ``reads_masks`` took, or None when the masks are too large."""
+    return {"stickiness": stickiness, "lifecycle": lifecycle,
+            "retention": retention}[spec.kind](ctx, spec)
 
 
 def _band(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarray:
@@ -84,16 +116,17 @@ def _band(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarray:
 
     Cohorts go in blocks of ``_BLOCK``: block ``[i0, i1)`` needs periods ``[i0, i1 - 1 +
     t)`` only, so the work is ~c x (block + t) x patterns multiply-adds, not periods
-    squared; patterns go in chunks of ``_CHUNK`` rows to bound the float copy. BLAS runs on
+    squared; patterns go in chunks of ``_CHUNK`` cells to bound the float copy. BLAS runs on
     one thread: its idle threads spin against DuckDB's on a busy machine (0.08 against
     0.4-1.5 CPU s for 200k patterns x 90 days)."""
     end = active.shape[1]
     kind = np.float32 if users.sum() < _EXACT_F32 else np.float64
     out = np.zeros((c, t), np.float64)
     with threadpool_limits(1):
-        for p0 in range(0, active.shape[0], _CHUNK):
-            a = active[p0:p0 + _CHUNK].astype(kind)
-            wa = a[:, :c] * users[p0:p0 + _CHUNK, None].astype(kind)
+        step = _chunks(active.shape[0], end).step
+        for p0 in range(0, active.shape[0], step):
+            a = active[p0:p0 + step].astype(kind)
+            wa = a[:, :c] * users[p0:p0 + step, None].astype(kind)
             for i0 in range(0, c, _BLOCK):
                 i1 = min(c, i0 + _BLOCK)
                 j1 = min(end, i1 - 1 + t)
@@ -135,21 +168,24 @@ def lifecycle(ctx: Context, spec: Any) -> Result | None:
     got = _periods(ctx, -1, n, before=True)
     if got is None:
         return None
-    a, users, before = got
-    a = a.astype(bool)
-    w = users.astype(np.int64)
-
-    def total(rows: np.ndarray) -> np.ndarray:  # users per column among the rows marked
-        return (rows * w[:, None]).sum(axis=0) if rows.shape[0] else np.zeros(n + 1, np.int64)
-
-    # new: the first active period is the first ever (first-seen day = first active day)
-    born = a.any(axis=1) & ~before
-    new = np.bincount(a[born].argmax(axis=1), weights=w[born], minlength=n + 1).astype(np.int64)
-    returning = np.concatenate([[0], total(a[:, 1:] & a[:, :-1])])
+    days, users, before = got
+    assert before is not None  # asked with before=True
+    cols = n + 1
+    new, total = np.zeros(cols, np.int64), np.zeros(cols, np.int64)
+    returning, dormant = np.zeros(cols, np.int64), np.zeros(cols, np.int64)
+    step = _chunks(len(users), cols).step
+    for p0 in range(0, len(users), step):  # int64 copies of a chunk, not of every row
+        a, w = days[p0:p0 + step].astype(bool), users[p0:p0 + step]
+        # new: the first active period is the first ever (first-seen day = first active day)
+        born = a.any(axis=1) & ~before[p0:p0 + step]
+        new += np.bincount(a[born].argmax(axis=1), weights=w[born],
+                           minlength=cols).astype(np.int64)
+        total += w @ a
+        returning[1:] += w @ (a[:, 1:] & a[:, :-1])
+        # dormant in period q: active in q - 1 (column q), not in q (column q + 1)
+        dormant[1:] -= w @ (a[:, :-1] & ~a[:, 1:])
     counts = {"new": new, "returning": returning,
-              "resurrecting": total(a) - new - returning,
-              # dormant in period q: active in q - 1 (column q), not in q (column q + 1)
-              "dormant": -np.concatenate([[0], total(a[:, :-1] & ~a[:, 1:])])}
+              "resurrecting": total - new - returning, "dormant": dormant}
     data: dict[str, Any] = {"periods": ctx.range.labels()}
     for s in STATUSES:
         data[s] = [int(v) for v in counts[s][1:n + 1]]

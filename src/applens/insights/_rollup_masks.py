@@ -24,6 +24,9 @@ MASK_DDL = "CREATE TABLE IF NOT EXISTS rollup_user_mask (uid INTEGER, blk INTEGE
 _EPOCH = date(1970, 1, 1)
 # patterns x days past this (~200 MB of bytes) read the rollups' other tables instead
 MAX_CELLS = 200_000_000
+# words unpacked at a time (4 MB of bits): the words span up to 126 days more than the
+# range, so unpacking them all at once could take many times MAX_CELLS bytes
+_UNPACK = 1 << 16
 
 
 def add_masks(con: Any, delta: str) -> None:
@@ -70,8 +73,11 @@ def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns 
         return None
     stacked = np.stack([np.asarray(got[f"m{i}"], dtype="<u8") for i in range(b1 - b0 + 1)],
                        axis=1) if len(got["w"]) else np.zeros((0, b1 - b0 + 1), "<u8")
-    bits = np.unpackbits(np.ascontiguousarray(stacked).view(np.uint8), axis=1,
-                         bitorder="little")
-    return Patterns(np.ascontiguousarray(bits[:, start:start + n]),
-                    np.asarray(got["w"], dtype=np.int64),
+    days = np.empty((len(got["w"]), n), np.uint8)
+    step = max(1, _UNPACK // stacked.shape[1])
+    for r in range(0, len(days), step):
+        bits = np.unpackbits(np.ascontiguousarray(stacked[r:r + step]).view(np.uint8), axis=1,
+                             bitorder="little")
+        days[r:r + step] = bits[:, start:start + n]
+    return Patterns(days, np.asarray(got["w"], dtype=np.int64),
                     np.asarray(got["early"], dtype=bool) if before else None)

@@ -19,8 +19,9 @@ their code after the first aggregation; the tests run every spec down both paths
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import ibis
@@ -95,12 +96,22 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
     bad = _unsupported_maths(spec)
     if bad:
         return _scan(bad)
-    rows = "week (or day)" if spec.interval == "week" else "day"
-    if masks.reads_masks(spec, backend.con):
-        rows = "day, read as one bitmask of active days per user"
-    return Plan("rollup", f"the rollups (events per user and {rows}) answer {kind} exactly "
-                          f"({spec.interval} interval, {meta.timezone} days, no filter or "
-                          "breakdown)", _ANSWERS[kind])
+    why = (f"the rollups (events per user and {{}}) answer {kind} exactly ({spec.interval} "
+           f"interval, {meta.timezone} days, no filter or breakdown)")
+    if not masks.reads_masks(spec, backend.con):
+        return Plan("rollup", why.format("week (or day)" if spec.interval == "week" else "day"),
+                    _ANSWERS[kind])
+    # the masks decline past MAX_CELLS only once read: that answer names the rows that did
+    declined = (why.format("day") + "; the day bitmasks were too large (MAX_CELLS), so the "
+                "user-day rows answered")
+    return Plan("rollup", why.format("day, read as one bitmask of active days per user"),
+                partial(_masks_first, declined=declined))
+
+
+def _masks_first(ctx: Context, spec: Any, *, declined: str) -> Result:
+    got = masks.answer(ctx, spec)
+    return got if got is not None else replace(_ANSWERS[spec.kind](ctx, spec),
+                                               plan={"why": declined})
 
 
 def _stale(con: Any, meta: Any) -> str | None:
@@ -225,9 +236,6 @@ def _active_users(ctx: Context, spec: Any) -> Result:
 
 
 def _stickiness(ctx: Context, spec: Any) -> Result:
-    got = masks.stickiness(ctx, spec)
-    if got is not None:
-        return got
     days = _user_days(ctx, spec.event, _day(ctx, 0), _day(ctx, ctx.n_periods), by_period=True)
     if _daily_rows(ctx, spec.event) and spec.interval_count == 1:
         return stickiness_result(ctx, spec, days.select("user_id", _b=days._p, _n=days.n),
@@ -238,9 +246,6 @@ def _stickiness(ctx: Context, spec: Any) -> Result:
 
 
 def _lifecycle(ctx: Context, spec: Any) -> Result:
-    got = masks.lifecycle(ctx, spec)
-    if got is not None:
-        return got
     days = _user_days(ctx, spec.event, _day(ctx, -1), _day(ctx, ctx.n_periods),
                       by_period=True)
     active = days.select("user_id", "_p")
@@ -293,18 +298,9 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
     return ret, starts.filter((starts._c >= 0) & (starts._c < c))
 
 
-def _unread(*_: Any) -> tuple[ir.Table, ir.Table]:  # unbound: no schema lookup (~10 ms)
-    return (ibis.table({"user_id": "int32", "_p": "int64", "_n": "int64"}, name="_ret"),
-            ibis.table({"user_id": "int32", "_c": "int64"}, name="_starts"))
-
-
 def _retention(ctx: Context, spec: Any) -> Result:
     if spec.retention_type != "recurring":  # one start per user: the join is small
         return retention_result(ctx, spec, _retention_tables)
-
-    got = masks.retention_cells(ctx, spec, ctx.n_periods, spec.total_intervals)
-    if got is not None:  # the masks counted the grid: no table expression is needed
-        return retention_result(ctx, spec, _unread, cells_of=lambda *_: got)
     return retention_result(ctx, spec, _retention_tables,
                             cells_of=lambda *args: _bitmask_cells(ctx, *args))
 

@@ -430,6 +430,7 @@ def test_masks_too_large_fall_back_to_the_other_rollups(ws, monkeypatch):
     for name in MASKED:
         got = query(ROLLUP_SPECS[name], ws)
         assert got.plan["path"] == "rollup", name
+        assert got.plan["why"].endswith("so the user-day rows answered"), name
         assert got.to_dict() == query(ROLLUP_SPECS[name], ws, path="scan").to_dict(), name
     assert len(calls) == len(MASKED) and all(c is None for c in calls)  # asked, declined
 
