@@ -29,6 +29,7 @@ import ibis.expr.types as ir
 
 from applens.insights import _mask_answers as masks
 from applens.insights._context import Context
+from applens.insights._rollup_series import series as day_series
 from applens.insights._series import (
     SeriesValues,
     covered_values,
@@ -178,16 +179,15 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
     """``compute_series`` from the rollups (no properties, no breakdown)."""
     if event is None and ctx.range.interval == "day":
         return _daily_series(ctx, maths)
-    n = ctx.n_periods
+    if (counted := day_series(ctx, event, maths)) is not None:  # rows growing with days
+        return [None], counted, None
     rolling, lookback = rolling_maths(maths, ctx.range.interval)
     lo = (ctx.range.shift(1) - timedelta(days=lookback)).date() if lookback else _day(ctx, 0)
-    days = _user_days(ctx, event, lo, _day(ctx, n), by_period=not lookback)
+    days = _user_days(ctx, event, lo, _day(ctx, ctx.n_periods), by_period=not lookback)
     in_range = days.filter(days._p >= 0) if lookback else days
-    aggs: dict[str, ir.Scalar] = {"total": in_range.n.sum(), "dau": in_range.user_id.nunique()}
-    for m in maths:
-        if m in ("wau", "mau") and m not in rolling:
-            aggs[m] = in_range.user_id.nunique()
-    frame = in_range.group_by("_p").agg(**aggs).to_pandas()
+    aggs: dict[str, ir.Scalar] = {m: in_range.user_id.nunique() for m in ("dau", *maths)
+                                  if m in ("dau", "wau", "mau") and m not in rolling}
+    frame = in_range.group_by("_p").agg(total=in_range.n.sum(), **aggs).to_pandas()
     values = values_from_frame(ctx, frame, [None], maths, False)
     if rolling:
         rolling_from_slots(ctx, days.select("user_id", _s=_slot(ctx, days.day)), rolling,

@@ -1,0 +1,96 @@
+"""Trends of counts from rollup rows that grow with days, not with user-days.
+
+At 100M events a monthly ``purchase`` total plus any-event DAU read ~18M rows of
+``rollup_user_day(_event)`` and took longer than the scan. Exact answers from smaller rows:
+
+- ``total`` of one event name: ``rollup_slices`` summed over ONE declared property's values
+  (each event row is counted once per declared property, a missing value under its own
+  label); of any event: ``rollup_day``. Both leave person-less events out, as the scan does;
+- ``dau`` (and WAU/MAU where they are distinct users per calendar period) of any event at
+  week or month interval: users with any active day in the period, from the per-user day
+  bitmasks (``_rollup_masks.patterns``, one row per distinct pattern weighted by users).
+
+``series`` returns None when a math needs more (one event's distinct users, rolling
+windows, no declared property, too many patterns): the caller reads the user-day rollups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from applens.insights._context import Context
+from applens.insights._rollup_masks import patterns
+from applens.insights._series import SeriesValues, rolling_maths, values_from_frame
+from applens.insights.rollups import read_meta
+
+__all__ = ["series"]
+
+_DISTINCT = {"dau", "wau", "mau"}  # distinct users per calendar period when not rolling
+
+
+def series(ctx: Context, event: str | None, maths: Sequence[str]) -> SeriesValues | None:
+    """Each math's values per period for ``event`` (None: any event), or None when these
+    rows cannot answer all of ``maths`` exactly."""
+    rolling, _ = rolling_maths(maths, ctx.range.interval)
+    wanted = set(maths) | ({"total", "dau"} if "per_user_avg" in maths else set())
+    wanted.discard("per_user_avg")
+    if rolling or not wanted <= {"total"} | _DISTINCT:
+        return None
+    frame = pd.DataFrame({"_p": np.arange(ctx.n_periods, dtype=np.int64)})
+    if "total" in wanted:
+        total = _totals(ctx, event)
+        if total is None:
+            return None
+        frame["total"] = total
+    if wanted & _DISTINCT:
+        users = _users(ctx, event)
+        if users is None:
+            return None
+        for m in wanted & _DISTINCT:
+            frame[m] = users
+    return values_from_frame(ctx, frame, [None], maths, False)
+
+
+def _bounds(ctx: Context) -> tuple[Any, Any]:
+    return ctx.range.shift(0).date(), ctx.range.shift(ctx.n_periods).date()
+
+
+def _totals(ctx: Context, event: str | None) -> np.ndarray | None:
+    """Events per period: rollup_day (any event) or one property's slices (one name)."""
+    lo, hi = _bounds(ctx)
+    if event is None:
+        t = ctx.backend.table("rollup_day")
+        t = t.filter(t.day >= lo, t.day < hi)
+    else:
+        meta = read_meta(ctx.backend.con)
+        if meta is None or not meta.properties:
+            return None
+        t = ctx.backend.table("rollup_slices")
+        t = t.filter(t.day >= lo, t.day < hi, t.event == event,
+                     t.property == meta.properties[0])
+    t = t.mutate(_p=ctx.local_period(t.day.cast("timestamp")))
+    got = t.group_by("_p").agg(_n=t.n.sum()).to_pandas()
+    out = np.zeros(ctx.n_periods, dtype=np.int64)
+    for p, n in got[["_p", "_n"]].itertuples(index=False):
+        if 0 <= int(p) < ctx.n_periods:
+            out[int(p)] += int(n)
+    return out
+
+
+def _users(ctx: Context, event: str | None) -> np.ndarray | None:
+    """Distinct users per period of any event at week or month interval, from the masks."""
+    if event is not None or ctx.range.interval not in ("week", "month"):
+        return None
+    starts = [ctx.range.shift(i).date() for i in range(ctx.n_periods + 1)]
+    got = patterns(ctx.backend.con, starts[0], starts[-1])
+    if got is None:
+        return None
+    if not len(got.users):
+        return np.zeros(ctx.n_periods, dtype=np.int64)
+    edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
+    active = np.maximum.reduceat(got.days, edges, axis=1)  # a period: any of its days
+    return got.users @ active.astype(np.int64)
