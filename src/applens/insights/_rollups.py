@@ -100,8 +100,10 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
     why = (f"the rollups (events per user and {{}}) answer {kind} exactly ({spec.interval} "
            f"interval, {meta.timezone} days, no filter or breakdown)")
     if not masks.reads_masks(spec, backend.con):
-        return Plan("rollup", why.format("week (or day)" if spec.interval == "week" else "day"),
-                    _ANSWERS[kind])
+        rows = "week (or day)" if spec.interval == "week" else "day"
+        if kind == "trends":  # _rollup_series answers from per-day rows where it can
+            rows += "; totals and any event's weekly or monthly users from per-day rows"
+        return Plan("rollup", why.format(rows), _ANSWERS[kind])
     # the masks decline past MAX_CELLS only once read: that answer names the rows that did
     declined = (why.format("day") + "; the day bitmasks were too large (MAX_CELLS), so the "
                 "user-day rows answered")
