@@ -360,6 +360,15 @@ def test_an_ingest_after_one_without_rollups_rebuilds_them(tmp_path, files):
             assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict(), name
 
 
+def _wrong_until_rebuilt(ws, scans: dict) -> None:
+    """The damaged rollups answer each of ``scans``' specs wrongly; a rebuild mends them."""
+    for name in scans:
+        assert query(ROLLUP_SPECS[name], ws).to_dict() != scans[name], name
+    rollups.rebuild(ws.connection, timezone=TZ, properties=ws.settings.rollup_properties)
+    for name in scans:
+        assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
+
+
 def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
     """Weekly any-event questions come from rollup_user_week (emptying it changes them);
     a rebuild puts it back, and verify checks it."""
@@ -375,11 +384,7 @@ def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
         report = rollup_verify.verify(con, days=[date(2024, 4, 2)])
         assert [m.split(":")[0] for m in report.mismatches] == ["user_week[monday]"]
         con.execute("DELETE FROM rollup_user_week WHERE week = DATE '2024-03-31'")  # Sunday
-        for name in weekly:
-            assert query(ROLLUP_SPECS[name], ws).to_dict() != scans[name], name
-        rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
-        for name in weekly:
-            assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
+        _wrong_until_rebuilt(ws, scans)
 
 
 def test_any_event_answers_read_the_day_masks(tmp_path, files):
@@ -406,11 +411,7 @@ def test_any_event_answers_read_the_day_masks(tmp_path, files):
                              "TIMESTAMP '2024-03-31 22:00' AND ts < TIMESTAMP '2024-04-01 "
                              "22:00'").fetchall()[0][0]  # April 1st in Berlin (UTC+2)
         assert report.mismatches[0].startswith(f"user_mask: {active} rows of the raw")
-        for name in MASKED:
-            assert query(ROLLUP_SPECS[name], ws).to_dict() != scans[name], name
-        rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
-        for name in MASKED:
-            assert query(ROLLUP_SPECS[name], ws).to_dict() == scans[name], name
+        _wrong_until_rebuilt(ws, scans)
 
 
 def test_masks_too_large_fall_back_to_the_other_rollups(ws, monkeypatch):
