@@ -13,7 +13,7 @@ from typing import Any
 
 from applens.errors import InvalidParameterError, TooManyRejectsError
 
-__all__ = ["LEDGER_DDL", "IngestSummary", "RejectLimit", "parse_max_rejects",
+__all__ = ["LEDGER_DDL", "IngestSummary", "RejectLimit", "may_repeat", "parse_max_rejects",
            "previous_ingest", "too_many_rejects"]
 
 LEDGER_DDL = (
@@ -21,6 +21,8 @@ LEDGER_DDL = (
     " target VARCHAR, format VARCHAR, rows_read BIGINT, rows_loaded BIGINT, rows_rejected BIGINT,"
     " mapping VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, rows_filtered BIGINT)",
     "ALTER TABLE ingests ADD COLUMN IF NOT EXISTS rows_filtered BIGINT",
+    # a file's size: one of a size never loaded before cannot be a duplicate (see may_repeat)
+    "ALTER TABLE ingests ADD COLUMN IF NOT EXISTS source_bytes BIGINT",
     "CREATE TABLE IF NOT EXISTS rejects (ingest_id INTEGER, source VARCHAR, target VARCHAR,"
     ' line BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR)',
 )
@@ -74,6 +76,16 @@ def parse_max_rejects(value: str | int | None) -> RejectLimit | None:
     raise InvalidParameterError(
         f"--max-rejects must be a row count like 100 or a share like 1%. Got {text!r} instead."
     )
+
+
+def may_repeat(con, target: str, size: int) -> bool:  # noqa: ANN001
+    """Whether a file of ``size`` bytes could be one already loaded into ``target``: one of
+    that size was, or one whose size the ledger lacks (rows written before it kept sizes).
+    Same bytes means same size, so otherwise the file is new and loads without waiting for
+    its content hash."""
+    return bool(con.execute(
+        "SELECT count(*) FROM ingests WHERE target = ? AND fingerprint LIKE 'sha256:%' "
+        "AND (source_bytes IS NULL OR source_bytes = ?)", [target, size]).fetchall()[0][0])
 
 
 def previous_ingest(con, fingerprint: str, target: str, label: str,  # noqa: ANN001

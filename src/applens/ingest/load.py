@@ -28,6 +28,7 @@ from applens.ingest.consistency import check_consistent
 from applens.ingest.ledger import (
     LEDGER_DDL,
     IngestSummary,
+    may_repeat,
     parse_max_rejects,
     previous_ingest,
     too_many_rejects,
@@ -53,7 +54,7 @@ from applens.ingest.sessionize import with_sessions
 from applens.ingest.sources import (
     CSV_REJECTS,
     db_source,
-    file_fingerprint,
+    fingerprint_later,
     is_db_url,
     stream_db_rows,
 )
@@ -174,17 +175,19 @@ class _Loader:
     def _run_file(self, path: Path, fmt: str | None) -> IngestSummary:
         info = detect(path, fmt)  # type: ignore[arg-type]
         label = str(path)
-        fingerprint = file_fingerprint(path)
-        previous = self._previous(fingerprint, label)
-        if previous is not None:
-            return IngestSummary(label, self.spec.name, self.preset.name if self.preset else
-                                 info.format, skipped_as_duplicate_of=previous)
+        size = path.stat().st_size
+        fingerprint = fingerprint_later(path)  # hashed while the file loads (~0.7 s a GB)
+        if may_repeat(self.con, self.spec.name, size):  # else it cannot be a duplicate
+            previous = self._previous(fingerprint(), label)
+            if previous is not None:
+                return IngestSummary(label, self.spec.name, self.preset.name if self.preset
+                                     else info.format, skipped_as_duplicate_of=previous)
         with stage_file(self.con, path, info, self.ws.internal_dir, self.preset) as staged:
             mapping = resolve_mapping(self.spec, list(staged.types), self.explicit, label)
             estimate = int(info.size * info.sample_rows_per_byte)
             return self._load(label, fingerprint, staged.fmt, mapping, staged.relation,
                               staged.types, csv=staged.csv, estimate=estimate,
-                              source=staged.source)
+                              source=staged.source, size=size)
 
     def _run_db(self, url: str, db_table: str | None, query: str | None) -> IngestSummary:
         src = db_source(url, table=db_table, query=query)
@@ -195,16 +198,17 @@ class _Loader:
         if previous is not None:
             return IngestSummary(src.label, self.spec.name, "db", skipped_as_duplicate_of=previous)
         types = {n: "VARCHAR" for n in names}
-        return self._load(src.label, fingerprint, "db", mapping, RAW, types, csv=False,
+        return self._load(src.label, lambda: fingerprint, "db", mapping, RAW, types, csv=False,
                           estimate=count)
 
     def _previous(self, fingerprint: str, label: str) -> int | None:
         return previous_ingest(self.con, fingerprint, self.spec.name, label, self.limit)
 
     # -- typed insert -------------------------------------------------------------------
-    def _load(self, label: str, fingerprint: str, fmt: str, mapping: ResolvedMapping,
-              relation: str, types: dict[str, str], *, csv: bool, estimate: int,
-              source: Readable | None = None) -> IngestSummary:
+    def _load(self, label: str, fingerprint: Callable[[], str], fmt: str,
+              mapping: ResolvedMapping, relation: str, types: dict[str, str], *, csv: bool,
+              estimate: int, source: Readable | None = None, size: int | None = None
+              ) -> IngestSummary:
         con, spec = self.con, self.spec
         existing = self._existing_columns()
         text_props = [src for prop, src in mapping.extras.items()
@@ -287,11 +291,11 @@ class _Loader:
             f"{Path(label).name} has a header but no data rows; nothing was loaded.",)
         con.execute(
             "INSERT INTO ingests (ingest_id, source, fingerprint, target, format, rows_read, "
-            "rows_loaded, rows_rejected, mapping, started_at, finished_at, rows_filtered) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [ingest_id, label, fingerprint, spec.name, fmt, read, loaded, rejected,
+            "rows_loaded, rows_rejected, mapping, started_at, finished_at, rows_filtered, "
+            "source_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ingest_id, label, fingerprint(), spec.name, fmt, read, loaded, rejected,
              json.dumps({**mapping.to_json(), **({"where": self.where} if self.where else {})}),
-             self.started_at, self.ws.now().replace(tzinfo=None), filtered],
+             self.started_at, self.ws.now().replace(tzinfo=None), filtered, size],
         )
         return IngestSummary(
             label, spec.name, fmt, read, loaded, rejected, ingest_id, None, mapping.describe(),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Thread
 from urllib.parse import urlsplit
 
 from applens._dbapi import connect_mysql, connect_postgres, first_line
@@ -14,8 +16,8 @@ from applens.engines.detect import CHUNK
 from applens.engines.files import CSV_REJECTS, CSV_SCANS
 from applens.errors import SourceError
 
-__all__ = ["CSV_REJECTS", "CSV_SCANS", "DB_SCHEMES", "file_fingerprint", "is_db_url",
-           "stream_db_rows"]
+__all__ = ["CSV_REJECTS", "CSV_SCANS", "DB_SCHEMES", "file_fingerprint", "fingerprint_later",
+           "is_db_url", "stream_db_rows"]
 
 DB_SCHEMES = ("postgresql", "postgres", "mysql", "mariadb")
 
@@ -31,6 +33,29 @@ def file_fingerprint(path: Path) -> str:
         while block := handle.read(CHUNK):
             digest.update(block)
     return "sha256:" + digest.hexdigest()
+
+
+def fingerprint_later(path: Path) -> Callable[[], str]:
+    """``file_fingerprint(path)`` hashed in a thread (hashlib releases the GIL on large
+    blocks); the returned call waits for it and raises what hashing raised. Lets a file
+    load while it is being hashed. A daemon thread: Ctrl-C does not wait for the hash."""
+    done: list[str | BaseException] = []
+
+    def work() -> None:
+        try:
+            done.append(file_fingerprint(path))
+        except BaseException as exc:  # handed to the caller by result()
+            done.append(exc)
+
+    thread = Thread(target=work, name="applens-fingerprint", daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        if isinstance(done[0], BaseException):
+            raise done[0]
+        return done[0]
+    return result
 
 
 @dataclass(frozen=True)

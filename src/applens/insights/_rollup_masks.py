@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["MASK_DDL", "MAX_CELLS", "Patterns", "add_masks", "patterns"]
 
@@ -55,6 +56,8 @@ def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns 
     """The patterns of the users active in ``[lo, hi)`` (and, ``before``, of those active
     earlier); None when there would be more than ``MAX_CELLS`` (the caller reads the other
     rollups)."""
+    import numpy as np  # here, not above: ingest writes masks and needs no numpy (0.13 s)
+
     e0, e1 = (lo - _EPOCH).days, (hi - _EPOCH).days
     n = e1 - e0
     b0, b1 = e0 >> 6, (e1 - 1) >> 6
