@@ -67,6 +67,7 @@ from applens.ingest.validate import (
     plan_column,
     property_plan,
     raw_text,
+    typed_time,
     whole_number_ids,
 )
 from applens.schema import TableSpec, table_spec
@@ -231,8 +232,9 @@ class _Loader:
                 raw = (literal(mapping.constants[column.name]) if column.name in
                        mapping.constants else raw_text(mapping.columns[column.name],
                                                        whole=column.name in whole))
+                typed = typed_time(mapping.columns.get(column.name, ()), types)
                 plan = plan_column(column, raw, timezone=self.ws.settings.timezone,
-                                   latest=latest, ts_format=self.ts_format)
+                                   latest=latest, ts_format=self.ts_format, typed=typed)
                 plans.append(self.preset.adjust(plan) if self.preset else plan)
         for prop, src in mapping.extras.items():
             target = existing.get(prop) or inferred.get(src, types[src])

@@ -34,6 +34,7 @@ from applens.ingest.validate import (
     parsed_select,
     plan_column,
     raw_text,
+    typed_time,
     whole_number_ids,
 )
 from applens.schema import TableSpec, table_spec
@@ -107,7 +108,8 @@ def preview(ws: Workspace, path: str | Path, *, table: str = "events",
             head = f"(SELECT * FROM {staged.relation} LIMIT {int(rows)})"
             with read_errors(label, staged.fmt):
                 plans = _plans(ws, con, spec, resolved, head, reader,
-                               ts_format or (reader.ts_format if reader else None))
+                               ts_format or (reader.ts_format if reader else None),
+                               staged.types)
             relation = where_filter(con, where, label, head, staged.types) if where else head
             shown = _rows(con, staged, plans, relation, head, label, where=bool(where))
     finally:
@@ -127,7 +129,8 @@ def preview(ws: Workspace, path: str | Path, *, table: str = "events",
 
 
 def _plans(ws: Workspace, con, spec: TableSpec, resolved: ResolvedMapping,  # noqa: ANN001
-           head: str, reader: Preset | None, ts_format: str | None) -> list[ColumnPlan]:
+           head: str, reader: Preset | None, ts_format: str | None,
+           types: dict[str, str]) -> list[ColumnPlan]:
     """The canonical columns' plans, built as the loader builds them."""
     ids = {n: s[0] for n, s in resolved.columns.items() if n.endswith("_id") and len(s) == 1}
     whole = whole_number_ids(con, head, ids)
@@ -140,8 +143,9 @@ def _plans(ws: Workspace, con, spec: TableSpec, resolved: ResolvedMapping,  # no
             raw = raw_text(resolved.columns[column.name], whole=column.name in whole)
         else:
             continue
+        typed = typed_time(resolved.columns.get(column.name, ()), types)
         plan = plan_column(column, raw, timezone=ws.settings.timezone, latest=latest,
-                           ts_format=ts_format)
+                           ts_format=ts_format, typed=typed)
         plans.append(reader.adjust(plan) if reader else plan)
     return plans
 

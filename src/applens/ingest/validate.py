@@ -15,7 +15,7 @@ from applens.schema import Column
 
 __all__ = [
     "KEEP", "SQL_TYPES", "Check", "ColumnPlan", "infer_property_types", "parsed_select",
-    "plan_column", "property_plan", "raw_text", "whole_number_ids",
+    "plan_column", "property_plan", "raw_text", "typed_time", "whole_number_ids",
 ]
 
 KEEP = "_applens_keep"  # whether --where holds for a row
@@ -34,7 +34,8 @@ class Check:
 class ColumnPlan:
     """How one target column is computed from its source.
 
-    ``raw`` is SQL over the source giving the value as text. ``parsed`` and ``checks`` refer to
+    ``raw`` is SQL over the source giving the value as text (a typed time: the value itself;
+    ``parsed_select`` prints it for the reject). ``parsed`` and ``checks`` refer to
     the raw text as ``RAW`` and (checks only) to the parsed value as ``VALUE``: the loader
     computes each once per row and substitutes column references.
     """
@@ -133,11 +134,55 @@ _PLAIN_SHAPE = (f"strlen({RAW}) = 19 AND {RAW} >= '0' AND {RAW} < ':' AND "
                 + " AND ".join(f"NOT suffix({RAW}, chr({c}))" for c in range(9, 14)))
 
 
-def plan_column(
-    column: Column, raw: str, *, timezone: str, latest: str, ts_format: str | None = None
-) -> ColumnPlan:
-    """How to parse and check one canonical column whose raw text is ``raw``."""
+# Source types that already hold an instant (Parquet, JSON, DuckDB tables): read as they
+# are. Printed as text and parsed back they cost the same as text from a CSV file (a Parquet
+# timestamp with microseconds took the general path: trim, cast, zone test).
+_TIME_TYPES = {"TIMESTAMP": "naive", "DATE": "naive", "TIMESTAMP WITH TIME ZONE": "instant"}
+
+
+def typed_time(sources: tuple[str, ...], types: dict[str, str]) -> tuple[str, str] | None:
+    """The one source column (SQL) and its type when it already holds times, else None."""
+    if len(sources) != 1 or types.get(sources[0]) not in _TIME_TYPES:
+        return None
+    return ident(sources[0]), types[sources[0]]
+
+
+def _typed_timestamp(column: Column, typed: tuple[str, str], *, timezone: str,
+                     latest: str) -> ColumnPlan:
+    """A timestamp column read from a typed one: naive times (and dates) are wall-clock
+    time in the workspace timezone and instants keep their instant, as text would; only
+    an empty value or one out of range is rejected (``parsed_select`` prints the value)."""
+    source, kind = typed
+    value = f"CAST({RAW} AS TIMESTAMP)"
+    parsed = (_local(value, timezone) if _TIME_TYPES[kind] == "naive"
+              else f"timezone('UTC', {RAW})")
     name = column.name
+    checks = [Check(f"{RAW} IS NULL", literal(f"empty {name}: every row needs a {name}"))
+              ] if column.required else []
+    checks.append(_range(column, latest))
+    return ColumnPlan(name, SQL_TYPES[column.kind], source, parsed, tuple(checks))
+
+
+def _range(column: Column, latest: str) -> Check:
+    name = column.name
+    return Check(
+        f"{VALUE} < TIMESTAMP '{EARLIEST}'", literal(f"impossible {name}: before {EARLIEST}"),
+    ) if column.planned else Check(
+        f"{VALUE} < TIMESTAMP '{EARLIEST}' OR {VALUE} > TIMESTAMP '{latest}'",
+        literal(f"impossible {name}: before {EARLIEST} or in the future"),
+    )
+
+
+def plan_column(
+    column: Column, raw: str, *, timezone: str, latest: str, ts_format: str | None = None,
+    typed: tuple[str, str] | None = None,
+) -> ColumnPlan:
+    """How to parse and check one canonical column whose raw text is ``raw``; ``typed``
+    (``typed_time``): its source already holds times, read as they are (its raw is the
+    typed value), unless ``ts_format`` asks for the text to be parsed."""
+    name = column.name
+    if column.kind == "timestamp" and typed is not None and not ts_format:
+        return _typed_timestamp(column, typed, timezone=timezone, latest=latest)
     checks: list[Check] = []
     if column.required:
         checks.append(Check(BLANK, literal(f"empty {name}: every row needs a {name}")))
@@ -151,12 +196,7 @@ def plan_column(
                 "is not a timestamp (use ISO 8601 like 2024-06-01 12:30:00, Unix seconds, "
                 "or pass --ts-format)")
         checks.append(Check(f"NOT {BLANK} AND {VALUE} IS NULL", literal(f"{name} {hint}")))
-        checks.append(Check(
-            f"{VALUE} < TIMESTAMP '{EARLIEST}'", literal(f"impossible {name}: before {EARLIEST}"),
-        ) if column.planned else Check(
-            f"{VALUE} < TIMESTAMP '{EARLIEST}' OR {VALUE} > TIMESTAMP '{latest}'",
-            literal(f"impossible {name}: before {EARLIEST} or in the future"),
-        ))
+        checks.append(_range(column, latest))
     elif column.kind in ("double", "integer"):
         parsed = f"TRY_CAST(trim({RAW}) AS DOUBLE)"
         if column.kind == "integer":  # accept "25" and "25.0", not "25.5" (a cast would round)
@@ -230,7 +270,8 @@ def parsed_select(plans: list[ColumnPlan], relation: str, *, numbered: bool = Tr
     if checks:
         reason = "CASE " + " ".join(f"WHEN {f} THEN {r}" for _, f, r in checks) + " END"
         column = "CASE " + " ".join(f"WHEN {f} THEN {literal(p.name)}" for p, f, _ in checks)
-        value = "CASE " + " ".join(f"WHEN {f} THEN _r{plans.index(p)}" for p, f, _ in checks)
+        value = "CASE " + " ".join(f"WHEN {f} THEN CAST(_r{plans.index(p)} AS VARCHAR)"
+                                   for p, f, _ in checks)  # a typed time's raw is no text
         column, value = column + " END", value + " END"
     else:
         reason = column = value = "CAST(NULL AS VARCHAR)"
