@@ -55,3 +55,23 @@ def test_where_counts_filtered_rows_apart_from_rejects(tmp_path):
     assert rows(ws, "SELECT count(*) FROM events WHERE _ingest_id <> ?",
                 [summary.ingest_id]) == [(0,)]
     assert [r[0] for r in rows(ws, "SELECT line FROM rejects ORDER BY line")] == [3, 7, 8]
+
+
+def test_a_file_read_by_several_threads_keeps_every_row_and_its_reject_lines(tmp_path):
+    """Past one 16 MB read buffer the insert runs on several threads and writes rows in the
+    order they finish; the rejects still name the file's lines (a second, ordered read)."""
+    n = 400_000  # ~26 MB: two buffers at least
+    bad = {5, 199_999, n - 1}  # data rows (0-based) with an empty user id
+    path = tmp_path / "big.csv"
+    with path.open("w") as out:
+        out.write("ts,user_id,event,session_id,value\n")
+        for i in range(n):
+            user = "" if i in bad else f"u{i % 997}"
+            out.write(f"2024-06-{1 + i % 28:02d} 10:00:00,{user},view,s{i},{i}\n")
+    ws = Workspace.init(tmp_path / "ws", threads=2)
+    summary = ingest(ws, path, max_rejects="100%")
+    assert (summary.rows_loaded, summary.rows_rejected) == (n - 3, 3)
+    assert rows(ws, "SELECT line FROM rejects ORDER BY line") == [(i + 2,) for i in sorted(bad)]
+    got = rows(ws, "SELECT count(*), count(DISTINCT session_id), sum(CAST(value AS BIGINT)) "
+                   "FROM events")
+    assert got == [(n - 3, n - 3, sum(range(n)) - sum(bad))]
