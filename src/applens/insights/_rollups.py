@@ -1,6 +1,7 @@
 """The planner: answer a spec from the rollups when they hold the exact answer, else scan.
 
-The rollups (``insights.rollups``) count events per user and local day (and per event name).
+The rollups (``insights.rollups``) count events per user and local day (and per event name,
+by its number in ``rollup_events``).
 A spec they answer exactly: calendar periods of whole local days (day, week or month
 interval) in the rollups' timezone, no ``where``, no property filters and no breakdown, and
 a kind whose numbers depend only on which users were active on which days and how many
@@ -154,6 +155,13 @@ def _weekly(ctx: Context, event: str | None) -> bool:
     return event is None and ctx.range.interval == "week"
 
 
+def _event_number(ctx: Context, event: str) -> int:
+    """The rollups' number for ``event`` (0, which no name has, for a name never seen)."""
+    got = ctx.backend.con.execute("SELECT min(e) FROM rollup_events WHERE event = ?",
+                                  [event]).fetchall()[0][0]
+    return 0 if got is None else int(got)
+
+
 def _user_days(ctx: Context, event: str | None, lo: date, hi: date, *,
                by_period: bool = False) -> ir.Table:
     """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``; users are
@@ -170,7 +178,7 @@ def _user_days(ctx: Context, event: str | None, lo: date, hi: date, *,
         per_day = t.filter(t.day >= lo, t.day < hi).rename(user_id="uid")
     else:
         t = ctx.backend.table("rollup_user_day_event")
-        t = t.filter(t.day >= lo, t.day < hi, t.event == event)
+        t = t.filter(t.day >= lo, t.day < hi, t.e == _event_number(ctx, event))
         per_day = t.group_by(user_id=t.uid, day=t.day).agg(n=t.n.sum())
     return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
 
@@ -294,7 +302,7 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
         first = seen.group_by(user_id=seen.uid).agg(_f=seen.first_day.min())
     else:
         t = ctx.backend.table("rollup_user_day_event")
-        t = t.filter(t.event == target.event)
+        t = t.filter(t.e == _event_number(ctx, target.event))
         first = t.group_by(user_id=t.uid).agg(_f=t.day.min())
     starts = first.select("user_id", _c=ctx.local_period(first._f.cast("timestamp")))
     return ret, starts.filter((starts._c >= 0) & (starts._c < c))

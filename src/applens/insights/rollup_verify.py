@@ -75,8 +75,8 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
             f"WHERE day IN ({listed}) GROUP BY ALL"),
         "user_day_event": (
             f"SELECT user_id, day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, event, sum(n) AS n FROM {_named('rollup_user_day_event')} "
-            f"WHERE day IN ({listed}) GROUP BY ALL"),
+            f"SELECT user_id, day, x.event, sum(n) AS n FROM {_named('rollup_user_day_event')} "
+            f"LEFT JOIN rollup_events x USING (e) WHERE day IN ({listed}) GROUP BY ALL"),
     }
     checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
                      f"({raw}) GROUP BY day",

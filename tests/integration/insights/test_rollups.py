@@ -149,8 +149,13 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
     con = ws.connection
     for table in ("rollup_user_day_event", "rollup_user_day", "rollup_first_seen"):
         # users by id: a rebuild numbers them afresh (in id order, not arrival order)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW named_{table[7:]} AS SELECT u.user_id, "
-                    f"r.* EXCLUDE (uid) FROM {table} r JOIN rollup_users u USING (uid)")
+        # event names by their number too (rollup_events)
+        named = (f"SELECT u.user_id, r.* EXCLUDE (uid) FROM {table} r JOIN rollup_users u "
+                 "USING (uid)")
+        if table == "rollup_user_day_event":
+            named = (f"SELECT user_id, day, x.event, n FROM ({named}) JOIN rollup_events x "
+                     "USING (e)")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW named_{table[7:]} AS {named}")
     meta = rollups.read_meta(con)
     assert meta is not None and meta.timezone == TZ and meta.properties == (
         "os", "country", "app_version", "source")  # declared, and columns of events
@@ -218,6 +223,31 @@ def test_specs_the_rollups_cannot_answer_scan_and_say_why(ws, name):
     assert result.plan["path"] == "scan" and why in result.plan["why"], result.plan
     with pytest.raises(QueryError, match="rollups cannot answer"):
         query(spec, ws, path="rollup")
+
+
+def test_an_event_name_new_in_a_later_ingest_takes_the_next_number(tmp_path, files):
+    """Event names are numbered as they arrive (rollup_events); a name first seen in the
+    second ingest gets the next number, and questions about it, or about one never seen,
+    equal the scan."""
+    later = tmp_path / "later.csv"
+    frame = _events(5, 600, "2024-04-01", 7)
+    frame.loc[frame.index % 3 == 0, "event"] = "share"  # a name the first file lacks
+    frame.to_csv(later, index=False)
+    with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
+        ingest(ws, files[0])
+        ingest(ws, later)
+        con = ws.connection
+        assert con.execute("SELECT event, e FROM rollup_events ORDER BY e").fetchall() == [
+            ("buy", 1), ("click", 2), ("view", 3), ("share", 4)]
+        for event in ("share", "view", "never"):
+            spec = {"kind": "active_users", "math": ["total", "dau", "wau"], "event": event,
+                    **RANGE}
+            got = query(spec, ws)
+            assert got.plan["path"] == "rollup"
+            assert got.to_dict() == query(spec, ws, path="scan").to_dict()
+        assert sum(query({**spec, "event": "share"}, ws).data["total"]) == int(
+            (frame.event == "share").sum())
+        assert rollup_verify.verify(con, sample=60).ok
 
 
 def test_verify_finds_a_changed_day_and_rebuild_repairs_it(tmp_path, files):
@@ -291,7 +321,7 @@ def test_a_failure_in_the_rollup_step_undoes_the_events_too(tmp_path, files):
         ingest(ws, files[0])
         con = ws.connection
         con.execute("CREATE OR REPLACE TABLE rollup_user_day_event (uid INTEGER, day DATE, "
-                    "event VARCHAR, n BIGINT CHECK (n < 0))")
+                    "e INTEGER, n BIGINT CHECK (n < 0))")
         events = con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall()
         ledger = con.execute("SELECT count(*) FROM ingests").fetchall()
         with pytest.raises(Exception, match="rollup_user_day_event"):

@@ -50,8 +50,8 @@ def _check(con) -> None:
             f"SELECT u.user_id, day, n FROM rollup_user_day JOIN {named}",
             "SELECT user_id, CAST(ts AS DATE), count(*) FROM events GROUP BY ALL"),
         "rollup_user_day_event": (
-            f"SELECT u.user_id, day, event, sum(n) FROM rollup_user_day_event JOIN {named} "
-            "GROUP BY ALL",
+            f"SELECT u.user_id, day, x.event, sum(n) FROM rollup_user_day_event JOIN {named} "
+            "JOIN rollup_events x USING (e) GROUP BY ALL",
             "SELECT user_id, CAST(ts AS DATE), event, count(*) FROM events GROUP BY ALL"),
         "rollup_first_seen": (
             f"SELECT u.user_id, min(first_day) FROM rollup_first_seen JOIN {named} GROUP BY 1",
@@ -76,6 +76,9 @@ def _check(con) -> None:
         assert _missing(con, rollup, raw) == (0, 0), name
     assert con.execute("SELECT count(DISTINCT uid) = count(*) FROM rollup_users"
                        ).fetchall()[0][0], "each user has one number"
+    assert con.execute("SELECT count(DISTINCT e) = count(*) AND count(*) = (SELECT "
+                       "count(DISTINCT event) FROM events) FROM rollup_events"
+                       ).fetchall()[0][0], "each event name has one number"
     report = rollup_verify.verify(con, sample=3, seed=1)
     assert report.ok, report.mismatches
 
