@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from applens.errors import QueryError, did_you_mean
+import ibis
 
-if TYPE_CHECKING:  # ingest reads NONE_LABEL through insights.rollups: no Ibis on that path
+from applens.errors import QueryError, did_you_mean
+from applens.insights._labels import NONE_LABEL, OTHER_LABEL
+
+if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from applens.insights.spec import Breakdown, PropertyFilter
@@ -28,8 +31,6 @@ __all__ = [
     "top_values",
 ]
 
-NONE_LABEL = "(none)"  # null and empty breakdown values share one label
-OTHER_LABEL = "Other"
 _PREFIX = "_person_"
 
 
@@ -110,8 +111,6 @@ def predicate(table: ir.Table, f: PropertyFilter) -> ir.BooleanValue:
 
 def breakdown_value(table: ir.Table, breakdown: Breakdown) -> ir.StringValue:
     """The breakdown as a string label; null and empty become ``(none)``."""
-    import ibis
-
     column = _column(table, breakdown, breakdown.property)
     if breakdown.bins:
         return _binned(column.cast("float64"), breakdown.bins)
@@ -121,8 +120,6 @@ def breakdown_value(table: ir.Table, breakdown: Breakdown) -> ir.StringValue:
 
 def _binned(value: ir.FloatingValue, edges: Sequence[int]) -> ir.StringValue:
     """``<e0``, ``e0-(e1-1)``, …, ``eN+`` (integer edges); null stays ``(none)``."""
-    import ibis
-
     cases = [(value < edges[0], ibis.literal(f"<{edges[0]}"))]
     cases += [(value < hi, ibis.literal(f"{lo}-{hi - 1}"))
               for lo, hi in zip(edges, edges[1:], strict=False)]
@@ -135,8 +132,6 @@ def top_values(
 ) -> tuple[list[str], bool]:
     """The ``limit`` biggest breakdown values by ``weight`` (default distinct users), and
     whether any value was left out (then the rest is folded into ``Other``)."""
-    import ibis
-
     metric = weight if weight is not None else table.user_id.nunique()
     ranked = (
         table.group_by(column)
@@ -150,6 +145,4 @@ def top_values(
 
 def fold_other(column: ir.StringValue, top: Sequence[str]) -> ir.StringValue:
     """Values outside ``top`` become ``Other``."""
-    import ibis
-
     return ibis.ifelse(column.isin(list(top)), column, ibis.literal(OTHER_LABEL))

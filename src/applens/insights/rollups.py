@@ -40,7 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from applens._sql import ident, literal
-from applens.insights._filters import NONE_LABEL
+from applens.insights._labels import NONE_LABEL
 from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, add_user_days
 from applens.insights._rollup_masks import MASK_DDL, add_masks
