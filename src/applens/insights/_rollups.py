@@ -41,7 +41,7 @@ from applens.insights._series import (
 from applens.insights.lifecycle import lifecycle_result
 from applens.insights.result import Result
 from applens.insights.retention import retention_result
-from applens.insights.rollups import read_meta
+from applens.insights.rollups import event_number, read_meta
 from applens.insights.stickiness import stickiness_result
 from applens.insights.trends import trends_result
 
@@ -155,13 +155,6 @@ def _weekly(ctx: Context, event: str | None) -> bool:
     return event is None and ctx.range.interval == "week"
 
 
-def _event_number(ctx: Context, event: str) -> int:
-    """The rollups' number for ``event`` (0, which no name has, for a name never seen)."""
-    got = ctx.backend.con.execute("SELECT min(e) FROM rollup_events WHERE event = ?",
-                                  [event]).fetchall()[0][0]
-    return 0 if got is None else int(got)
-
-
 def _user_days(ctx: Context, event: str | None, lo: date, hi: date, *,
                by_period: bool = False) -> ir.Table:
     """``(user_id, day, n, _p)``: events per user and local day in ``[lo, hi)``; users are
@@ -178,7 +171,7 @@ def _user_days(ctx: Context, event: str | None, lo: date, hi: date, *,
         per_day = t.filter(t.day >= lo, t.day < hi).rename(user_id="uid")
     else:
         t = ctx.backend.table("rollup_user_day_event")
-        t = t.filter(t.day >= lo, t.day < hi, t.e == _event_number(ctx, event))
+        t = t.filter(t.day >= lo, t.day < hi, t.e == event_number(ctx.backend.con, event))
         per_day = t.group_by(user_id=t.uid, day=t.day).agg(n=t.n.sum())
     return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
 
@@ -302,7 +295,7 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
         first = seen.group_by(user_id=seen.uid).agg(_f=seen.first_day.min())
     else:
         t = ctx.backend.table("rollup_user_day_event")
-        t = t.filter(t.e == _event_number(ctx, target.event))
+        t = t.filter(t.e == event_number(ctx.backend.con, target.event))
         first = t.group_by(user_id=t.uid).agg(_f=t.day.min())
     starts = first.select("user_id", _c=ctx.local_period(first._f.cast("timestamp")))
     return ret, starts.filter((starts._c >= 0) & (starts._c < c))

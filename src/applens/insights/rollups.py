@@ -45,8 +45,9 @@ from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, add_user_days
 from applens.insights._rollup_masks import MASK_DDL, add_masks
 
-__all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "local_date", "local_day_sql",
-           "migrate", "read_meta", "rebuild", "slice_label", "storage", "table_exists"]
+__all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "event_number", "local_date",
+           "local_day_sql", "migrate", "read_meta", "rebuild", "slice_label", "storage",
+           "table_exists"]
 
 ROLLUP_TABLES = ("rollup_users", "rollup_events", "rollup_user_day", "rollup_user_day_event",
                  "rollup_first_seen", "rollup_slices", "rollup_day", "rollup_runs",
@@ -96,6 +97,13 @@ def read_meta(con: Any) -> RollupMeta | None:
     if not rows:
         return None
     return RollupMeta(rows[0][0], tuple(json.loads(rows[0][1])), rows[0][2])
+
+
+def event_number(con: Any, event: str) -> int:
+    """The rollups' number for ``event`` (0, which no name has, for a name never seen)."""
+    got = con.execute("SELECT min(e) FROM rollup_events WHERE event = ?", [event]
+                      ).fetchall()[0][0]
+    return 0 if got is None else int(got)
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
