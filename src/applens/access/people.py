@@ -9,6 +9,9 @@ both 0 or fewer than 5 members, no score), and a ``percentile`` (share of the co
 below ``x``). ``quiet`` is ``z <= quiet_z`` (default -2). ``last_seen`` is the person's last
 request ever.
 
+Two stays of one person in one cohort count the union of their windows (a request in both,
+once).
+
 **Quiet** (``by="cohort"``). Per cohort: members, accesses and ``rate`` = accesses per member
 per enrolled day; the robust z compares each cohort with all cohorts of the range.
 
@@ -84,15 +87,27 @@ def enrolled_activity(data: AccessData, start: datetime | None, end: datetime | 
     stays, params = _window(data, start, end)
     return data.df(
         f"WITH m AS ({stays}), m2 AS (SELECT * FROM m WHERE w1 > w0), "
-        "a AS (SELECT m2.user_id, m2.cohort, count(*) AS accesses, "
-        f"count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM {data.PAGES} e JOIN m2 "
-        "USING (user_id) WHERE e.ts >= m2.w0 AND e.ts < m2.w1 GROUP BY 1, 2), "
+        # Two stays of one person in one cohort may overlap: their windows are merged into
+        # disjoint spans first, so a request in both is counted once and the enrolled days
+        # are the union's.
+        "r AS (SELECT user_id, cohort, w0, w1, max(w1) OVER (PARTITION BY user_id, cohort "
+        "ORDER BY w0, w1 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach FROM m2), "
+        "u AS (SELECT user_id, cohort, min(w0) AS w0, max(w1) AS w1 FROM (SELECT *, "
+        "sum(CASE WHEN reach IS NULL OR w0 > reach THEN 1 ELSE 0 END) OVER (PARTITION BY "
+        "user_id, cohort ORDER BY w0, w1 ROWS UNBOUNDED PRECEDING) AS island FROM r) "
+        "GROUP BY user_id, cohort, island), "
+        "d AS (SELECT user_id, cohort, sum(epoch(w1) - epoch(w0)) / 86400 AS enrolled_days "
+        "FROM u GROUP BY 1, 2), "
+        "a AS (SELECT u.user_id, u.cohort, count(*) AS accesses, "
+        f"count(DISTINCT CAST(e.ts AS DATE)) AS active_days FROM {data.PAGES} e JOIN u "
+        "USING (user_id) WHERE e.ts >= u.w0 AND e.ts < u.w1 GROUP BY 1, 2), "
         # Two stays of one person in one cohort: the one ending last (then starting first,
         # then the smaller program) gives program and window, every run (any_value did not).
         f"s AS (SELECT user_id, cohort, first(program {_LAST}) AS program, first(w0 {_LAST}) "
         f"AS w0, first(w1 {_LAST}) AS w1 FROM m2 GROUP BY 1, 2) "
         "SELECT s.*, coalesce(a.accesses, 0) AS accesses, coalesce(a.active_days, 0) AS "
-        f"active_days, last.last_seen FROM s LEFT JOIN a USING (user_id, cohort) LEFT JOIN "
+        "active_days, last.last_seen, d.enrolled_days FROM s JOIN d USING (user_id, cohort) "
+        "LEFT JOIN a USING (user_id, cohort) LEFT JOIN "
         f"({data.last_seen_sql}) last USING (user_id) ORDER BY 2, 1", params)
 
 
@@ -101,8 +116,7 @@ def quiet_from(frame: pd.DataFrame, data: AccessData, *, by: str, metric: str = 
     """Question 2 from ``enrolled_activity``'s table (the overview asks both ways of one)."""
     frame = frame.copy()
     if by == "cohort":
-        frame["days"] = ((pd.to_datetime(frame["w1"]) - pd.to_datetime(frame["w0"]))
-                         .dt.total_seconds() / 86400).clip(lower=1)
+        frame["days"] = frame["enrolled_days"].astype(float).clip(lower=1)
         per = frame.groupby("cohort").agg(program=("program", "first"),
                                           members=("user_id", "nunique"),
                                           accesses=("accesses", "sum"),
@@ -119,7 +133,7 @@ def quiet_from(frame: pd.DataFrame, data: AccessData, *, by: str, metric: str = 
     frame["z"] = frame.groupby("cohort")[metric].transform(robust_z)
     frame["percentile"] = frame.groupby("cohort")[metric].rank(pct=True, method="max")
     frame["quiet"] = frame["z"] <= data.options.quiet_z
-    table = frame.drop(columns=["w0", "w1"]).sort_values(
+    table = frame.drop(columns=["w0", "w1", "enrolled_days"]).sort_values(
         ["z", metric, "user_id"], na_position="last").head(n)
     return Answer("quiet", table.reset_index(drop=True), {},
                   {"by": by, "metric": metric,

@@ -160,6 +160,10 @@ def test_two_stays_in_one_cohort_and_a_cohort_of_two_programs_in_any_row_order()
         # The stay that ends last decides the program and the window, never the other one.
         assert stay["program"] == "z"
         assert pd.Timestamp(stay["w0"]) == pd.Timestamp(2021, 2, 1)
+        # Feb 10-12 lie in both stays: each request once; enrolled Jan 1 to Jun 1 + grace
+        assert (stay["accesses"], stay["active_days"]) == (3, 3)
+        grace = data.options.grace_days + 1
+        assert stay["enrolled_days"] == (datetime(2021, 6, 1) - datetime(2021, 1, 1)).days + grace
         # Two programs named twice each: the smaller one.
         assert cohorts.loc["1", "program"] == "q"
         seen.add((stay["program"], str(stay["w0"]), str(stay["w1"]), cohorts.loc["1", "program"]))
