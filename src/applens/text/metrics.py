@@ -41,10 +41,12 @@ def _app_versions(ws: Workspace, tickets: pd.DataFrame) -> pd.Series:
     con = ws.connection
     con.register("_applens_tk", tickets[["ticket_id", "user_id", "ts"]])
     try:
+        # ASOF: each ticket meets its user's one latest event at or before it (sorted and
+        # merged); a plain join paired every ticket with all of its user's earlier events.
         found = con.execute(
-            "SELECT t.ticket_id, arg_max(e.app_version, e.ts) AS app_version "
-            "FROM _applens_tk t JOIN events e ON e.user_id = t.user_id AND e.ts <= t.ts "
-            "AND e.app_version IS NOT NULL GROUP BY 1").df()
+            "SELECT t.ticket_id, e.app_version FROM _applens_tk t ASOF JOIN (SELECT user_id, "
+            "ts, app_version FROM events WHERE app_version IS NOT NULL) e "
+            "ON e.user_id = t.user_id AND e.ts <= t.ts").df()
     finally:
         con.unregister("_applens_tk")
     return tickets["ticket_id"].map(dict(zip(found["ticket_id"], found["app_version"],
