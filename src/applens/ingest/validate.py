@@ -137,7 +137,12 @@ _PLAIN_SHAPE = (f"strlen({RAW}) = 19 AND {RAW} >= '0' AND {RAW} < ':' AND "
 # Source types that already hold an instant (Parquet, JSON, DuckDB tables): read as they
 # are. Printed as text and parsed back they cost the same as text from a CSV file (a Parquet
 # timestamp with microseconds took the general path: trim, cast, zone test).
-_TIME_TYPES = {"TIMESTAMP": "naive", "DATE": "naive", "TIMESTAMP WITH TIME ZONE": "instant"}
+_TIME_TYPES = {"TIMESTAMP": "naive", "TIMESTAMP_S": "naive", "TIMESTAMP_MS": "naive",
+               "DATE": "naive", "TIMESTAMP_NS": "nanos", "TIMESTAMP WITH TIME ZONE": "instant"}
+# Nanoseconds (what pandas writes) down to microseconds as the text's digits would be cut:
+# floored, where a cast rounds (.9999995 s printed and parsed is .999999, cast 1.0)
+_NS = "epoch_ns({raw})"
+_FLOOR_US = f"make_timestamp(({_NS} - (({_NS} % 1000) + 1000) % 1000) // 1000)"
 
 
 def typed_time(sources: tuple[str, ...], types: dict[str, str]) -> tuple[str, str] | None:
@@ -153,9 +158,9 @@ def _typed_timestamp(column: Column, typed: tuple[str, str], *, timezone: str,
     time in the workspace timezone and instants keep their instant, as text would; only
     an empty value or one out of range is rejected (``parsed_select`` prints the value)."""
     source, kind = typed
-    value = f"CAST({RAW} AS TIMESTAMP)"
-    parsed = (_local(value, timezone) if _TIME_TYPES[kind] == "naive"
-              else f"timezone('UTC', {RAW})")
+    meaning = _TIME_TYPES[kind]
+    value = (_FLOOR_US.format(raw=RAW) if meaning == "nanos" else f"CAST({RAW} AS TIMESTAMP)")
+    parsed = (f"timezone('UTC', {RAW})" if meaning == "instant" else _local(value, timezone))
     name = column.name
     checks = [Check(f"{RAW} IS NULL", literal(f"empty {name}: every row needs a {name}"))
               ] if column.required else []

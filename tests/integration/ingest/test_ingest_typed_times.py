@@ -2,6 +2,7 @@
 text and parsed back: the loaded values and rejects are those of the same rows as CSV text."""
 
 import duckdb
+import pandas as pd
 
 from applens.ingest import ingest
 from applens.ingest.preview import preview
@@ -56,6 +57,26 @@ def test_instants_and_dates_keep_their_meaning(tmp_path):
         ws.close()
     assert got["at"] == "2024-06-01 07:00:00"  # the instant, in UTC
     assert got["d"] == "2024-06-01 15:00:00"  # midnight in Tokyo
+
+
+def test_nanoseconds_as_pandas_writes_them_are_cut_like_their_text(tmp_path):
+    """pandas writes TIMESTAMP_NS; the text of such a time keeps 9 digits and parsing cuts
+    them to microseconds (a cast would round .9999995 up to the next second)."""
+    times = pd.to_datetime(["2024-03-30 23:59:59.9999995", "2024-06-01 10:00:00.123456789",
+                            "1995-01-01 00:00:00.000000001"])
+    frame = pd.DataFrame({"ts": times, "user_id": ["u1", "u2", "u3"], "event": "view"})
+    frame.to_parquet(tmp_path / "e.parquet")
+    frame.to_csv(tmp_path / "e.csv", index=False)
+    assert duckdb.sql(f"DESCRIBE SELECT ts FROM '{tmp_path / 'e.parquet'}'").fetchall()[0][1] \
+        == "TIMESTAMP_NS"
+    got = {}
+    for name in ("e.parquet", "e.csv"):
+        ws = Workspace.init(tmp_path / f"ws-{name}", timezone="Europe/Berlin")
+        ingest(ws, tmp_path / name)
+        got[name] = ws.connection.execute("SELECT user_id, ts FROM events ORDER BY 1").fetchall()
+        ws.close()
+    assert got["e.parquet"] == got["e.csv"]
+    assert str(got["e.csv"][0][1]) == "2024-03-30 22:59:59.999999"  # cut, not rounded
 
 
 def test_preview_reads_typed_times_as_ingest_does(tmp_path):
