@@ -14,9 +14,15 @@ from tests.realdata.conftest import Built
 EVENT_LOGS = ["retail_2011", "retail_2009", "apache", "almhuette", "udacity"]
 
 
-def _specs(first: str, last: str) -> list[dict]:
+def _specs(first: str, last: str, mid: str) -> list[dict]:
     span = {"date_from": first, "date_to": last}
     return [
+        # first-time cohorts over the whole span, and from mid-span (earlier users drop out)
+        {"kind": "retention", "retention_type": "first_time", "total_intervals": 8, **span},
+        {"kind": "retention", "retention_type": "first_ever", "interval": "week",
+         "cumulative": True, "total_intervals": 6, **span},
+        {"kind": "retention", "retention_type": "first_time", "total_intervals": 8,
+         "date_from": mid, "date_to": last},
         {"kind": "active_users", "math": ["dau", "wau", "mau"], **span},
         {"kind": "stickiness", **span},
         {"kind": "lifecycle", "interval": "week", **span},
@@ -40,7 +46,8 @@ def test_rollup_answers_equal_the_scan_on_real_logs(request: pytest.FixtureReque
     # the whole span, starting mid-week and mid-month as the data does
     first, last = lo.date().isoformat(), (hi.date() + timedelta(days=1)).isoformat()
     paths = []
-    for spec in _specs(first, last):
+    mid = (lo.date() + (hi.date() - lo.date()) / 3).isoformat()
+    for spec in _specs(first, last, mid):
         auto = query(spec, ws)
         scan = query(spec, ws, path="scan")
         assert auto.to_dict() == scan.to_dict(), (name, spec)

@@ -1,4 +1,4 @@
-"""Any-event stickiness, lifecycle and recurring retention from the per-user day bitmasks.
+"""Any-event stickiness, lifecycle and retention from the per-user day bitmasks.
 
 Each reads ``_rollup_masks.patterns`` (one row per distinct pattern of active days, with
 its number of users), turns days into the spec's periods (a period is active when any of
@@ -41,13 +41,14 @@ def _chunks(rows: int, cols: int) -> range:
 
 def reads_masks(spec: Any, con: Any) -> bool:
     """Whether the masks answer ``spec`` (one the planner sent to the rollups): any event,
-    no stickiness criteria, no retention with another return, minimum occurrences or a
-    cumulative count, no lifecycle whose users.created_at overrides first-seen days."""
+    no stickiness criteria, no retention with another return or minimum occurrences (nor a
+    cumulative recurring one), no lifecycle whose users.created_at overrides first-seen
+    days."""
     if spec.kind == "retention":
         target = spec.target or EventSelector(event=spec.event)
-        return (spec.retention_type == "recurring" and not spec.cumulative
-                and target.event is None and (spec.returning or target) == target
-                and spec.minimum_occurrences <= 1)
+        return (target.event is None and (spec.returning or target) == target
+                and spec.minimum_occurrences <= 1
+                and (spec.retention_type != "recurring" or not spec.cumulative))
     if spec.kind == "stickiness":
         return spec.event is None and spec.criteria is None
     return spec.kind == "lifecycle" and spec.event is None and not con.execute(
@@ -79,11 +80,44 @@ def retention_cells(ctx: Context, spec: Any, c: int, t: int) -> pd.DataFrame | N
     if not reads_masks(spec, ctx.backend.con):
         return None
     end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
-    got = _periods(ctx, 0, end)
+    first = spec.retention_type != "recurring"
+    got = _periods(ctx, 0, end, before=first)
     if got is None:
         return None
-    active, users, _ = got
+    active, users, early = got
+    if first:
+        return _grid(_first_band(active, users, early, c, t, spec.cumulative), end)
     return _grid(_band(active, users, c, t), end)
+
+
+def _first_band(active: np.ndarray, users: np.ndarray, early: np.ndarray | None, c: int,
+                t: int, cumulative: bool) -> np.ndarray:
+    """(c, t) for first_time/first_ever of any event (with no filters both are the user's
+    first active day ever): cohort ``i`` holds the users first active in period ``i``
+    (never before period 0); column 0 counts them, column ``k`` those active in ``i + k``,
+    or, ``cumulative``, those whose last return within ``t`` periods is ``i + k``."""
+    end = active.shape[1]
+    on = active.astype(bool)
+    seen = on.any(axis=1)
+    first = on.argmax(axis=1)
+    keep = seen & (first < c) & ~(early if early is not None else np.zeros_like(seen))
+    at, on, weight = first[keep], on[keep], users[keep].astype(np.int64)
+    out = np.zeros((c, t), np.int64)
+    np.add.at(out, (at, 0), weight)
+    rows = np.arange(len(at))
+    furthest = np.zeros(len(at), np.int64)
+    for k in range(1, t):
+        inside = at + k < end
+        hit = np.zeros(len(at), bool)
+        hit[inside] = on[rows[inside], at[inside] + k]
+        if cumulative:
+            furthest[hit] = k
+        else:
+            np.add.at(out, (at[hit], k), weight[hit])
+    if cumulative:
+        back = furthest > 0
+        np.add.at(out, (at[back], furthest[back]), weight[back])
+    return out
 
 
 def _grid(both: np.ndarray, end: int) -> pd.DataFrame:
