@@ -8,12 +8,13 @@ a kind whose numbers depend only on which users were active on which days and ho
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
 lifecycle, trends of those maths and calendar retention (with no filters a start event's
 first occurrence is its name's first day, so first_time and first_ever read it too).
-Any-event stickiness, lifecycle and recurring retention read each user's active days as
-bitmasks (``_mask_answers``); other week-interval questions one row per user and week
+Any-event stickiness, lifecycle and retention (recurring, and first_time/first_ever, whose
+cohort is then each user's first active day) read each user's active days as bitmasks
+(``_mask_answers``); other week-interval questions one row per user and week
 (``rollup_user_week``). Everything else scans the events. Other recurring grids count one
 cohort and one return bitmask per user, grouped by distinct pairs (``_bitmask_cells``; up
-to 128 periods, past that they join like the scan), first_time/first_ever ones join one
-start per user to its returns. The answer is the same either way (the runners share
+to 128 periods, past that they join like the scan), other first_time/first_ever ones join
+one start per user to its returns. The answer is the same either way (the runners share
 their code after the first aggregation; the tests run every spec down both paths).
 """
 
