@@ -23,6 +23,7 @@ def _specs(first: str, last: str, mid: str) -> list[dict]:
          "cumulative": True, "total_intervals": 6, **span},
         {"kind": "retention", "retention_type": "first_time", "total_intervals": 8,
          "date_from": mid, "date_to": last},
+        {"kind": "retention", "cumulative": True, "total_intervals": 8, **span},
         {"kind": "active_users", "math": ["dau", "wau", "mau"], **span},
         {"kind": "stickiness", **span},
         {"kind": "lifecycle", "interval": "week", **span},

@@ -41,14 +41,12 @@ def _chunks(rows: int, cols: int) -> range:
 
 def reads_masks(spec: Any, con: Any) -> bool:
     """Whether the masks answer ``spec`` (one the planner sent to the rollups): any event,
-    no stickiness criteria, no retention with another return or minimum occurrences (nor a
-    cumulative recurring one), no lifecycle whose users.created_at overrides first-seen
-    days."""
+    no stickiness criteria, no retention with another return or minimum occurrences, no
+    lifecycle whose users.created_at overrides first-seen days."""
     if spec.kind == "retention":
         target = spec.target or EventSelector(event=spec.event)
         return (target.event is None and (spec.returning or target) == target
-                and spec.minimum_occurrences <= 1
-                and (spec.retention_type != "recurring" or not spec.cumulative))
+                and spec.minimum_occurrences <= 1)
     if spec.kind == "stickiness":
         return spec.event is None and spec.criteria is None
     return spec.kind == "lifecycle" and spec.event is None and not con.execute(
@@ -87,7 +85,33 @@ def retention_cells(ctx: Context, spec: Any, c: int, t: int) -> pd.DataFrame | N
     active, users, early = got
     if first:
         return _grid(_first_band(active, users, early, c, t, spec.cumulative), end)
+    if spec.cumulative:
+        return _grid(_furthest_band(active, users, c, t), end)
     return _grid(_band(active, users, c, t), end)
+
+
+def _furthest_band(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarray:
+    """(c, t) for cumulative recurring retention: column 0 counts cohort ``i`` (the users
+    active in period ``i``), column ``k`` those whose last return within ``t`` periods is
+    ``i + k`` (``retention_result`` sums them "on or after"). One running "last active
+    period" per pattern answers every cohort: ~patterns x periods, not x t."""
+    end = active.shape[1]
+    out = np.zeros((c, t), np.int64)
+    positions = np.arange(end, dtype=np.int32)
+    step = _chunks(active.shape[0], end).step
+    for p0 in range(0, active.shape[0], step):
+        on = active[p0:p0 + step].astype(bool)
+        weight = users[p0:p0 + step].astype(np.int64)
+        last = np.maximum.accumulate(np.where(on, positions, -1), axis=1)
+        for i in range(c):
+            rows = on[:, i]
+            if not rows.any():
+                continue
+            k = last[rows, min(i + t - 1, end - 1)] - i  # 0: no return after i
+            counts = np.bincount(k, weights=weight[rows], minlength=t)
+            out[i, 0] += int(weight[rows].sum())
+            out[i, 1:] += np.rint(counts[1:t]).astype(np.int64)
+    return out
 
 
 def _first_band(active: np.ndarray, users: np.ndarray, early: np.ndarray | None, c: int,

@@ -92,13 +92,20 @@ ROLLUP_SPECS = {
     "retention_first_ever_any_event_cumulative": {
         "kind": "retention", "retention_type": "first_ever", "cumulative": True,
         "total_intervals": 6, **RANGE},
+    "retention_daily_cumulative": {"kind": "retention", "cumulative": True,
+                                   "total_intervals": 8, **RANGE},
+    # minimum occurrences count events per period: the per-week rows, not the masks
+    "retention_weekly_min_occurrences": {"kind": "retention", "interval": "week",
+                                         "week_start": "monday", "minimum_occurrences": 2,
+                                         "total_intervals": 3, **RANGE},
 }
 MASKED = ["stickiness", "stickiness_grouped_cumulative", "stickiness_weekly",
           "lifecycle_daily_any_event", "lifecycle_weekly_monday", "lifecycle_monthly",
           "retention_daily", "retention_weekly_sunday", "retention_monthly",
           "retention_date_to_only", "retention_daily_past_the_mask",
           "retention_first_ever_weekly", "retention_first_time_any_event",
-          "retention_first_ever_any_event_cumulative"]
+          "retention_first_ever_any_event_cumulative", "retention_daily_cumulative",
+          "retention_weekly_monday_cumulative"]
 SCAN_SPECS = {
     "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
                    **RANGE}, "breakdown"),
@@ -410,7 +417,7 @@ def _wrong_until_rebuilt(ws, scans: dict) -> None:
 def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
     """Weekly any-event questions come from rollup_user_week (emptying it changes them);
     a rebuild puts it back, and verify checks it."""
-    weekly = ["stickiness_weekly_criteria", "retention_weekly_monday_cumulative"]
+    weekly = ["stickiness_weekly_criteria", "retention_weekly_min_occurrences"]
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         for path in files:
             ingest(ws, path)
@@ -426,7 +433,7 @@ def test_weekly_answers_read_the_per_week_rows(tmp_path, files):
 
 
 def test_any_event_answers_read_the_day_masks(tmp_path, files):
-    """Any-event stickiness, lifecycle and recurring retention come from rollup_user_mask
+    """Any-event stickiness, lifecycle and retention come from rollup_user_mask
     (clearing one day's bit changes them all; verify names the table); a rebuild puts it
     back. The planner's why says so, and other specs do not read it."""
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
