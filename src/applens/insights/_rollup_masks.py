@@ -1,13 +1,14 @@
-"""Per-user day bitmasks: one row per user and 64 days, so an any-event question reads rows
-that grow with users, not with user-days.
+"""Per-user day bitmasks: one row per user, event and 64 days, so a question of who was
+active when reads rows that grow with users, not with user-days.
 
-``rollup_user_mask (uid, blk, mask)``: bit ``i`` of ``mask`` is set when user ``uid`` did
-any event on local day ``blk * 64 + i`` (days since 1970-01-01). Each ingest appends the
-masks of its user-days; readers ``bit_or`` rows that share a key (OR is idempotent, so a
-day two ingests share needs no merge). ``patterns`` reads the masks of a range of days,
-one row per distinct pattern of active days with the number of users who have it: at 100M
-events (200k users x 90 days) that is at most 200k rows of a few words each, against ~18M
-user-days in ``rollup_user_day``.
+``rollup_user_mask (uid, e, blk, mask)``: bit ``i`` of ``mask`` is set when user ``uid`` did
+event number ``e`` (``ANY_EVENT``: any event) on local day ``blk * 64 + i`` (days since
+1970-01-01). Each ingest appends the masks of its events; readers ``bit_or`` rows that
+share a key (OR is idempotent, so a day two ingests share needs no merge). ``patterns``
+reads the masks of a range of days, one row per distinct pattern of active days with the
+number of users who have it: at 100M events (200k users x 90 days) that is at most 200k
+rows of a few words each, against ~18M user-days in ``rollup_user_day``
+(``_rollup_mask_rows`` turns one event's masks back into its (user, day) rows).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["MASK_DDL", "MAX_CELLS", "Patterns", "add_masks", "patterns"]
+__all__ = ["ANY_EVENT", "MASK_DDL", "MAX_CELLS", "Patterns", "add_event_masks", "add_masks",
+           "patterns"]
 
-MASK_DDL = "CREATE TABLE IF NOT EXISTS rollup_user_mask (uid INTEGER, blk INTEGER, mask UBIGINT)"
+MASK_DDL = ("CREATE TABLE IF NOT EXISTS rollup_user_mask (uid INTEGER, e INTEGER, blk INTEGER, "
+            "mask UBIGINT)")
+ANY_EVENT = 0  # event names are numbered from 1
 _EPOCH = date(1970, 1, 1)
 # patterns x days past this (~200 MB of bytes) read the rollups' other tables instead
 MAX_CELLS = 200_000_000
@@ -30,13 +34,27 @@ MAX_CELLS = 200_000_000
 _UNPACK = 1 << 16
 
 
+def _bits(rows: str) -> str:
+    """SQL: ``rows`` (uid, e, day) with each day as its block and its bit in the block."""
+    return ("SELECT uid, e, CAST(d >> 6 AS INTEGER) AS blk, CAST(1 AS UBIGINT) << "
+            f"CAST(d & 63 AS UBIGINT) AS bit FROM (SELECT uid, e, day - DATE '1970-01-01' AS d "
+            f"FROM ({rows}))")
+
+
 def add_masks(con: Any, delta: str) -> None:
-    """Append the masks of the user-days in table ``delta`` (uid, day, ...). Reads no rollup
-    table, so it is safe anywhere in the ingest's transaction."""
-    con.execute(
-        "INSERT INTO rollup_user_mask SELECT uid, CAST(e >> 6 AS INTEGER) AS blk, "
-        "bit_or(CAST(1 AS UBIGINT) << CAST(e & 63 AS UBIGINT)) FROM (SELECT uid, "
-        f"day - DATE '1970-01-01' AS e FROM {delta}) GROUP BY uid, blk ORDER BY blk, uid")
+    """Append the any-event masks of the user-days in table ``delta`` (uid, day, ...). Reads
+    no rollup table, so it is safe anywhere in the ingest's transaction."""
+    bits = _bits(f"SELECT uid, {ANY_EVENT} AS e, day FROM {delta}")
+    con.execute(f"INSERT INTO rollup_user_mask SELECT uid, e, blk, bit_or(bit) FROM ({bits}) "
+                "GROUP BY uid, e, blk ORDER BY blk, uid")
+
+
+def add_event_masks(con: Any, rows: str) -> None:
+    """Append the per-event masks of ``rows`` (SQL: uid, e, day; a row per event): grouped
+    straight from the events into ~1 row per user, event and 64 days (at 10M events 3.3x
+    less CPU than counting events per user, day and event first)."""
+    con.execute(f"INSERT INTO rollup_user_mask SELECT uid, e, blk, bit_or(bit) FROM "
+                f"({_bits(rows)}) GROUP BY uid, e, blk ORDER BY e, blk, uid")
 
 
 @dataclass(frozen=True)
@@ -52,10 +70,11 @@ class Patterns:
     before: np.ndarray | None = None
 
 
-def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns | None:
+def patterns(con: Any, lo: date, hi: date, *, before: bool = False,
+             e: int = ANY_EVENT) -> Patterns | None:
     """The patterns of the users active in ``[lo, hi)`` (and, ``before``, of those active
-    earlier); None when there would be more than ``MAX_CELLS`` (the caller reads the other
-    rollups)."""
+    earlier) with event number ``e``; None when there would be more than ``MAX_CELLS`` (the
+    caller reads the other rollups)."""
     import numpy as np  # here, not above: ingest writes masks and needs no numpy (0.13 s)
 
     e0, e1 = (lo - _EPOCH).days, (hi - _EPOCH).days
@@ -65,10 +84,10 @@ def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns 
     words = ", ".join(f"coalesce(bit_or(mask) FILTER (WHERE blk = {b}), 0) AS m{b - b0}"
                       for b in range(b0, b1 + 1))
     keys = ", ".join(f"m{i}" for i in range(b1 - b0 + 1))
-    where, early = f"blk BETWEEN {b0} AND {b1}", ""
+    where, early = f"e = {int(e)} AND blk BETWEEN {b0} AND {b1}", ""
     if before:  # an earlier block, or a bit of the first one below lo
-        where, words = f"blk <= {b1}", f"{words}, bool_or(blk < {b0}) AS e"
-        early = f", e OR (m0 & CAST({(1 << start) - 1} AS UBIGINT)) <> 0 AS early"
+        where, words = f"e = {int(e)} AND blk <= {b1}", f"{words}, bool_or(blk < {b0}) AS b"
+        early = f", b OR (m0 & CAST({(1 << start) - 1} AS UBIGINT)) <> 0 AS early"
     got = con.execute(
         f"SELECT {keys}{early}, count(*) AS w FROM (SELECT uid, {words} FROM "
         f"rollup_user_mask WHERE {where} GROUP BY uid) GROUP BY ALL").fetchnumpy()

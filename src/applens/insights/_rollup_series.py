@@ -3,15 +3,14 @@
 At 100M events a monthly ``purchase`` total plus any-event DAU read ~18M rows of
 ``rollup_user_day(_event)`` and took longer than the scan. Exact answers from smaller rows:
 
-- ``total`` of one event name: ``rollup_slices`` summed over ONE declared property's values
-  (each event row is counted once per declared property, a missing value under its own
-  label); of any event: ``rollup_day``. Both leave person-less events out, as the scan does;
+- ``total`` of one event name: ``rollup_day_event``; of any event: ``rollup_day``. Both leave
+  person-less events out, as the scan does;
 - ``dau`` (and WAU/MAU where they are distinct users per calendar period) of any event at
   week or month interval: users with any active day in the period, from the per-user day
   bitmasks (``_rollup_masks.patterns``, one row per distinct pattern weighted by users).
 
 ``series`` returns None when a math needs more (one event's distinct users, rolling
-windows, no declared property, too many patterns): the caller reads the user-day rollups.
+windows, too many patterns): the caller reads the user-day rollups (and ``totals``).
 """
 
 from __future__ import annotations
@@ -25,9 +24,9 @@ import pandas as pd
 from applens.insights._context import Context
 from applens.insights._rollup_masks import patterns
 from applens.insights._series import SeriesValues, rolling_maths, values_from_frame
-from applens.insights.rollups import read_meta
+from applens.insights.rollups import event_number
 
-__all__ = ["series"]
+__all__ = ["series", "totals"]
 
 _DISTINCT = {"dau", "wau", "mau"}  # distinct users per calendar period when not rolling
 
@@ -42,10 +41,7 @@ def series(ctx: Context, event: str | None, maths: Sequence[str]) -> SeriesValue
         return None
     frame = pd.DataFrame({"_p": np.arange(ctx.n_periods, dtype=np.int64)})
     if "total" in wanted:
-        total = _totals(ctx, event)
-        if total is None:
-            return None
-        frame["total"] = total
+        frame["total"] = totals(ctx, event)
     if wanted & _DISTINCT:
         users = _users(ctx, event)
         if users is None:
@@ -59,19 +55,15 @@ def _bounds(ctx: Context) -> tuple[Any, Any]:
     return ctx.range.shift(0).date(), ctx.range.shift(ctx.n_periods).date()
 
 
-def _totals(ctx: Context, event: str | None) -> np.ndarray | None:
-    """Events per period: rollup_day (any event) or one property's slices (one name)."""
+def totals(ctx: Context, event: str | None) -> np.ndarray:
+    """Events per period of ``ctx``'s range: rollup_day (any event) or rollup_day_event."""
     lo, hi = _bounds(ctx)
     if event is None:
         t = ctx.backend.table("rollup_day")
         t = t.filter(t.day >= lo, t.day < hi)
     else:
-        meta = read_meta(ctx.backend.con)
-        if meta is None or not meta.properties:
-            return None
-        t = ctx.backend.table("rollup_slices")
-        t = t.filter(t.day >= lo, t.day < hi, t.event == event,
-                     t.property == meta.properties[0])
+        t = ctx.backend.table("rollup_day_event")
+        t = t.filter(t.day >= lo, t.day < hi, t.e == event_number(ctx.backend.con, event))
     t = t.mutate(_p=ctx.local_period(t.day.cast("timestamp")))
     got = t.group_by("_p").agg(_n=t.n.sum()).to_pandas()
     out = np.zeros(ctx.n_periods, dtype=np.int64)

@@ -31,7 +31,9 @@ import ibis.expr.types as ir
 
 from applens.insights import _mask_answers as masks
 from applens.insights._context import Context
+from applens.insights._rollup_mask_rows import event_days, first_days
 from applens.insights._rollup_series import series as day_series
+from applens.insights._rollup_series import totals
 from applens.insights._series import (
     SeriesValues,
     covered_values,
@@ -43,6 +45,7 @@ from applens.insights.lifecycle import lifecycle_result
 from applens.insights.result import Result
 from applens.insights.retention import retention_result
 from applens.insights.rollups import event_number, read_meta
+from applens.insights.spec import EventSelector
 from applens.insights.stickiness import stickiness_result
 from applens.insights.trends import trends_result
 
@@ -135,6 +138,13 @@ def _unsupported_maths(spec: Any) -> str | None:
             return "24-hour windows time each actor's first event; the rollups count days"
         if any(s is not None and s.properties for s in (spec.target, spec.returning)):
             return "the start or return event filters properties of single events"
+        back = spec.returning or spec.target or EventSelector(event=spec.event)
+        if spec.minimum_occurrences > 1 and back.event is not None:
+            return ("minimum occurrences count one event's events per user and period; the "
+                    "rollups keep which days a user did it, not how often")
+    if spec.kind == "stickiness" and spec.event is not None and spec.criteria is not None:
+        return ("criteria count one event's events per user and period; the rollups keep "
+                "which days a user did it, not how often")
     if spec.kind == "trends":
         for i, series in enumerate(spec.series):
             if series.properties:
@@ -170,10 +180,10 @@ def _user_days(ctx: Context, event: str | None, lo: date, hi: date, *,
     elif event is None:  # one row per (user, day)
         t = ctx.backend.table("rollup_user_day")
         per_day = t.filter(t.day >= lo, t.day < hi).rename(user_id="uid")
-    else:
-        t = ctx.backend.table("rollup_user_day_event")
-        t = t.filter(t.day >= lo, t.day < hi, t.e == event_number(ctx.backend.con, event))
-        per_day = t.group_by(user_id=t.uid, day=t.day).agg(n=t.n.sum())
+    else:  # the event's day masks: which days, not how many events (the planner sends
+        # questions that count one event's events per user elsewhere)
+        t = event_days(ctx.backend, event_number(ctx.backend.con, event), lo, hi)
+        per_day = t.select(user_id=t.uid, day=t.day, n=ibis.literal(1, "int64"))
     return per_day.mutate(_p=ctx.local_period(per_day.day.cast("timestamp")))
 
 
@@ -192,6 +202,8 @@ def _series(ctx: Context, *, event: str | None, properties: Sequence[Any] = (),
     aggs: dict[str, ir.Scalar] = {m: in_range.user_id.nunique() for m in ("dau", *maths)
                                   if m in ("dau", "wau", "mau") and m not in rolling}
     frame = in_range.group_by("_p").agg(total=in_range.n.sum(), **aggs).to_pandas()
+    if event is not None:  # one event's rows say which days, not how many events
+        frame["total"] = totals(ctx, event)[frame["_p"].to_numpy(dtype="int64")]
     values = values_from_frame(ctx, frame, [None], maths, False)
     if rolling:
         rolling_from_slots(ctx, days.select("user_id", _s=_slot(ctx, days.day)), rolling,
@@ -295,9 +307,8 @@ def _retention_tables(ctx: Context, spec: Any, target: Any, back: Any,
         seen = ctx.backend.table("rollup_first_seen")
         first = seen.group_by(user_id=seen.uid).agg(_f=seen.first_day.min())
     else:
-        t = ctx.backend.table("rollup_user_day_event")
-        t = t.filter(t.e == event_number(ctx.backend.con, target.event))
-        first = t.group_by(user_id=t.uid).agg(_f=t.day.min())
+        t = first_days(ctx.backend, event_number(ctx.backend.con, target.event))
+        first = t.select(user_id=t.uid, _f=t.day)
     starts = first.select("user_id", _c=ctx.local_period(first._f.cast("timestamp")))
     return ret, starts.filter((starts._c >= 0) & (starts._c < c))
 

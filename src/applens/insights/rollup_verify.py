@@ -1,8 +1,8 @@
 """``verify``: recompute a sample of rollup days from the raw events and compare.
 
 Each rollup table is checked for the sampled local days (the runs for the 7 and 30 days
-ending on them, the per-week rows for their weeks in both week conventions, the users whose
-day masks have their bit): rows the raw
+ending on them, the per-week rows for their weeks in both week conventions, the users (and
+events) whose day masks have their bit): rows the raw
 events have and the rollup lacks, and the other way round, are mismatches. Kept apart from
 ``insights.rollups`` (which writes the rollups) because it only reads them.
 """
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from applens._sql import literal
 from applens.insights._rollup_days import WIDEST, week_of
+from applens.insights._rollup_masks import ANY_EVENT
 from applens.insights.rollups import (
     local_date,
     local_day_sql,
@@ -73,21 +74,26 @@ def verify(con: Any, *, sample: int = 7, days: Sequence[date] | None = None,
             f"SELECT user_id, day, count(*) AS n FROM ({raw}) GROUP BY ALL",
             f"SELECT user_id, day, sum(n) AS n FROM {_named('rollup_user_day')} "
             f"WHERE day IN ({listed}) GROUP BY ALL"),
-        "user_day_event": (
-            f"SELECT user_id, day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
-            f"SELECT user_id, day, x.event, sum(n) AS n FROM {_named('rollup_user_day_event')} "
-            f"LEFT JOIN rollup_events x USING (e) WHERE day IN ({listed}) GROUP BY ALL"),
+        "day_event": (
+            f"SELECT day, event, count(*) AS n FROM ({raw}) GROUP BY ALL",
+            f"SELECT day, x.event, sum(n) AS n FROM rollup_day_event LEFT JOIN rollup_events x "
+            f"USING (e) WHERE day IN ({listed}) GROUP BY ALL"),
     }
     checks["day"] = (f"SELECT day, count(DISTINCT user_id) AS users, count(*) AS n FROM "
                      f"({raw}) GROUP BY day",
                      f"SELECT day, users, n FROM rollup_day WHERE day IN ({listed})")
-    # each checked day's users, from the bit of that day in their masks
-    checks["user_mask"] = (
-        f"SELECT DISTINCT user_id, day FROM ({raw})",
-        f"SELECT user_id, d AS day FROM (SELECT unnest([{listed}]) AS d) JOIN (SELECT uid, "
-        "blk, bit_or(mask) AS mask FROM rollup_user_mask GROUP BY ALL) m ON m.blk = "
-        "(d - DATE '1970-01-01') >> 6 AND (m.mask >> CAST((d - DATE '1970-01-01') & 63 AS "
-        "UBIGINT)) & CAST(1 AS UBIGINT) = 1 LEFT JOIN rollup_users USING (uid)")
+    # each checked day's users (of any event, and per event), from the bit of that day in
+    # their masks
+    bit = (f"SELECT user_id, e, d AS day FROM (SELECT unnest([{listed}]) AS d) JOIN (SELECT "
+           "uid, e, blk, bit_or(mask) AS mask FROM rollup_user_mask GROUP BY ALL) m ON m.blk = "
+           "(d - DATE '1970-01-01') >> 6 AND (m.mask >> CAST((d - DATE '1970-01-01') & 63 AS "
+           "UBIGINT)) & CAST(1 AS UBIGINT) = 1 LEFT JOIN rollup_users USING (uid)")
+    checks["user_mask"] = (f"SELECT DISTINCT user_id, day FROM ({raw})",
+                           f"SELECT user_id, day FROM ({bit}) WHERE e = {ANY_EVENT}")
+    checks["user_event_mask"] = (
+        f"SELECT DISTINCT user_id, day, event FROM ({raw})",
+        f"SELECT user_id, day, x.event FROM ({bit}) b LEFT JOIN rollup_events x USING (e) "
+        f"WHERE b.e <> {ANY_EVENT}")
     for name, (expect, got) in checks.items():
         _compare(con, name, expect, got, report)
     _verify_runs(con, meta.timezone, days, listed, report)

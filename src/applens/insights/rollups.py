@@ -5,16 +5,16 @@
 - ``rollup_user_day (uid, day, n)``: events per user and local day (any event name),
   one row per key (an ingest merges the days it shares with earlier ones);
 - ``rollup_events (event, e)``: a small integer per event name, numbered as names arrive;
-- ``rollup_user_day_event (uid, day, e, n)``: the same per event name (its number: cheaper
-  to group, sort and store than the name's text);
+- ``rollup_day_event (day, e, n)``: events per local day and event name (its number);
 - ``rollup_first_seen (uid, first_day)``: each user's first local day (min over rows);
 - ``rollup_slices (day, event, property, value, n)``: events per local day, event name and
   value of each declared breakdown property (``rollup_properties`` in applens.toml);
 - ``rollup_day``, ``rollup_runs`` and ``rollup_user_week``: distinct users per day, the
   runs that give rolling WAU/MAU, and active days and events per user and week
   (``insights._rollup_days``);
-- ``rollup_user_mask (uid, blk, mask)``: each user's active days as bitmasks of 64 days
-  (``insights._rollup_masks``): any-event stickiness, lifecycle and retention read it;
+- ``rollup_user_mask (uid, e, blk, mask)``: each user's active days as bitmasks of 64 days,
+  for any event and per event name (``insights._rollup_masks``): who did an event on which
+  days; any-event stickiness, lifecycle and retention read them as patterns;
 - ``rollup_meta (timezone, properties, events_rows)``: what the rollups were built for, and
   how many rows ``events`` had then (the planner scans when the table changed otherwise).
 
@@ -43,19 +43,19 @@ from applens._sql import ident, literal
 from applens.insights._labels import NONE_LABEL
 from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, add_user_days
-from applens.insights._rollup_masks import MASK_DDL, add_masks
+from applens.insights._rollup_masks import MASK_DDL, add_event_masks, add_masks
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "event_number", "local_date",
            "local_day_sql", "migrate", "read_meta", "rebuild", "slice_label", "storage",
            "table_exists"]
 
-ROLLUP_TABLES = ("rollup_users", "rollup_events", "rollup_user_day", "rollup_user_day_event",
+ROLLUP_TABLES = ("rollup_users", "rollup_events", "rollup_user_day", "rollup_day_event",
                  "rollup_first_seen", "rollup_slices", "rollup_day", "rollup_runs",
                  "rollup_user_week", "rollup_user_mask", "rollup_meta")
+_RETIRED = ("rollup_user_day_event",)  # an older layout's tables: dropped by migrate
 _DDL = (
     "CREATE TABLE IF NOT EXISTS rollup_user_day (uid INTEGER, day DATE, n BIGINT)",
-    "CREATE TABLE IF NOT EXISTS rollup_user_day_event (uid INTEGER, day DATE, e INTEGER, "
-    "n BIGINT)",
+    "CREATE TABLE IF NOT EXISTS rollup_day_event (day DATE, e INTEGER, n BIGINT)",
     "CREATE TABLE IF NOT EXISTS rollup_first_seen (uid INTEGER, first_day DATE)",
     "CREATE TABLE IF NOT EXISTS rollup_slices (day DATE, event VARCHAR, property VARCHAR, "
     "value VARCHAR, n BIGINT)",
@@ -67,12 +67,12 @@ _DDL = (
 _COLUMNS = {"rollup_users": ("user_id", "uid"),  # the layout this version writes
             "rollup_events": ("event", "e"),
             "rollup_user_day": ("uid", "day", "n"),
-            "rollup_user_day_event": ("uid", "day", "e", "n"),
+            "rollup_day_event": ("day", "e", "n"),
             "rollup_first_seen": ("uid", "first_day"),
             "rollup_slices": ("day", "event", "property", "value", "n"),
             "rollup_day": ("day", "users", "n"), "rollup_runs": ("a", "z", "n"),
             "rollup_user_week": ("week", "uid", "days", "n"),
-            "rollup_user_mask": ("uid", "blk", "mask"),
+            "rollup_user_mask": ("uid", "e", "blk", "mask"),
             "rollup_meta": ("timezone", "properties", "events_rows")}
 
 
@@ -100,10 +100,11 @@ def read_meta(con: Any) -> RollupMeta | None:
 
 
 def event_number(con: Any, event: str) -> int:
-    """The rollups' number for ``event`` (0, which no name has, for a name never seen)."""
+    """The rollups' number for ``event`` (-1, which no name has, for a name never seen; 0
+    stands for any event in the day masks)."""
     got = con.execute("SELECT min(e) FROM rollup_events WHERE event = ?", [event]
                       ).fetchall()[0][0]
-    return 0 if got is None else int(got)
+    return -1 if got is None else int(got)
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
@@ -150,35 +151,25 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
     day = local_day_sql(con, zone, scope)
     _number(con, scope, "user_id", "rollup_users", "uid", "_rollup_map")
     _number(con, scope, "event", "rollup_events", "e", "_rollup_event_map")
-    # Numbered before grouping: integer keys group faster than the ids' text (measured at
-    # 10M: 2.6 s against 3.6 s for grouping by text, then numbering).
-    # In (day, uid) order: runs of one day and rising user numbers compress ~5x better
-    # than the aggregate's hash order (17.9M user-days of 200k users: 12.8 MB against
-    # 68.9 MB). Not by event too: at 10M that sort cost 2.4 CPU s against 1.2. Sorted
-    # here, not in the INSERT (which keeps the order): the group-by below reads sorted
-    # keys faster too (at 10M: 3.4 CPU s for the three statements against 3.7). Event
-    # numbers, not names: at 10M the delta took 1.5 CPU s against 2.0, its insert 0.5
-    # against 0.7.
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_delta AS SELECT u.uid, {day} AS day, "
-                "x.e, count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
-                f"JOIN _rollup_event_map x USING (event) WHERE {scope} GROUP BY ALL "
-                "ORDER BY day, uid")
-    con.execute("DROP TABLE _rollup_map")
-    con.execute("DROP TABLE _rollup_event_map")
-    con.execute("INSERT INTO rollup_user_day_event SELECT uid, day, e, n FROM _rollup_delta")
-    con.execute("CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT uid, day, "
-                "sum(n) AS n FROM _rollup_delta GROUP BY uid, day")
+    # Each table grouped straight from the events (joined to the user and event numbers:
+    # integer keys group faster than the ids' text, at 10M 2.6 s against 3.6 s). Counting
+    # events per user, day and event first and rolling that up was 2.3x the CPU (5.2M
+    # groups at 10M against 1.8M user-days and 0.2M masks).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_user_day AS SELECT u.uid, {day} AS day, "
+                "count(*) AS n FROM events JOIN _rollup_map u USING (user_id) "
+                f"WHERE {scope} GROUP BY ALL")
+    add_event_masks(con, f"SELECT u.uid, x.e, {day} AS day FROM events JOIN _rollup_map u "
+                         f"USING (user_id) JOIN _rollup_event_map x USING (event) WHERE {scope}")
     add_user_days(con, "_rollup_user_day", fresh=fresh)
     add_masks(con, "_rollup_user_day")
-    # from the user-days, ~1/3 of the delta's rows (at 10M: 1.8M against 5.2M)
+    # from the user-days (at 10M: 1.8M rows against 10M events)
     con.execute("INSERT INTO rollup_first_seen SELECT uid, min(day) FROM _rollup_user_day "
                 "GROUP BY uid")
     con.execute("DROP TABLE _rollup_user_day")
-    con.execute("DROP TABLE _rollup_delta")
     if properties:
         # Count by every declared property at once (one small hash table over the raw
         # columns; measured at 10M: half the CPU of grouping sets over labelled values),
-        # then label and split per property.
+        # then label and split per property; the day and event totals sum its rows.
         raw = ", ".join(ident(p) for p in properties)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_fine AS SELECT {day} AS day, event, "
                     f"{raw}, count(*) AS n FROM events WHERE {scope} GROUP BY ALL")
@@ -186,7 +177,15 @@ def _append(con: Any, zone: str, properties: Sequence[str], where: str, *,
             con.execute(
                 f"INSERT INTO rollup_slices SELECT day, event, {literal(p)}, {slice_label(p)} "
                 "AS v, sum(n) FROM _rollup_fine GROUP BY day, event, v")
-        con.execute("DROP TABLE _rollup_fine")
+        counted = "SELECT day, event, sum(n) AS n FROM _rollup_fine GROUP BY ALL"
+    else:
+        counted = (f"SELECT {day} AS day, event, count(*) AS n FROM events WHERE {scope} "
+                   "GROUP BY ALL")
+    con.execute(f"INSERT INTO rollup_day_event SELECT day, x.e, n FROM ({counted}) JOIN "
+                "_rollup_event_map x USING (event) ORDER BY day, x.e")
+    con.execute("DROP TABLE IF EXISTS _rollup_fine")
+    con.execute("DROP TABLE _rollup_map")
+    con.execute("DROP TABLE _rollup_event_map")
 
 
 def _number(con: Any, scope: str, key: str, table: str, number: str, into: str) -> None:
@@ -258,7 +257,7 @@ def _rebuild_in_transaction(con: Any, zone: str, properties: Sequence[str]) -> N
     # Emptied, not dropped: on DuckDB 2.0.0 inserts into a table dropped and recreated in
     # the same transaction lost rows past one row group. Tables of another layout are
     # dropped by ``migrate``, committed before this transaction began.
-    old = [n for n in _stale_layout(con) if table_exists(con, n)]
+    old = _old_tables(con)
     if old:
         raise RuntimeError(f"rollup tables of an older layout ({', '.join(old)}): "
                            "call rollups.migrate() before the transaction")
@@ -282,11 +281,17 @@ def _stale_layout(con: Any) -> list[str]:
     return [n for n, columns in _COLUMNS.items() if have.get(n) != list(columns)]
 
 
+def _old_tables(con: Any) -> list[str]:
+    """Rollup tables to drop: of an older layout, or no longer kept (a missing one is just
+    created)."""
+    return [n for n in (*_stale_layout(con), *_RETIRED) if table_exists(con, n)]
+
+
 def migrate(con: Any) -> bool:
     """Drop rollup tables of an older layout in a transaction of their own, so
     that the next rebuild or ingest recreates them in a transaction that drops nothing.
     Call it outside any transaction; True when something was dropped."""
-    old = [n for n in _stale_layout(con) if table_exists(con, n)]  # a missing one is just created
+    old = _old_tables(con)
     if not old:
         return False
     con.execute("BEGIN TRANSACTION")
@@ -317,7 +322,7 @@ def rebuild(con: Any, *, timezone: str, properties: Sequence[str]) -> RollupMeta
 
 
 def drop(con: Any) -> None:
-    for name in ROLLUP_TABLES:
+    for name in (*ROLLUP_TABLES, *_RETIRED):
         con.execute(f"DROP TABLE IF EXISTS {name}")
 
 

@@ -1,7 +1,7 @@
 """Trends of counts from rows that grow with days (``insights._rollup_series``).
 
-One event's total per period comes from ``rollup_slices`` (one declared property's values),
-any event's from ``rollup_day``, any event's distinct users per week or month from the day
+One event's total per period comes from ``rollup_day_event``, any event's from
+``rollup_day``, any event's distinct users per week or month from the day
 bitmasks. Each spec is answered both ways and must be byte-identical to the scan, with
 person-less events in the data (the scan never counts them) and ranges starting mid-month.
 """
@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from applens.ingest import ingest
-from applens.insights import _rollup_series, query, rollups
+from applens.insights import _rollups, query, rollups
 from applens.workspace import Workspace
 
 TZ = "Europe/Berlin"  # DST starts 2024-03-31
@@ -91,10 +91,11 @@ def test_the_data_has_person_less_events_the_answers_leave_out(ws):
     slices = con.execute("SELECT sum(n) FROM rollup_slices WHERE property = 'os'").fetchall()
     named = con.execute("SELECT count(*) FROM events WHERE user_id IS NOT NULL").fetchall()
     assert slices == named
+    assert con.execute("SELECT sum(n) FROM rollup_day_event").fetchall() == named
 
 
 def test_totals_and_users_come_from_the_day_rows(ws, monkeypatch):
-    """The monthly question reads rollup_slices and the masks, not the user-day rows:
+    """The monthly question reads rollup_day_event and the masks, not the user-day rows:
     emptying those (in a copy of the answer's reads) leaves it unchanged, and it matches
     hand-counted numbers."""
     spec = SPECS["monthly_total_and_dau"]
@@ -110,21 +111,18 @@ def test_totals_and_users_come_from_the_day_rows(ws, monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("read the user-day rows")
 
-    from applens.insights import _rollups
-
     monkeypatch.setattr(_rollups, "_user_days", refuse)
     assert query(spec, ws).to_dict() == got
 
 
-def test_without_a_declared_property_one_event_totals_read_the_user_days(tmp_path,
-                                                                         monkeypatch):
+def test_one_event_totals_need_no_declared_property(tmp_path, monkeypatch):
     with _workspace(tmp_path, _events(8, 1500)) as ws:
         rollups.rebuild(ws.connection, timezone=TZ, properties=[])  # no rollup_slices rows
         spec = SPECS["weekly_total_and_dau"]
-        assert query(spec, ws).to_dict() == query(spec, ws, path="scan").to_dict()
-        calls = []
-        real = _rollup_series._totals
-        monkeypatch.setattr(_rollup_series, "_totals",
-                            lambda *a: calls.append(real(*a)) or calls[-1])
-        query(spec, ws)
-        assert calls[0] is None and calls[1] is not None  # "buy" declined, any event read
+        scanned = query(spec, ws, path="scan").to_dict()
+
+        def refuse(*_args, **_kwargs):
+            raise AssertionError("read the user-day rows")
+
+        monkeypatch.setattr(_rollups, "_user_days", refuse)
+        assert query(spec, ws).to_dict() == scanned

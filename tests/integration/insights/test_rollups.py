@@ -39,8 +39,13 @@ ROLLUP_SPECS = {
     "stickiness_weekly_criteria": {"kind": "stickiness", "interval": "week",
                                    "criteria": {"operator": "gte", "value": 3},
                                    "cumulative": True, **RANGE},
-    "stickiness_pairs_exact": {"kind": "stickiness", "interval_count": 2, "event": "click",
+    "stickiness_pairs_exact": {"kind": "stickiness", "interval_count": 2,
                                "criteria": {"operator": "exact", "value": 1}, **RANGE},
+    # one event's rows come from its day masks (which days, not how many events)
+    "stickiness_pairs_event": {"kind": "stickiness", "interval_count": 2, "event": "click",
+                               **RANGE},
+    "active_users_day_event": {"kind": "active_users", "event": "buy",
+                               "math": ["total", "dau", "wau", "mau", "per_user_avg"], **RANGE},
     "lifecycle_daily": {"kind": "lifecycle", "event": "view", **RANGE},
     "lifecycle_weekly_monday": {"kind": "lifecycle", "interval": "week",
                                 "week_start": "monday", **RANGE},
@@ -52,7 +57,7 @@ ROLLUP_SPECS = {
     "retention_daily": {"kind": "retention", "total_intervals": 8, **RANGE},
     "retention_daily_returning_min_occurrences": {
         "kind": "retention", "total_intervals": 6, "target": {"event": "buy"},
-        "returning": {"event": "view"}, "minimum_occurrences": 2, **RANGE},
+        "minimum_occurrences": 2, "returning": {"event": None}, **RANGE},
     "retention_first_time_cumulative": {
         "kind": "retention", "retention_type": "first_time", "cumulative": True,
         "total_intervals": 5, "target": {"event": "buy"}, "returning": {"event": "click"},
@@ -127,6 +132,13 @@ SCAN_SPECS = {
         "start or return event filters"),
     "sessions": ({"kind": "active_users", "math": ["unique_sessions"], **RANGE},
                  "unique_sessions"),
+    "event_criteria": ({"kind": "stickiness", "interval_count": 2, "event": "click",
+                        "criteria": {"operator": "exact", "value": 1}, **RANGE},
+                       "keep which days a user did it, not how often"),
+    "event_min_occurrences": ({"kind": "retention", "total_intervals": 6,
+                               "target": {"event": "buy"}, "returning": {"event": "view"},
+                               "minimum_occurrences": 2, **RANGE},
+                              "keep which days a user did it, not how often"),
 }
 
 
@@ -162,28 +174,38 @@ def ws(tmp_path_factory, files):
 
 def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
     con = ws.connection
-    for table in ("rollup_user_day_event", "rollup_user_day", "rollup_first_seen"):
+    for table in ("rollup_user_mask", "rollup_user_day", "rollup_first_seen"):
         # users by id: a rebuild numbers them afresh (in id order, not arrival order)
         # event names by their number too (rollup_events)
         named = (f"SELECT u.user_id, r.* EXCLUDE (uid) FROM {table} r JOIN rollup_users u "
                  "USING (uid)")
-        if table == "rollup_user_day_event":
-            named = (f"SELECT user_id, day, x.event, n FROM ({named}) JOIN rollup_events x "
-                     "USING (e)")
         con.execute(f"CREATE OR REPLACE TEMP VIEW named_{table[7:]} AS {named}")
+    # each event's days, from its masks (a row per set bit)
+    # each event's days, from its masks (a row per set bit; names joined to the expanded
+    # rows: joined before the expansion, DuckDB 2.0.0 failed on a dictionary cache)
+    con.execute("CREATE OR REPLACE TEMP VIEW named_event_days AS SELECT user_id, x.event, day "
+                "FROM (SELECT user_id, e, DATE '1970-01-01' + CAST(blk * 64 + i AS INTEGER) "
+                "AS day FROM named_user_mask, range(64) r(i) WHERE (mask >> CAST(i AS UBIGINT)) "
+                "& CAST(1 AS UBIGINT) = 1 AND e > 0) JOIN rollup_events x USING (e)")
+    day_event = ("SELECT day, x.event, sum(n) FROM rollup_day_event JOIN rollup_events x "
+                 "USING (e) GROUP BY ALL ORDER BY ALL")
     meta = rollups.read_meta(con)
     assert meta is not None and meta.timezone == TZ and meta.properties == (
         "os", "country", "app_version", "source")  # declared, and columns of events
-    # The two ingests overlap on three days: those days have two rows per key.
-    incremental = con.execute("SELECT user_id, day, event, sum(n) FROM named_user_day_event "
-                              "GROUP BY ALL ORDER BY ALL").fetchall()
-    assert con.execute("SELECT count(*) FROM named_user_day_event").fetchall()[0][0] > len(
+    # The two ingests overlap on three days: those blocks have two mask rows per key.
+    incremental = con.execute("SELECT DISTINCT user_id, day, event FROM named_event_days "
+                              "ORDER BY ALL").fetchall()
+    assert con.execute("SELECT count(*) FROM named_event_days").fetchall()[0][0] > len(
         incremental)
+    local = rollups.local_day_sql(con, TZ, "true")
+    assert incremental == con.execute(f"SELECT DISTINCT user_id, {local} AS day, event FROM "
+                                      "events ORDER BY ALL").fetchall()
+    per_event = con.execute(day_event).fetchall()
     per_day = con.execute("SELECT user_id, day, sum(n) FROM named_user_day GROUP BY ALL "
                           "ORDER BY ALL").fetchall()
     assert con.execute("SELECT count(*) FROM named_user_day").fetchall()[0][0] == len(
         per_day)  # the shared days were merged: one row per (user, day)
-    assert sum(r[3] for r in incremental) == con.execute(
+    assert sum(r[2] for r in per_event) == con.execute(
         "SELECT count(*) FROM events").fetchall()[0][0]
     slices = con.execute("SELECT day, event, property, value, sum(n) FROM rollup_slices "
                          "GROUP BY ALL ORDER BY ALL").fetchall()
@@ -194,8 +216,9 @@ def test_rollups_are_kept_by_each_ingest_and_match_a_rebuild(ws):
     assert con.execute("SELECT count(*) FROM rollup_runs WHERE n < 0").fetchall()[0][0] > 0
     per_day_users = con.execute("SELECT * FROM rollup_day ORDER BY day").fetchall()
     rollups.rebuild(con, timezone=TZ, properties=ws.settings.rollup_properties)
-    assert con.execute("SELECT user_id, day, event, n FROM named_user_day_event "
-                       "ORDER BY ALL").fetchall() == incremental  # compacted, same sums
+    assert con.execute("SELECT user_id, day, event FROM named_event_days "
+                       "ORDER BY ALL").fetchall() == incremental  # compacted: one bit each
+    assert con.execute(day_event).fetchall() == per_event
     assert con.execute("SELECT user_id, day, n FROM named_user_day ORDER BY ALL"
                        ).fetchall() == per_day
     assert con.execute("SELECT day, event, property, value, n FROM rollup_slices "
@@ -270,14 +293,22 @@ def test_verify_finds_a_changed_day_and_rebuild_repairs_it(tmp_path, files):
         ingest(ws, files[0])
         con = ws.connection
         assert rollup_verify.verify(con, sample=40).ok
-        con.execute("UPDATE rollup_user_day_event SET n = n + 1 WHERE rowid = (SELECT "
-                    "min(rowid) FROM rollup_user_day_event WHERE day = DATE '2024-03-10')")
+        con.execute("UPDATE rollup_day_event SET n = n + 1 WHERE rowid = (SELECT "
+                    "min(rowid) FROM rollup_day_event WHERE day = DATE '2024-03-10')")
+        # one user's one event loses 03-10 from its day mask
+        bit = "(DATE '2024-03-10' - DATE '1970-01-01')"
+        con.execute(f"UPDATE rollup_user_mask SET mask = mask & ~(CAST(1 AS UBIGINT) << "
+                    f"CAST({bit} & 63 AS UBIGINT)) WHERE rowid = (SELECT min(rowid) FROM "
+                    f"rollup_user_mask WHERE e > 0 AND blk = {bit} >> 6 AND (mask >> CAST({bit} "
+                    "& 63 AS UBIGINT)) & CAST(1 AS UBIGINT) = 1)")
         con.execute("DELETE FROM rollup_slices WHERE day = DATE '2024-03-12' AND value = 'ios'")
         con.execute("INSERT INTO rollup_runs VALUES (DATE '2024-03-09', DATE '2024-03-11', 1)")
         report = rollup_verify.verify(con, days=[date(2024, 3, 10), date(2024, 3, 12)])
         assert not report.ok
         assert any(m.startswith("runs[7 days]: 1 rows") for m in report.mismatches)
-        assert any(m.startswith("user_day_event: 1 rows") for m in report.mismatches)
+        assert any(m.startswith("day_event: 1 rows") for m in report.mismatches)
+        assert any(m.startswith("user_event_mask: 1 rows") for m in report.mismatches)
+        assert not any(m.startswith("user_mask:") for m in report.mismatches)
         assert not any(m.startswith("user_day:") for m in report.mismatches)
         assert any(m.startswith("slices[os]") for m in report.mismatches)
         assert rollup_verify.verify(con, days=[date(2024, 3, 11)]).ok  # untouched day
@@ -335,11 +366,11 @@ def test_a_failure_in_the_rollup_step_undoes_the_events_too(tmp_path, files):
     with Workspace.init(tmp_path / "ws", timezone=TZ) as ws:
         ingest(ws, files[0])
         con = ws.connection
-        con.execute("CREATE OR REPLACE TABLE rollup_user_day_event (uid INTEGER, day DATE, "
-                    "e INTEGER, n BIGINT CHECK (n < 0))")
+        con.execute("CREATE OR REPLACE TABLE rollup_day_event (day DATE, e INTEGER, "
+                    "n BIGINT CHECK (n < 0))")
         events = con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall()
         ledger = con.execute("SELECT count(*) FROM ingests").fetchall()
-        with pytest.raises(Exception, match="rollup_user_day_event"):
+        with pytest.raises(Exception, match="rollup_day_event"):
             ingest(ws, files[1])
         assert con.execute("SELECT count(*), max(_ingest_id) FROM events").fetchall() == events
         assert con.execute("SELECT count(*) FROM ingests").fetchall() == ledger
@@ -358,13 +389,17 @@ def test_an_older_layout_is_dropped_before_the_ingest_begins(tmp_path, files):
         con.execute("CREATE OR REPLACE TABLE rollup_user_day (user_id VARCHAR, day DATE, "
                     "n BIGINT)")
         con.execute("DROP TABLE IF EXISTS rollup_user_week")  # before it existed
+        # a table older versions kept and this one does not
+        con.execute("CREATE TABLE rollup_user_day_event (uid INTEGER, day DATE, e INTEGER, "
+                    "n BIGINT)")
         events = con.execute("SELECT count(*) FROM events").fetchall()
         assert rollups.read_meta(con) is None
         with pytest.raises(Exception, match="rejected"):
             ingest(ws, bad)
         assert con.execute("SELECT count(*) FROM events").fetchall() == events
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        assert "rollup_user_day" not in tables and "rollup_user_day_event" in tables
+        assert "rollup_user_day" not in tables and "rollup_user_day_event" not in tables
+        assert "rollup_day_event" in tables  # of this layout: kept
         ingest(ws, files[1])
         assert rollups.read_meta(con) is not None
         assert rollup_verify.verify(con, sample=60).ok
@@ -449,7 +484,7 @@ def test_any_event_answers_read_the_day_masks(tmp_path, files):
                                       ws).plan["why"]
         # 2024-04-01 (a Monday, day 19814 since 1970: block 309, bit 38) off for every user
         con.execute("UPDATE rollup_user_mask SET mask = mask & ~(CAST(1 AS UBIGINT) << "
-                    "CAST(38 AS UBIGINT)) WHERE blk = 309")
+                    "CAST(38 AS UBIGINT)) WHERE blk = 309 AND e = 0")  # any event's
         report = rollup_verify.verify(con, days=[date(2024, 4, 1), date(2024, 4, 2)])
         assert [m.split(":")[0] for m in report.mismatches] == ["user_mask"]
         active = con.execute("SELECT count(DISTINCT user_id) FROM events WHERE ts >= "
@@ -487,7 +522,8 @@ def test_masks_too_large_fall_back_to_the_other_rollups(ws, monkeypatch):
 def _snapshot(con) -> tuple:
     return tuple(con.execute(sql).fetchall() for sql in (
         "SELECT count(*) FROM events", "SELECT count(*), sum(n) FROM rollup_user_day",
-        "SELECT count(*), sum(n) FROM rollup_user_day_event",
+        "SELECT count(*), sum(n) FROM rollup_day_event",
+        "SELECT count(*), sum(bit_count(mask)) FROM rollup_user_mask",
         "SELECT count(*), sum(n) FROM rollup_slices", "SELECT count(*) FROM rollup_first_seen",
         "SELECT * FROM rollup_meta"))
 

@@ -5,7 +5,7 @@ recreated in the same transaction, came back short past one row group (seen at 1
 events). The rollups avoid both; this checks every keyed table against the raw events
 after a first ingest (over rollups of an older layout, dropped in a transaction of their
 own before the ingest's), a second one that shares days and users with it, and a rebuild,
-with more users, user-days and user-day-events than one row group holds.
+with more users, user-days and day masks than one row group holds.
 """
 
 from __future__ import annotations
@@ -49,10 +49,10 @@ def _check(con) -> None:
         "rollup_user_day": (
             f"SELECT u.user_id, day, n FROM rollup_user_day JOIN {named}",
             "SELECT user_id, CAST(ts AS DATE), count(*) FROM events GROUP BY ALL"),
-        "rollup_user_day_event": (
-            f"SELECT u.user_id, day, x.event, sum(n) FROM rollup_user_day_event JOIN {named} "
-            "JOIN rollup_events x USING (e) GROUP BY ALL",
-            "SELECT user_id, CAST(ts AS DATE), event, count(*) FROM events GROUP BY ALL"),
+        "rollup_day_event": (
+            "SELECT day, x.event, sum(n) FROM rollup_day_event JOIN rollup_events x USING (e) "
+            "GROUP BY ALL",
+            "SELECT CAST(ts AS DATE), event, count(*) FROM events GROUP BY ALL"),
         "rollup_first_seen": (
             f"SELECT u.user_id, min(first_day) FROM rollup_first_seen JOIN {named} GROUP BY 1",
             "SELECT user_id, min(CAST(ts AS DATE)) FROM events GROUP BY 1"),
@@ -62,12 +62,19 @@ def _check(con) -> None:
             "unnest([CAST(date_trunc('week', d) AS DATE), "
             "CAST(date_trunc('week', d + 1) AS DATE) - 1]) AS w FROM "
             "(SELECT user_id, CAST(ts AS DATE) AS d FROM events)) GROUP BY ALL"),
-        "rollup_user_mask": (  # each set bit: a day the user was active
+        "rollup_user_mask": (  # each set bit: a day the user was active (e = 0: any event)
             f"SELECT u.user_id, DATE '1970-01-01' + CAST(blk * 64 + b AS INTEGER) FROM "
-            "(SELECT uid, blk, bit_or(mask) AS mask FROM rollup_user_mask GROUP BY ALL) m "
-            f"CROSS JOIN range(64) t(b) JOIN {named} WHERE (mask >> CAST(b AS UBIGINT)) & "
-            "CAST(1 AS UBIGINT) = 1",
+            "(SELECT uid, blk, bit_or(mask) AS mask FROM rollup_user_mask WHERE e = 0 "
+            f"GROUP BY ALL) m CROSS JOIN range(64) t(b) JOIN {named} WHERE (mask >> CAST(b AS "
+            "UBIGINT)) & CAST(1 AS UBIGINT) = 1",
             "SELECT DISTINCT user_id, CAST(ts AS DATE) FROM events"),
+        "rollup_user_mask per event": (  # names joined after the expansion (see test_rollups)
+            "SELECT user_id, d, x.event FROM (SELECT u.user_id, e, DATE '1970-01-01' + "
+            "CAST(blk * 64 + b AS INTEGER) AS d FROM (SELECT uid, e, blk, bit_or(mask) AS mask "
+            "FROM rollup_user_mask WHERE e > 0 GROUP BY ALL) m CROSS JOIN range(64) t(b) JOIN "
+            f"{named} WHERE (mask >> CAST(b AS UBIGINT)) & CAST(1 AS UBIGINT) = 1) JOIN "
+            "rollup_events x USING (e)",
+            "SELECT DISTINCT user_id, CAST(ts AS DATE), event FROM events"),
         "rollup_day": ("SELECT day, users, n FROM rollup_day",
                        "SELECT CAST(ts AS DATE), count(DISTINCT user_id), count(*) FROM events "
                        "GROUP BY 1"),
@@ -108,7 +115,7 @@ def test_no_rollup_row_is_lost_past_one_row_group(tmp_path):
         assert ingest(ws, second).rows_loaded == USERS * 3
         assert con.execute("SELECT count(*) FROM rollup_users").fetchall()[0][0] == (
             USERS * 3 // 2)
-        assert con.execute("SELECT count(*) FROM rollup_user_day_event").fetchall()[0][0] > (
+        assert con.execute("SELECT count(*) FROM rollup_user_mask").fetchall()[0][0] > (
             2 * ROW_GROUP)
         _check(con)
         assert con.execute("SELECT count(*) FROM rollup_user_week").fetchall()[0][0] > ROW_GROUP
