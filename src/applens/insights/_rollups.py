@@ -1,13 +1,16 @@
 """The planner: answer a spec from the rollups when they hold the exact answer, else scan.
 
-The rollups (``insights.rollups``) count events per user and local day (and per event name,
-by its number in ``rollup_events``).
+The rollups (``insights.rollups``) count events per user and local day, and per day and
+event name, and keep on which days each user did each event name (day bitmasks, read as
+rows by ``_rollup_mask_rows``).
 A spec they answer exactly: calendar periods of whole local days (day, week or month
 interval) in the rollups' timezone, no ``where``, no property filters and no breakdown, and
 a kind whose numbers depend only on which users were active on which days and how many
 events they did: active users (total, DAU, WAU/MAU, events per user), stickiness,
 lifecycle, trends of those maths and calendar retention (with no filters a start event's
-first occurrence is its name's first day, so first_time and first_ever read it too).
+first occurrence is its name's first day, so first_time and first_ever read it too). One
+event name's events per user and period (stickiness criteria, retention minimum
+occurrences) are not kept: those scan.
 Any-event stickiness, lifecycle and retention (recurring, and first_time/first_ever, whose
 cohort is then each user's first active day) read each user's active days as bitmasks
 (``_mask_answers``); other week-interval questions one row per user and week
@@ -95,8 +98,8 @@ def plan(spec: Any, backend: Any, *, timezone: str) -> Plan:
         return _scan("property filters select single events; the rollups count them by day")
     if spec.breakdown is not None:
         # Exact would need a row per (user, day, event, value) for each declared property:
-        # at 10M events 1.5x rollup_user_day_event's rows per property, over the storage
-        # budget on its own (rollup_slices counts events per value, not users).
+        # at 10M events ~8M rows per property, over the storage budget on its own
+        # (rollup_slices counts events per value, not users).
         return _scan("a breakdown ranks its values by distinct users over the range; the "
                      "rollups count events per day and value, not users per value")
     bad = _unsupported_maths(spec)
