@@ -1,4 +1,5 @@
-"""Any-event stickiness, lifecycle and retention from the per-user day bitmasks.
+"""Stickiness, lifecycle and retention from the per-user day bitmasks (of any event, or of
+one event name where the answer needs only the days a user did it).
 
 Each reads ``_rollup_masks.patterns`` (one row per distinct pattern of active days, with
 its number of users), turns days into the spec's periods (a period is active when any of
@@ -19,10 +20,11 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from applens.insights._context import Context
-from applens.insights._rollup_masks import Patterns, patterns
+from applens.insights._rollup_masks import ANY_EVENT, Patterns, patterns
 from applens.insights.lifecycle import STATUSES
 from applens.insights.result import Result
 from applens.insights.retention import retention_result
+from applens.insights.rollups import event_number
 from applens.insights.spec import EventSelector
 
 __all__ = ["answer", "lifecycle", "reads_masks", "retention", "retention_cells", "stickiness"]
@@ -40,26 +42,35 @@ def _chunks(rows: int, cols: int) -> range:
 
 
 def reads_masks(spec: Any, con: Any) -> bool:
-    """Whether the masks answer ``spec`` (one the planner sent to the rollups): any event,
-    no stickiness criteria, no retention with another return or minimum occurrences, no
-    lifecycle whose users.created_at overrides first-seen days."""
+    """Whether the masks answer ``spec`` (one the planner sent to the rollups): stickiness
+    without criteria, retention returning with its start event and no minimum occurrences
+    (any event or one name: the masks keep each name's days too), lifecycle of any event
+    whose users.created_at does not override first-seen days."""
     if spec.kind == "retention":
         target = spec.target or EventSelector(event=spec.event)
-        return (target.event is None and (spec.returning or target) == target
-                and spec.minimum_occurrences <= 1)
+        return (spec.returning or target) == target and spec.minimum_occurrences <= 1
     if spec.kind == "stickiness":
-        return spec.event is None and spec.criteria is None
+        return spec.criteria is None
     return spec.kind == "lifecycle" and spec.event is None and not con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'users' AND schema_name = "
         "'main' AND column_name = 'created_at'").fetchall()[0][0]
 
 
-def _periods(ctx: Context, first: int, last: int, *,
+def _event(spec: Any) -> str | None:
+    """The event whose masks answer ``spec`` (None: any event)."""
+    if spec.kind == "retention":
+        return (spec.target or EventSelector(event=spec.event)).event
+    return spec.event
+
+
+def _periods(ctx: Context, event: str | None, first: int, last: int, *,
              before: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """(patterns x periods ``first .. last - 1`` 0/1, users per pattern, [whether they were
-    active before period ``first``])."""
+    """(patterns x periods ``first .. last - 1`` 0/1 of ``event`` (None: any), users per
+    pattern, [whether they did it before period ``first``])."""
     starts = [ctx.range.shift(i).date() for i in range(first, last + 1)]
-    got: Patterns | None = patterns(ctx.backend.con, starts[0], starts[-1], before=before)
+    con = ctx.backend.con
+    got: Patterns | None = patterns(con, starts[0], starts[-1], before=before,
+                                    e=ANY_EVENT if event is None else event_number(con, event))
     if got is None:
         return None
     edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
@@ -79,7 +90,7 @@ def retention_cells(ctx: Context, spec: Any, c: int, t: int) -> pd.DataFrame | N
         return None
     end = c if ctx.only_to else c - 1 + t  # type: ignore[attr-defined]
     first = spec.retention_type != "recurring"
-    got = _periods(ctx, 0, end, before=first)
+    got = _periods(ctx, _event(spec), 0, end, before=first)
     if got is None:
         return None
     active, users, early = got
@@ -116,10 +127,11 @@ def _furthest_band(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.
 
 def _first_band(active: np.ndarray, users: np.ndarray, early: np.ndarray | None, c: int,
                 t: int, cumulative: bool) -> np.ndarray:
-    """(c, t) for first_time/first_ever of any event (with no filters both are the user's
-    first active day ever): cohort ``i`` holds the users first active in period ``i``
-    (never before period 0); column 0 counts them, column ``k`` those active in ``i + k``,
-    or, ``cumulative``, those whose last return within ``t`` periods is ``i + k``."""
+    """(c, t) for first_time/first_ever returning with the start event (with no filters both
+    are the user's first day with it ever): cohort ``i`` holds the users first active in
+    period ``i`` (never before period 0); column 0 counts them, column ``k`` those active in
+    ``i + k``, or, ``cumulative``, those whose last return within ``t`` periods is
+    ``i + k``."""
     end = active.shape[1]
     on = active.astype(bool)
     seen = on.any(axis=1)
@@ -201,7 +213,7 @@ def stickiness(ctx: Context, spec: Any) -> Result | None:
     if not reads_masks(spec, ctx.backend.con):
         return None
     n = ctx.n_periods
-    got = _periods(ctx, 0, n)
+    got = _periods(ctx, spec.event, 0, n)
     if got is None:
         return None
     active, users, _ = got
@@ -223,7 +235,7 @@ def lifecycle(ctx: Context, spec: Any) -> Result | None:
     if not reads_masks(spec, ctx.backend.con):
         return None
     n = ctx.n_periods
-    got = _periods(ctx, -1, n, before=True)
+    got = _periods(ctx, None, -1, n, before=True)
     if got is None:
         return None
     days, users, before = got

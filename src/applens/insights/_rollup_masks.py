@@ -70,10 +70,11 @@ class Patterns:
     before: np.ndarray | None = None
 
 
-def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns | None:
-    """The patterns of the users active (any event) in ``[lo, hi)`` (and, ``before``, of
-    those active earlier); None when there would be more than ``MAX_CELLS`` (the caller
-    reads the other rollups)."""
+def patterns(con: Any, lo: date, hi: date, *, before: bool = False,
+             e: int = ANY_EVENT) -> Patterns | None:
+    """The patterns of the users who did event number ``e`` in ``[lo, hi)`` (and, ``before``,
+    of those who did it earlier); None when there would be more than ``MAX_CELLS`` (the
+    caller reads the other rollups)."""
     import numpy as np  # here, not above: ingest writes masks and needs no numpy (0.13 s)
 
     e0, e1 = (lo - _EPOCH).days, (hi - _EPOCH).days
@@ -83,9 +84,9 @@ def patterns(con: Any, lo: date, hi: date, *, before: bool = False) -> Patterns 
     words = ", ".join(f"coalesce(bit_or(mask) FILTER (WHERE blk = {b}), 0) AS m{b - b0}"
                       for b in range(b0, b1 + 1))
     keys = ", ".join(f"m{i}" for i in range(b1 - b0 + 1))
-    where, early = f"e = {ANY_EVENT} AND blk BETWEEN {b0} AND {b1}", ""
+    where, early = f"e = {int(e)} AND blk BETWEEN {b0} AND {b1}", ""
     if before:  # an earlier block, or a bit of the first one below lo
-        where, words = f"e = {ANY_EVENT} AND blk <= {b1}", f"{words}, bool_or(blk < {b0}) AS b"
+        where, words = f"e = {int(e)} AND blk <= {b1}", f"{words}, bool_or(blk < {b0}) AS b"
         early = f", b OR (m0 & CAST({(1 << start) - 1} AS UBIGINT)) <> 0 AS early"
     got = con.execute(
         f"SELECT {keys}{early}, count(*) AS w FROM (SELECT uid, {words} FROM "

@@ -5,12 +5,13 @@ At 100M events a monthly ``purchase`` total plus any-event DAU read ~18M rows of
 
 - ``total`` of one event name: ``rollup_day_event``; of any event: ``rollup_day``. Both leave
   person-less events out, as the scan does;
-- ``dau`` (and WAU/MAU where they are distinct users per calendar period) of any event at
-  week or month interval: users with any active day in the period, from the per-user day
-  bitmasks (``_rollup_masks.patterns``, one row per distinct pattern weighted by users).
+- ``dau`` (and WAU/MAU where they are distinct users per calendar period) of any event or
+  one name at week or month interval: users with an active day in the period, from the
+  per-user day bitmasks (``_rollup_masks.patterns``, one row per distinct pattern weighted
+  by users).
 
-``series`` returns None when a math needs more (one event's distinct users, rolling
-windows, too many patterns): the caller reads the user-day rollups (and ``totals``).
+``series`` returns None when a math needs more (distinct users per day, rolling windows,
+too many patterns): the caller reads the user-day rollups (and ``totals``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from applens.insights._context import Context
-from applens.insights._rollup_masks import patterns
+from applens.insights._rollup_masks import ANY_EVENT, patterns
 from applens.insights._series import SeriesValues, rolling_maths, values_from_frame
 from applens.insights.rollups import event_number
 
@@ -74,11 +75,14 @@ def totals(ctx: Context, event: str | None) -> np.ndarray:
 
 
 def _users(ctx: Context, event: str | None) -> np.ndarray | None:
-    """Distinct users per period of any event at week or month interval, from the masks."""
-    if event is not None or ctx.range.interval not in ("week", "month"):
+    """Distinct users per period of ``event`` (None: any) at week or month interval, from
+    the masks."""
+    if ctx.range.interval not in ("week", "month"):
         return None
     starts = [ctx.range.shift(i).date() for i in range(ctx.n_periods + 1)]
-    got = patterns(ctx.backend.con, starts[0], starts[-1])
+    con = ctx.backend.con
+    got = patterns(con, starts[0], starts[-1],
+                   e=ANY_EVENT if event is None else event_number(con, event))
     if got is None:
         return None
     if not len(got.users):

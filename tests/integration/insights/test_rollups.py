@@ -82,6 +82,10 @@ ROLLUP_SPECS = {
                                        "total_intervals": 6, "event": "view", **RANGE},
     "retention_daily_past_the_mask": {"kind": "retention", "total_intervals": 4,
                                       "date_from": "2024-01-01", "date_to": "2024-05-20"},
+    "retention_first_time_event": {"kind": "retention", "retention_type": "first_time",
+                                   "total_intervals": 6, "target": {"event": "buy"}, **RANGE},
+    "retention_weekly_event": {"kind": "retention", "interval": "week", "total_intervals": 3,
+                               "event": "click", **RANGE},
     # any-event stickiness, lifecycle and retention read the day bitmasks at every interval
     "stickiness_grouped_cumulative": {"kind": "stickiness", "interval_count": 3,
                                       "cumulative": True, **RANGE},
@@ -111,6 +115,9 @@ MASKED = ["stickiness", "stickiness_grouped_cumulative", "stickiness_weekly",
           "retention_first_ever_weekly", "retention_first_time_any_event",
           "retention_first_ever_any_event_cumulative", "retention_daily_cumulative",
           "retention_weekly_monday_cumulative"]
+# one event name's masks (its days, where the answer needs no counts)
+MASKED_EVENT = ["stickiness_pairs_event", "retention_recurring_cumulative",
+                "retention_first_time_event", "retention_weekly_event"]
 SCAN_SPECS = {
     "breakdown": ({"kind": "active_users", "math": ["dau"], "breakdown": {"property": "os"},
                    **RANGE}, "breakdown"),
@@ -480,8 +487,13 @@ def test_any_event_answers_read_the_day_masks(tmp_path, files):
             got = query(ROLLUP_SPECS[name], ws)
             assert got.to_dict() == scans[name], name
             assert "bitmask of active days" in got.plan["why"], name
-        assert "bitmask" not in query(ROLLUP_SPECS["stickiness_weekly_criteria"],
-                                      ws).plan["why"]
+        for name in MASKED_EVENT:
+            got = query(ROLLUP_SPECS[name], ws)
+            assert got.to_dict() == query(ROLLUP_SPECS[name], ws, path="scan").to_dict(), name
+            assert "bitmask of active days" in got.plan["why"], name
+        for name in ("stickiness_weekly_criteria", "lifecycle_daily", "active_users_day_event",
+                     "retention_first_time_cumulative"):  # counts, or another return event
+            assert "bitmask" not in query(ROLLUP_SPECS[name], ws).plan["why"], name
         # 2024-04-01 (a Monday, day 19814 since 1970: block 309, bit 38) off for every user
         con.execute("UPDATE rollup_user_mask SET mask = mask & ~(CAST(1 AS UBIGINT) << "
                     "CAST(38 AS UBIGINT)) WHERE blk = 309 AND e = 0")  # any event's
@@ -511,12 +523,12 @@ def test_masks_too_large_fall_back_to_the_other_rollups(ws, monkeypatch):
 
     monkeypatch.setattr(_rollup_masks, "MAX_CELLS", 0)
     monkeypatch.setattr(_mask_answers, "patterns", spy)
-    for name in MASKED:
+    for name in MASKED + MASKED_EVENT:
         got = query(ROLLUP_SPECS[name], ws)
         assert got.plan["path"] == "rollup", name
         assert got.plan["why"].endswith("so the user-day rows answered"), name
         assert got.to_dict() == query(ROLLUP_SPECS[name], ws, path="scan").to_dict(), name
-    assert len(calls) == len(MASKED) and all(c is None for c in calls)  # asked, declined
+    assert len(calls) == len(MASKED + MASKED_EVENT) and all(c is None for c in calls)
 
 
 def _snapshot(con) -> tuple:
