@@ -5,18 +5,19 @@ At 100M events a monthly ``purchase`` total plus any-event DAU read ~18M rows of
 
 - ``total`` of one event name: ``rollup_day_event``; of any event: ``rollup_day``. Both leave
   person-less events out, as the scan does;
-- ``dau`` (and WAU/MAU where they are distinct users per calendar period) of any event or
-  one name at week or month interval: users with an active day in the period, from the
-  per-user day bitmasks (``_rollup_masks.patterns``, one row per distinct pattern weighted
-  by users).
+- ``dau``, WAU and MAU of any event or one name: users with an active day in the period,
+  or in the 7 or 30 days ending with it where the window is longer than the period, from
+  the per-user day bitmasks (``_rollup_masks.patterns``, one row per distinct pattern
+  weighted by users; any event at day interval reads ``rollup_runs`` before this).
 
-``series`` returns None when a math needs more (distinct users per day, rolling windows,
-too many patterns): the caller reads the user-day rollups (and ``totals``).
+``series`` returns None when a math needs more (or there are too many patterns): the caller
+reads the user-day rollups (and ``totals``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -24,32 +25,43 @@ import pandas as pd
 
 from applens.insights._context import Context
 from applens.insights._rollup_masks import ANY_EVENT, patterns
-from applens.insights._series import SeriesValues, rolling_maths, values_from_frame
+from applens.insights._series import (
+    WINDOW_DAYS,
+    SeriesValues,
+    rolling_maths,
+    values_from_frame,
+)
 from applens.insights.rollups import event_number
 
 __all__ = ["series", "totals"]
 
 _DISTINCT = {"dau", "wau", "mau"}  # distinct users per calendar period when not rolling
+_CHUNK = 1 << 22  # pattern x day cells per chunk (bounds the int copies)
 
 
 def series(ctx: Context, event: str | None, maths: Sequence[str]) -> SeriesValues | None:
     """Each math's values per period for ``event`` (None: any event), or None when these
     rows cannot answer all of ``maths`` exactly."""
-    rolling, _ = rolling_maths(maths, ctx.range.interval)
+    rolling, lookback = rolling_maths(maths, ctx.range.interval)
     wanted = set(maths) | ({"total", "dau"} if "per_user_avg" in maths else set())
     wanted.discard("per_user_avg")
-    if rolling or not wanted <= {"total"} | _DISTINCT:
+    if not wanted <= {"total"} | _DISTINCT:
         return None
     frame = pd.DataFrame({"_p": np.arange(ctx.n_periods, dtype=np.int64)})
     if "total" in wanted:
         frame["total"] = totals(ctx, event)
+    users: dict[str, np.ndarray] = {}
     if wanted & _DISTINCT:
-        users = _users(ctx, event)
-        if users is None:
+        got = _users(ctx, event, rolling, lookback)
+        if got is None:
             return None
+        users = got
         for m in wanted & _DISTINCT:
-            frame[m] = users
-    return values_from_frame(ctx, frame, [None], maths, False)
+            frame[m] = users.get(m, users["dau"])
+    values = values_from_frame(ctx, frame, [None], maths, False)
+    for m in rolling:
+        values[None][m] = [int(v) for v in users[m]]
+    return values
 
 
 def _bounds(ctx: Context) -> tuple[Any, Any]:
@@ -74,19 +86,33 @@ def totals(ctx: Context, event: str | None) -> np.ndarray:
     return out
 
 
-def _users(ctx: Context, event: str | None) -> np.ndarray | None:
-    """Distinct users per period of ``event`` (None: any) at week or month interval, from
-    the masks."""
-    if ctx.range.interval not in ("week", "month"):
-        return None
-    starts = [ctx.range.shift(i).date() for i in range(ctx.n_periods + 1)]
+def _users(ctx: Context, event: str | None, rolling: Sequence[str],
+           lookback: int) -> dict[str, np.ndarray] | None:
+    """From the masks of ``event`` (None: any): distinct users per period (``dau``, and the
+    calendar WAU/MAU), and per ``rolling`` math the users active in its window of days
+    ending with each period (any event at day interval reads rollup_runs instead)."""
+    n = ctx.n_periods
+    starts = [ctx.range.shift(i).date() for i in range(n + 1)]
+    back = max(lookback - 1, 0)  # days before the range the widest window reaches
     con = ctx.backend.con
-    got = patterns(con, starts[0], starts[-1],
+    got = patterns(con, starts[0] - timedelta(days=back), starts[-1],
                    e=ANY_EVENT if event is None else event_number(con, event))
     if got is None:
         return None
+    out = {m: np.zeros(n, dtype=np.int64) for m in ("dau", *rolling)}
     if not len(got.users):
-        return np.zeros(ctx.n_periods, dtype=np.int64)
+        return out
     edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
-    active = np.maximum.reduceat(got.days, edges, axis=1)  # a period: any of its days
-    return got.users @ active.astype(np.int64)
+    ends = np.array([(d - starts[0]).days for d in starts[1:]], dtype=np.int64) + back
+    step = max(1, _CHUNK // got.days.shape[1])
+    for r in range(0, len(got.users), step):  # int copies of a chunk, not of every row
+        days, weight = got.days[r:r + step], got.users[r:r + step]
+        active = np.maximum.reduceat(days[:, back:], edges, axis=1)  # a period: any day
+        out["dau"] += weight @ active.astype(np.int64)
+        if rolling:  # seen[:, j]: active days before column j
+            seen = np.zeros((len(days), days.shape[1] + 1), np.int32)
+            np.cumsum(days, axis=1, dtype=np.int32, out=seen[:, 1:])
+            for m in rolling:
+                inside = seen[:, ends] - seen[:, ends - WINDOW_DAYS[m]] > 0
+                out[m] += weight @ inside.astype(np.int64)
+    return out

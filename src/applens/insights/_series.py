@@ -21,25 +21,25 @@ from applens.insights._context import Context
 from applens.insights._time import to_utc
 from applens.insights.spec import PropertyFilter
 
-__all__ = ["SeriesValues", "compute_series", "covered_values", "rolling_from_slots",
-           "rolling_maths", "values_from_frame"]
+__all__ = ["WINDOW_DAYS", "SeriesValues", "compute_series", "covered_values",
+           "rolling_from_slots", "rolling_maths", "values_from_frame"]
 
 _EPOCH = datetime(1970, 1, 1)
 
 # bd label (None without breakdown) -> math -> one value per period
 SeriesValues = dict[str | None, dict[str, list[Any]]]
-_WINDOW_DAYS = {"wau": 7, "mau": 30}
+WINDOW_DAYS = {"wau": 7, "mau": 30}
 _LONGER_THAN = {"wau": ("hour", "day"), "mau": ("hour", "day", "week")}
 
 
 def _rolling(math: str, interval: str) -> bool:
-    return math in _WINDOW_DAYS and interval in _LONGER_THAN[math]
+    return math in WINDOW_DAYS and interval in _LONGER_THAN[math]
 
 
 def rolling_maths(maths: Sequence[str], interval: str) -> tuple[list[str], int]:
     """The maths that are rolling windows at ``interval``, and the longest window (days)."""
     rolling = [m for m in maths if _rolling(m, interval)]
-    return rolling, max((_WINDOW_DAYS[m] for m in rolling), default=0)
+    return rolling, max((WINDOW_DAYS[m] for m in rolling), default=0)
 
 
 def compute_series(
@@ -90,7 +90,7 @@ def compute_series(
         aggs.update(sum=prop.sum(), avg=prop.mean(), min=prop.min(), max=prop.max(),
                     share=(prop != 0).cast("float64").mean())
     for m in maths:
-        if m in _WINDOW_DAYS and not _rolling(m, ctx.range.interval):
+        if m in WINDOW_DAYS and not _rolling(m, ctx.range.interval):
             aggs[m] = in_range.user_id.nunique()
     frame = in_range.group_by(keys).agg(**aggs).to_pandas()
 
@@ -164,7 +164,7 @@ def rolling_from_slots(
     nxt = active._s.lead().over(ibis.window(group_by=actor, order_by="_s"))
     # One query for every window: runs stop at min(s + W_max, next); a narrower window W
     # stops at min(s + W, that), the same as min(s + W, next).
-    cap = max(_WINDOW_DAYS[m] for m in maths) * (24 if hourly else 1)
+    cap = max(WINDOW_DAYS[m] for m in maths) * (24 if hourly else 1)
     stop = ibis.least(active._s + cap, nxt.fill_null(active._s + cap))
     runs = active.select(*actor[1:], _a=active._s, _z=stop)
     frame = runs.group_by([*actor[1:], "_a", "_z"]).agg(_n=runs.count()).to_pandas()
@@ -183,7 +183,7 @@ def covered_values(ctx: Context, frame: Any, maths: list[str], labels: list[str 
     lo = min(int(frame["_a"].min()) if len(frame) else 0, 0)
     hi = max(last) + 2
     for m in maths:
-        width = _WINDOW_DAYS[m] * (24 if hourly else 1)
+        width = WINDOW_DAYS[m] * (24 if hourly else 1)
         for label in labels:
             rows = frame if not has_bd else frame[frame["_bd"] == label]
             delta = [0] * (hi - lo + 1)
