@@ -54,6 +54,15 @@ QUESTIONS = {
     "daily_retention_first_ever": {"kind": "retention", "retention_type": "first_ever",
                                    "total_intervals": 14, "date_from": "2024-01-01",
                                    "date_to": "2024-03-16"},
+    # one event name: its day masks (not goal questions; --only these for a short pass)
+    "purchase_dau_wau_mau": {"kind": "active_users", "event": "purchase",
+                             "math": ["total", "dau", "wau", "mau"], "date_from": "2024-01-01",
+                             "date_to": "2024-03-30"},
+    "purchase_stickiness": {"kind": "stickiness", "event": "purchase",
+                            "date_from": "2024-01-01", "date_to": "2024-03-30"},
+    "purchase_retention_first_time": {"kind": "retention", "retention_type": "first_time",
+                                      "target": {"event": "purchase"}, "total_intervals": 14,
+                                      "date_from": "2024-01-01", "date_to": "2024-03-16"},
     # a breakdown ranks values by distinct users: no rollup holds that, so both paths scan
     "os_breakdown_trend": {"kind": "trends", "series": [{"event": "purchase"}],
                            "breakdown": {"property": "os"}, "date_from": "2024-01-01",
