@@ -102,17 +102,29 @@ def _users(ctx: Context, event: str | None, rolling: Sequence[str],
     out = {m: np.zeros(n, dtype=np.int64) for m in ("dau", *rolling)}
     if not len(got.users):
         return out
-    edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
-    ends = np.array([(d - starts[0]).days for d in starts[1:]], dtype=np.int64) + back
-    step = max(1, _CHUNK // got.days.shape[1])
-    for r in range(0, len(got.users), step):  # int copies of a chunk, not of every row
-        days, weight = got.days[r:r + step], got.users[r:r + step]
-        active = np.maximum.reduceat(days[:, back:], edges, axis=1)  # a period: any day
-        out["dau"] += weight @ active.astype(np.int64)
-        if rolling:  # seen[:, j]: active days before column j
-            seen = np.zeros((len(days), days.shape[1] + 1), np.int32)
-            np.cumsum(days, axis=1, dtype=np.int32, out=seen[:, 1:])
+    # column of each day of the range in the masks, and of each period's first day
+    edges = np.array([(d - starts[0]).days for d in starts], dtype=np.int64) + back
+    width = got.days.shape[1]
+    step = max(1, _CHUNK // width)
+    for r in range(0, len(got.users), step):  # a chunk of patterns at a time
+        rows, cols = np.nonzero(got.days[r:r + step])  # by pattern, then day
+        weight = got.users[r:r + step][rows].astype(np.float64)
+        period = np.searchsorted(edges, cols, side="right") - 1  # -1: before the range
+        first = np.ones(len(rows), bool)  # each pattern's first active day in a period
+        first[1:] = (rows[1:] != rows[:-1]) | (period[1:] != period[:-1])
+        keep = first & (period >= 0) & (period < n)
+        out["dau"] += np.rint(np.bincount(period[keep], weights=weight[keep],
+                                          minlength=n)[:n]).astype(np.int64)
+        if rolling:
+            # a pattern active on days s_1 < s_2 < ... covers the window ends [s_j,
+            # min(s_j + W, s_j+1)): disjoint runs, summed as +w / -w steps
+            size = width + max(WINDOW_DAYS[m] for m in rolling) + 1
+            following = np.full(len(cols), size - 1)
+            same = rows[1:] == rows[:-1]
+            following[:-1][same] = cols[1:][same]
             for m in rolling:
-                inside = seen[:, ends] - seen[:, ends - WINDOW_DAYS[m]] > 0
-                out[m] += weight @ inside.astype(np.int64)
+                stop = np.minimum(cols + WINDOW_DAYS[m], following)
+                covered = np.cumsum(np.bincount(cols, weights=weight, minlength=size) -
+                                    np.bincount(stop, weights=weight, minlength=size))
+                out[m] += np.rint(covered[edges[1:] - 1]).astype(np.int64)  # last days
     return out
