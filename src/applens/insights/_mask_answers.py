@@ -20,7 +20,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from applens.insights._context import Context
-from applens.insights._rollup_masks import ANY_EVENT, Patterns, patterns
+from applens.insights._rollup_masks import Patterns, chunks, patterns
 from applens.insights.lifecycle import STATUSES
 from applens.insights.result import Result
 from applens.insights.retention import retention_result
@@ -31,14 +31,6 @@ __all__ = ["answer", "lifecycle", "reads_masks", "retention", "retention_cells",
 
 _EXACT_F32 = 1 << 24  # float32 sums of 0/1 x users are exact below this many users
 _BLOCK = 32  # cohorts per product
-# pattern x period cells per chunk: the float/int64 copies of a chunk stay ~16-32 MB, not
-# several times the byte matrix (up to MAX_CELLS, ~200 MB) at once
-_CHUNK = 1 << 22
-
-
-def _chunks(rows: int, cols: int) -> range:
-    """Row starts of chunks of at most ``_CHUNK`` cells (at least one row each)."""
-    return range(0, rows, max(1, _CHUNK // max(1, cols)))
 
 
 def reads_masks(spec: Any, con: Any) -> bool:
@@ -70,7 +62,7 @@ def _periods(ctx: Context, event: str | None, first: int, last: int, *,
     starts = [ctx.range.shift(i).date() for i in range(first, last + 1)]
     con = ctx.backend.con
     got: Patterns | None = patterns(con, starts[0], starts[-1], before=before,
-                                    e=ANY_EVENT if event is None else event_number(con, event))
+                                    e=event_number(con, event))
     if got is None:
         return None
     edges = np.array([(d - starts[0]).days for d in starts[:-1]], dtype=np.int64)
@@ -109,7 +101,7 @@ def _furthest_band(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.
     end = active.shape[1]
     out = np.zeros((c, t), np.int64)
     positions = np.arange(end, dtype=np.int32)
-    step = _chunks(active.shape[0], end).step
+    step = chunks(active.shape[0], end).step
     for p0 in range(0, active.shape[0], step):
         on = active[p0:p0 + step].astype(bool)
         weight = users[p0:p0 + step].astype(np.int64)
@@ -186,14 +178,14 @@ def _band(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarray:
 
     Cohorts go in blocks of ``_BLOCK``: block ``[i0, i1)`` needs periods ``[i0, i1 - 1 +
     t)`` only, so the work is ~c x (block + t) x patterns multiply-adds, not periods
-    squared; patterns go in chunks of ``_CHUNK`` cells to bound the float copy. BLAS runs on
-    one thread: its idle threads spin against DuckDB's on a busy machine (0.08 against
-    0.4-1.5 CPU s for 200k patterns x 90 days)."""
+    squared; patterns go in chunks of ``_rollup_masks.CHUNK`` cells to bound the float
+    copy. BLAS runs on one thread: its idle threads spin against DuckDB's on a busy machine
+    (0.08 against 0.4-1.5 CPU s for 200k patterns x 90 days)."""
     end = active.shape[1]
     kind = np.float32 if users.sum() < _EXACT_F32 else np.float64
     out = np.zeros((c, t), np.float64)
     with threadpool_limits(1):
-        step = _chunks(active.shape[0], end).step
+        step = chunks(active.shape[0], end).step
         for p0 in range(0, active.shape[0], step):
             a = active[p0:p0 + step].astype(kind)
             wa = a[:, :c] * users[p0:p0 + step, None].astype(kind)
@@ -243,7 +235,7 @@ def lifecycle(ctx: Context, spec: Any) -> Result | None:
     cols = n + 1
     new, total = np.zeros(cols, np.int64), np.zeros(cols, np.int64)
     returning, dormant = np.zeros(cols, np.int64), np.zeros(cols, np.int64)
-    step = _chunks(len(users), cols).step
+    step = chunks(len(users), cols).step
     for p0 in range(0, len(users), step):  # int64 copies of a chunk, not of every row
         a, w = days[p0:p0 + step].astype(bool), users[p0:p0 + step]
         # new: the first active period is the first ever (first-seen day = first active day)

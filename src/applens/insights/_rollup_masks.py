@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["ANY_EVENT", "MASK_DDL", "MAX_CELLS", "Patterns", "add_event_masks", "add_masks",
-           "patterns"]
+__all__ = ["ANY_EVENT", "CHUNK", "MASK_DDL", "MAX_CELLS", "Patterns", "add_event_masks",
+           "add_masks", "chunks", "patterns"]
 
 MASK_DDL = ("CREATE TABLE IF NOT EXISTS rollup_user_mask (uid INTEGER, e INTEGER, blk INTEGER, "
             "mask UBIGINT)")
@@ -29,9 +29,18 @@ ANY_EVENT = 0  # event names are numbered from 1
 _EPOCH = date(1970, 1, 1)
 # patterns x days past this (~200 MB of bytes) read the rollups' other tables instead
 MAX_CELLS = 200_000_000
+# pattern x period cells per chunk of the readers' array work: their int/float copies of a
+# chunk stay ~16-32 MB, not several times the byte matrix (up to MAX_CELLS) at once
+CHUNK = 1 << 22
 # words unpacked at a time (4 MB of bits): the words span up to 126 days more than the
 # range, so unpacking them all at once could take many times MAX_CELLS bytes
 _UNPACK = 1 << 16
+
+
+def chunks(rows: int, cols: int) -> range:
+    """Row starts of chunks of at most ``CHUNK`` cells of a rows x cols matrix (at least one
+    row each)."""
+    return range(0, rows, max(1, CHUNK // max(1, cols)))
 
 
 def _bits(rows: str) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from applens.insights._context import Context
-from applens.insights._rollup_masks import ANY_EVENT, patterns
+from applens.insights._rollup_masks import chunks, patterns
 from applens.insights._series import (
     WINDOW_DAYS,
     SeriesValues,
@@ -36,7 +36,6 @@ from applens.insights.rollups import event_number
 __all__ = ["series", "totals"]
 
 _DISTINCT = {"dau", "wau", "mau"}  # distinct users per calendar period when not rolling
-_CHUNK = 1 << 22  # pattern x day cells per chunk (bounds the int copies)
 
 
 def series(ctx: Context, event: str | None, maths: Sequence[str]) -> SeriesValues | None:
@@ -96,7 +95,7 @@ def _users(ctx: Context, event: str | None, rolling: Sequence[str],
     back = max(lookback - 1, 0)  # days before the range the widest window reaches
     con = ctx.backend.con
     got = patterns(con, starts[0] - timedelta(days=back), starts[-1],
-                   e=ANY_EVENT if event is None else event_number(con, event))
+                   e=event_number(con, event))
     if got is None:
         return None
     out = {m: np.zeros(n, dtype=np.int64) for m in ("dau", *rolling)}
@@ -105,7 +104,7 @@ def _users(ctx: Context, event: str | None, rolling: Sequence[str],
     # column of each day of the range in the masks, and of each period's first day
     edges = np.array([(d - starts[0]).days for d in starts], dtype=np.int64) + back
     width = got.days.shape[1]
-    step = max(1, _CHUNK // width)
+    step = chunks(len(got.users), width).step
     for r in range(0, len(got.users), step):  # a chunk of patterns at a time
         rows, cols = np.nonzero(got.days[r:r + step])  # by pattern, then day
         weight = got.users[r:r + step][rows].astype(np.float64)

@@ -43,7 +43,7 @@ from applens._sql import ident, literal
 from applens.insights._labels import NONE_LABEL
 from applens.insights._offsets import offsets
 from applens.insights._rollup_days import DAY_DDL, add_user_days
-from applens.insights._rollup_masks import MASK_DDL, add_event_masks, add_masks
+from applens.insights._rollup_masks import ANY_EVENT, MASK_DDL, add_event_masks, add_masks
 
 __all__ = ["ROLLUP_TABLES", "RollupMeta", "add_ingest", "drop", "event_number", "local_date",
            "local_day_sql", "migrate", "read_meta", "rebuild", "slice_label", "storage",
@@ -99,9 +99,11 @@ def read_meta(con: Any) -> RollupMeta | None:
     return RollupMeta(rows[0][0], tuple(json.loads(rows[0][1])), rows[0][2])
 
 
-def event_number(con: Any, event: str) -> int:
-    """The rollups' number for ``event`` (-1, which no name has, for a name never seen; 0
-    stands for any event in the day masks)."""
+def event_number(con: Any, event: str | None) -> int:
+    """The rollups' number for ``event``: ``ANY_EVENT`` (the day masks' any-event rows) for
+    None, -1 (which no name has) for a name never seen."""
+    if event is None:
+        return ANY_EVENT
     got = con.execute("SELECT min(e) FROM rollup_events WHERE event = ?", [event]
                       ).fetchall()[0][0]
     return -1 if got is None else int(got)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from applens.insights import _mask_answers
+from applens.insights import _mask_answers, _rollup_masks
 
 
 def _by_hand(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarray:
@@ -22,7 +22,7 @@ def _by_hand(active: np.ndarray, users: np.ndarray, c: int, t: int) -> np.ndarra
 @pytest.mark.parametrize(("c", "t", "end"), [(5, 3, 7), (40, 6, 45), (37, 37, 37), (3, 9, 11)])
 def test_band_matches_counting_each_pattern(monkeypatch, c, t, end):
     # small chunks and blocks so several of each (and ragged last ones) are exercised
-    monkeypatch.setattr(_mask_answers, "_CHUNK", 7 * end)  # cells: 7 patterns a chunk
+    monkeypatch.setattr(_rollup_masks, "CHUNK", 7 * end)  # cells: 7 patterns a chunk
     monkeypatch.setattr(_mask_answers, "_BLOCK", 4)
     rng = np.random.default_rng(c * 100 + t)
     active = (rng.random((30, end)) < 0.4).astype(np.uint8)

@@ -43,12 +43,24 @@ def scans(con):
 @pytest.mark.parametrize(("chunk", "unpack"), [(1, 1), (1000, 3)])
 def test_chunked_answers_equal_the_scan(con, scans, monkeypatch, chunk, unpack):
     # chunk 1: one pattern per chunk; 1000 cells: a few rows each, a ragged last chunk
-    monkeypatch.setattr(_mask_answers, "_CHUNK", chunk)
+    monkeypatch.setattr(_rollup_masks, "CHUNK", chunk)
     monkeypatch.setattr(_rollup_masks, "_UNPACK", unpack)
     for name, spec in SPECS.items():
         got = run(spec, con)
         assert "bitmask of active days" in got.plan["why"], name
         assert got.to_dict() == scans[name], name
+
+
+@pytest.mark.parametrize("chunk", [1, 1000])
+def test_chunked_active_users_of_one_event_equal_the_scan(con, monkeypatch, chunk):
+    """One event's DAU and rolling WAU/MAU from its day-mask patterns, chunk by chunk."""
+    monkeypatch.setattr(_rollup_masks, "CHUNK", chunk)
+    for interval in ("day", "week"):
+        spec = {"kind": "active_users", "event": "buy", "math": ["dau", "wau", "mau"],
+                "interval": interval, **RANGE}
+        got = run(spec, con)
+        assert got.plan["path"] == "rollup", interval
+        assert got.to_dict() == run(spec, con, path="scan").to_dict(), interval
 
 
 @pytest.mark.parametrize("name", sorted(SPECS))
