@@ -11,14 +11,15 @@ lifecycle, trends of those maths and calendar retention (with no filters a start
 first occurrence is its name's first day, so first_time and first_ever read it too). One
 event name's events per user and period (stickiness criteria, retention minimum
 occurrences) are not kept: those scan.
-Any-event stickiness, lifecycle and retention (recurring, and first_time/first_ever, whose
-cohort is then each user's first active day) read each user's active days as bitmasks
-(``_mask_answers``); other week-interval questions one row per user and week
-(``rollup_user_week``). Everything else scans the events. Other recurring grids count one
-cohort and one return bitmask per user, grouped by distinct pairs (``_rollup_cells``; up
-to 128 periods, past that they join like the scan), other first_time/first_ever ones join
-one start per user to its returns. The answer is the same either way (the runners share
-their code after the first aggregation; the tests run every spec down both paths).
+Stickiness, any-event lifecycle and retention returning with its start event (recurring,
+and first_time/first_ever, whose cohort is then each user's first day with it) read each
+user's active days as bitmasks (``_mask_answers``), of any event or of one name; other
+week-interval questions one row per user and week (``rollup_user_week``). Everything else
+scans the events. Other recurring grids count one cohort and one return bitmask per user,
+grouped by distinct pairs (``_rollup_cells``; up to 128 periods, past that they join like
+the scan), other first_time/first_ever ones join one start per user to its returns. The
+answer is the same either way (the runners share their code after the first aggregation;
+the tests run every spec down both paths).
 """
 
 from __future__ import annotations
